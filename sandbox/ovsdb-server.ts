@@ -1,5 +1,6 @@
 /**
- * Real ovsdb-server processes for integration tests and benchmarks: a standalone server from one
+ * Real ovsdb-server processes for integration tests and benchmarks (outside any namespace, on
+ * loopback): a standalone server from one
  * of the installed schemas, or a clustered database of several members on loopback. Every process
  * is a child of this one, tracked by PID and killed in `stop()`.
  */
@@ -42,7 +43,11 @@ export function makeTempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `povs-${prefix}-`));
 }
 
-async function waitFor(cond: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
+async function waitFor(
+  cond: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await cond()) return;
@@ -129,13 +134,10 @@ export class TestOvsdbServer {
       path.join(this.dir, "stderr"),
     );
     const proc = this.proc;
-    await waitFor(
-      async () => {
-        if (proc.child.exitCode !== null) throw new Error(`ovsdb-server exited; see ${this.dir}/log`);
-        return canConnect(this.socket);
-      },
-      `ovsdb-server in ${this.dir}`,
-    );
+    await waitFor(async () => {
+      if (proc.child.exitCode !== null) throw new Error(`ovsdb-server exited; see ${this.dir}/log`);
+      return canConnect(this.socket);
+    }, `ovsdb-server in ${this.dir}`);
   }
 
   /** Stop the process (SIGTERM) and start it again on the same database and ports. */

@@ -1,0 +1,35 @@
+/**
+ * `pulumi-ovs/sandbox`: simulated OVS/OVN hosts in network namespaces, for tests and demos.
+ *
+ * ```ts
+ * import { startSandbox, addContainer, ping, stopSandbox } from "pulumi-ovs/sandbox";
+ * const sb = await startSandbox({ name: "demo", hosts: 2, ovn: true });
+ * const vm1 = await addContainer(sb, { host: "h1", name: "vm1", ip: "192.168.1.1/24" });
+ * // … ovs-vsctl --db=sb.hosts[0].remotes.unix add-port br-int vm1 …
+ * await stopSandbox(sb);
+ * ```
+ */
+export {
+  addContainer,
+  execIn,
+  loadSandbox,
+  ping,
+  removeContainer,
+  requireRoot,
+  sandboxStatus,
+  startSandbox,
+  stopSandbox,
+} from "./sandbox";
+export type { ContainerOptions, DaemonStatus, SandboxOptions, SandboxStatus, StopReport } from "./sandbox";
+export type {
+  CentralInfo,
+  ContainerInfo,
+  DaemonInfo,
+  EncapType,
+  HostInfo,
+  Remotes,
+  ResolvedOptions,
+  SandboxInfo,
+} from "./state";
+export { SandboxError } from "./exec";
+export type { ExecResult, PingOptions, RunOptions } from "./exec";
