@@ -1,0 +1,425 @@
+/**
+ * A local copy of chosen tables and columns of one database, fed by a monitor and kept consistent
+ * across reconnects: after a reconnect it asks `monitor_cond_since` for what changed after the
+ * last transaction it saw (and starts over from a full copy when the server cannot answer that),
+ * falling back to `monitor_cond` / `monitor` on servers without those methods.
+ *
+ * Rows handed out are copies: callers cannot corrupt the cache.
+ */
+import { EventEmitter } from "node:events";
+import type { OvsdbClient } from "./client";
+import { OvsdbProtocolError, OvsdbRpcError } from "./errors";
+import type { DatabaseSchema, TableSchema, ColumnType } from "./schema";
+import { decodeDatum, type Row, type Value, type Atom } from "./codec";
+import { encodeOperations, type Condition } from "./operations";
+
+export interface CacheTableSpec {
+  /** Columns to keep; all columns when omitted. `_uuid` is always kept. */
+  columns?: string[];
+  /** Only rows matching these conditions (monitor_cond). */
+  where?: Condition[];
+  /** Columns to index for `lookup`, e.g. ["name"]. */
+  indexes?: string[];
+}
+
+export type CacheSpec = Record<string, CacheTableSpec>;
+
+/** A cached row: decoded column values plus its `_uuid`. */
+export type CachedRow = Row & { _uuid: string };
+
+export interface CacheEvents {
+  /** The cache holds a full, consistent copy (after the first load and after each resync). */
+  synced: [how: "initial" | "incremental" | "full"];
+  /** Rows changed, by table. */
+  changed: [tables: string[]];
+  error: [error: Error];
+}
+
+type Method = "monitor_cond_since" | "monitor_cond" | "monitor";
+
+interface TableState {
+  schema: TableSchema;
+  columns: string[];
+  rows: Map<string, Row>;
+  /** index column → key (JSON of the value) → set of uuids */
+  indexes: Map<string, Map<string, Set<string>>>;
+}
+
+let monitorCounter = 0;
+
+export class MonitorCache extends EventEmitter<CacheEvents> {
+  private readonly tables = new Map<string, TableState>();
+  private readonly monitorId = `pulumi-ovs-cache-${process.pid}-${++monitorCounter}`;
+  private method: Method = "monitor_cond_since";
+  private lastTxnId: string | null = null;
+  private stopped = false;
+  private syncedFlag = false;
+  private resyncing: Promise<void> | undefined;
+  private readonly onConnected = (_remote: string, reconnect: boolean) => {
+    if (reconnect) this.resync().catch((e) => this.emit("error", e as Error));
+  };
+  private readonly onDisconnected = () => {
+    this.syncedFlag = false;
+  };
+  private readonly onUpdate = (id: unknown, updates: unknown) => {
+    if (id === this.monitorId) this.applyUpdate(updates);
+  };
+  private readonly onUpdate2 = (id: unknown, updates: unknown) => {
+    if (id === this.monitorId) this.applyUpdate2(updates);
+  };
+  private readonly onUpdate3 = (id: unknown, txnId: string, updates: unknown) => {
+    if (id !== this.monitorId) return;
+    this.lastTxnId = txnId;
+    this.applyUpdate2(updates);
+  };
+
+  private constructor(
+    readonly client: OvsdbClient,
+    readonly database: string,
+    readonly schema: DatabaseSchema,
+    private readonly spec: CacheSpec,
+  ) {
+    super();
+    this.on("error", () => undefined);
+    for (const [name, t] of Object.entries(spec)) {
+      const ts = schema.table(name);
+      const columns = (
+        t.columns ?? [...ts.columns.keys()].filter((c) => c !== "_uuid" && c !== "_version")
+      ).filter((c) => c !== "_uuid");
+      for (const c of columns) schema.column(name, c); // throws on unknown columns
+      const indexes = new Map<string, Map<string, Set<string>>>();
+      for (const ix of t.indexes ?? []) {
+        schema.column(name, ix);
+        if (!columns.includes(ix)) columns.push(ix);
+        indexes.set(ix, new Map());
+      }
+      this.tables.set(name, { schema: ts, columns, rows: new Map(), indexes });
+    }
+  }
+
+  /** Start monitoring and resolve once the initial contents are loaded. */
+  static async start(client: OvsdbClient, database: string, spec: CacheSpec): Promise<MonitorCache> {
+    const schema = await client.getSchema(database);
+    const cache = new MonitorCache(client, database, schema, spec);
+    client.on("update", cache.onUpdate);
+    client.on("update2", cache.onUpdate2);
+    client.on("update3", cache.onUpdate3);
+    client.on("connected", cache.onConnected);
+    client.on("disconnected", cache.onDisconnected);
+    try {
+      await cache.resync();
+    } catch (e) {
+      cache.stop();
+      throw e;
+    }
+    return cache;
+  }
+
+  /** True while the cache reflects the server (false from a disconnect until the resync). */
+  get synced(): boolean {
+    return this.syncedFlag;
+  }
+
+  /** Which monitor method the server accepted. */
+  get monitorMethod(): Method {
+    return this.method;
+  }
+
+  /** Wait until the cache is synced (e.g. after a reconnect). */
+  async waitSynced(timeoutMs = 30_000): Promise<void> {
+    if (this.syncedFlag) return;
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.off("synced", done);
+        reject(new Error(`monitor cache of ${this.database} not synced within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      this.once("synced", done);
+    });
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.client.off("update", this.onUpdate);
+    this.client.off("update2", this.onUpdate2);
+    this.client.off("update3", this.onUpdate3);
+    this.client.off("connected", this.onConnected);
+    this.client.off("disconnected", this.onDisconnected);
+    if (this.client.isConnected) this.client.monitorCancel(this.monitorId).catch(() => undefined);
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------
+
+  get(table: string, uuid: string): CachedRow | undefined {
+    const row = this.state(table).rows.get(uuid);
+    return row ? copyRow(uuid, row) : undefined;
+  }
+
+  /** Rows whose indexed `column` equals `value`. */
+  lookup(table: string, column: string, value: Value): CachedRow[] {
+    const st = this.state(table);
+    const ix = st.indexes.get(column);
+    if (!ix) throw new Error(`column ${column} of table ${table} is not indexed in this cache`);
+    const uuids = ix.get(indexKey(value));
+    if (!uuids) return [];
+    return [...uuids].map((u) => copyRow(u, st.rows.get(u)!));
+  }
+
+  rows(table: string): CachedRow[] {
+    return [...this.state(table).rows].map(([u, r]) => copyRow(u, r));
+  }
+
+  size(table: string): number {
+    return this.state(table).rows.size;
+  }
+
+  private state(table: string): TableState {
+    const st = this.tables.get(table);
+    if (!st) throw new Error(`table ${table} is not part of this cache`);
+    return st;
+  }
+
+  // ---- (re)synchronisation ---------------------------------------------------------------------
+
+  private resync(): Promise<void> {
+    if (!this.resyncing) {
+      this.resyncing = this.doResync().finally(() => (this.resyncing = undefined));
+    }
+    return this.resyncing;
+  }
+
+  private async doResync(): Promise<void> {
+    if (this.stopped) return;
+    for (;;) {
+      try {
+        if (this.method === "monitor_cond_since") {
+          const [found, txnId, updates] = await this.client.monitorCondSince(
+            this.database,
+            this.monitorId,
+            this.requests(true),
+            this.lastTxnId,
+          );
+          if (!found) this.clear();
+          this.applyUpdate2(updates, false);
+          this.lastTxnId = txnId;
+          this.markSynced(
+            found && this.syncedBefore ? "incremental" : this.syncedBefore ? "full" : "initial",
+          );
+        } else if (this.method === "monitor_cond") {
+          const updates = await this.client.monitorCond(this.database, this.monitorId, this.requests(true));
+          this.clear();
+          this.applyUpdate2(updates, false);
+          this.markSynced(this.syncedBefore ? "full" : "initial");
+        } else {
+          const updates = await this.client.monitor(this.database, this.monitorId, this.requests(false));
+          this.clear();
+          this.applyUpdate(updates, false);
+          this.markSynced(this.syncedBefore ? "full" : "initial");
+        }
+        return;
+      } catch (e) {
+        if (e instanceof OvsdbRpcError && isUnknownMethod(e)) {
+          this.method = this.method === "monitor_cond_since" ? "monitor_cond" : "monitor";
+          if (this.method === "monitor" && Object.values(this.spec).some((t) => t.where?.length)) {
+            throw new OvsdbProtocolError(
+              "server supports neither monitor_cond nor monitor_cond_since; conditions need one",
+            );
+          }
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  private syncedBefore = false;
+
+  private markSynced(how: "initial" | "incremental" | "full"): void {
+    this.syncedBefore = true;
+    this.syncedFlag = true;
+    this.emit("synced", how);
+  }
+
+  private requests(conditional: boolean): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [name, st] of this.tables) {
+      const req: Record<string, unknown> = { columns: st.columns };
+      const where = this.spec[name].where;
+      if (conditional && where && where.length) {
+        // Reuse the operation encoder for the conditions: a select carries the same clauses.
+        const [sel] = encodeOperations(this.schema, [{ op: "select", table: name, where }]) as {
+          where: unknown[];
+        }[];
+        req.where = sel.where;
+      }
+      out[name] = [req];
+    }
+    return out;
+  }
+
+  private clear(): void {
+    for (const st of this.tables.values()) {
+      st.rows.clear();
+      for (const ix of st.indexes.values()) ix.clear();
+    }
+  }
+
+  // ---- applying updates ------------------------------------------------------------------------
+
+  /** RFC 7047 table-updates: {table: {uuid: {old?, new?}}}. */
+  private applyUpdate(updates: unknown, notify = true): void {
+    const changed: string[] = [];
+    for (const [table, rowsRaw] of entries(updates)) {
+      const st = this.tables.get(table);
+      if (!st) continue;
+      changed.push(table);
+      for (const [uuid, change] of entries(rowsRaw)) {
+        const c = change as { old?: Record<string, unknown>; new?: Record<string, unknown> };
+        if (c.new === undefined) this.removeRow(st, uuid);
+        else {
+          const prev = st.rows.get(uuid) ?? {};
+          this.putRow(st, uuid, { ...prev, ...this.decodeColumns(st, c.new) });
+        }
+      }
+    }
+    if (notify && changed.length) this.emit("changed", changed);
+  }
+
+  /** ovsdb-server(7) table-updates2: {table: {uuid: {initial|insert|modify|delete}}}. */
+  private applyUpdate2(updates: unknown, notify = true): void {
+    const changed: string[] = [];
+    for (const [table, rowsRaw] of entries(updates)) {
+      const st = this.tables.get(table);
+      if (!st) continue;
+      changed.push(table);
+      for (const [uuid, change] of entries(rowsRaw)) {
+        const c = change as Record<string, Record<string, unknown> | null>;
+        if ("delete" in c) this.removeRow(st, uuid);
+        else if (c.initial || c.insert)
+          this.putRow(st, uuid, this.decodeColumns(st, (c.initial ?? c.insert)!));
+        else if (c.modify) {
+          const prev = st.rows.get(uuid);
+          if (!prev) throw new OvsdbProtocolError(`modify of unknown row ${uuid} in table ${table}`);
+          this.putRow(st, uuid, this.applyDiff(st, prev, c.modify));
+        }
+      }
+    }
+    if (notify && changed.length) this.emit("changed", changed);
+  }
+
+  private decodeColumns(st: TableState, wire: Record<string, unknown>): Row {
+    const row: Row = {};
+    for (const [col, datum] of Object.entries(wire)) {
+      const cs = st.schema.columns.get(col);
+      if (!cs) continue;
+      row[col] = decodeDatum(cs.type, datum, { table: st.schema.name, column: col });
+    }
+    return row;
+  }
+
+  /**
+   * Apply a "modify" diff. For multi-valued columns (and optional columns that were empty) the diff
+   * is a set of elements to toggle, or for maps key/value pairs: a pair equal to the current one is
+   * removed, anything else inserted or replaced. Single-valued columns carry the new value.
+   */
+  private applyDiff(st: TableState, prev: Row, diff: Record<string, unknown>): Row {
+    const next: Row = { ...prev };
+    for (const [col, datum] of Object.entries(diff)) {
+      const cs = st.schema.columns.get(col);
+      if (!cs) continue;
+      const t = cs.type;
+      const where = { table: st.schema.name, column: col };
+      const multi = t.max === "unlimited" || t.max > 1;
+      const current = prev[col];
+      const empty = current === null || current === undefined;
+      if (t.value !== undefined) {
+        const d = decodeDatum(relaxed(t), datum, where) as Record<string, Atom>;
+        const m = { ...((current as Record<string, Atom> | undefined) ?? {}) };
+        for (const [k, v] of Object.entries(d)) {
+          if (k in m && atomEq(m[k], v)) delete m[k];
+          else m[k] = v;
+        }
+        next[col] = m;
+      } else if (multi || (t.min === 0 && empty)) {
+        const d = toArray(decodeDatum(relaxed(t), datum, where));
+        const set = toArray(current ?? null);
+        for (const a of d) {
+          const i = set.findIndex((x) => atomEq(x, a));
+          if (i >= 0) set.splice(i, 1);
+          else set.push(a);
+        }
+        next[col] = multi ? set : (set[0] ?? null);
+      } else {
+        next[col] = decodeDatum(t, datum, where);
+      }
+    }
+    return next;
+  }
+
+  private putRow(st: TableState, uuid: string, row: Row): void {
+    const old = st.rows.get(uuid);
+    if (old) this.unindex(st, uuid, old);
+    st.rows.set(uuid, row);
+    for (const [col, ix] of st.indexes) {
+      if (!(col in row)) continue;
+      const k = indexKey(row[col]);
+      let s = ix.get(k);
+      if (!s) ix.set(k, (s = new Set()));
+      s.add(uuid);
+    }
+  }
+
+  private removeRow(st: TableState, uuid: string): void {
+    const old = st.rows.get(uuid);
+    if (!old) return;
+    this.unindex(st, uuid, old);
+    st.rows.delete(uuid);
+  }
+
+  private unindex(st: TableState, uuid: string, row: Row): void {
+    for (const [col, ix] of st.indexes) {
+      if (!(col in row)) continue;
+      const k = indexKey(row[col]);
+      const s = ix.get(k);
+      s?.delete(uuid);
+      if (s && s.size === 0) ix.delete(k);
+    }
+  }
+}
+
+function relaxed(t: ColumnType): ColumnType {
+  return { ...t, min: 0, max: "unlimited" };
+}
+
+function toArray(v: Value | undefined): Atom[] {
+  if (v === null || v === undefined) return [];
+  return Array.isArray(v) ? [...v] : [v as Atom];
+}
+
+function atomEq(a: Atom, b: Atom): boolean {
+  return typeof a === "object" || typeof b === "object" ? JSON.stringify(a) === JSON.stringify(b) : a === b;
+}
+
+function indexKey(v: Value | undefined): string {
+  return JSON.stringify(v ?? null);
+}
+
+function entries(x: unknown): [string, unknown][] {
+  return x && typeof x === "object" ? Object.entries(x as Record<string, unknown>) : [];
+}
+
+function isUnknownMethod(e: OvsdbRpcError): boolean {
+  return typeof e.error === "string" && /unknown method/i.test(e.error);
+}
+
+function copyRow(uuid: string, row: Row): CachedRow {
+  const out: Row = {};
+  for (const [k, v] of Object.entries(row)) {
+    out[k] = Array.isArray(v) ? [...v] : v !== null && typeof v === "object" ? { ...v } : v;
+  }
+  return { ...out, _uuid: uuid };
+}

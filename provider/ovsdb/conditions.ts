@@ -1,0 +1,227 @@
+/**
+ * RFC 7047 section 5.1 conditions and mutations: their plain form, helpers to build them, the
+ * type rules that decide which functions and mutators a column accepts, and their wire encoding.
+ */
+
+import { OvsdbCodecError } from "./errors";
+import { encodeDatum, describeType } from "./codec";
+import { NamedUuid, describeJson, type Value } from "./notation";
+import { isMap, isScalar, type ColumnSchema, type ColumnType, type TableSchema } from "./schema";
+
+/** A condition function of RFC 7047 section 5.1. */
+export type ConditionFunction = "==" | "!=" | "<" | "<=" | ">" | ">=" | "includes" | "excludes";
+
+/** All condition functions. */
+export const CONDITION_FUNCTIONS: readonly ConditionFunction[] = [
+  "==",
+  "!=",
+  "<",
+  "<=",
+  ">",
+  ">=",
+  "includes",
+  "excludes",
+];
+
+/** `[column, function, value]` with a plain value; a row matches when every condition holds. */
+export type Condition = [column: string, fn: ConditionFunction, value: Value];
+
+/** A mutator of RFC 7047 section 5.1. */
+export type Mutator = "+=" | "-=" | "*=" | "/=" | "%=" | "insert" | "delete";
+
+/** All mutators. */
+export const MUTATORS: readonly Mutator[] = ["+=", "-=", "*=", "/=", "%=", "insert", "delete"];
+
+/**
+ * `[column, mutator, value]` with a plain value. Arithmetic mutators take one number (applied to
+ * every element of a set). `insert`/`delete` on a set take an array or a single atom; on a map,
+ * `insert` takes an object and `delete` an object (pairs) or an array of keys.
+ */
+export type Mutation = [column: string, mutator: Mutator, value: Value];
+
+/** `column == value`. */
+export function eq(column: string, value: Value): Condition {
+  return [column, "==", value];
+}
+
+/** `column != value`. */
+export function ne(column: string, value: Value): Condition {
+  return [column, "!=", value];
+}
+
+/** `column < value` (integer and real columns). */
+export function lt(column: string, value: number): Condition {
+  return [column, "<", value];
+}
+
+/** `column <= value` (integer and real columns). */
+export function le(column: string, value: number): Condition {
+  return [column, "<=", value];
+}
+
+/** `column > value` (integer and real columns). */
+export function gt(column: string, value: number): Condition {
+  return [column, ">", value];
+}
+
+/** `column >= value` (integer and real columns). */
+export function ge(column: string, value: number): Condition {
+  return [column, ">=", value];
+}
+
+/** The column's set or map contains every element or pair of `value`. */
+export function includes(column: string, value: Value): Condition {
+  return [column, "includes", value];
+}
+
+/** The column's set or map contains no element or pair of `value`. */
+export function excludes(column: string, value: Value): Condition {
+  return [column, "excludes", value];
+}
+
+/** `_uuid == uuid`: selects one row by UUID (or by the named UUID of a row inserted earlier). */
+export function byUuid(uuid: string | NamedUuid): Condition {
+  return ["_uuid", "==", uuid];
+}
+
+/** A problem with one condition or mutation; `column` is set when the column is known. */
+export interface ClauseProblem {
+  column?: string;
+  message: string;
+}
+
+/** Result of encoding one condition or mutation. */
+export type EncodedClause =
+  { ok: true; wire: [string, string, unknown] } | { ok: false; problem: ClauseProblem };
+
+const ORDERING: ReadonlySet<string> = new Set(["<", "<=", ">", ">="]);
+const ARITHMETIC: ReadonlySet<string> = new Set(["+=", "-=", "*=", "/=", "%="]);
+
+function isNumeric(type: ColumnType): boolean {
+  return type.key.type === "integer" || type.key.type === "real";
+}
+
+function problem(column: string | undefined, message: string): EncodedClause {
+  return { ok: false, problem: column === undefined ? { message } : { column, message } };
+}
+
+/**
+ * The type a condition's value must have for `fn` on a column of type `type`, or the reason the
+ * function does not apply. Follows RFC 7047 and ovsdb-server:
+ * - ordering functions need an integer or real column holding at most one value (Open vSwitch
+ *   2.4+ allows optional columns) and take one number;
+ * - `==` and `!=` take a value of the column's type;
+ * - `includes` may have fewer elements than the column's minimum, `excludes` any number.
+ */
+export function conditionValueType(type: ColumnType, fn: ConditionFunction): ColumnType | string {
+  if (ORDERING.has(fn)) {
+    if (type.value !== undefined || type.max !== 1 || !isNumeric(type)) {
+      return `function "${fn}" applies only to integer or real columns holding at most one value, not ${describeType(type)}`;
+    }
+    return { key: { ...type.key }, min: 1, max: 1 };
+  }
+  if (fn === "==" || fn === "!=") return type;
+  if (fn === "includes") return isScalar(type) ? type : { ...type, min: 0 };
+  if (fn === "excludes") return isScalar(type) ? type : { ...type, min: 0, max: "unlimited" };
+  return `unknown condition function ${describeJson(fn)}`;
+}
+
+/**
+ * The type a mutation's value must have, or the reason the mutator does not apply (RFC 7047
+ * section 5.1 and ovsdb-server):
+ * - arithmetic needs an integer or real column (scalar, optional or set; `%=` integer only) and
+ *   takes one number, unconstrained;
+ * - `insert`/`delete` need a set or map; the value may have fewer elements than the minimum, and
+ *   for `delete` any number; `delete` on a map also accepts an array of keys.
+ */
+export function mutationValueType(type: ColumnType, mutator: Mutator, value: unknown): ColumnType | string {
+  if (ARITHMETIC.has(mutator)) {
+    if (type.value !== undefined || !isNumeric(type) || (mutator === "%=" && type.key.type !== "integer")) {
+      const need = mutator === "%=" ? "integer columns" : "integer or real columns";
+      return `mutator "${mutator}" applies only to ${need} (or sets of them), not ${describeType(type)}`;
+    }
+    return { key: { type: type.key.type }, min: 1, max: 1 };
+  }
+  if (mutator === "insert" || mutator === "delete") {
+    if (isScalar(type)) {
+      return `mutator "${mutator}" applies only to sets and maps, not ${describeType(type)}`;
+    }
+    if (mutator === "insert") return { ...type, min: 0 };
+    // A map delete takes either pairs (a map) or just keys (a set of the key type).
+    if (isMap(type) && !isPlainMapValue(value)) return { key: type.key, min: 0, max: "unlimited" };
+    return { ...type, min: 0, max: "unlimited" };
+  }
+  return `unknown mutator ${describeJson(mutator)}`;
+}
+
+function isPlainMapValue(value: unknown): boolean {
+  return (
+    value === null || (typeof value === "object" && !Array.isArray(value) && !(value instanceof NamedUuid))
+  );
+}
+
+/** Checks that a clause is `[string, string, value]`; returns the reason when it is not. */
+function clauseShapeProblem(clause: unknown, what: string): string | undefined {
+  if (
+    !Array.isArray(clause) ||
+    clause.length !== 3 ||
+    typeof clause[0] !== "string" ||
+    typeof clause[1] !== "string"
+  ) {
+    return `${what} ${describeJson(clause)} is not [column, ${what === "condition" ? "function" : "mutator"}, value]`;
+  }
+  return undefined;
+}
+
+function finish(
+  column: string,
+  op: string,
+  type: ColumnType | string,
+  value: Value,
+  role: string,
+): EncodedClause {
+  if (typeof type === "string") return problem(column, `column ${column}: ${type}`);
+  try {
+    return { ok: true, wire: [column, op, encodeDatum(type, value)] };
+  } catch (e) {
+    if (!(e instanceof OvsdbCodecError)) throw e;
+    return problem(column, `invalid ${role} for column ${column}: ${e.message}`);
+  }
+}
+
+/**
+ * Checks a condition against the table and returns its wire form `[column, function, datum]`.
+ * Never throws for bad input: problems come back as `{ok: false}`.
+ */
+export function encodeCondition(table: TableSchema, condition: Condition): EncodedClause {
+  const shape = clauseShapeProblem(condition, "condition");
+  if (shape !== undefined) return problem(undefined, shape);
+  const [name, fn, value] = condition;
+  const column: ColumnSchema | undefined = table.columns.get(name);
+  if (!column) return problem(name, `unknown column ${name} in condition`);
+  return finish(name, fn, conditionValueType(column.type, fn), value, `condition value (${fn})`);
+}
+
+/**
+ * Checks a mutation against the table and returns its wire form `[column, mutator, datum]`.
+ * Immutable columns (including `_uuid` and `_version`) cannot be mutated; `/=` and `%=` by zero
+ * are rejected (the server would fail with "domain error").
+ */
+export function encodeMutation(table: TableSchema, mutation: Mutation): EncodedClause {
+  const shape = clauseShapeProblem(mutation, "mutation");
+  if (shape !== undefined) return problem(undefined, shape);
+  const [name, mutator, value] = mutation;
+  const column: ColumnSchema | undefined = table.columns.get(name);
+  if (!column) return problem(name, `unknown column ${name} in mutation`);
+  if (!column.mutable) return problem(name, `column ${name} is read-only and cannot be mutated`);
+  if ((mutator === "/=" || mutator === "%=") && value === 0) {
+    return problem(name, `mutation "${mutator}" of column ${name} divides by zero`);
+  }
+  return finish(
+    name,
+    mutator,
+    mutationValueType(column.type, mutator, value),
+    value,
+    `mutation value (${mutator})`,
+  );
+}
