@@ -52,7 +52,10 @@ async function fill(s: TestOvsdbServer, n: number): Promise<void> {
     await c.transact(
       NB,
       Array.from({ length: n }, (_, i) =>
-        insert("Logical_Switch", { name: `sw-${i}`, other_config: { subnet: `10.${i >> 8}.${i & 255}.0/24` } }),
+        insert("Logical_Switch", {
+          name: `sw-${i}`,
+          other_config: { subnet: `10.${i >> 8}.${i & 255}.0/24` },
+        }),
       ),
     );
   } finally {
@@ -64,7 +67,13 @@ async function main(): Promise<void> {
   const repeatArg = process.argv.indexOf("--repeat");
   const repeat = repeatArg > 0 ? Number(process.argv[repeatArg + 1]) : 5;
   const rows: Row[] = [];
-  const measure = async (work: string, tool: string, times: number, fn: () => Promise<number>, note?: string) => {
+  const measure = async (
+    work: string,
+    tool: string,
+    times: number,
+    fn: () => Promise<number>,
+    note?: string,
+  ) => {
     const ms: number[] = [];
     for (let i = 0; i < times; i++) ms.push(await fn());
     rows.push({ work, tool, ms, note });

@@ -61,17 +61,42 @@ export class MonitorCache extends EventEmitter<CacheEvents> {
   private readonly onDisconnected = () => {
     this.syncedFlag = false;
   };
+  /**
+   * Notifications that arrive while a monitor request is in flight. The reply and the
+   * notifications that follow it can arrive in one chunk, and are dispatched before the code
+   * awaiting the reply runs: they are held here and applied after the reply's contents.
+   */
+  private held: (() => void)[] | undefined;
   private readonly onUpdate = (id: unknown, updates: unknown) => {
-    if (id === this.monitorId) this.applyUpdate(updates);
+    if (id === this.monitorId) this.deliver(() => this.applyUpdate(updates));
   };
   private readonly onUpdate2 = (id: unknown, updates: unknown) => {
-    if (id === this.monitorId) this.applyUpdate2(updates);
+    if (id === this.monitorId) this.deliver(() => this.applyUpdate2(updates));
   };
   private readonly onUpdate3 = (id: unknown, txnId: string, updates: unknown) => {
     if (id !== this.monitorId) return;
-    this.lastTxnId = txnId;
-    this.applyUpdate2(updates);
+    this.deliver(() => {
+      this.lastTxnId = txnId;
+      this.applyUpdate2(updates);
+    });
   };
+
+  private deliver(apply: () => void): void {
+    if (this.held) this.held.push(apply);
+    else this.guard(apply);
+  }
+
+  /** A malformed update makes the cache resynchronise from scratch rather than drift. */
+  private guard(apply: () => void): void {
+    try {
+      apply();
+    } catch (e) {
+      this.emit("error", e as Error);
+      this.syncedFlag = false;
+      this.lastTxnId = null;
+      this.resync().catch((err) => this.emit("error", err as Error));
+    }
+  }
 
   private constructor(
     readonly client: OvsdbClient,
@@ -194,6 +219,17 @@ export class MonitorCache extends EventEmitter<CacheEvents> {
 
   private async doResync(): Promise<void> {
     if (this.stopped) return;
+    this.held = [];
+    try {
+      await this.requestMonitor();
+    } finally {
+      const held = this.held;
+      this.held = undefined;
+      for (const apply of held) this.guard(apply);
+    }
+  }
+
+  private async requestMonitor(): Promise<void> {
     for (;;) {
       try {
         if (this.method === "monitor_cond_since") {

@@ -64,7 +64,10 @@ export interface ClientEvents {
 
 export interface TransactOptions {
   timeoutMs?: number;
-  /** Aborting sends a `cancel` for the transaction; the server may still have committed it. */
+  /**
+   * Aborting sends a `cancel` for the transaction and rejects with `OvsdbCancelledError`; the
+   * server may still have committed it if the cancel came too late.
+   */
   signal?: AbortSignal;
 }
 
@@ -167,22 +170,8 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   }
 
   /** Send already-encoded operations; returns the raw result array (errors not interpreted). */
-  async transactWire(db: string, wireOps: unknown[], options: TransactOptions = {}): Promise<unknown[]> {
-    if (options.signal?.aborted)
-      throw new OvsdbConnectionClosedError("transact", false, "aborted before sending");
-    let id: number | undefined;
-    const onAbort = () => {
-      if (id !== undefined) this.rpc?.notify("cancel", [id]);
-    };
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      return await this.call<unknown[]>("transact", [db, ...wireOps], {
-        timeoutMs: options.timeoutMs,
-        onId: (i) => (id = i),
-      });
-    } finally {
-      options.signal?.removeEventListener("abort", onAbort);
-    }
+  transactWire(db: string, wireOps: unknown[], options: TransactOptions = {}): Promise<unknown[]> {
+    return this.call<unknown[]>("transact", [db, ...wireOps], options);
   }
 
   /** Ask the server to abandon the request with JSON-RPC id `id` (RFC 7047 4.1.4). */
@@ -247,7 +236,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
   private async call<T>(
     method: string,
     params: unknown[],
-    options: { timeoutMs?: number; onId?: (id: number) => void } = {},
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
   ): Promise<T> {
     if (!this.rpc || this.rpc.closed) await this.ensureConnected();
     const rpc = this.rpc;
@@ -395,20 +384,27 @@ function leaderProblem(row: Partial<ServerDatabaseRow>): string | undefined {
   return undefined;
 }
 
-/** Pull the `_Server.Database` row out of table-updates2 (initial or modify). */
+/**
+ * Pull the `_Server.Database` row out of table-updates2. Initial and inserted rows omit columns
+ * that hold their default value (false for `leader` and `connected`); a modify carries only the
+ * changed columns.
+ */
 function serverRowFromUpdate(updates: unknown, partial = false): Partial<ServerDatabaseRow> | undefined {
   const table = (updates as Record<string, unknown> | null)?.["Database"] as
     Record<string, unknown> | undefined;
   if (!table) return undefined;
   for (const change of Object.values(table)) {
-    const c = change as Record<string, Record<string, unknown>>;
-    const row = c.initial ?? c.insert ?? c.modify;
+    const c = change as Record<string, Record<string, unknown> | undefined>;
+    const full = c.initial ?? c.insert;
+    const row = full ?? c.modify;
     if (!row) continue;
     const out: Partial<ServerDatabaseRow> = {};
     if (typeof row.model === "string") out.model = row.model;
     if (typeof row.connected === "boolean") out.connected = row.connected;
+    else if (full) out.connected = false;
     if (typeof row.leader === "boolean") out.leader = row.leader;
-    if (partial && out.model === undefined) out.model = "clustered"; // modify only carries changed columns
+    else if (full) out.leader = false;
+    if (partial && out.model === undefined) out.model = "clustered"; // only clustered rows change
     return out;
   }
   return undefined;

@@ -12,6 +12,7 @@ export type OvsdbErrorCode =
   | "CONNECTION_CLOSED" // the connection dropped while a request was pending
   | "CONNECT" // no remote could be reached
   | "TIMEOUT" // a request got no answer in time
+  | "CANCELLED" // the caller cancelled a request
   | "NOT_LEADER" // a clustered server that is not the leader refused a write
   | "INVALID_REMOTE"; // a remote string cannot be parsed
 
@@ -85,7 +86,9 @@ export class OvsdbRpcError extends OvsdbError {
     readonly error: unknown,
     readonly details?: string,
   ) {
-    super(`${method} failed: ${typeof error === "string" ? error : JSON.stringify(error)}${details ? ` (${details})` : ""}`);
+    super(
+      `${method} failed: ${typeof error === "string" ? error : JSON.stringify(error)}${details ? ` (${details})` : ""}`,
+    );
   }
 }
 
@@ -175,10 +178,25 @@ export class OvsdbTimeoutError extends OvsdbError {
     readonly ms: number,
     readonly mayHaveBeenApplied: boolean,
   ) {
-    super(`"${method}" got no answer within ${ms} ms${mayHaveBeenApplied ? "; it may have been applied" : ""}`);
+    super(
+      `"${method}" got no answer within ${ms} ms${mayHaveBeenApplied ? "; it may have been applied" : ""}`,
+    );
   }
 }
 
 export class OvsdbNotLeaderError extends OvsdbError {
   readonly code = "NOT_LEADER" as const;
+}
+
+/**
+ * The caller cancelled a request (RFC 7047 `cancel`). ovsdb-server drops a cancelled transaction
+ * without answering; if the transaction had already committed, its answer may have been on the
+ * way, so the outcome is reported as unknown.
+ */
+export class OvsdbCancelledError extends OvsdbError {
+  readonly code = "CANCELLED" as const;
+  readonly mayHaveBeenApplied = true;
+  constructor(readonly method: string) {
+    super(`"${method}" was cancelled; it may have been applied if it had already committed`);
+  }
 }

@@ -8,7 +8,13 @@
  */
 import type { Duplex } from "node:stream";
 import { JsonStreamSplitter } from "./framing";
-import { OvsdbConnectionClosedError, OvsdbProtocolError, OvsdbRpcError, OvsdbTimeoutError } from "./errors";
+import {
+  OvsdbCancelledError,
+  OvsdbConnectionClosedError,
+  OvsdbProtocolError,
+  OvsdbRpcError,
+  OvsdbTimeoutError,
+} from "./errors";
 
 export interface RpcNotification {
   method: string;
@@ -67,28 +73,54 @@ export class RpcConnection {
 
   /**
    * Send a request and wait for its result. Rejects with `OvsdbRpcError` when the server answers
-   * with an error, `OvsdbConnectionClosedError` when the connection drops first, and
-   * `OvsdbTimeoutError` after `timeoutMs` (if given).
+   * with an error, `OvsdbConnectionClosedError` when the connection drops first,
+   * `OvsdbTimeoutError` after `timeoutMs` (if given), and `OvsdbCancelledError` when `signal` is
+   * aborted (a `cancel` naming the request is then sent to the server).
    */
   request<T = unknown>(
     method: string,
     params: unknown[],
-    options: { timeoutMs?: number; onId?: (id: number) => void } = {},
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
   ): Promise<T> {
     if (this.closedReason !== undefined) {
       return Promise.reject(new OvsdbConnectionClosedError(method, false, this.closedReason));
     }
+    if (options.signal?.aborted) {
+      return Promise.reject(new OvsdbConnectionClosedError(method, false, "cancelled before sending"));
+    }
     const id = this.nextId++;
+    const { signal, timeoutMs } = options;
     return new Promise<T>((resolve, reject) => {
-      const p: Pending = { method, resolve: resolve as (v: unknown) => void, reject };
+      const onAbort = () => {
+        if (!this.pending.delete(id)) return;
+        settle();
+        this.notify("cancel", [id]);
+        reject(new OvsdbCancelledError(method));
+      };
+      const settle = () => {
+        if (p.timer) clearTimeout(p.timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const p: Pending = {
+        method,
+        resolve: (v) => {
+          settle();
+          resolve(v as T);
+        },
+        reject: (e) => {
+          settle();
+          reject(e);
+        },
+      };
       this.pending.set(id, p);
-      options.onId?.(id);
-      if (options.timeoutMs !== undefined) {
+      if (timeoutMs !== undefined) {
         p.timer = setTimeout(() => {
-          this.pending.delete(id);
-          reject(new OvsdbTimeoutError(method, options.timeoutMs!, true));
-        }, options.timeoutMs);
+          if (!this.pending.delete(id)) return;
+          settle();
+          reject(new OvsdbTimeoutError(method, timeoutMs, true));
+        }, timeoutMs);
       }
+      signal?.addEventListener("abort", onAbort, { once: true });
       this.write({ method, params, id });
     });
   }
@@ -106,7 +138,6 @@ export class RpcConnection {
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const p of pending) {
-      if (p.timer) clearTimeout(p.timer);
       p.reject(new OvsdbConnectionClosedError(p.method, true, reason));
     }
     this.stream.destroy();
@@ -163,7 +194,13 @@ export class RpcConnection {
     if (!message || typeof message !== "object" || Array.isArray(message)) {
       throw new OvsdbProtocolError("JSON-RPC message is not an object");
     }
-    const m = message as { method?: unknown; params?: unknown; id?: unknown; result?: unknown; error?: unknown };
+    const m = message as {
+      method?: unknown;
+      params?: unknown;
+      id?: unknown;
+      result?: unknown;
+      error?: unknown;
+    };
     if (typeof m.method === "string") {
       const params = Array.isArray(m.params) ? m.params : [];
       if (m.id !== null && m.id !== undefined) {
@@ -181,13 +218,15 @@ export class RpcConnection {
     const p = this.pending.get(m.id);
     if (!p) return; // answer to a request that timed out or was cancelled
     this.pending.delete(m.id);
-    if (p.timer) clearTimeout(p.timer);
     if (m.error !== null && m.error !== undefined) {
       const details =
         m.error && typeof m.error === "object" && "details" in m.error
           ? String((m.error as { details: unknown }).details)
           : undefined;
-      const error = m.error && typeof m.error === "object" && "error" in m.error ? (m.error as { error: unknown }).error : m.error;
+      const error =
+        m.error && typeof m.error === "object" && "error" in m.error
+          ? (m.error as { error: unknown }).error
+          : m.error;
       p.reject(new OvsdbRpcError(p.method, error, details));
     } else {
       p.resolve(m.result);

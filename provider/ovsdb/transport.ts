@@ -24,7 +24,8 @@ const DEFAULT_PORT = 6640;
 export function parseRemote(text: string): Remote {
   const s = text.trim();
   const colon = s.indexOf(":");
-  if (colon < 0) throw new OvsdbInvalidRemoteError(text, 'expected "unix:PATH", "tcp:HOST:PORT" or "ssl:HOST:PORT"');
+  if (colon < 0)
+    throw new OvsdbInvalidRemoteError(text, 'expected "unix:PATH", "tcp:HOST:PORT" or "ssl:HOST:PORT"');
   const method = s.slice(0, colon);
   const rest = s.slice(colon + 1);
   if (method === "unix") {
@@ -32,8 +33,13 @@ export function parseRemote(text: string): Remote {
     return { kind: "unix", path: rest, text: s };
   }
   if (method !== "tcp" && method !== "ssl") {
-    const hint = method.startsWith("p") ? ` ("${method}" is a listening remote; connect with "${method.slice(1)}:")` : "";
-    throw new OvsdbInvalidRemoteError(text, `unknown connection method "${method}"${hint}; use unix:, tcp: or ssl:`);
+    const hint = method.startsWith("p")
+      ? ` ("${method}" is a listening remote; connect with "${method.slice(1)}:")`
+      : "";
+    throw new OvsdbInvalidRemoteError(
+      text,
+      `unknown connection method "${method}"${hint}; use unix:, tcp: or ssl:`,
+    );
   }
   let host: string;
   let portText: string | undefined;
@@ -42,13 +48,18 @@ export function parseRemote(text: string): Remote {
     if (close < 0) throw new OvsdbInvalidRemoteError(text, "unterminated IPv6 literal");
     host = rest.slice(1, close);
     const after = rest.slice(close + 1);
-    if (after && !after.startsWith(":")) throw new OvsdbInvalidRemoteError(text, 'expected ":PORT" after "]"');
+    if (after && !after.startsWith(":"))
+      throw new OvsdbInvalidRemoteError(text, 'expected ":PORT" after "]"');
     portText = after ? after.slice(1) : undefined;
-    if (net.isIPv6(host) === false) throw new OvsdbInvalidRemoteError(text, `"${host}" is not an IPv6 address`);
+    if (net.isIPv6(host) === false)
+      throw new OvsdbInvalidRemoteError(text, `"${host}" is not an IPv6 address`);
   } else {
     const parts = rest.split(":");
     if (parts.length > 2) {
-      throw new OvsdbInvalidRemoteError(text, "IPv6 addresses must be written in brackets, e.g. tcp:[::1]:6640");
+      throw new OvsdbInvalidRemoteError(
+        text,
+        "IPv6 addresses must be written in brackets, e.g. tcp:[::1]:6640",
+      );
     }
     host = parts[0];
     portText = parts[1];
@@ -56,9 +67,11 @@ export function parseRemote(text: string): Remote {
   if (!host) throw new OvsdbInvalidRemoteError(text, "missing host");
   let port = DEFAULT_PORT;
   if (portText !== undefined && portText !== "") {
-    if (!/^\d+$/.test(portText)) throw new OvsdbInvalidRemoteError(text, `port "${portText}" is not a number`);
+    if (!/^\d+$/.test(portText))
+      throw new OvsdbInvalidRemoteError(text, `port "${portText}" is not a number`);
     port = Number(portText);
-    if (port < 1 || port > 65535) throw new OvsdbInvalidRemoteError(text, `port ${port} is out of range 1..65535`);
+    if (port < 1 || port > 65535)
+      throw new OvsdbInvalidRemoteError(text, `port ${port} is out of range 1..65535`);
   }
   return { kind: method, host, port, text: s };
 }
@@ -66,7 +79,10 @@ export function parseRemote(text: string): Remote {
 /** Parse a comma-separated list of remotes, as OVS tools accept (`tcp:a:6641,tcp:b:6641`). */
 export function parseRemotes(text: string | string[]): Remote[] {
   const items = (Array.isArray(text) ? text : [text]).flatMap((t) => t.split(","));
-  const remotes = items.map((t) => t.trim()).filter((t) => t.length > 0).map(parseRemote);
+  const remotes = items
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0)
+    .map(parseRemote);
   if (remotes.length === 0) throw new OvsdbInvalidRemoteError(String(text), "no remote given");
   return remotes;
 }
@@ -75,7 +91,10 @@ export function parseRemotes(text: string | string[]): Remote[] {
  * Open a stream to a remote. Resolves once the connection (and the TLS handshake for `ssl:`) is
  * established; rejects after `timeoutMs`.
  */
-export function openStream(remote: Remote, options: { tls?: TlsOptions; timeoutMs?: number } = {}): Promise<net.Socket> {
+export function openStream(
+  remote: Remote,
+  options: { tls?: TlsOptions; timeoutMs?: number } = {},
+): Promise<net.Socket> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
     let socket: net.Socket;
@@ -86,7 +105,12 @@ export function openStream(remote: Remote, options: { tls?: TlsOptions; timeoutM
       socket = net.createConnection({ host: remote.host, port: remote.port });
     } else {
       if (!options.tls) {
-        reject(new OvsdbInvalidRemoteError(remote.text, "ssl: remotes need TLS material (privateKey, certificate, caCert)"));
+        reject(
+          new OvsdbInvalidRemoteError(
+            remote.text,
+            "ssl: remotes need TLS material (privateKey, certificate, caCert)",
+          ),
+        );
         return;
       }
       socket = tls.connect({

@@ -4,6 +4,7 @@
 import { OvsdbClient } from "../../../provider/ovsdb/client";
 import { MonitorCache } from "../../../provider/ovsdb/cache";
 import {
+  OvsdbCancelledError,
   OvsdbConnectionClosedError,
   OvsdbRpcError,
   OvsdbSchemaError,
@@ -56,13 +57,25 @@ describe.each(["unix", "tcp"] as const)("OvsdbClient over %s", (transport) => {
     expect(uuid).toMatch(/^[0-9a-f-]{36}$/);
 
     await client.transact(NB, [
-      wait("Logical_Switch", [eq("name", "sw-a")], ["other_config"], [{ other_config: { subnet: "10.0.0.0/24" } }], {
-        timeout: 0,
-      }),
+      wait(
+        "Logical_Switch",
+        [eq("name", "sw-a")],
+        ["other_config"],
+        [{ other_config: { subnet: "10.0.0.0/24" } }],
+        {
+          timeout: 0,
+        },
+      ),
       update("Logical_Switch", [eq("_uuid", uuid)], { external_ids: { owner: "test" } }),
-      mutate("Logical_Switch", [eq("_uuid", uuid)], [["other_config", "insert", { exclude_ips: "10.0.0.1" }]]),
+      mutate(
+        "Logical_Switch",
+        [eq("_uuid", uuid)],
+        [["other_config", "insert", { exclude_ips: "10.0.0.1" }]],
+      ),
     ]);
-    const [sel] = await client.transact(NB, [select("Logical_Switch", [eq("name", "sw-a")], ["name", "external_ids", "other_config"])]);
+    const [sel] = await client.transact(NB, [
+      select("Logical_Switch", [eq("name", "sw-a")], ["name", "external_ids", "other_config"]),
+    ]);
     expect((sel as { rows: unknown[] }).rows).toEqual([
       {
         name: "sw-a",
@@ -71,8 +84,12 @@ describe.each(["unix", "tcp"] as const)("OvsdbClient over %s", (transport) => {
       },
     ]);
     // Map delete by key leaves other keys alone.
-    await client.transact(NB, [mutate("Logical_Switch", [eq("_uuid", uuid)], [["other_config", "delete", ["exclude_ips"]]])]);
-    const [sel2] = await client.transact(NB, [select("Logical_Switch", [eq("_uuid", uuid)], ["other_config"])]);
+    await client.transact(NB, [
+      mutate("Logical_Switch", [eq("_uuid", uuid)], [["other_config", "delete", ["exclude_ips"]]]),
+    ]);
+    const [sel2] = await client.transact(NB, [
+      select("Logical_Switch", [eq("_uuid", uuid)], ["other_config"]),
+    ]);
     expect((sel2 as { rows: unknown[] }).rows).toEqual([{ other_config: { subnet: "10.0.0.0/24" } }]);
 
     const [d] = await client.transact(NB, [del("Logical_Switch", [eq("_uuid", uuid)])]);
@@ -81,7 +98,11 @@ describe.each(["unix", "tcp"] as const)("OvsdbClient over %s", (transport) => {
 
   it("inserts referencing rows through uuid-names in one transaction", async () => {
     const [, swRes] = await client.transact(NB, [
-      insert("Logical_Switch_Port", { name: "lp-x", addresses: ["00:00:00:00:00:01 10.0.0.5"] }, { uuidName: "lsp" }),
+      insert(
+        "Logical_Switch_Port",
+        { name: "lp-x", addresses: ["00:00:00:00:00:01 10.0.0.5"] },
+        { uuidName: "lsp" },
+      ),
       insert("Logical_Switch", { name: "sw-x", ports: [namedUuid("lsp")] }),
     ]);
     const out = await server.tool("ovn-nbctl", ["lsp-get-addresses", "lp-x"]);
@@ -93,7 +114,9 @@ describe.each(["unix", "tcp"] as const)("OvsdbClient over %s", (transport) => {
     await client.transact(NB, [insert("Logical_Router", { name: "lr-dup" })]);
     // A wait that does not hold times out at once.
     const e1 = await client
-      .transact(NB, [wait("Logical_Router", [eq("name", "lr-dup")], ["name"], [{ name: "other" }], { timeout: 0 })])
+      .transact(NB, [
+        wait("Logical_Router", [eq("name", "lr-dup")], ["name"], [{ name: "other" }], { timeout: 0 }),
+      ])
       .catch((e) => e);
     expect(e1).toBeInstanceOf(OvsdbTransactionError);
     expect(e1.error).toBe("timed out");
@@ -101,7 +124,9 @@ describe.each(["unix", "tcp"] as const)("OvsdbClient over %s", (transport) => {
 
     // Referential integrity: a strong reference to a row that does not exist.
     const e2 = await client
-      .transact(NB, [insert("Logical_Switch", { name: "bad", ports: ["11111111-2222-3333-4444-555555555555"] })])
+      .transact(NB, [
+        insert("Logical_Switch", { name: "bad", ports: ["11111111-2222-3333-4444-555555555555"] }),
+      ])
       .catch((e) => e);
     expect(e2).toBeInstanceOf(OvsdbTransactionError);
     expect(e2.error).toBe("referential integrity violation");
@@ -120,7 +145,11 @@ describe.each(["unix", "tcp"] as const)("OvsdbClient over %s", (transport) => {
     expect(e3.error).toBe("constraint violation");
     expect(e3.details).toEqual(expect.stringContaining("dup"));
     // Nothing of the failed transaction was written.
-    expect((await server.tool("ovn-nbctl", ["--bare", "--columns=name", "find", "Logical_Switch", "name=sw-dup"])).trim()).toBe("");
+    expect(
+      (
+        await server.tool("ovn-nbctl", ["--bare", "--columns=name", "find", "Logical_Switch", "name=sw-dup"])
+      ).trim(),
+    ).toBe("");
   });
 
   it("checks operations against the schema before sending", async () => {
@@ -139,13 +168,21 @@ describe.each(["unix", "tcp"] as const)("OvsdbClient over %s", (transport) => {
 
   it("monitor, monitor_cond and monitor_cond_since deliver initial rows and updates", async () => {
     await client.transact(NB, [insert("Logical_Switch", { name: "mon-1" })]);
-    const initial = (await client.monitor(NB, "m1", { Logical_Switch: { columns: ["name"] } })) as Record<string, object>;
+    const initial = (await client.monitor(NB, "m1", { Logical_Switch: { columns: ["name"] } })) as Record<
+      string,
+      object
+    >;
     expect(JSON.stringify(initial)).toContain("mon-1");
     const initial2 = await client.monitorCond(NB, "m2", {
-      Logical_Switch: [{ columns: ["name"], where: [["name", "==", "mon-1"]] }],
+      Logical_Switch: [{ columns: ["name"], where: [["name", "!=", "no-such-switch"]] }],
     });
     expect(JSON.stringify(initial2)).toContain('"initial"');
-    const [found, txnId] = await client.monitorCondSince(NB, "m3", { Logical_Switch: [{ columns: ["name"] }] }, null);
+    const [found, txnId] = await client.monitorCondSince(
+      NB,
+      "m3",
+      { Logical_Switch: [{ columns: ["name"] }] },
+      null,
+    );
     expect(found).toBe(false);
     expect(typeof txnId).toBe("string");
 
@@ -161,7 +198,7 @@ describe.each(["unix", "tcp"] as const)("OvsdbClient over %s", (transport) => {
     expect(u2[0]).toBe("m2");
     expect(JSON.stringify(u2[1])).toContain('"modify"');
     expect(u3[0]).toBe("m3");
-    expect(u3[1]).not.toBe(txnId);
+    expect(typeof u3[1]).toBe("string"); // all zeros on a standalone server, which keeps no history
 
     for (const id of ["m1", "m2", "m3"]) await client.monitorCancel(id);
     const e = await client.monitorCancel("m1").catch((x) => x);
@@ -193,14 +230,20 @@ describe.each(["unix", "tcp"] as const)("OvsdbClient over %s", (transport) => {
   it("a blocking wait can be cancelled", async () => {
     const ac = new AbortController();
     const p = client
-      .transact(NB, [wait("Logical_Switch", [eq("name", "never")], ["name"], [{ name: "never" }], { timeout: 60_000 })], {
-        signal: ac.signal,
-      })
+      .transact(
+        NB,
+        [wait("Logical_Switch", [eq("name", "never")], ["name"], [{ name: "never" }], { timeout: 60_000 })],
+        {
+          signal: ac.signal,
+        },
+      )
       .catch((e) => e);
     setTimeout(() => ac.abort(), 200);
     const e = await p;
-    expect(e).toBeInstanceOf(OvsdbRpcError);
-    expect(e.error).toBe("canceled");
+    expect(e).toBeInstanceOf(OvsdbCancelledError);
+    expect(e.mayHaveBeenApplied).toBe(true);
+    // The connection is still usable.
+    expect(await client.echo("after-cancel")).toEqual(["after-cancel"]);
   });
 });
 
@@ -229,7 +272,9 @@ describe("big transactions and monitors", () => {
   });
 
   it("loads a monitor of 10,000 rows into the cache and indexes them", async () => {
-    const cache = await MonitorCache.start(client, NB, { Logical_Switch: { columns: ["external_ids"], indexes: ["name"] } });
+    const cache = await MonitorCache.start(client, NB, {
+      Logical_Switch: { columns: ["external_ids"], indexes: ["name"] },
+    });
     try {
       expect(cache.size("Logical_Switch")).toBe(10_000);
       const [row] = cache.lookup("Logical_Switch", "name", "big-4242");
@@ -305,7 +350,9 @@ describe("server restart", () => {
   it("reconnects, resyncs the cache, and never resends a transaction", async () => {
     server = await TestOvsdbServer.start("nb");
     const client = await OvsdbClient.connect(server.tcp, { backoff: { initialMs: 50, maxMs: 500 } });
-    const cache = await MonitorCache.start(client, NB, { Logical_Switch: { columns: ["name"], indexes: ["name"] } });
+    const cache = await MonitorCache.start(client, NB, {
+      Logical_Switch: { columns: ["name"], indexes: ["name"] },
+    });
     try {
       await client.transact(NB, [insert("Logical_Switch", { name: "before" })]);
       await cache.waitSynced();
@@ -338,8 +385,14 @@ describe("server restart", () => {
         .sort();
       expect(names).toEqual(["after", "before", "gate"]);
       // The cache followed the restart and the writes after it.
-      for (let i = 0; i < 50 && cache.size("Logical_Switch") < 3; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(cache.rows("Logical_Switch").map((r) => r.name).sort()).toEqual(["after", "before", "gate"]);
+      for (let i = 0; i < 50 && cache.size("Logical_Switch") < 3; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(
+        cache
+          .rows("Logical_Switch")
+          .map((r) => r.name)
+          .sort(),
+      ).toEqual(["after", "before", "gate"]);
       expect(cache.synced).toBe(true);
     } finally {
       cache.stop();
@@ -349,14 +402,17 @@ describe("server restart", () => {
 
   it("fails requests made while the server stays down, saying they were not sent", async () => {
     const s = await TestOvsdbServer.start("nb");
-    const client = await OvsdbClient.connect(s.unix, { waitForConnectionMs: 1000, backoff: { initialMs: 50, maxMs: 200 } });
+    const client = await OvsdbClient.connect(s.unix, {
+      waitForConnectionMs: 1000,
+      backoff: { initialMs: 50, maxMs: 200 },
+    });
     try {
       await s.kill();
       await new Promise((r) => setTimeout(r, 100));
       const e = await client.echo("x").catch((x) => x);
-      expect(e.code === "CONNECT" || (e instanceof OvsdbConnectionClosedError && e.mayHaveBeenApplied === false)).toBe(
-        true,
-      );
+      expect(
+        e.code === "CONNECT" || (e instanceof OvsdbConnectionClosedError && e.mayHaveBeenApplied === false),
+      ).toBe(true);
     } finally {
       client.close();
       await s.stop();

@@ -25,11 +25,14 @@ describe("clustered NB database", () => {
     const leader = await cluster.waitForLeader();
     // List the remotes starting with a follower, so the client has to skip it.
     const order = [...cluster.members].sort((a, b) => (a.index === leader ? 1 : b.index === leader ? -1 : 0));
-    const client = await OvsdbClient.connect(
-      order.map((m) => m.tcp).join(","),
-      { database: NB, backoff: { initialMs: 50, maxMs: 500 }, waitForConnectionMs: 60_000 },
-    );
-    const cache = await MonitorCache.start(client, NB, { Logical_Switch: { columns: ["name"], indexes: ["name"] } });
+    const client = await OvsdbClient.connect(order.map((m) => m.tcp).join(","), {
+      database: NB,
+      backoff: { initialMs: 50, maxMs: 500 },
+      waitForConnectionMs: 60_000,
+    });
+    const cache = await MonitorCache.start(client, NB, {
+      Logical_Switch: { columns: ["name"], indexes: ["name"] },
+    });
     try {
       expect(client.connectedRemote).toBe(cluster.members[leader].tcp);
 

@@ -40,9 +40,9 @@ describe("JsonStreamSplitter", () => {
     for (let i = 1; i < stream.length; i += 7) {
       const j = Math.min(stream.length, i + 13);
       const k = Math.min(stream.length, j + 29);
-      expect(feed([stream.subarray(0, i), stream.subarray(i, j), stream.subarray(j, k), stream.subarray(k)])).toEqual(
-        messages,
-      );
+      expect(
+        feed([stream.subarray(0, i), stream.subarray(i, j), stream.subarray(j, k), stream.subarray(k)]),
+      ).toEqual(messages);
     }
   });
 

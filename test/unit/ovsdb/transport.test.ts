@@ -3,9 +3,20 @@ import { OvsdbInvalidRemoteError } from "../../../provider/ovsdb/errors";
 
 describe("remote parsing", () => {
   it("parses unix, tcp and ssl remotes", () => {
-    expect(parseRemote("unix:/run/openvswitch/db.sock")).toMatchObject({ kind: "unix", path: "/run/openvswitch/db.sock" });
-    expect(parseRemote("tcp:172.29.101.123:6640")).toMatchObject({ kind: "tcp", host: "172.29.101.123", port: 6640 });
-    expect(parseRemote("ssl:ovn.example.com:6641")).toMatchObject({ kind: "ssl", host: "ovn.example.com", port: 6641 });
+    expect(parseRemote("unix:/run/openvswitch/db.sock")).toMatchObject({
+      kind: "unix",
+      path: "/run/openvswitch/db.sock",
+    });
+    expect(parseRemote("tcp:172.29.101.123:6640")).toMatchObject({
+      kind: "tcp",
+      host: "172.29.101.123",
+      port: 6640,
+    });
+    expect(parseRemote("ssl:ovn.example.com:6641")).toMatchObject({
+      kind: "ssl",
+      host: "ovn.example.com",
+      port: 6641,
+    });
   });
 
   it("defaults the port to 6640", () => {
