@@ -1,0 +1,256 @@
+/**
+ * The generic half of every resource handler: `check` (zod validation that names the argument and
+ * the accepted form, and lets preview's unknown values through), `diff` (per argument, replacement
+ * only where the row cannot change in place), and error translation around create/read/update/
+ * delete. A resource kind supplies its input schema and its four database operations.
+ */
+import type { z } from "zod";
+import { OvsdbError } from "./ovsdb";
+import { ResourceError, type InputProblem } from "./errors";
+
+/** The placeholder Pulumi passes for values not known during preview. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export type Props = Record<string, unknown>;
+
+export interface ReadResult<O> {
+  id: string;
+  /** The state as it really is in the database. */
+  outs: O;
+  /** The same, as inputs, so the next diff shows drift against the program. */
+  inputs: Props;
+}
+
+export interface ResourceKind<I extends Props, O extends Props> {
+  /** The SDK name used in messages, e.g. `ovs.Port`. */
+  label: string;
+  /** Validation and normalisation of the inputs. */
+  schema: z.ZodType<I>;
+  /** Input properties compared by `diff` (everything the user can set). */
+  inputKeys: readonly string[];
+  /** Input properties whose change needs a new row. */
+  replaceOn: readonly string[];
+  /** Cross-field rules zod cannot express simply; returns problems (empty when fine). */
+  validate?: (inputs: I) => InputProblem[];
+  create(inputs: I): Promise<{ id: string; outs: O }>;
+  read(id: string, state: O): Promise<ReadResult<O> | undefined>;
+  update(id: string, olds: O, news: I): Promise<O>;
+  delete(id: string, state: O): Promise<void>;
+  /** Where the resource lives, for messages (e.g. the host's remote). */
+  where(inputs: Props): string;
+}
+
+export interface CheckResult {
+  inputs: Props;
+  failures: { property: string; reason: string }[];
+}
+
+export interface DiffResult {
+  changes: boolean;
+  replaces: string[];
+  /** Changed input properties (for tests and tools; the engine computes its own display diff). */
+  diffs: string[];
+  deleteBeforeReplace: boolean;
+}
+
+/** Dynamic-provider methods for one resource kind. */
+export interface Handler {
+  check(olds: Props, news: Props): Promise<CheckResult>;
+  diff(id: string, olds: Props, news: Props): Promise<DiffResult>;
+  create(inputs: Props): Promise<{ id: string; outs: Props }>;
+  read(id: string, props: Props): Promise<{ id?: string; props?: Props; inputs?: Props }>;
+  update(id: string, olds: Props, news: Props): Promise<{ outs: Props }>;
+  delete(id: string, props: Props): Promise<void>;
+}
+
+export function makeHandler<I extends Props, O extends Props>(kind: ResourceKind<I, O>): Handler {
+  const fail = (inputs: Props, e: unknown): never => {
+    throw translate(kind, inputs, e);
+  };
+  return {
+    async check(_olds, news) {
+      return checkInputs(kind, news);
+    },
+    async diff(_id, olds, news) {
+      return diffInputs(kind, olds, news);
+    },
+    async create(inputs) {
+      try {
+        const r = await kind.create(parseOrThrow(kind, inputs));
+        return { id: r.id, outs: wire(r.outs) };
+      } catch (e) {
+        return fail(inputs, e);
+      }
+    },
+    async read(id, props) {
+      try {
+        const r = await kind.read(id, props as O);
+        if (!r) return { id: "" }; // gone: Pulumi drops it from the state
+        return { id: r.id, props: wire(r.outs), inputs: wire(r.inputs) };
+      } catch (e) {
+        return fail(props, e);
+      }
+    },
+    async update(id, olds, news) {
+      try {
+        return { outs: wire(await kind.update(id, olds as O, parseOrThrow(kind, news))) };
+      } catch (e) {
+        return fail(news, e);
+      }
+    },
+    async delete(id, props) {
+      try {
+        await kind.delete(id, props as O);
+      } catch (e) {
+        fail(props, e);
+      }
+    },
+  };
+}
+
+/**
+ * Values as the engine's protobuf Struct accepts them: `undefined` members removed (they would
+ * make the dynamic provider fail with "Unexpected struct type").
+ */
+export function wire<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(wire) as T;
+  if (v && typeof v === "object") {
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [k, wire(x)]),
+    ) as T;
+  }
+  return v;
+}
+
+// ---- check -------------------------------------------------------------------------------------
+
+function stripProvider(p: Props): Props {
+  const { __provider: _ignored, ...rest } = p;
+  return rest;
+}
+
+/** Paths (dotted) whose value is unknown during preview. */
+function unknownPaths(value: unknown, path: string[] = [], out: string[][] = []): string[][] {
+  if (value === UNKNOWN) out.push(path);
+  else if (Array.isArray(value)) value.forEach((v, i) => unknownPaths(v, [...path, String(i)], out));
+  else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) unknownPaths(v, [...path, k], out);
+  }
+  return out;
+}
+
+function startsWith(path: (string | number)[], prefix: string[]): boolean {
+  return prefix.every((p, i) => String(path[i]) === p);
+}
+
+export function checkInputs<I extends Props, O extends Props>(
+  kind: ResourceKind<I, O>,
+  news: Props,
+): CheckResult {
+  const raw = stripProvider(news);
+  const unknowns = unknownPaths(raw);
+  const parsed = kind.schema.safeParse(raw);
+  if (!parsed.success) {
+    const failures = parsed.error.issues
+      .filter(
+        (issue) =>
+          !unknowns.some(
+            (u) => startsWith(issue.path as (string | number)[], u) || startsWith(u, issue.path.map(String)),
+          ),
+      )
+      .map((issue) => ({ property: issue.path.join(".") || "(arguments)", reason: issue.message }));
+    return { inputs: news, failures: dedupe(failures) };
+  }
+  if (unknowns.length > 0) return { inputs: news, failures: [] };
+  const problems = kind.validate?.(parsed.data) ?? [];
+  return { inputs: { ...parsed.data }, failures: problems };
+}
+
+function dedupe(fs: { property: string; reason: string }[]): { property: string; reason: string }[] {
+  const seen = new Set<string>();
+  return fs.filter((f) => {
+    const k = `${f.property}\u0000${f.reason}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** Validate inputs in create/update (check already ran; this catches callers that skip it). */
+function parseOrThrow<I extends Props, O extends Props>(kind: ResourceKind<I, O>, inputs: Props): I {
+  const r = checkInputs(kind, inputs);
+  if (r.failures.length) {
+    throw new ResourceError("INVALID_INPUT", r.failures.map((f) => `${f.property}: ${f.reason}`).join("; "));
+  }
+  return kind.schema.parse(stripProvider(inputs));
+}
+
+// ---- diff --------------------------------------------------------------------------------------
+
+export function diffInputs<I extends Props, O extends Props>(
+  kind: ResourceKind<I, O>,
+  olds: Props,
+  news: Props,
+): DiffResult {
+  const diffs: string[] = [];
+  const replaces: string[] = [];
+  for (const k of kind.inputKeys) {
+    if (!sameValue(olds[k], news[k])) {
+      diffs.push(k);
+      if (kind.replaceOn.includes(k)) replaces.push(k);
+    }
+  }
+  return { changes: diffs.length > 0, replaces, diffs, deleteBeforeReplace: replaces.length > 0 };
+}
+
+/** Structural equality where a missing value, null, {} and [] are all "nothing". */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === UNKNOWN || b === UNKNOWN) return false;
+  const emptyA = isEmpty(a);
+  const emptyB = isEmpty(b);
+  if (emptyA || emptyB) return emptyA && emptyB;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => sameValue(x, b[i]));
+  }
+  if (typeof a === "object" && typeof b === "object") {
+    const ka = Object.keys(a as object).filter(
+      (k) => !isEmpty((a as Props)[k]) || typeof (a as Props)[k] === "object",
+    );
+    const kb = Object.keys(b as object).filter(
+      (k) => !isEmpty((b as Props)[k]) || typeof (b as Props)[k] === "object",
+    );
+    const keys = new Set([...ka, ...kb]);
+    for (const k of keys) if (!sameValue((a as Props)[k], (b as Props)[k])) return false;
+    return true;
+  }
+  return a === b;
+}
+
+function isEmpty(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v === "object") return Object.keys(v as object).length === 0;
+  return false;
+}
+
+// ---- errors ------------------------------------------------------------------------------------
+
+function translate<I extends Props, O extends Props>(
+  kind: ResourceKind<I, O>,
+  inputs: Props,
+  e: unknown,
+): Error {
+  const name = typeof inputs.name === "string" ? ` "${inputs.name}"` : "";
+  const prefix = `${kind.label}${name} on ${kind.where(inputs)}`;
+  if (e instanceof ResourceError) {
+    e.message = `${prefix}: ${e.message}`;
+    return e;
+  }
+  if (e instanceof OvsdbError) {
+    return new ResourceError("OVSDB", `${prefix}: ${e.message}`, { cause: e });
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}

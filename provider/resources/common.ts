@@ -1,0 +1,235 @@
+/**
+ * Pieces shared by resource handlers: argument schemas (host, maps, names, addresses), the owner
+ * marker, map-column planning, and guarded transactions.
+ */
+import { z } from "zod";
+import { Address4, Address6 } from "ip-address";
+import {
+  OvsdbTransactionError,
+  parseRemotes,
+  select,
+  eq,
+  type OvsdbClient,
+  type Operation,
+  type OperationResult,
+  type Row,
+  type Mutation,
+} from "../ovsdb";
+import { ResourceError } from "../errors";
+import type { Connection } from "../pool";
+
+/** external_ids key that marks rows created (or adopted) by a stack. */
+export const OWNER_KEY = "pulumi-ovs-owner";
+
+// ---- argument schemas --------------------------------------------------------------------------
+
+export const tlsSchema = z.object(
+  {
+    privateKey: z.string({ error: "privateKey: PEM text of the private key" }).min(1),
+    certificate: z.string({ error: "certificate: PEM text of the certificate" }).min(1),
+    caCert: z.string({ error: "caCert: PEM text of the CA certificate" }).min(1),
+  },
+  { error: "tls must be { privateKey, certificate, caCert } (PEM texts)" },
+);
+
+export const connectionSchema = z.object(
+  {
+    remote: z.string().superRefine((s, ctx) => {
+      try {
+        parseRemotes(s);
+      } catch (e) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${(e as Error).message}; accepted: unix:PATH, tcp:HOST:PORT, ssl:HOST:PORT, comma-separated`,
+        });
+      }
+    }),
+    tls: tlsSchema.optional(),
+  },
+  { error: "expected a connection { remote: string, tls?: {...} }" },
+);
+
+/** A map column (`external_ids`, `options`, `other_config`): string keys and values. */
+export const stringMap = z.record(z.string(), z.string({ error: "map values must be strings" }));
+
+export const ownerSchema = z.string().min(1, "owner marker is missing (set by the SDK)");
+
+/**
+ * Network device names: what Linux accepts for an interface (1..15 bytes, no "/", no whitespace,
+ * not "." or ".."). OVS bridges and ports become devices, so this is the practical rule.
+ */
+export const deviceName = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .min(1, `${what} must not be empty`)
+    .max(15, `${what} must be at most 15 characters (a Linux interface name)`)
+    .refine((s) => !/[\s/]/.test(s) && s !== "." && s !== "..", {
+      message: `${what} must not contain "/" or whitespace`,
+    });
+
+export const macAddress = z
+  .string()
+  .regex(
+    /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/,
+    "not a MAC address; accepted: six hex octets like 50:54:00:00:00:01",
+  );
+
+export function isIpv4(s: string): boolean {
+  return Address4.isValid(s) && !s.includes("/");
+}
+export function isIpv6(s: string): boolean {
+  return Address6.isValid(s) && !s.includes("/");
+}
+export function isIp(s: string): boolean {
+  return isIpv4(s) || isIpv6(s);
+}
+export function isCidr(s: string): boolean {
+  if (!s.includes("/")) return false;
+  return s.includes(":") ? Address6.isValid(s) : Address4.isValid(s);
+}
+
+export const ipAddress = z
+  .string()
+  .refine(isIp, { message: "not an IP address; accepted: IPv4 or IPv6, e.g. 172.29.101.82" });
+
+// ---- ownership ---------------------------------------------------------------------------------
+
+export function ownerOf(row: Row): string | undefined {
+  const ids = row.external_ids as Record<string, string> | undefined;
+  return ids?.[OWNER_KEY];
+}
+
+/** The stack part (project/stack) of an owner marker `project/stack/resource`. */
+export function stackOf(owner: string): string {
+  const i = owner.lastIndexOf("/");
+  return i < 0 ? owner : owner.slice(0, i);
+}
+
+/**
+ * What create does when a row with the wanted name exists: continue as an adoption, or fail
+ * with a message that says whose it is and how to adopt it.
+ */
+export function claimExisting(opts: { what: string; row: Row; owner: string; adopt: boolean }): void {
+  const current = ownerOf(opts.row);
+  if (current === opts.owner) return; // ours already (an earlier, interrupted create)
+  if (current !== undefined) {
+    throw new ResourceError(
+      "OWNED_ELSEWHERE",
+      `${opts.what} already exists and belongs to "${current}"; remove it there first`,
+    );
+  }
+  if (!opts.adopt) {
+    throw new ResourceError(
+      "NAME_TAKEN",
+      `${opts.what} already exists and is not managed by this stack; set "adopt: true" to take it over ` +
+        `(Pulumi cannot import dynamic resources), or choose another name`,
+    );
+  }
+}
+
+// ---- map columns -------------------------------------------------------------------------------
+
+export interface MapPlan {
+  set: Record<string, string>;
+  remove: string[];
+}
+
+/**
+ * Plan a map column: set the desired keys whose live value differs, remove keys the program no
+ * longer mentions (they were in the previous inputs), and leave every other key alone (written
+ * by ovs-vswitchd, ovn-controller or other tools).
+ */
+export function planMap(
+  live: Record<string, string> | undefined,
+  previous: Record<string, string> | undefined,
+  desired: Record<string, string> | undefined,
+): MapPlan {
+  const cur = live ?? {};
+  const want = desired ?? {};
+  const set: Record<string, string> = {};
+  for (const [k, v] of Object.entries(want)) if (cur[k] !== v) set[k] = v;
+  const remove = Object.keys(previous ?? {}).filter((k) => !(k in want) && k in cur);
+  return { set, remove };
+}
+
+/** Mutations for a map plan: delete changed and removed keys, then insert new values. */
+export function mapMutations(column: string, plan: MapPlan): Mutation[] {
+  const out: Mutation[] = [];
+  const del = [...plan.remove, ...Object.keys(plan.set)];
+  if (del.length) out.push([column, "delete", del]);
+  if (Object.keys(plan.set).length) out.push([column, "insert", plan.set]);
+  return out;
+}
+
+/** The managed keys of a live map: what `read` reports, so refresh shows drift in those keys only. */
+export function managedView(
+  live: Record<string, string> | undefined,
+  managed: Record<string, string> | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(managed ?? {})) if (live && k in live) out[k] = live[k];
+  return out;
+}
+
+// ---- transactions ------------------------------------------------------------------------------
+
+export async function selectOne(
+  client: OvsdbClient,
+  db: string,
+  table: string,
+  column: string,
+  value: string,
+  columns?: string[],
+): Promise<Row | undefined> {
+  const rows = await selectRows(client, db, table, [eq(column, value)], columns);
+  return rows[0];
+}
+
+export async function selectRows(
+  client: OvsdbClient,
+  db: string,
+  table: string,
+  where: ReturnType<typeof eq>[],
+  columns?: string[],
+): Promise<Row[]> {
+  const cols = columns ? [...new Set(["_uuid", ...columns])] : undefined;
+  const [r] = await client.transact(db, [select(table, where, cols)]);
+  return (r.rows ?? []) as Row[];
+}
+
+/**
+ * Run a plan-and-transact step; when a guard (`wait` with timeout 0) fails because a row changed
+ * between read and write, read and plan again, a few times, then give up naming the conflict.
+ */
+export async function withGuards<T>(what: string, step: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await step();
+    } catch (e) {
+      const guardFailed = e instanceof OvsdbTransactionError && e.error === "timed out";
+      if (!guardFailed) throw e;
+      if (i >= attempts) {
+        throw new ResourceError(
+          "CONCURRENT_CHANGE",
+          `${what} kept changing while being updated (another writer?); nothing was written, run again`,
+          { cause: e },
+        );
+      }
+    }
+  }
+}
+
+/** Transact, skipping empty plans (a transaction of unchanged writes is not sent). */
+export async function transactIfAny(
+  client: OvsdbClient,
+  db: string,
+  ops: Operation[],
+): Promise<OperationResult[] | undefined> {
+  const writes = ops.filter((o) => o.op !== "wait" && o.op !== "comment" && o.op !== "select");
+  if (writes.length === 0) return undefined;
+  return client.transact(db, ops);
+}
+
+export function describeConnection(c: Connection | undefined): string {
+  return c?.remote ? `host ${c.remote}` : "host (unknown)";
+}

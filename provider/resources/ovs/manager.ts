@@ -1,0 +1,205 @@
+/**
+ * ovs.Manager: one OVSDB manager target of a host (a Manager row referenced from
+ * Open_vSwitch.manager_options), e.g. `ptcp:6640` to open the database to remote access
+ * (`ovs-vsctl set-manager ptcp:6640`, without touching other managers).
+ */
+import { z } from "zod";
+import {
+  insert,
+  mutate,
+  update,
+  wait,
+  eq,
+  namedUuid,
+  type OvsdbClient,
+  type Operation,
+  type Row,
+} from "../../ovsdb";
+import { getClient } from "../../pool";
+import { ResourceError } from "../../errors";
+import type { ResourceKind, ReadResult } from "../../framework";
+import {
+  OWNER_KEY,
+  claimExisting,
+  connectionSchema,
+  describeConnection,
+  managedView,
+  mapMutations,
+  ownerOf,
+  ownerSchema,
+  planMap,
+  selectOne,
+  selectRows,
+  stringMap,
+  withGuards,
+} from "../common";
+import { VSWITCH_DB } from "./bridge";
+
+const TARGET = /^(ptcp:\d+(:.+)?|pssl:\d+(:.+)?|punix:.+|tcp:.+:\d+|ssl:.+:\d+|unix:.+)$/;
+
+export const managerInputs = z.object({
+  host: connectionSchema,
+  target: z.string().regex(TARGET, {
+    message:
+      "target: accepted ptcp:PORT[:IP], pssl:PORT[:IP], punix:PATH (listen) or tcp:IP:PORT, ssl:IP:PORT, unix:PATH (connect out)",
+  }),
+  inactivityProbe: z.number().int().min(0, "inactivityProbe: milliseconds, 0 disables").optional(),
+  maxBackoff: z.number().int().min(1000, "maxBackoff: milliseconds, at least 1000").optional(),
+  connectionMode: z
+    .enum(["in-band", "out-of-band"], { error: 'connectionMode: accepted "in-band" or "out-of-band"' })
+    .optional(),
+  externalIds: stringMap.optional(),
+  otherConfig: stringMap.optional(),
+  adopt: z.boolean().optional(),
+  owner: ownerSchema,
+});
+export type ManagerInputs = z.infer<typeof managerInputs>;
+export type ManagerState = ManagerInputs & { uuid: string };
+
+function columns(i: ManagerInputs): Row {
+  return {
+    inactivity_probe: i.inactivityProbe ?? null,
+    max_backoff: i.maxBackoff ?? null,
+    connection_mode: i.connectionMode ?? null,
+  };
+}
+
+async function client(i: { host: ManagerInputs["host"] }): Promise<OvsdbClient> {
+  return getClient(i.host, VSWITCH_DB);
+}
+
+async function root(c: OvsdbClient): Promise<string> {
+  const rows = await selectRows(c, VSWITCH_DB, "Open_vSwitch", [], ["_uuid"]);
+  if (rows.length !== 1)
+    throw new ResourceError("PARENT_MISSING", "the Open_vSwitch table has no row (ovs-vsctl init)");
+  return rows[0]._uuid as string;
+}
+
+async function create(i: ManagerInputs): Promise<{ id: string; outs: ManagerState }> {
+  const c = await client(i);
+  return withGuards(`manager ${i.target}`, async () => {
+    const existing = await selectOne(c, VSWITCH_DB, "Manager", "target", i.target);
+    if (existing) {
+      claimExisting({ what: `manager ${i.target}`, row: existing, owner: i.owner, adopt: i.adopt ?? false });
+      const uuid = existing._uuid as string;
+      await applyUpdate(c, uuid, undefined, i);
+      return { id: uuid, outs: { ...i, uuid } };
+    }
+    const r = await root(c);
+    const ops: Operation[] = [
+      wait("Manager", [eq("target", i.target)], ["target"], [], { until: "==", timeout: 0 }),
+      insert(
+        "Manager",
+        {
+          target: i.target,
+          ...columns(i),
+          external_ids: { ...(i.externalIds ?? {}), [OWNER_KEY]: i.owner },
+          other_config: i.otherConfig ?? {},
+        },
+        { uuidName: "m" },
+      ),
+      mutate("Open_vSwitch", [eq("_uuid", r)], [["manager_options", "insert", [namedUuid("m")]]]),
+    ];
+    const results = await c.transact(VSWITCH_DB, ops);
+    return { id: results[1].uuid!, outs: { ...i, uuid: results[1].uuid! } };
+  });
+}
+
+async function applyUpdate(
+  c: OvsdbClient,
+  uuid: string,
+  prev: ManagerInputs | undefined,
+  i: ManagerInputs,
+): Promise<void> {
+  const live = await selectOne(c, VSWITCH_DB, "Manager", "_uuid", uuid);
+  if (!live)
+    throw new ResourceError("PARENT_MISSING", `manager ${i.target} no longer exists; refresh the stack`);
+  const want = columns(i);
+  const changed: Row = {};
+  for (const [k, v] of Object.entries(want)) if ((live[k] ?? null) !== v) changed[k] = v;
+  const ids = planMap(live.external_ids as Record<string, string>, prev?.externalIds, i.externalIds);
+  if ((live.external_ids as Record<string, string>)[OWNER_KEY] !== i.owner) ids.set[OWNER_KEY] = i.owner;
+  const muts = [
+    ...mapMutations("external_ids", ids),
+    ...mapMutations(
+      "other_config",
+      planMap(live.other_config as Record<string, string>, prev?.otherConfig, i.otherConfig),
+    ),
+  ];
+  const ops: Operation[] = [];
+  const cols = Object.keys(changed);
+  if (cols.length) {
+    ops.push(
+      wait("Manager", [eq("_uuid", uuid)], cols, [Object.fromEntries(cols.map((k) => [k, live[k]]))], {
+        until: "==",
+        timeout: 0,
+      }),
+    );
+    ops.push(update("Manager", [eq("_uuid", uuid)], changed));
+  }
+  if (muts.length) ops.push(mutate("Manager", [eq("_uuid", uuid)], muts));
+  // A manager the root row does not reference (adopted from a half-done setup) is attached.
+  const r = await root(c);
+  const rootRow = await selectOne(c, VSWITCH_DB, "Open_vSwitch", "_uuid", r, ["manager_options"]);
+  if (!(rootRow?.manager_options as string[]).includes(uuid)) {
+    ops.push(mutate("Open_vSwitch", [eq("_uuid", r)], [["manager_options", "insert", [uuid]]]));
+  }
+  if (ops.length) await c.transact(VSWITCH_DB, ops);
+}
+
+async function read(id: string, s: ManagerState): Promise<ReadResult<ManagerState> | undefined> {
+  const c = await client(s);
+  const live = await selectOne(c, VSWITCH_DB, "Manager", "_uuid", id);
+  if (!live) return undefined;
+  const inputs: ManagerInputs = {
+    host: s.host,
+    target: live.target as string,
+    owner: s.owner,
+  };
+  if (live.inactivity_probe !== null) inputs.inactivityProbe = live.inactivity_probe as number;
+  if (live.max_backoff !== null) inputs.maxBackoff = live.max_backoff as number;
+  if (live.connection_mode !== null)
+    inputs.connectionMode = live.connection_mode as ManagerInputs["connectionMode"];
+  if (s.externalIds)
+    inputs.externalIds = managedView(live.external_ids as Record<string, string>, s.externalIds);
+  if (s.otherConfig)
+    inputs.otherConfig = managedView(live.other_config as Record<string, string>, s.otherConfig);
+  if (s.adopt !== undefined) inputs.adopt = s.adopt;
+  return { id, outs: { ...inputs, uuid: id }, inputs };
+}
+
+async function updateManager(id: string, olds: ManagerState, news: ManagerInputs): Promise<ManagerState> {
+  const c = await client(news);
+  await withGuards(`manager ${news.target}`, () => applyUpdate(c, id, olds, news));
+  return { ...news, uuid: id };
+}
+
+async function deleteManager(id: string, s: ManagerState): Promise<void> {
+  const c = await client(s);
+  const live = await selectOne(c, VSWITCH_DB, "Manager", "_uuid", id, ["external_ids"]);
+  if (!live || ownerOf(live) !== s.owner) return;
+  const r = await root(c);
+  await c.transact(VSWITCH_DB, [
+    mutate("Open_vSwitch", [eq("_uuid", r)], [["manager_options", "delete", [id]]]),
+  ]);
+}
+
+export const managerKind: ResourceKind<ManagerInputs, ManagerState> = {
+  label: "ovs.Manager",
+  schema: managerInputs as unknown as z.ZodType<ManagerInputs>,
+  inputKeys: [
+    "host",
+    "target",
+    "inactivityProbe",
+    "maxBackoff",
+    "connectionMode",
+    "externalIds",
+    "otherConfig",
+  ],
+  replaceOn: ["host", "target"],
+  create,
+  read,
+  update: updateManager,
+  delete: deleteManager,
+  where: (i) => describeConnection(i.host as ManagerInputs["host"]),
+};

@@ -1,0 +1,465 @@
+/**
+ * ovs.Port: a Port row with its single Interface row, attached to a bridge. `ovs-vsctl add-port
+ * BR NAME tag=… -- set interface NAME type=… options:…` as code.
+ */
+import { z } from "zod";
+import {
+  insert,
+  mutate,
+  update,
+  wait,
+  eq,
+  includes,
+  namedUuid,
+  type OvsdbClient,
+  type Operation,
+  type Row,
+} from "../../ovsdb";
+import { getClient } from "../../pool";
+import { ResourceError, type InputProblem } from "../../errors";
+import type { ResourceKind, ReadResult } from "../../framework";
+import {
+  OWNER_KEY,
+  claimExisting,
+  connectionSchema,
+  describeConnection,
+  deviceName,
+  ipAddress,
+  managedView,
+  mapMutations,
+  ownerOf,
+  ownerSchema,
+  planMap,
+  selectOne,
+  selectRows,
+  stringMap,
+  withGuards,
+} from "../common";
+import { VSWITCH_DB } from "./bridge";
+
+/** Interface types OVS 3.1 knows (vswitch.xml). */
+export const INTERFACE_TYPES = [
+  "system",
+  "internal",
+  "tap",
+  "geneve",
+  "gre",
+  "vxlan",
+  "lisp",
+  "stt",
+  "bareudp",
+  "gtpu",
+  "srv6",
+  "erspan",
+  "ip6erspan",
+  "ip6gre",
+  "patch",
+  "dpdk",
+  "dpdkvhostuser",
+  "dpdkvhostuserclient",
+  "afxdp",
+  "afxdp-nonpmd",
+] as const;
+const TUNNEL_TYPES = new Set([
+  "geneve",
+  "gre",
+  "vxlan",
+  "lisp",
+  "stt",
+  "bareudp",
+  "gtpu",
+  "srv6",
+  "erspan",
+  "ip6erspan",
+  "ip6gre",
+]);
+
+const vlan = z
+  .number({ error: "expected an integer VLAN id 0..4095" })
+  .int("expected an integer VLAN id 0..4095")
+  .min(0, "VLAN id out of range; accepted: 0..4095")
+  .max(4095, "VLAN id out of range; accepted: 0..4095");
+
+export const interfaceInputs = z.object({
+  type: z
+    .enum(INTERFACE_TYPES, {
+      error: (iss) =>
+        `unknown interface type ${JSON.stringify(iss.input)}; accepted: ${INTERFACE_TYPES.join(", ")} (or "" for system)`,
+    })
+    .optional(),
+  options: stringMap.optional(),
+  externalIds: stringMap.optional(),
+  otherConfig: stringMap.optional(),
+  mtuRequest: z
+    .number()
+    .int()
+    .min(68, "mtuRequest: accepted 68..65535")
+    .max(65535, "mtuRequest: accepted 68..65535")
+    .optional(),
+  ofportRequest: z
+    .number()
+    .int()
+    .min(1, "ofportRequest: accepted 1..65279")
+    .max(65279, "ofportRequest: accepted 1..65279")
+    .optional(),
+  macRequest: z
+    .string()
+    .regex(
+      /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/,
+      "macRequest: not a MAC address; accepted e.g. 50:54:00:00:00:01",
+    )
+    .optional(),
+});
+
+export const portInputs = z.object({
+  host: connectionSchema,
+  bridge: deviceName("bridge"),
+  name: deviceName("name"),
+  tag: vlan.optional(),
+  trunks: z
+    .array(vlan)
+    .optional()
+    .transform((t) => (t ? [...new Set(t)].sort((a, b) => a - b) : undefined)),
+  vlanMode: z
+    .enum(["trunk", "access", "native-tagged", "native-untagged", "dot1q-tunnel"], {
+      error: 'vlanMode: accepted "trunk", "access", "native-tagged", "native-untagged", "dot1q-tunnel"',
+    })
+    .optional(),
+  interface: interfaceInputs.optional(),
+  externalIds: stringMap.optional(),
+  otherConfig: stringMap.optional(),
+  adopt: z.boolean().optional(),
+  owner: ownerSchema,
+});
+export type PortInputs = z.infer<typeof portInputs>;
+export type PortState = PortInputs & {
+  uuid: string;
+  interfaceUuid: string;
+  ofport: number | null;
+  interfaceError: string | null;
+};
+
+function validate(i: PortInputs): InputProblem[] {
+  const problems: InputProblem[] = [];
+  const type = i.interface?.type ?? "";
+  const opts = i.interface?.options ?? {};
+  if (TUNNEL_TYPES.has(type)) {
+    if (!opts.remote_ip) {
+      problems.push({
+        property: "interface.options.remote_ip",
+        reason: `a ${type} interface needs options.remote_ip (an IP address or "flow")`,
+      });
+    } else if (opts.remote_ip !== "flow" && !ipAddress.safeParse(opts.remote_ip).success) {
+      problems.push({
+        property: "interface.options.remote_ip",
+        reason: `${JSON.stringify(opts.remote_ip)} is not an IP address; accepted: IPv4, IPv6 or "flow"`,
+      });
+    }
+    if (opts.local_ip && opts.local_ip !== "flow" && !ipAddress.safeParse(opts.local_ip).success) {
+      problems.push({
+        property: "interface.options.local_ip",
+        reason: `${JSON.stringify(opts.local_ip)} is not an IP address`,
+      });
+    }
+  }
+  if (type === "patch" && !opts.peer) {
+    problems.push({
+      property: "interface.options.peer",
+      reason: "a patch interface needs options.peer (the other patch port's name)",
+    });
+  }
+  if (i.bridge === i.name) {
+    problems.push({
+      property: "name",
+      reason: `the port named like its bridge (${i.name}) is the bridge's own internal port`,
+    });
+  }
+  return problems;
+}
+
+function portColumns(i: PortInputs): Row {
+  return { tag: i.tag ?? null, trunks: i.trunks ?? [], vlan_mode: i.vlanMode ?? null };
+}
+
+function interfaceColumns(i: PortInputs): Row {
+  return {
+    type: i.interface?.type ?? "",
+    mtu_request: i.interface?.mtuRequest ?? null,
+    ofport_request: i.interface?.ofportRequest ?? null,
+    mac: i.interface?.macRequest ?? null,
+  };
+}
+
+async function client(i: { host: PortInputs["host"] }): Promise<OvsdbClient> {
+  return getClient(i.host, VSWITCH_DB);
+}
+
+/** Wait (server side, bounded) until ovs-vswitchd has assigned the interface an ofport. */
+async function readOfport(
+  c: OvsdbClient,
+  ifaceUuid: string,
+): Promise<{ ofport: number | null; error: string | null }> {
+  try {
+    await c.transact(VSWITCH_DB, [
+      wait("Interface", [eq("_uuid", ifaceUuid)], ["ofport"], [{ ofport: null }], {
+        until: "!=",
+        timeout: 5000,
+      }),
+    ]);
+  } catch {
+    // no ovs-vswitchd attached, or it did not get to it: report what is there
+  }
+  const row = await selectOne(c, VSWITCH_DB, "Interface", "_uuid", ifaceUuid, ["ofport", "error"]);
+  return { ofport: (row?.ofport as number | null) ?? null, error: (row?.error as string | null) ?? null };
+}
+
+async function create(i: PortInputs): Promise<{ id: string; outs: PortState }> {
+  const c = await client(i);
+  return withGuards(`port ${i.name}`, async () => {
+    const bridge = await selectOne(c, VSWITCH_DB, "Bridge", "name", i.bridge, ["name", "ports"]);
+    if (!bridge) {
+      throw new ResourceError(
+        "PARENT_MISSING",
+        `bridge ${i.bridge} does not exist on ${describeConnection(i.host)}; create it first (ovs.Bridge)`,
+      );
+    }
+    const existing = await selectOne(c, VSWITCH_DB, "Port", "name", i.name);
+    if (existing) {
+      claimExisting({ what: `port ${i.name}`, row: existing, owner: i.owner, adopt: i.adopt ?? false });
+      if (!(bridge.ports as string[]).includes(existing._uuid as string)) {
+        throw new ResourceError(
+          "NAME_TAKEN",
+          `port ${i.name} exists on another bridge than ${i.bridge}; it cannot be adopted here`,
+        );
+      }
+      const uuid = existing._uuid as string;
+      const ifaceUuid = (existing.interfaces as string[])[0];
+      await applyUpdate(c, uuid, undefined, i);
+      const { ofport, error } = await readOfport(c, ifaceUuid);
+      return { id: uuid, outs: { ...i, uuid, interfaceUuid: ifaceUuid, ofport, interfaceError: error } };
+    }
+    const ops: Operation[] = [
+      wait("Bridge", [eq("_uuid", bridge._uuid as string)], ["name"], [{ name: i.bridge }], {
+        until: "==",
+        timeout: 0,
+      }),
+      wait("Port", [eq("name", i.name)], ["name"], [], { until: "==", timeout: 0 }),
+      wait("Interface", [eq("name", i.name)], ["name"], [], { until: "==", timeout: 0 }),
+      insert(
+        "Interface",
+        {
+          name: i.name,
+          ...interfaceColumns(i),
+          options: i.interface?.options ?? {},
+          external_ids: i.interface?.externalIds ?? {},
+          other_config: i.interface?.otherConfig ?? {},
+        },
+        { uuidName: "iface" },
+      ),
+      insert(
+        "Port",
+        {
+          name: i.name,
+          interfaces: [namedUuid("iface")],
+          ...portColumns(i),
+          external_ids: { ...(i.externalIds ?? {}), [OWNER_KEY]: i.owner },
+          other_config: i.otherConfig ?? {},
+        },
+        { uuidName: "port" },
+      ),
+      mutate("Bridge", [eq("_uuid", bridge._uuid as string)], [["ports", "insert", [namedUuid("port")]]]),
+    ];
+    const results = await c.transact(VSWITCH_DB, ops);
+    const ifaceUuid = results[3].uuid!;
+    const uuid = results[4].uuid!;
+    const { ofport, error } = await readOfport(c, ifaceUuid);
+    return { id: uuid, outs: { ...i, uuid, interfaceUuid: ifaceUuid, ofport, interfaceError: error } };
+  });
+}
+
+function changedColumns(live: Row, want: Row): Row {
+  const out: Row = {};
+  for (const [col, v] of Object.entries(want)) {
+    if (JSON.stringify(sortIfArray(live[col])) !== JSON.stringify(sortIfArray(v))) out[col] = v;
+  }
+  return out;
+}
+
+function sortIfArray(v: unknown): unknown {
+  return Array.isArray(v) ? [...v].sort() : (v ?? null);
+}
+
+async function applyUpdate(
+  c: OvsdbClient,
+  uuid: string,
+  prev: PortInputs | undefined,
+  i: PortInputs,
+): Promise<void> {
+  const port = await selectOne(c, VSWITCH_DB, "Port", "_uuid", uuid);
+  if (!port)
+    throw new ResourceError("PARENT_MISSING", `port ${i.name} (${uuid}) no longer exists; refresh the stack`);
+  const ifaceUuid = (port.interfaces as string[])[0];
+  const iface = await selectOne(c, VSWITCH_DB, "Interface", "_uuid", ifaceUuid);
+  if (!iface) throw new ResourceError("PARENT_MISSING", `interface of port ${i.name} no longer exists`);
+
+  const portChanged = changedColumns(port, portColumns(i));
+  const ifaceChanged = changedColumns(iface, interfaceColumns(i));
+  const portIds = planMap(port.external_ids as Record<string, string>, prev?.externalIds, i.externalIds);
+  if ((port.external_ids as Record<string, string>)[OWNER_KEY] !== i.owner) portIds.set[OWNER_KEY] = i.owner;
+  const portMut = [
+    ...mapMutations("external_ids", portIds),
+    ...mapMutations(
+      "other_config",
+      planMap(port.other_config as Record<string, string>, prev?.otherConfig, i.otherConfig),
+    ),
+  ];
+  const ifaceMut = [
+    ...mapMutations(
+      "options",
+      planMap(iface.options as Record<string, string>, prev?.interface?.options, i.interface?.options),
+    ),
+    ...mapMutations(
+      "external_ids",
+      planMap(
+        iface.external_ids as Record<string, string>,
+        prev?.interface?.externalIds,
+        i.interface?.externalIds,
+      ),
+    ),
+    ...mapMutations(
+      "other_config",
+      planMap(
+        iface.other_config as Record<string, string>,
+        prev?.interface?.otherConfig,
+        i.interface?.otherConfig,
+      ),
+    ),
+  ];
+  const ops: Operation[] = [];
+  const guard = (table: string, id: string, row: Row, cols: string[]) => {
+    if (cols.length) {
+      ops.push(
+        wait(table, [eq("_uuid", id)], cols, [Object.fromEntries(cols.map((k) => [k, row[k]]))], {
+          until: "==",
+          timeout: 0,
+        }),
+      );
+    }
+  };
+  guard("Port", uuid, port, Object.keys(portChanged));
+  guard("Interface", ifaceUuid, iface, Object.keys(ifaceChanged));
+  if (Object.keys(portChanged).length) ops.push(update("Port", [eq("_uuid", uuid)], portChanged));
+  if (portMut.length) ops.push(mutate("Port", [eq("_uuid", uuid)], portMut));
+  if (Object.keys(ifaceChanged).length) ops.push(update("Interface", [eq("_uuid", ifaceUuid)], ifaceChanged));
+  if (ifaceMut.length) ops.push(mutate("Interface", [eq("_uuid", ifaceUuid)], ifaceMut));
+  if (ops.some((o) => o.op !== "wait")) await c.transact(VSWITCH_DB, ops);
+}
+
+async function read(id: string, s: PortState): Promise<ReadResult<PortState> | undefined> {
+  const c = await client(s);
+  const port = await selectOne(c, VSWITCH_DB, "Port", "_uuid", id);
+  if (!port) return undefined;
+  const ifaceUuid = (port.interfaces as string[])[0];
+  const iface = ifaceUuid ? await selectOne(c, VSWITCH_DB, "Interface", "_uuid", ifaceUuid) : undefined;
+  const bridges = await selectRows(c, VSWITCH_DB, "Bridge", [includes("ports", [id])], ["name"]);
+  const si = s.interface;
+  const liveIface: PortInputs["interface"] = iface
+    ? {
+        type: ((iface.type as string) || undefined) as (typeof INTERFACE_TYPES)[number] | undefined,
+        options: si?.options ? managedView(iface.options as Record<string, string>, si.options) : undefined,
+        externalIds: si?.externalIds
+          ? managedView(iface.external_ids as Record<string, string>, si.externalIds)
+          : undefined,
+        otherConfig: si?.otherConfig
+          ? managedView(iface.other_config as Record<string, string>, si.otherConfig)
+          : undefined,
+        mtuRequest: (iface.mtu_request as number | null) ?? undefined,
+        ofportRequest: (iface.ofport_request as number | null) ?? undefined,
+        macRequest: (iface.mac as string | null) ?? undefined,
+      }
+    : undefined;
+  const inputs: PortInputs = {
+    host: s.host,
+    bridge: (bridges[0]?.name as string) ?? s.bridge,
+    name: port.name as string,
+    tag: (port.tag as number | null) ?? undefined,
+    trunks: (port.trunks as number[]).length
+      ? [...(port.trunks as number[])].sort((a, b) => a - b)
+      : undefined,
+    vlanMode: ((port.vlan_mode as string | null) ?? undefined) as PortInputs["vlanMode"],
+    interface: stripUndefined(liveIface),
+    externalIds: s.externalIds
+      ? managedView(port.external_ids as Record<string, string>, s.externalIds)
+      : undefined,
+    otherConfig: s.otherConfig
+      ? managedView(port.other_config as Record<string, string>, s.otherConfig)
+      : undefined,
+    adopt: s.adopt,
+    owner: s.owner,
+  };
+  const clean = stripUndefined(inputs) as PortInputs;
+  return {
+    id,
+    outs: {
+      ...clean,
+      uuid: id,
+      interfaceUuid: ifaceUuid,
+      ofport: (iface?.ofport as number | null) ?? null,
+      interfaceError: (iface?.error as string | null) ?? null,
+    },
+    inputs: clean,
+  };
+}
+
+function stripUndefined<T extends object | undefined>(o: T): T {
+  if (!o) return o;
+  const out = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  return (Object.keys(out).length ? out : undefined) as T;
+}
+
+async function updatePort(id: string, olds: PortState, news: PortInputs): Promise<PortState> {
+  const c = await client(news);
+  await withGuards(`port ${news.name}`, () => applyUpdate(c, id, olds, news));
+  const { ofport, error } = await readOfport(c, olds.interfaceUuid);
+  return { ...news, uuid: id, interfaceUuid: olds.interfaceUuid, ofport, interfaceError: error };
+}
+
+async function deletePort(id: string, s: PortState): Promise<void> {
+  const c = await client(s);
+  await withGuards(`port ${s.name}`, async () => {
+    const port = await selectOne(c, VSWITCH_DB, "Port", "_uuid", id, ["name", "external_ids"]);
+    if (!port || ownerOf(port) !== s.owner) return; // gone, or not ours: leave it
+    const bridges = await selectRows(c, VSWITCH_DB, "Bridge", [includes("ports", [id])], ["name"]);
+    // Removing the reference deletes the Port (and its Interface) rows: they are not root rows.
+    await c.transact(VSWITCH_DB, [
+      wait("Port", [eq("_uuid", id)], ["external_ids"], [{ external_ids: port.external_ids }], {
+        until: "==",
+        timeout: 0,
+      }),
+      ...bridges.map((b) => mutate("Bridge", [eq("_uuid", b._uuid as string)], [["ports", "delete", [id]]])),
+    ]);
+  });
+}
+
+export const portKind: ResourceKind<PortInputs, PortState> = {
+  label: "ovs.Port",
+  schema: portInputs as unknown as z.ZodType<PortInputs>,
+  inputKeys: [
+    "host",
+    "bridge",
+    "name",
+    "tag",
+    "trunks",
+    "vlanMode",
+    "interface",
+    "externalIds",
+    "otherConfig",
+  ],
+  replaceOn: ["host", "bridge", "name"],
+  validate,
+  create,
+  read,
+  update: updatePort,
+  delete: deletePort,
+  where: (i) => describeConnection(i.host as PortInputs["host"]),
+};

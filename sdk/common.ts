@@ -1,0 +1,84 @@
+import * as pulumi from "@pulumi/pulumi";
+import { checkInputs, UNKNOWN, type ResourceKind, type Props } from "../provider/framework";
+
+/** TLS material for `ssl:` remotes, as OVS uses it. Pass these as Pulumi secrets. */
+export interface TlsArgs {
+  /** PEM text of the client's private key. */
+  privateKey: pulumi.Input<string>;
+  /** PEM text of the client's certificate. */
+  certificate: pulumi.Input<string>;
+  /** PEM text of the CA certificate that signed the server's certificate. */
+  caCert: pulumi.Input<string>;
+}
+
+/**
+ * How to reach an OVSDB server: a host's Open_vSwitch database (`host`) or the OVN northbound
+ * database (`nb`).
+ */
+export interface Connection {
+  /**
+   * OVSDB remote as OVS tools take it: `unix:/var/run/openvswitch/db.sock`,
+   * `tcp:172.29.101.123:6640`, `ssl:ovn1:6641`; several remotes of one cluster separated by commas.
+   */
+  remote: pulumi.Input<string>;
+  /** TLS material for `ssl:` remotes. */
+  tls?: pulumi.Input<TlsArgs>;
+}
+
+/** Common arguments of every resource. */
+export interface OwnedArgs {
+  /**
+   * Take over an existing row of the same name that no stack manages, instead of failing.
+   * Pulumi cannot `import` dynamic resources; this is how existing configuration is adopted.
+   * After adoption the stack owns the row: destroying the stack deletes it.
+   */
+  adopt?: pulumi.Input<boolean>;
+}
+
+/** The owner marker stored in `external_ids`: `project/stack/resource-name`. */
+export function ownerMarker(name: string): string {
+  return `${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
+}
+
+function isPlain(v: unknown): boolean {
+  return !pulumi.Output.isInstance(v) && !(v instanceof Promise);
+}
+
+/** Replace Outputs and Promises (values not known yet) with Pulumi's unknown placeholder. */
+function placeholders(v: unknown): unknown {
+  if (!isPlain(v)) return UNKNOWN;
+  if (Array.isArray(v)) return v.map(placeholders);
+  if (v && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, placeholders(x)]));
+  return v;
+}
+
+/**
+ * Validate the arguments known at construction time with the provider's own rules, so an invalid
+ * VLAN tag or MAC fails at once with the resource, the argument and the accepted form.
+ */
+export function validateEarly<I extends Props, O extends Props>(
+  kind: ResourceKind<I, O>,
+  name: string,
+  args: Props,
+): void {
+  const { failures } = checkInputs(kind, placeholders(args) as Props);
+  if (failures.length) {
+    const lines = failures.map((f) => `  ${f.property}: ${f.reason}`).join("\n");
+    throw new pulumi.RunError(`${kind.label} "${name}" has invalid arguments:\n${lines}`);
+  }
+}
+
+/**
+ * Resource options that keep the connection output secret when it may carry TLS material (a
+ * private key), so it never appears in plain text in the state or in diffs.
+ */
+export function withSecrets(
+  opts: pulumi.CustomResourceOptions | undefined,
+  connectionKey: string,
+  connection: unknown,
+): pulumi.CustomResourceOptions {
+  const plainWithoutTls = isPlain(connection) && !(connection as { tls?: unknown } | undefined)?.tls;
+  if (plainWithoutTls) return opts ?? {};
+  return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), connectionKey] };
+}

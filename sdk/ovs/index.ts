@@ -1,0 +1,4 @@
+/** Open vSwitch resources: one host's Open_vSwitch database (and its OpenFlow tables). */
+export { Bridge, type BridgeArgs } from "./bridge";
+export { Port, type PortArgs, type InterfaceArgs } from "./port";
+export { Manager, type ManagerArgs } from "./manager";

@@ -1,0 +1,41 @@
+import * as pulumi from "@pulumi/pulumi";
+import { managerKind } from "../../provider/resources/ovs/manager";
+import { providerFor } from "../shim";
+import { ownerMarker, validateEarly, withSecrets, type Connection, type OwnedArgs } from "../common";
+
+export interface ManagerArgs extends OwnedArgs {
+  /** The host's Open_vSwitch database. */
+  host: pulumi.Input<Connection>;
+  /**
+   * Manager target: `ptcp:6640` (open the database to remote access, as in the field report),
+   * `pssl:6640`, `punix:PATH`, or an outgoing `tcp:IP:PORT` / `ssl:IP:PORT`. Changing it replaces the row.
+   */
+  target: pulumi.Input<string>;
+  /** Inactivity probe in milliseconds (0 disables). */
+  inactivityProbe?: pulumi.Input<number>;
+  /** Longest reconnection backoff in milliseconds. */
+  maxBackoff?: pulumi.Input<number>;
+  /** `in-band` or `out-of-band`. */
+  connectionMode?: pulumi.Input<"in-band" | "out-of-band">;
+  externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  otherConfig?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** One OVSDB manager target of a host (`ovs-vsctl set-manager`, without touching other managers). */
+export class Manager extends pulumi.dynamic.Resource {
+  declare readonly target: pulumi.Output<string>;
+  declare readonly uuid: pulumi.Output<string>;
+  declare readonly owner: pulumi.Output<string>;
+
+  constructor(name: string, args: ManagerArgs, opts?: pulumi.CustomResourceOptions) {
+    validateEarly(managerKind, name, { ...args, owner: ownerMarker(name) });
+    super(
+      providerFor("ovs:Manager"),
+      name,
+      { ...args, owner: ownerMarker(name), uuid: undefined },
+      withSecrets(opts, "host", args.host),
+      "ovs",
+      "Manager",
+    );
+  }
+}
