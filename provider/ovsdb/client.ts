@@ -11,7 +11,12 @@
 import { EventEmitter } from "node:events";
 import { RpcConnection, type RpcNotification } from "./rpc";
 import { openStream, parseRemotes, type Remote, type TlsOptions } from "./transport";
-import { OvsdbConnectError, OvsdbConnectionClosedError, OvsdbNotLeaderError } from "./errors";
+import {
+  OvsdbConnectError,
+  OvsdbConnectionClosedError,
+  OvsdbInvalidRemoteError,
+  OvsdbNotLeaderError,
+} from "./errors";
 import { DatabaseSchema } from "./schema";
 import { decodeResults, encodeOperations, type Operation, type OperationResult } from "./operations";
 
@@ -269,6 +274,7 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
           this.nextRemoteIndex = (this.remotes.indexOf(remote) + 1) % this.remotes.length;
           return;
         } catch (e) {
+          if (e instanceof OvsdbInvalidRemoteError) throw e; // retrying cannot help
           causes.push(new Error(`${remote.text}: ${(e as Error).message}`));
         }
       }
@@ -296,6 +302,10 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
     try {
       if (this.options.leaderOnly && this.options.database) {
         await this.checkLeader(rpc, this.options.database);
+      } else {
+        // One round trip before accepting the connection: with TLS 1.3 a server that rejects our
+        // certificate says so only after the client's side of the handshake has completed.
+        await rpc.request("echo", ["pulumi-ovs-hello"], { timeoutMs: this.options.connectTimeoutMs });
       }
     } catch (e) {
       rpc.close("not usable");

@@ -195,8 +195,15 @@ export class OvsdbNotLeaderError extends OvsdbError {
  */
 export class OvsdbCancelledError extends OvsdbError {
   readonly code = "CANCELLED" as const;
-  readonly mayHaveBeenApplied = true;
-  constructor(readonly method: string) {
-    super(`"${method}" was cancelled; it may have been applied if it had already committed`);
+  constructor(
+    readonly method: string,
+    /** False when the request was cancelled before it was sent. */
+    readonly mayHaveBeenApplied = true,
+  ) {
+    super(
+      mayHaveBeenApplied
+        ? `"${method}" was cancelled; it may have been applied if it had already committed`
+        : `"${method}" was cancelled before it was sent`,
+    );
   }
 }

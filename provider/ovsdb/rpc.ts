@@ -56,9 +56,9 @@ export class RpcConnection {
   ) {
     this.probeIntervalMs = options.probeIntervalMs ?? 5000;
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
-    stream.on("error", (err: Error) => this.close(`stream error: ${err.message}`));
-    stream.on("close", () => this.close("connection closed by peer"));
-    stream.on("end", () => this.close("connection closed by peer"));
+    stream.on("error", (err: Error) => this.shutdown(`stream error: ${err.message}`, false));
+    stream.on("close", () => this.shutdown("connection closed by peer", false));
+    stream.on("end", () => this.shutdown("connection closed by peer", false));
     if (this.probeIntervalMs > 0) this.scheduleProbe();
   }
 
@@ -85,8 +85,13 @@ export class RpcConnection {
     if (this.closedReason !== undefined) {
       return Promise.reject(new OvsdbConnectionClosedError(method, false, this.closedReason));
     }
+    if (this.stream.destroyed || !this.stream.writable) {
+      // The stream died and its close event has not arrived yet: nothing can be sent.
+      this.shutdown("connection closed", false);
+      return Promise.reject(new OvsdbConnectionClosedError(method, false, this.closedReason));
+    }
     if (options.signal?.aborted) {
-      return Promise.reject(new OvsdbConnectionClosedError(method, false, "cancelled before sending"));
+      return Promise.reject(new OvsdbCancelledError(method, false));
     }
     const id = this.nextId++;
     const { signal, timeoutMs } = options;
@@ -130,8 +135,12 @@ export class RpcConnection {
     if (this.closedReason === undefined) this.write({ method, params, id: null });
   }
 
-  /** Close the connection; pending requests fail. */
+  /** Close the connection (politely: a TLS close_notify is sent); pending requests fail. */
   close(reason = "closed by client"): void {
+    this.shutdown(reason, true);
+  }
+
+  private shutdown(reason: string, graceful: boolean): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
     if (this.probeTimer) clearTimeout(this.probeTimer);
@@ -140,7 +149,12 @@ export class RpcConnection {
     for (const p of pending) {
       p.reject(new OvsdbConnectionClosedError(p.method, true, reason));
     }
-    this.stream.destroy();
+    if (graceful && !this.stream.destroyed) {
+      this.stream.end();
+      setTimeout(() => this.stream.destroy(), 1000).unref();
+    } else {
+      this.stream.destroy();
+    }
     this.options.onClose?.(reason);
   }
 
@@ -162,7 +176,7 @@ export class RpcConnection {
       return;
     }
     if (this.probeOutstanding) {
-      this.close(`no answer from peer for ${silentFor} ms (inactivity probe)`);
+      this.shutdown(`no answer from peer for ${silentFor} ms (inactivity probe)`, false);
       return;
     }
     this.probeOutstanding = true;
@@ -177,14 +191,17 @@ export class RpcConnection {
     try {
       messages = this.splitter.push(chunk);
     } catch (e) {
-      this.close((e as Error).message);
+      this.shutdown((e as Error).message, false);
       return;
     }
     for (const m of messages) {
       try {
         this.dispatch(m);
       } catch (e) {
-        this.close(e instanceof OvsdbProtocolError ? e.message : `handler failed: ${(e as Error).message}`);
+        this.shutdown(
+          e instanceof OvsdbProtocolError ? e.message : `handler failed: ${(e as Error).message}`,
+          false,
+        );
         return;
       }
     }
