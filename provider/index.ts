@@ -1,25 +1,17 @@
 /**
  * What runs inside the Pulumi dynamic-provider process. SDK resources carry a small shim that
- * requires this module by name and forwards to `handlers[type]`.
+ * requires this module by name and forwards to `handler(type)`.
  */
-import { makeHandler, type Handler } from "./framework";
-import { bridgeKind } from "./resources/ovs/bridge";
-import { portKind } from "./resources/ovs/port";
-import { managerKind } from "./resources/ovs/manager";
+import type { Handler } from "./framework";
+import { ovsHandlers } from "./resources/ovs";
+import { ovnHandlers } from "./resources/ovn";
 
-export const handlers: Record<string, Handler> = {
-  "ovs:Bridge": makeHandler(bridgeKind),
-  "ovs:Port": makeHandler(portKind),
-  "ovs:Manager": makeHandler(managerKind),
-};
+export const handlers: Record<string, Handler> = { ...ovsHandlers, ...ovnHandlers };
 
 /** The handler for a resource type, or an error naming the types this version knows. */
 export function handler(type: string): Handler {
   const h = handlers[type];
-  if (!h)
-    throw new Error(
-      `pulumi-ovs provider has no resource type "${type}"; known: ${Object.keys(handlers).join(", ")}`,
-    );
+  if (!h) throw new Error(`pulumi-ovs provider has no resource type "${type}"; known: ${Object.keys(handlers).join(", ")}`);
   return h;
 }
 

@@ -1,0 +1,4 @@
+/** OVN resource kinds, by Pulumi type (`ovn:NAME`). */
+import type { Handler } from "../../framework";
+
+export const ovnHandlers: Record<string, Handler> = {};

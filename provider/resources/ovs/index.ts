@@ -1,0 +1,11 @@
+/** Open vSwitch resource kinds, by Pulumi type (`ovs:NAME`). */
+import { makeHandler, type Handler } from "../../framework";
+import { bridgeKind } from "./bridge";
+import { portKind } from "./port";
+import { managerKind } from "./manager";
+
+export const ovsHandlers: Record<string, Handler> = {
+  "ovs:Bridge": makeHandler(bridgeKind),
+  "ovs:Port": makeHandler(portKind),
+  "ovs:Manager": makeHandler(managerKind),
+};
