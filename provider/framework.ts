@@ -208,32 +208,38 @@ export function diffInputs<I extends Props, O extends Props>(
 /** Structural equality where a missing value, null, {} and [] are all "nothing". */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === UNKNOWN || b === UNKNOWN) return false;
-  const emptyA = isEmpty(a);
-  const emptyB = isEmpty(b);
-  if (emptyA || emptyB) return emptyA && emptyB;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((x, i) => sameValue(x, b[i]));
-  }
-  if (typeof a === "object" && typeof b === "object") {
-    const ka = Object.keys(a as object).filter(
-      (k) => !isEmpty((a as Props)[k]) || typeof (a as Props)[k] === "object",
-    );
-    const kb = Object.keys(b as object).filter(
-      (k) => !isEmpty((b as Props)[k]) || typeof (b as Props)[k] === "object",
-    );
-    const keys = new Set([...ka, ...kb]);
-    for (const k of keys) if (!sameValue((a as Props)[k], (b as Props)[k])) return false;
-    return true;
-  }
-  return a === b;
+  return deepEqual(normalize(a), normalize(b));
 }
 
-function isEmpty(v: unknown): boolean {
-  if (v === undefined || v === null) return true;
-  if (Array.isArray(v)) return v.length === 0;
-  if (typeof v === "object") return Object.keys(v as object).length === 0;
-  return false;
+/** Drop nothing-values (undefined, null, empty objects and arrays) everywhere. */
+function normalize(v: unknown): unknown {
+  if (v === undefined || v === null) return undefined;
+  if (Array.isArray(v)) {
+    const a = v.map(normalize);
+    return a.length ? a : undefined;
+  }
+  if (typeof v === "object") {
+    const o: Props = {};
+    for (const [k, x] of Object.entries(v as Props)) {
+      const n = normalize(x);
+      if (n !== undefined) o[k] = n;
+    }
+    return Object.keys(o).length ? o : undefined;
+  }
+  return v;
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => k in b && deepEqual((a as Props)[k], (b as Props)[k]));
 }
 
 // ---- errors ------------------------------------------------------------------------------------
