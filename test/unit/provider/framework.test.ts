@@ -136,7 +136,7 @@ describe("map planning", () => {
 });
 
 describe("ownership", () => {
-  const row = (o?: string) => ({ external_ids: o ? { [OWNER_KEY]: o } : {} });
+  const row = (o?: string) => ({ external_ids: (o ? { [OWNER_KEY]: o } : {}) as Record<string, string> });
   it("continues with our own row", () => {
     expect(() => claimExisting({ what: "bridge b", row: row(owner), owner, adopt: false })).not.toThrow();
   });
