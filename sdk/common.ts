@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkInputs, UNKNOWN, type ResourceKind, type Props } from "../provider/framework";
 
 /** TLS material for `ssl:` remotes, as OVS uses it. Pass these as Pulumi secrets. */
 export interface TlsArgs {
@@ -42,31 +41,6 @@ export function ownerMarker(name: string): string {
 
 function isPlain(v: unknown): boolean {
   return !pulumi.Output.isInstance(v) && !(v instanceof Promise);
-}
-
-/** Replace Outputs and Promises (values not known yet) with Pulumi's unknown placeholder. */
-function placeholders(v: unknown): unknown {
-  if (!isPlain(v)) return UNKNOWN;
-  if (Array.isArray(v)) return v.map(placeholders);
-  if (v && typeof v === "object")
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, placeholders(x)]));
-  return v;
-}
-
-/**
- * Validate the arguments known at construction time with the provider's own rules, so an invalid
- * VLAN tag or MAC fails at once with the resource, the argument and the accepted form.
- */
-export function validateEarly<I extends Props, O extends Props>(
-  kind: ResourceKind<I, O>,
-  name: string,
-  args: Props,
-): void {
-  const { failures } = checkInputs(kind, placeholders(args) as Props);
-  if (failures.length) {
-    const lines = failures.map((f) => `  ${f.property}: ${f.reason}`).join("\n");
-    throw new pulumi.RunError(`${kind.label} "${name}" has invalid arguments:\n${lines}`);
-  }
 }
 
 /**

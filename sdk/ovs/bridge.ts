@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { bridgeKind } from "../../provider/resources/ovs/bridge";
 import { providerFor } from "../shim";
-import { ownerMarker, validateEarly, withSecrets, type Connection, type OwnedArgs } from "../common";
+import { ownerMarker, withSecrets, type Connection, type OwnedArgs } from "../common";
 
 export interface BridgeArgs extends OwnedArgs {
   /** The host's Open_vSwitch database. */
@@ -44,7 +43,6 @@ export class Bridge extends pulumi.dynamic.Resource {
   declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: BridgeArgs, opts?: pulumi.CustomResourceOptions) {
-    validateEarly(bridgeKind, name, { ...args, owner: ownerMarker(name) });
     super(
       providerFor("ovs:Bridge"),
       name,

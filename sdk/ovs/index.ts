@@ -2,3 +2,4 @@
 export { Bridge, type BridgeArgs } from "./bridge";
 export { Port, type PortArgs, type InterfaceArgs } from "./port";
 export { Manager, type ManagerArgs } from "./manager";
+export { Flow, type FlowArgs, type InstalledFlow, type OpenFlowVersion } from "./flow";

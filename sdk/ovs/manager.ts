@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { managerKind } from "../../provider/resources/ovs/manager";
 import { providerFor } from "../shim";
-import { ownerMarker, validateEarly, withSecrets, type Connection, type OwnedArgs } from "../common";
+import { ownerMarker, withSecrets, type Connection, type OwnedArgs } from "../common";
 
 export interface ManagerArgs extends OwnedArgs {
   /** The host's Open_vSwitch database. */
@@ -28,7 +27,6 @@ export class Manager extends pulumi.dynamic.Resource {
   declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: ManagerArgs, opts?: pulumi.CustomResourceOptions) {
-    validateEarly(managerKind, name, { ...args, owner: ownerMarker(name) });
     super(
       providerFor("ovs:Manager"),
       name,

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { portKind } from "../../provider/resources/ovs/port";
 import { providerFor } from "../shim";
-import { ownerMarker, validateEarly, withSecrets, type Connection, type OwnedArgs } from "../common";
+import { ownerMarker, withSecrets, type Connection, type OwnedArgs } from "../common";
 
 /** The port's single interface (`ovs-vsctl set interface NAME …`). */
 export interface InterfaceArgs {
@@ -64,7 +63,6 @@ export class Port extends pulumi.dynamic.Resource {
   declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: PortArgs, opts?: pulumi.CustomResourceOptions) {
-    validateEarly(portKind, name, { ...args, owner: ownerMarker(name) });
     super(
       providerFor("ovs:Port"),
       name,

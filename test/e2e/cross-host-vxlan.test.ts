@@ -4,7 +4,14 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { startSandbox, stopSandbox, addContainer, ping, type SandboxInfo, type ContainerInfo } from "../../sandbox";
+import {
+  startSandbox,
+  stopSandbox,
+  addContainer,
+  ping,
+  type SandboxInfo,
+  type ContainerInfo,
+} from "../../sandbox";
 import { TestStack } from "./harness/pulumi";
 import { crossHostVxlan } from "../../examples/cross-host-vxlan/program";
 
@@ -18,10 +25,30 @@ describe("examples/cross-host-vxlan", () => {
 
   beforeAll(async () => {
     sb = await startSandbox({ name: "e2e-vxlan", hosts: 2, ovn: false });
-    c.con6 = await addContainer(sb, { host: "h1", name: "con6", portName: "veth-con6", ip: "192.168.1.2/24" });
-    c.con7 = await addContainer(sb, { host: "h1", name: "con7", portName: "veth-con7", ip: "192.168.1.3/24" });
-    c.con9 = await addContainer(sb, { host: "h2", name: "con9", portName: "veth-con9", ip: "192.168.1.5/24" });
-    c.con10 = await addContainer(sb, { host: "h2", name: "con10", portName: "veth-con10", ip: "192.168.1.6/24" });
+    c.con6 = await addContainer(sb, {
+      host: "h1",
+      name: "con6",
+      portName: "veth-con6",
+      ip: "192.168.1.2/24",
+    });
+    c.con7 = await addContainer(sb, {
+      host: "h1",
+      name: "con7",
+      portName: "veth-con7",
+      ip: "192.168.1.3/24",
+    });
+    c.con9 = await addContainer(sb, {
+      host: "h2",
+      name: "con9",
+      portName: "veth-con9",
+      ip: "192.168.1.5/24",
+    });
+    c.con10 = await addContainer(sb, {
+      host: "h2",
+      name: "con10",
+      portName: "veth-con10",
+      ip: "192.168.1.6/24",
+    });
     const [h1, h2] = sb.hosts;
     stack = await TestStack.create({
       project: "cross-host-vxlan",
@@ -60,7 +87,9 @@ describe("examples/cross-host-vxlan", () => {
     expect(r.summary.create).toBe(8); // 2 bridges, 2 vxlan ports, 4 container ports
     const [h1, h2] = sb.hosts;
     const opt = async (db: string, key: string) =>
-      (await execFileP("ovs-vsctl", [`--db=${db}`, "get", "interface", "vxlan1", `options:${key}`])).stdout.trim();
+      (
+        await execFileP("ovs-vsctl", [`--db=${db}`, "get", "interface", "vxlan1", `options:${key}`])
+      ).stdout.trim();
     expect(await opt(h1.remotes.unix, "remote_ip")).toBe(`"${h2.underlayIp}"`);
     expect(await opt(h2.remotes.unix, "remote_ip")).toBe(`"${h1.underlayIp}"`);
     expect(await opt(h1.remotes.unix, "key")).toBe("flow");

@@ -4,7 +4,14 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { startSandbox, stopSandbox, addContainer, ping, type SandboxInfo, type ContainerInfo } from "../../sandbox";
+import {
+  startSandbox,
+  stopSandbox,
+  addContainer,
+  ping,
+  type SandboxInfo,
+  type ContainerInfo,
+} from "../../sandbox";
 import { TestStack } from "./harness/pulumi";
 import { singleHostVlan, REPORT_CONTAINERS } from "../../examples/single-host-vlan/program";
 
@@ -27,9 +34,16 @@ describe("examples/single-host-vlan", () => {
   beforeAll(async () => {
     sb = await startSandbox({ name: "e2e-vlan", hosts: 1, ovn: false });
     vsctl = async (...args) =>
-      (await execFileP("ovs-vsctl", [`--db=${sb.hosts[0].remotes.unix}`, "--timeout=20", ...args])).stdout.trim();
+      (
+        await execFileP("ovs-vsctl", [`--db=${sb.hosts[0].remotes.unix}`, "--timeout=20", ...args])
+      ).stdout.trim();
     for (const c of REPORT_CONTAINERS) {
-      containers[c.name] = await addContainer(sb, { host: "h1", name: c.name, portName: c.port, ip: `${ips[c.name]}/24` });
+      containers[c.name] = await addContainer(sb, {
+        host: "h1",
+        name: c.name,
+        portName: c.port,
+        ip: `${ips[c.name]}/24`,
+      });
     }
     stack = await TestStack.create({ project: "single-host-vlan", stack: "e2e", program: program(200) });
   });
@@ -87,7 +101,9 @@ describe("examples/single-host-vlan", () => {
   });
 
   it("keeps the provider in the state small: a shim that requires the package by name", async () => {
-    const state = (await stack.exportState()) as { deployment: { resources: { type: string; inputs?: Record<string, unknown> }[] } };
+    const state = (await stack.exportState()) as {
+      deployment: { resources: { type: string; inputs?: Record<string, unknown> }[] };
+    };
     const ours = state.deployment.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/ovs:"));
     expect(ours.length).toBe(4);
     for (const r of ours) {
@@ -102,7 +118,24 @@ describe("examples/single-host-vlan", () => {
 
   it("destroy removes exactly the rows the stack created", async () => {
     // Someone adds a bridge with a port by hand; it must survive.
-    await vsctl("add-br", "handbr", "--", "set", "bridge", "handbr", "datapath_type=netdev", "--", "add-port", "handbr", "handp", "--", "set", "interface", "handp", "type=internal");
+    await vsctl(
+      "add-br",
+      "handbr",
+      "--",
+      "set",
+      "bridge",
+      "handbr",
+      "datapath_type=netdev",
+      "--",
+      "add-port",
+      "handbr",
+      "handp",
+      "--",
+      "set",
+      "interface",
+      "handp",
+      "type=internal",
+    );
     await stack.destroy();
     const bridges = (await vsctl("list-br")).split("\n").sort();
     expect(bridges).toEqual(["br-phy", "handbr"]);

@@ -36,6 +36,16 @@ const PROVIDER_TYPE_PREFIX = "pulumi:providers:";
 // CLI and environment
 // ---------------------------------------------------------------------------------------------
 
+/** Runs `fn` with a throw-away PULUMI_HOME so that nothing is written to ~/.pulumi. */
+async function withScratchHome<T>(fn: (home: string) => Promise<T>): Promise<T> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-ovs-home-"));
+  try {
+    return await fn(home);
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
 let cliDirPromise: Promise<string> | undefined;
 let commandPromise: Promise<auto.PulumiCommand> | undefined;
 
@@ -49,11 +59,14 @@ export function ensurePulumiCli(): Promise<string> {
       const script = path.join(REPO_ROOT, "scripts", "ensure-pulumi.sh");
       let stdout: string;
       try {
-        ({ stdout } = await execFileP("bash", [script], {
-          cwd: REPO_ROOT,
-          maxBuffer: 64 * 1024 * 1024,
-          timeout: 60 * 60 * 1000,
-        }));
+        ({ stdout } = await withScratchHome((home) =>
+          execFileP("bash", [script], {
+            cwd: REPO_ROOT,
+            env: { ...process.env, PULUMI_HOME: home },
+            maxBuffer: 64 * 1024 * 1024,
+            timeout: 60 * 60 * 1000,
+          }),
+        ));
       } catch (e) {
         const err = e as Error & { stderr?: string };
         throw new Error(`ensure-pulumi.sh failed: ${err.message}\n${err.stderr ?? ""}`);
@@ -84,7 +97,18 @@ export function pulumiCommand(): Promise<auto.PulumiCommand> {
         fs.rmSync(link, { force: true });
         fs.symlinkSync(path.join(dir, "pulumi"), link);
       }
-      return auto.PulumiCommand.get({ root });
+      // get() runs `pulumi version` with process.env, which would log into ~/.pulumi/logs. The child
+      // is spawned synchronously inside get(), so PULUMI_HOME only needs to be swapped around the call.
+      return withScratchHome((home) => {
+        const saved = process.env.PULUMI_HOME;
+        process.env.PULUMI_HOME = home;
+        try {
+          return auto.PulumiCommand.get({ root });
+        } finally {
+          if (saved === undefined) delete process.env.PULUMI_HOME;
+          else process.env.PULUMI_HOME = saved;
+        }
+      });
     })();
     commandPromise.catch(() => (commandPromise = undefined));
   }
@@ -418,6 +442,9 @@ export interface UpOptions extends PreviewOptions {
   replace?: string[];
 }
 
+/** A stack export; `json` (non-enumerable) is the exact text the CLI printed. */
+export type ExportedState = auto.Deployment & { readonly json: string };
+
 export interface RemoveOptions {
   /** Skip `destroy` (e.g. the resources are already gone) and force `stack rm`. */
   skipDestroy?: boolean;
@@ -528,12 +555,12 @@ export class TestStack {
     });
   }
 
-  async preview(opts: PreviewOptions = { diff: true }): Promise<OpResult> {
+  async preview(opts: PreviewOptions = {}): Promise<OpResult> {
     return this.run("preview", async (c) => {
       const r = await this.stack.preview({
         color: "never",
         onEvent: c.onEvent,
-        diff: opts.diff,
+        diff: opts.diff ?? true,
         refresh: opts.refresh,
         expectNoChanges: opts.expectNoChanges,
       });
@@ -565,21 +592,23 @@ export class TestStack {
   }
 
   /**
-   * `pulumi stack export` of the current state. Unlike `Stack.exportStack()` (which passes
-   * `--show-secrets`), secrets stay encrypted unless `showSecrets` is set.
+   * `pulumi stack export` of the current state: the deployment (`{ version, deployment }`, as from
+   * `Stack.exportStack()`) plus a non-enumerable `json`, the CLI's exact output (for size checks).
+   * Unlike `Stack.exportStack()`, which passes `--show-secrets`, secrets stay encrypted unless
+   * `showSecrets` is set.
    */
-  async exportState(
-    opts: { showSecrets?: boolean } = {},
-  ): Promise<{ json: string; deployment: auto.Deployment }> {
-    const args = ["stack", "export", "--stack", this.name];
+  async exportState(opts: { showSecrets?: boolean } = {}): Promise<ExportedState> {
+    const args = ["stack", "export", "--stack", this.name, "--non-interactive"];
     if (opts.showSecrets) args.push("--show-secrets");
     // PulumiCommand.run() is not part of the typed API; run the same binary directly.
-    const { stdout } = await execFileP((await pulumiCommand()).command, [...args, "--non-interactive"], {
+    const { stdout } = await execFileP((await pulumiCommand()).command, args, {
       cwd: this.workDir,
       env: { ...process.env, ...this.stack.workspace.envVars },
       maxBuffer: 512 * 1024 * 1024,
     });
-    return { json: stdout, deployment: JSON.parse(stdout) as auto.Deployment };
+    const state = JSON.parse(stdout) as auto.Deployment;
+    Object.defineProperty(state, "json", { value: stdout, enumerable: false });
+    return state as ExportedState;
   }
 
   /**
