@@ -28,7 +28,12 @@ fi
 # --- npm dependencies ------------------------------------------------------------------------------
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies"
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm ci is exact, but some npm versions write lock files without the other platforms'
+  # optional packages and then refuse them in ci; npm install honours the same lock file.
+  if ! npm ci --no-audit --no-fund --loglevel=error; then
+    say "npm ci refused the lock file; falling back to npm install"
+    npm install --no-audit --no-fund --loglevel=error
+  fi
 fi
 
 # --- build -----------------------------------------------------------------------------------------
