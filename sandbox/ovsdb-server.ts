@@ -109,9 +109,30 @@ export class TestOvsdbServer {
     this.dbName = DB_NAMES[schema];
   }
 
-  static async start(schema: SchemaName): Promise<TestOvsdbServer> {
+  /** `ssl:127.0.0.1:PORT` when started with TLS material. */
+  ssl?: string;
+  private sslArgs: string[] = [];
+
+  /**
+   * Start a server for `schema`. With `ssl` (paths of PEM files), it also listens on
+   * `pssl:PORT:127.0.0.1` and requires client certificates signed by the CA.
+   */
+  static async start(
+    schema: SchemaName,
+    opts: { ssl?: { privateKey: string; certificate: string; caCert: string } } = {},
+  ): Promise<TestOvsdbServer> {
     const dir = makeTempDir(schema);
     const server = new TestOvsdbServer(schema, await freePort(), dir);
+    if (opts.ssl) {
+      const port = await freePort();
+      server.ssl = `ssl:127.0.0.1:${port}`;
+      server.sslArgs = [
+        `--private-key=${opts.ssl.privateKey}`,
+        `--certificate=${opts.ssl.certificate}`,
+        `--ca-cert=${opts.ssl.caCert}`,
+        `--remote=pssl:${port}:127.0.0.1`,
+      ];
+    }
     await execFileP("ovsdb-tool", ["create", server.dbFile, SCHEMAS[schema]]);
     await server.launch();
     return server;
@@ -127,6 +148,7 @@ export class TestOvsdbServer {
         this.dbFile,
         `--remote=punix:${this.socket}`,
         `--remote=ptcp:${this.port}:127.0.0.1`,
+        ...this.sslArgs,
         `--unixctl=${path.join(this.dir, "ctl")}`,
         "-vconsole:off",
         `--log-file=${path.join(this.dir, "log")}`,
