@@ -237,16 +237,27 @@ export class OvsdbClient extends EventEmitter<ClientEvents> {
 
   // ---- connection management -------------------------------------------------------------------
 
-  /** Send a request on the current connection, waiting for one if the client is reconnecting. */
+  /**
+   * Send a request on the current connection, waiting for one if the client is reconnecting. A
+   * request that provably never left this process (the connection died just before) is sent on
+   * the next connection; one that was written is never sent again.
+   */
   private async call<T>(
     method: string,
     params: unknown[],
     options: { timeoutMs?: number; signal?: AbortSignal } = {},
   ): Promise<T> {
-    if (!this.rpc || this.rpc.closed) await this.ensureConnected();
-    const rpc = this.rpc;
-    if (!rpc) throw new OvsdbConnectionClosedError(method, false, "client closed");
-    return rpc.request<T>(method, params, options);
+    for (let attempt = 1; ; attempt++) {
+      if (!this.rpc || this.rpc.closed) await this.ensureConnected();
+      const rpc = this.rpc;
+      if (!rpc) throw new OvsdbConnectionClosedError(method, false, "client closed");
+      try {
+        return await rpc.request<T>(method, params, options);
+      } catch (e) {
+        const unsent = e instanceof OvsdbConnectionClosedError && !e.mayHaveBeenApplied;
+        if (!unsent || this.userClosed || !this.options.reconnect || attempt >= 5) throw e;
+      }
+    }
   }
 
   /** Resolve once connected; starts (or joins) a connection round. */

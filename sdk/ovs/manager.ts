@@ -16,14 +16,18 @@ export interface ManagerArgs extends OwnedArgs {
   maxBackoff?: pulumi.Input<number>;
   /** `in-band` or `out-of-band`. */
   connectionMode?: pulumi.Input<"in-band" | "out-of-band">;
+  /** Keys to set in the Manager row's `external_ids`. Keys not listed here are left alone. */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Keys to set in the Manager row's `other_config` (e.g. `dscp`). Keys not listed here are left alone. */
   otherConfig?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /** One OVSDB manager target of a host (`ovs-vsctl set-manager`, without touching other managers). */
 export class Manager extends pulumi.dynamic.Resource {
   declare readonly target: pulumi.Output<string>;
+  /** The Manager row's uuid. */
   declare readonly uuid: pulumi.Output<string>;
+  /** `project/stack/resource` marker stored in the row's external_ids. */
   declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: ManagerArgs, opts?: pulumi.CustomResourceOptions) {

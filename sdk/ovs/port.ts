@@ -60,6 +60,7 @@ export class Port extends pulumi.dynamic.Resource {
   declare readonly ofport: pulumi.Output<number | null>;
   /** ovs-vswitchd's error for the interface (e.g. no such device), if any. */
   declare readonly interfaceError: pulumi.Output<string | null>;
+  /** `project/stack/resource` marker stored in the row's external_ids. */
   declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: PortArgs, opts?: pulumi.CustomResourceOptions) {

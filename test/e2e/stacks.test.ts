@@ -40,7 +40,7 @@ describe("stacks per environment and previews in CI", () => {
       project: "field-report",
       stack: "prod",
       program: program(sandboxes[1], 200),
-      backendDir: dev.backendDir,
+      backendDir: dev.env.backendDir,
     });
     stacks.push(dev, prod);
   });
