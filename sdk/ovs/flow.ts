@@ -57,7 +57,10 @@ export interface FlowArgs {
   hardTimeout?: pulumi.Input<number>;
   /**
    * OpenFlow version to speak (`-O`), e.g. `OpenFlow13`; the bridge's `protocols` must include it.
-   * Default: the highest version both ovs-ofctl and the bridge support.
+   * Default: ovs-ofctl's default, OpenFlow 1.0 with Open vSwitch's extensions, which expresses most
+   * flows; instructions and actions of later versions (e.g. `meter:`) need `OpenFlow13` or later
+   * (preview says so). The switch renders actions in the version's own terms
+   * (`mod_vlan_vid:100` becomes `push_vlan:0x8100,set_field:4196->vlan_vid` in 1.3).
    */
   openflowVersion?: pulumi.Input<OpenFlowVersion>;
   /**

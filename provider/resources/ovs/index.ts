@@ -3,9 +3,11 @@ import { makeHandler, type Handler } from "../../framework";
 import { bridgeKind } from "./bridge";
 import { portKind } from "./port";
 import { managerKind } from "./manager";
+import { flowKind } from "./flow";
 
 export const ovsHandlers: Record<string, Handler> = {
   "ovs:Bridge": makeHandler(bridgeKind),
   "ovs:Port": makeHandler(portKind),
   "ovs:Manager": makeHandler(managerKind),
+  "ovs:Flow": makeHandler(flowKind),
 };

@@ -1,0 +1,115 @@
+/**
+ * Running planned flow steps against a switch (I/O), and reading a managed flow back.
+ *
+ * Every `add` is guarded: OpenFlow's add replaces an existing flow with the same table, priority
+ * and match, whoever added it. The guard lists the flows of that table that match at least as
+ * specifically (non-strict dump with the new match) before and after the add; a flow outside the
+ * resource's cookie family that disappeared was replaced. Unless the resource adopts it, that flow
+ * is put back exactly as it was (its cookie, timeouts, match and actions, from the numeric dump) and
+ * the step fails with {@link FlowTakenError}, before any later step (deletes) runs.
+ */
+import { EXACT_MASK, FAMILY_MASK, cookieSelector, formatCookie, inFamily } from "./cookie";
+import { FlowTakenError, OpenFlowError, type OpenFlowErrorCode } from "./errors";
+import { addFlow, delFlows, dumpFlows, modFlowStrict, type OpenFlowSwitch } from "./ofctl";
+import type { FlowStep } from "./plan";
+import { buildFlow, buildSelector, type DumpedFlow, type FlowSpec } from "./syntax";
+
+export interface ApplyOptions {
+  /** Take over a foreign flow that has exactly the same table, priority and match. */
+  adopt?: boolean;
+  /**
+   * How long to keep retrying while the bridge's socket or a named port does not exist yet (a
+   * bridge or port created in the same deployment, which ovs-vswitchd picks up a moment after the
+   * database transaction). Default 10000 ms.
+   */
+  settleMs?: number;
+}
+
+/** What {@link applySteps} did. */
+export interface ApplyResult {
+  /** Foreign flows that were replaced because `adopt` was set. */
+  adopted: DumpedFlow[];
+}
+
+const RETRIED: OpenFlowErrorCode[] = ["CONNECT", "UNKNOWN_PORT"];
+
+/** Runs `fn`, retrying while it fails with a connection or unknown-port error, up to `settleMs`. */
+export async function settle<T>(fn: () => Promise<T>, settleMs: number): Promise<T> {
+  const deadline = Date.now() + settleMs;
+  let delay = 50;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      const retry = e instanceof OpenFlowError && RETRIED.includes(e.code) && Date.now() + delay < deadline;
+      if (!retry) throw e;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 1000);
+    }
+  }
+}
+
+/** The resource's flows: every flow whose cookie is in the family of `base`, port names printed. */
+export function dumpFamily(sw: OpenFlowSwitch, base: bigint): Promise<DumpedFlow[]> {
+  return dumpFlows(sw, cookieSelector(base, FAMILY_MASK), { names: true });
+}
+
+/** Runs the steps in order (adds before deletes, as planned). */
+export async function applySteps(
+  sw: OpenFlowSwitch,
+  base: bigint,
+  steps: readonly FlowStep[],
+  opts: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const settleMs = opts.settleMs ?? 10_000;
+  const adopted: DumpedFlow[] = [];
+  for (const step of steps) {
+    switch (step.kind) {
+      case "add":
+        adopted.push(
+          ...(await settle(() => guardedAdd(sw, base, step.cookie, step.flow, !!opts.adopt), settleMs)),
+        );
+        break;
+      case "modify":
+        await settle(() => modFlowStrict(sw, buildFlow(step.flow, exact(step.cookie))), settleMs);
+        break;
+      case "delete":
+        await delFlows(sw, cookieSelector(step.cookie, EXACT_MASK));
+        break;
+    }
+  }
+  return { adopted };
+}
+
+function exact(cookie: bigint): string {
+  return cookieSelector(cookie, EXACT_MASK).slice("cookie=".length);
+}
+
+/** Foreign flows at the same table and priority whose match is at least as specific as `flow`'s. */
+async function foreignOverlapping(sw: OpenFlowSwitch, base: bigint, flow: FlowSpec): Promise<DumpedFlow[]> {
+  const flows = await dumpFlows(sw, buildSelector({ table: flow.table, match: flow.match }));
+  return flows.filter((f) => f.priority === flow.priority && !inFamily(f.cookie, base));
+}
+
+async function guardedAdd(
+  sw: OpenFlowSwitch,
+  base: bigint,
+  cookie: bigint,
+  flow: FlowSpec,
+  adopt: boolean,
+): Promise<DumpedFlow[]> {
+  const before = await foreignOverlapping(sw, base, flow);
+  await addFlow(sw, buildFlow(flow, formatCookie(cookie)));
+  if (before.length === 0) return [];
+  const after = new Set((await foreignOverlapping(sw, base, flow)).map((f) => f.line));
+  const replaced = before.filter((f) => !after.has(f.line));
+  if (replaced.length === 0 || adopt) return replaced;
+  for (const f of replaced) await addFlow(sw, buildFlow(f, formatCookie(f.cookie)));
+  throw new FlowTakenError(replaced, sw.target);
+}
+
+/** The flow carrying exactly `cookie`, as the switch renders it (port names printed); undefined if none. */
+export async function readInstalled(sw: OpenFlowSwitch, cookie: bigint): Promise<DumpedFlow | undefined> {
+  const flows = await dumpFlows(sw, cookieSelector(cookie, EXACT_MASK), { names: true });
+  return flows[0];
+}

@@ -1,0 +1,435 @@
+/**
+ * ovs.Flow: one OpenFlow flow on a bridge, owned through its cookie. `ovs-ofctl add-flow BRIDGE
+ * "table=…,priority=…,MATCH,actions=…"` as code.
+ *
+ * Flows live in ovs-vswitchd, not in OVSDB, so this resource talks OpenFlow (through the ovs-ofctl
+ * driver in `provider/openflow`):
+ * - check: zod, then `ovs-ofctl parse-flow` of match, actions and the whole flow, offline; port
+ *   names are accepted there and resolved by the switch at create/update.
+ * - create: add the flow with the resource's cookie (a family derived from the owner marker), guarded
+ *   against replacing a foreign flow with the same table, priority and match.
+ * - update: actions only → `mod-flows --strict` with the exact cookie; match, priority, table or
+ *   timeouts → add the new flow under the next cookie generation, then delete the old generation by
+ *   exact cookie (no moment without a flow).
+ * - read: dump the family; a missing flow is gone, a changed one is reported as drift.
+ * - delete: `del-flows cookie=FAMILY/MASK`: only this resource's flows, never anyone else's.
+ */
+import { z } from "zod";
+import { getClient } from "../../pool";
+import { ResourceError, type InputProblem } from "../../errors";
+import { UNKNOWN, type ResourceKind, type ReadResult } from "../../framework";
+import { parseRemotes } from "../../ovsdb";
+import {
+  DEFAULT_PRIORITY,
+  FAMILY_MASK,
+  FlowTakenError,
+  MAX_TABLE,
+  OPENFLOW_VERSIONS,
+  OpenFlowError,
+  activeTargetFor,
+  applySteps,
+  buildFlow,
+  checkActionsSyntax,
+  checkMatchSyntax,
+  cookieAfter,
+  cookieBase,
+  cookieSelector,
+  delFlows,
+  dumpFamily,
+  familyOf,
+  formatCookie,
+  matchProblems,
+  mgmtTarget,
+  normalizeActions,
+  normalizeMatch,
+  parseCookie,
+  parseFlowOffline,
+  parseTarget,
+  planCreate,
+  planUpdate,
+  readInstalled,
+  settle,
+  type DumpedFlow,
+  type FlowSpec,
+  type OpenFlowSwitch,
+} from "../../openflow";
+import { connectionSchema, deviceName, ownerSchema, selectOne, tlsSchema } from "../common";
+import { VSWITCH_DB } from "./bridge";
+
+/** How long create/update wait for a bridge socket or a named port that is about to appear. */
+const SETTLE_MS = 10_000;
+
+const seconds = (what: string) =>
+  z
+    .number({ error: `${what}: seconds as an integer 0..65535 (0 = never)` })
+    .int(`${what}: seconds as an integer 0..65535 (0 = never)`)
+    .min(0, `${what}: seconds as an integer 0..65535 (0 = never)`)
+    .max(65535, `${what}: seconds as an integer 0..65535 (0 = never)`);
+
+const isUnknown = (s: string): boolean => s.includes(UNKNOWN);
+
+export const flowInputs = z.object({
+  host: connectionSchema.optional(),
+  endpoint: z
+    .string({ error: "endpoint: an OpenFlow target string" })
+    .superRefine((s, ctx) => {
+      if (isUnknown(s)) return;
+      try {
+        parseTarget(s);
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: (e as Error).message });
+      }
+    })
+    .optional(),
+  tls: tlsSchema.optional(),
+  bridge: deviceName("bridge"),
+  table: z
+    .number({ error: `table: an integer 0..${MAX_TABLE}` })
+    .int(`table: an integer 0..${MAX_TABLE}`)
+    .min(0, `table: an integer 0..${MAX_TABLE}`)
+    .max(MAX_TABLE, `table: an integer 0..${MAX_TABLE} (254 is reserved by OVS, 255 means all tables)`)
+    .optional(),
+  priority: z
+    .number({ error: "priority: an integer 0..65535" })
+    .int("priority: an integer 0..65535")
+    .min(0, "priority: an integer 0..65535")
+    .max(65535, "priority: an integer 0..65535")
+    .optional(),
+  match: z
+    .string({ error: 'match: ovs-ofctl match fields, e.g. "in_port=veth-con7" or "ip,nw_dst=10.0.0.0/8"' })
+    .transform(normalizeMatch)
+    .superRefine((s, ctx) => {
+      if (isUnknown(s)) return;
+      const problems = matchProblems(s);
+      for (const p of problems) ctx.addIssue({ code: "custom", message: p });
+      if (problems.length) return;
+      const v = checkMatchSyntax(s);
+      if (v.ok === false) ctx.addIssue({ code: "custom", message: `ovs-ofctl: ${v.message}` });
+    })
+    .optional(),
+  actions: z
+    .string({
+      error: 'actions: ovs-ofctl actions, e.g. "output:veth-con6", "drop", "mod_vlan_vid:100,output:2"',
+    })
+    .transform(normalizeActions)
+    .superRefine((s, ctx) => {
+      if (isUnknown(s)) return;
+      if (!s) {
+        ctx.addIssue({ code: "custom", message: 'actions must not be empty; write "drop" to drop packets' });
+        return;
+      }
+      const v = checkActionsSyntax(s);
+      if (v.ok === false) ctx.addIssue({ code: "custom", message: `ovs-ofctl: ${v.message}` });
+    }),
+  idleTimeout: seconds("idleTimeout").optional(),
+  hardTimeout: seconds("hardTimeout").optional(),
+  openflowVersion: z
+    .enum(OPENFLOW_VERSIONS, { error: `openflowVersion: accepted ${OPENFLOW_VERSIONS.join(", ")}` })
+    .optional(),
+  adopt: z.boolean().optional(),
+  owner: ownerSchema,
+});
+export type FlowInputs = z.infer<typeof flowInputs>;
+
+/** The flow as the switch rendered it after the last apply (port names printed): the reference for drift. */
+export interface InstalledFlowState {
+  table: number;
+  priority: number;
+  match: string;
+  actions: string;
+  idleTimeout: number;
+  hardTimeout: number;
+}
+
+export type FlowState = FlowInputs & {
+  /** The cookie the flow carries (`0x…`). */
+  cookie: string;
+  /** The OpenFlow target used (`unix:…/BRIDGE.mgmt`, `tcp:…`, `ssl:…`). */
+  target: string;
+  installed: InstalledFlowState;
+};
+
+const INPUT_KEYS = [
+  "host",
+  "endpoint",
+  "tls",
+  "bridge",
+  "table",
+  "priority",
+  "match",
+  "actions",
+  "idleTimeout",
+  "hardTimeout",
+  "openflowVersion",
+] as const;
+
+/** The flow an input set describes, with OpenFlow's defaults filled in. */
+export function specOf(
+  i: Pick<FlowInputs, "table" | "priority" | "match" | "actions" | "idleTimeout" | "hardTimeout">,
+): FlowSpec {
+  return {
+    table: i.table ?? 0,
+    priority: i.priority ?? DEFAULT_PRIORITY,
+    match: normalizeMatch(i.match ?? ""),
+    actions: normalizeActions(i.actions),
+    idleTimeout: i.idleTimeout ?? 0,
+    hardTimeout: i.hardTimeout ?? 0,
+  };
+}
+
+function installedOf(f: DumpedFlow): InstalledFlowState {
+  return {
+    table: f.table,
+    priority: f.priority,
+    match: f.match,
+    actions: f.actions,
+    idleTimeout: f.idleTimeout,
+    hardTimeout: f.hardTimeout,
+  };
+}
+
+/** Cross-field rules, and the whole flow parsed offline once every part is known. */
+function validate(i: FlowInputs): InputProblem[] {
+  const problems: InputProblem[] = [];
+  if (!i.host && !i.endpoint) {
+    problems.push({
+      property: "endpoint",
+      reason:
+        "give host (the bridge's Open_vSwitch database: its management socket or a passive controller is used) " +
+        "or endpoint (an OpenFlow target: unix:RUNDIR/BRIDGE.mgmt, ssl:HOST:6653, tcp:HOST:6653)",
+    });
+  }
+  if (i.endpoint?.startsWith("ssl:") && !i.tls && !i.host?.tls) {
+    problems.push({
+      property: "tls",
+      reason: "an ssl: endpoint needs tls { privateKey, certificate, caCert } (or the host's tls)",
+    });
+  }
+  const flow = buildFlow(specOf(i));
+  const v = parseFlowOffline(flow, i.openflowVersion);
+  if (v.ok === false) {
+    const matchDependent = /actions are invalid with specified match|OFPB[AI]C_/.test(v.message);
+    const noProtocol = /no usable protocol/.test(v.message);
+    const versionOnly = i.openflowVersion !== undefined && (noProtocol || parseFlowOffline(flow).ok === true);
+    if (versionOnly) {
+      problems.push({
+        property: "openflowVersion",
+        reason: `ovs-ofctl -O ${i.openflowVersion}: ${v.message}`,
+      });
+    } else if (noProtocol) {
+      problems.push({
+        property: "openflowVersion",
+        reason: `ovs-ofctl: ${v.message}; set openflowVersion to a version the flow needs (e.g. OpenFlow13)`,
+      });
+    } else {
+      problems.push({
+        property: matchDependent ? "actions" : "match",
+        reason: `ovs-ofctl: ${v.message}${matchDependent ? ` (with match "${i.match ?? ""}")` : ""}`,
+      });
+    }
+  }
+  return problems;
+}
+
+// ---- where the flow lives --------------------------------------------------------------------
+
+/**
+ * The OpenFlow target for the inputs: `endpoint` when given; for a host reached over a unix
+ * socket, the bridge's management socket in the same run directory; for a host reached over
+ * tcp/ssl, the bridge's passive controller listener (pssl preferred) at the host's address.
+ */
+async function resolveTarget(i: FlowInputs): Promise<string> {
+  if (i.endpoint) return parseTarget(i.endpoint).text;
+  if (!i.host) throw new ResourceError("INVALID_INPUT", "neither host nor endpoint is set");
+  const remotes = parseRemotes(i.host.remote);
+  const unix = remotes.find((r) => r.kind === "unix");
+  if (unix && unix.kind === "unix") return mgmtTarget(unix.path, i.bridge);
+  const remote = remotes[0];
+  const host = remote.kind === "unix" ? "" : remote.host;
+  const c = await getClient(i.host, VSWITCH_DB);
+  const bridge = await selectOne(c, VSWITCH_DB, "Bridge", "name", i.bridge, ["controller"]);
+  if (!bridge) {
+    throw new ResourceError(
+      "PARENT_MISSING",
+      `bridge ${i.bridge} does not exist on ${i.host.remote}; create it first (ovs.Bridge)`,
+    );
+  }
+  const targets: string[] = [];
+  for (const uuid of bridge.controller as string[]) {
+    const row = await selectOne(c, VSWITCH_DB, "Controller", "_uuid", uuid, ["target"]);
+    if (row) targets.push(row.target as string);
+  }
+  const target = activeTargetFor(targets, host);
+  if (!target) {
+    throw new ResourceError(
+      "PARENT_MISSING",
+      `bridge ${i.bridge} on ${i.host.remote} does not listen for OpenFlow connections; give the ovs.Bridge ` +
+        `controllers: ["pssl:6653"] (or "ptcp:6653", unauthenticated), or pass endpoint`,
+    );
+  }
+  return target;
+}
+
+function switchAt(target: string, i: FlowInputs): OpenFlowSwitch {
+  return {
+    target,
+    protocol: i.openflowVersion,
+    tls: target.startsWith("ssl:") ? (i.tls ?? i.host?.tls) : undefined,
+  };
+}
+
+function where(i: Record<string, unknown>): string {
+  const bridge = typeof i.bridge === "string" ? i.bridge : "(unknown)";
+  const target =
+    typeof i.target === "string"
+      ? i.target
+      : typeof i.endpoint === "string"
+        ? i.endpoint
+        : ((i.host as { remote?: string } | undefined)?.remote ?? "(unknown)");
+  return `bridge ${bridge} at ${target}`;
+}
+
+/** Gives OpenFlow errors the resource's context, and turns the ones with a package-wide meaning into ResourceErrors. */
+async function inContext<T>(i: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof FlowTakenError) throw new ResourceError("NAME_TAKEN", e.message, { cause: e });
+    if (
+      e instanceof OpenFlowError &&
+      e.code === "CONNECT" &&
+      e.target?.startsWith("unix:") &&
+      /No such file/.test(e.message)
+    ) {
+      throw new ResourceError(
+        "PARENT_MISSING",
+        `${e.target} does not exist: bridge ${String(i.bridge)} is not there (create it first with ovs.Bridge), ` +
+          `or ovs-vswitchd uses another run directory (pass endpoint)`,
+        { cause: e },
+      );
+    }
+    if (e instanceof OpenFlowError) {
+      e.message = `ovs.Flow on ${where(i)}: ${e.message}`;
+    }
+    throw e;
+  }
+}
+
+// ---- operations ------------------------------------------------------------------------------
+
+function idOf(bridge: string, base: bigint): string {
+  return `${bridge}/${formatCookie(base)}`;
+}
+
+async function create(i: FlowInputs): Promise<{ id: string; outs: FlowState }> {
+  return inContext(i, async () => {
+    const sw = switchAt(await resolveTarget(i), i);
+    const base = cookieBase(i.owner);
+    const live = await settle(() => dumpFamily(sw, base), SETTLE_MS);
+    const steps = planCreate(base, live, specOf(i));
+    await applySteps(sw, base, steps, { adopt: i.adopt, settleMs: SETTLE_MS });
+    const cookie = cookieAfter(base, steps);
+    const installed = await mustRead(sw, cookie);
+    return {
+      id: idOf(i.bridge, base),
+      outs: { ...i, cookie: formatCookie(cookie), target: sw.target, installed: installedOf(installed) },
+    };
+  });
+}
+
+async function mustRead(sw: OpenFlowSwitch, cookie: bigint): Promise<DumpedFlow> {
+  const f = await readInstalled(sw, cookie);
+  if (!f) {
+    throw new OpenFlowError(
+      "REJECTED",
+      `the flow with cookie ${formatCookie(cookie)} is not in the switch right after it was written ` +
+        `(removed at once by a controller, or a very short timeout?)`,
+      sw.target,
+    );
+  }
+  return f;
+}
+
+function inputsOf(s: FlowState): FlowInputs {
+  const out: Record<string, unknown> = {};
+  for (const k of [...INPUT_KEYS, "adopt", "owner"]) {
+    const v = (s as Record<string, unknown>)[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out as FlowInputs;
+}
+
+async function read(id: string, s: FlowState): Promise<ReadResult<FlowState> | undefined> {
+  return inContext(s, async () => {
+    const sw = switchAt(s.target, s);
+    const current = parseCookie(s.cookie);
+    const live = await dumpFamily(sw, familyOf(current));
+    const cur = live.find((f) => f.cookie === current) ?? live[0];
+    if (!cur) return undefined; // deleted by hand, expired, or ovs-vswitchd restarted: gone
+    const inst = s.installed;
+    const inputs = inputsOf(s);
+    // Drift: a field whose live rendering differs from the rendering after the last apply is
+    // reported as its live value, so the next diff shows it (and update puts the program's back).
+    if (cur.table !== inst.table) inputs.table = cur.table;
+    if (cur.priority !== inst.priority) inputs.priority = cur.priority;
+    if (cur.match !== inst.match) inputs.match = cur.match;
+    if (cur.actions !== inst.actions) inputs.actions = cur.actions;
+    if (cur.idleTimeout !== inst.idleTimeout) inputs.idleTimeout = cur.idleTimeout || undefined;
+    if (cur.hardTimeout !== inst.hardTimeout) inputs.hardTimeout = cur.hardTimeout || undefined;
+    return {
+      id,
+      outs: { ...inputs, cookie: formatCookie(cur.cookie), target: s.target, installed: installedOf(cur) },
+      inputs,
+    };
+  });
+}
+
+async function updateFlow(_id: string, olds: FlowState, news: FlowInputs): Promise<FlowState> {
+  return inContext(news, async () => {
+    const sw = switchAt(await resolveTarget(news), news);
+    const current = parseCookie(olds.cookie);
+    const live = await settle(() => dumpFamily(sw, familyOf(current)), SETTLE_MS);
+    const steps = planUpdate({
+      current,
+      previous: specOf(olds),
+      installed: olds.installed,
+      desired: specOf(news),
+      live,
+    });
+    await applySteps(sw, familyOf(current), steps, { adopt: news.adopt, settleMs: SETTLE_MS });
+    const cookie = cookieAfter(current, steps);
+    const installed = await mustRead(sw, cookie);
+    return { ...news, cookie: formatCookie(cookie), target: sw.target, installed: installedOf(installed) };
+  });
+}
+
+async function deleteFlow(_id: string, s: FlowState): Promise<void> {
+  await inContext(s, async () => {
+    const sw = switchAt(s.target, s);
+    try {
+      await delFlows(sw, cookieSelector(familyOf(parseCookie(s.cookie)), FAMILY_MASK));
+    } catch (e) {
+      // The bridge's management socket is gone: the bridge (and every flow in it) is gone.
+      const gone =
+        e instanceof OpenFlowError &&
+        e.code === "CONNECT" &&
+        sw.target.startsWith("unix:") &&
+        /No such file/.test(e.message);
+      if (!gone) throw e;
+    }
+  });
+}
+
+export const flowKind: ResourceKind<FlowInputs, FlowState> = {
+  label: "ovs.Flow",
+  schema: flowInputs as unknown as z.ZodType<FlowInputs>,
+  inputKeys: INPUT_KEYS,
+  // Match, priority, table and actions change in place (without a window); another switch is a new flow.
+  replaceOn: ["host", "endpoint", "bridge"],
+  validate,
+  create,
+  read,
+  update: updateFlow,
+  delete: deleteFlow,
+  where,
+};
