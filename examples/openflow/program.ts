@@ -9,6 +9,11 @@ import { ovs, type Connection } from "pulumi-ovs";
 export interface OpenflowOptions {
   /** The host's Open_vSwitch database (`unix:RUNDIR/db.sock`: flows then go through `RUNDIR/ovs0.mgmt`). */
   host: Connection;
+  /**
+   * Bridge name. Default `ovs0` as in the report; with another name, the resource names get it
+   * as a prefix (`of0`, `of0-con6`, …) so the experiment can sit beside others in one stack.
+   */
+  bridge?: string;
   /** Host-side veth names of con6 and con7. */
   ports?: { con6: string; con7: string };
   /** Add the forwarding flows (priority 1): con6 → con7 and con7 → con6. Default true. */
@@ -22,15 +27,17 @@ export interface OpenflowOptions {
 export function openflowSingleHost(opts: OpenflowOptions) {
   const ports = opts.ports ?? { con6: "veth-con6", con7: "veth-con7" };
   const host = opts.host;
+  const brName = opts.bridge ?? "ovs0";
+  const n = (name: string) => (brName === "ovs0" ? name : `${brName}-${name}`);
   // fail_mode=secure: the bridge starts with an empty flow table (no priority=0 actions=NORMAL).
-  const bridge = new ovs.Bridge("ovs0", {
+  const bridge = new ovs.Bridge(brName, {
     host,
-    name: "ovs0",
+    name: brName,
     datapathType: opts.datapathType ?? "netdev",
     failMode: "secure",
   });
-  const con6 = new ovs.Port("con6", { host, bridge: bridge.name, name: ports.con6, tag: 100 });
-  const con7 = new ovs.Port("con7", { host, bridge: bridge.name, name: ports.con7, tag: 100 });
+  const con6 = new ovs.Port(n("con6"), { host, bridge: bridge.name, name: ports.con6, tag: 100 });
+  const con7 = new ovs.Port(n("con7"), { host, bridge: bridge.name, name: ports.con7, tag: 100 });
 
   // Port names as in ovs-ofctl; the switch resolves them when the flow is written, so the flows
   // depend on their ports. Literal match/actions strings are syntax-checked at preview.
@@ -39,7 +46,7 @@ export function openflowSingleHost(opts: OpenflowOptions) {
   if (opts.forward ?? true) {
     // ovs-ofctl add-flow ovs0 "priority=1,in_port=3,actions=output:4" (and back)
     flows["con6-to-con7"] = new ovs.Flow(
-      "con6-to-con7",
+      n("con6-to-con7"),
       {
         host,
         bridge: bridge.name,
@@ -50,7 +57,7 @@ export function openflowSingleHost(opts: OpenflowOptions) {
       { dependsOn },
     );
     flows["con7-to-con6"] = new ovs.Flow(
-      "con7-to-con6",
+      n("con7-to-con6"),
       {
         host,
         bridge: bridge.name,
@@ -64,7 +71,7 @@ export function openflowSingleHost(opts: OpenflowOptions) {
   if (opts.dropCon7) {
     // ovs-ofctl add-flow ovs0 "priority=2,in_port=4,actions=drop": a higher priority wins
     flows["drop-con7"] = new ovs.Flow(
-      "drop-con7",
+      n("drop-con7"),
       { host, bridge: bridge.name, priority: 2, match: `in_port=${ports.con7}`, actions: "drop" },
       { dependsOn },
     );

@@ -1,0 +1,74 @@
+/**
+ * The demo's containers and the connectivity it promises: who must reach whom, and who must not.
+ * Used by `npm run demo` and by its end-to-end test.
+ */
+import { addContainer, ping, loadSandbox, type SandboxInfo, type ContainerInfo } from "../sandbox";
+import { DEMO_CONTAINERS } from "./program";
+import { DEFAULT_VMS, SUBNETS } from "../examples/ovn-two-hosts/program";
+
+/** The containers the program expects, created once (a re-run reuses them). */
+export async function createDemoContainers(sb: SandboxInfo): Promise<Record<string, ContainerInfo>> {
+  const out: Record<string, ContainerInfo> = {};
+  for (const c of sb.containers) out[c.name] = c;
+  for (const [name, c] of Object.entries(DEMO_CONTAINERS)) {
+    if (!out[name])
+      out[name] = await addContainer(sb, { host: sb.hosts[c.host].name, name, portName: c.port, ip: c.ip });
+  }
+  for (const vm of DEFAULT_VMS) {
+    if (out[vm.name]) continue;
+    const gw = SUBNETS[vm.switch].gateway;
+    const prefix = SUBNETS[vm.switch].network.split("/")[1];
+    out[vm.name] = await addContainer(loadSandbox(sb.name), {
+      host: sb.hosts[vm.host].name,
+      name: vm.name,
+      portName: vm.port,
+      mac: vm.mac,
+      ip: `${vm.ip}/${prefix}`,
+      gateway: gw,
+    });
+  }
+  return out;
+}
+
+export interface Check {
+  from: string;
+  to: string;
+  what: string;
+  expect: boolean;
+}
+
+export const CHECKS: Check[] = [
+  { from: "con8", to: "con6", what: "same host, VLAN 100", expect: true },
+  { from: "con8", to: "con7", what: "same host, VLAN 100 -> 200", expect: false },
+  { from: "con6", to: "con9", what: "VXLAN to host 2, VLAN 100", expect: true },
+  { from: "con7", to: "con10", what: "VXLAN to host 2, VLAN 200", expect: true },
+  { from: "con6", to: "con10", what: "VXLAN, VLAN 100 -> 200", expect: false },
+  { from: "con11", to: "con12", what: "in_port flows on of0 (no NORMAL)", expect: true },
+  { from: "vm1", to: "vm2", what: "OVN sw0, across chassis", expect: true },
+  { from: "vm1", to: "vm3", what: "OVN sw0 -> lr0 -> sw1, across chassis", expect: true },
+  { from: "con6", to: "vm1", what: "OVS VLAN net -> OVN net", expect: false },
+];
+
+export function ipOf(name: string): string {
+  const c = (DEMO_CONTAINERS as Record<string, { ip: string }>)[name];
+  if (c) return c.ip.split("/")[0];
+  return DEFAULT_VMS.find((v) => v.name === name)!.ip;
+}
+
+export interface CheckResult extends Check {
+  seen: boolean;
+  ok: boolean;
+}
+
+/** Ping each pair inside the containers; `ok` when what was seen is what was expected. */
+export async function runChecks(cs: Record<string, ContainerInfo>): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const ch of CHECKS) {
+    const seen = await ping(cs[ch.from], ipOf(ch.to), {
+      count: ch.expect ? 3 : 2,
+      timeoutS: ch.expect ? 2 : 1,
+    });
+    out.push({ ...ch, seen, ok: seen === ch.expect });
+  }
+  return out;
+}
