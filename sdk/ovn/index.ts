@@ -1,2 +1,23 @@
-/** OVN resources: chassis settings and the northbound database. (Resources land with issue 4.) */
-export {};
+/**
+ * OVN resources: chassis settings on each hypervisor (`ChassisConfig`), the databases' listening
+ * targets (`NorthboundConnection`, `SouthboundConnection`) and the logical network in the
+ * northbound database (switches, ports, routers, router ports, static routes, NAT).
+ */
+export type { NorthboundArgs } from "./common";
+export { ChassisConfig, type ChassisConfigArgs } from "./chassis";
+export {
+  NorthboundConnection,
+  SouthboundConnection,
+  type NorthboundConnectionArgs,
+  type SouthboundConnectionArgs,
+} from "./connection";
+export { LogicalSwitch, type LogicalSwitchArgs } from "./logical-switch";
+export { LogicalSwitchPort, type LogicalSwitchPortArgs } from "./logical-switch-port";
+export { LogicalRouter, type LogicalRouterArgs } from "./logical-router";
+export {
+  LogicalRouterPort,
+  type LogicalRouterPortArgs,
+  type GatewayChassisArgs,
+} from "./logical-router-port";
+export { LogicalRouterStaticRoute, type LogicalRouterStaticRouteArgs } from "./static-route";
+export { LogicalRouterNat, type LogicalRouterNatArgs } from "./nat";

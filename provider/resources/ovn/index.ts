@@ -1,4 +1,22 @@
 /** OVN resource kinds, by Pulumi type (`ovn:NAME`). */
-import type { Handler } from "../../framework";
+import { makeHandler, type Handler } from "../../framework";
+import { chassisKind } from "./chassis";
+import { nbConnectionKind, sbConnectionKind } from "./connection";
+import { switchKind } from "./logical-switch";
+import { lspKind } from "./logical-switch-port";
+import { routerKind } from "./logical-router";
+import { lrpKind } from "./logical-router-port";
+import { routeKind } from "./static-route";
+import { natKind } from "./nat";
 
-export const ovnHandlers: Record<string, Handler> = {};
+export const ovnHandlers: Record<string, Handler> = {
+  "ovn:ChassisConfig": makeHandler(chassisKind),
+  "ovn:NorthboundConnection": makeHandler(nbConnectionKind),
+  "ovn:SouthboundConnection": makeHandler(sbConnectionKind),
+  "ovn:LogicalSwitch": makeHandler(switchKind),
+  "ovn:LogicalSwitchPort": makeHandler(lspKind),
+  "ovn:LogicalRouter": makeHandler(routerKind),
+  "ovn:LogicalRouterPort": makeHandler(lrpKind),
+  "ovn:LogicalRouterStaticRoute": makeHandler(routeKind),
+  "ovn:LogicalRouterNat": makeHandler(natKind),
+};

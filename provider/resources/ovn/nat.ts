@@ -1,0 +1,151 @@
+/**
+ * ovn.LogicalRouterNat: a NAT row referenced from its router's `nat` (`ovn-nbctl lr-nat-add ROUTER
+ * TYPE EXTERNAL_IP LOGICAL_IP [LOGICAL_PORT EXTERNAL_MAC]`): SNAT of a tenant subnet to an external
+ * address, DNAT of an external address to a logical one, or both (a floating IP). A rule is
+ * identified on its router by type, external IP and logical IP: changing one of them replaces it.
+ */
+import { z } from "zod";
+import { eq, type Row } from "../../ovsdb";
+import { ResourceError, type InputProblem } from "../../errors";
+import { isIpv4, isIpv6, selectRows, stringMap } from "../common";
+import { NB_DB, managedKeys, nbBase, selectByUuids, type StringMap } from "./common";
+import { makeChildKind } from "./router-child";
+import { family, ipSchema, isNetwork, macSchema, ovnName } from "./validation";
+
+export const NAT_TYPES = ["snat", "dnat", "dnat_and_snat"] as const;
+
+export const natInputs = z.object({
+  ...nbBase,
+  router: ovnName("router"),
+  type: z.enum(NAT_TYPES, {
+    error: 'type: accepted "snat" (inside → out), "dnat" (outside → in) or "dnat_and_snat" (a floating IP)',
+  }),
+  externalIp: ipSchema("externalIp"),
+  logicalIp: z
+    .string({ error: "logicalIp must be a string" })
+    .refine((s) => isIpv4(s) || isIpv6(s) || isNetwork(s), {
+      message: "logicalIp: accepted an IP address, or for snat a network like 192.168.0.0/24",
+    }),
+  logicalPort: ovnName("logicalPort").optional(),
+  externalMac: macSchema("externalMac").optional(),
+  externalPortRange: z
+    .string({ error: "externalPortRange must be a string" })
+    .regex(/^\d{1,5}(-\d{1,5})?$/, {
+      message: 'externalPortRange: accepted "PORT" or "FIRST-LAST", e.g. "1024-65535"',
+    })
+    .optional(),
+  gatewayPort: ovnName("gatewayPort").optional(),
+  options: stringMap.optional(),
+  externalIds: stringMap.optional(),
+});
+export type NatInputs = z.infer<typeof natInputs>;
+export type NatState = NatInputs & { uuid: string };
+
+function validate(i: NatInputs): InputProblem[] {
+  const problems: InputProblem[] = [];
+  if (i.logicalIp.includes("/") && i.type !== "snat") {
+    problems.push({
+      property: "logicalIp",
+      reason: `a network is accepted only for snat; ${i.type} needs one address`,
+    });
+  }
+  if (family(i.logicalIp) !== family(i.externalIp)) {
+    problems.push({
+      property: "logicalIp",
+      reason: "logicalIp and externalIp must be of the same address family",
+    });
+  }
+  if (i.externalMac !== undefined && (i.type !== "dnat_and_snat" || i.logicalPort === undefined)) {
+    problems.push({
+      property: "externalMac",
+      reason: 'externalMac applies to a distributed floating IP: type "dnat_and_snat" with logicalPort',
+    });
+  }
+  if (i.logicalPort !== undefined && i.type !== "dnat_and_snat") {
+    problems.push({ property: "logicalPort", reason: 'logicalPort applies only to type "dnat_and_snat"' });
+  }
+  if (i.externalPortRange) {
+    const [a, b] = i.externalPortRange.split("-").map(Number);
+    if (a < 1 || a > 65535 || (b !== undefined && (b < a || b > 65535))) {
+      problems.push({
+        property: "externalPortRange",
+        reason: "ports must be 1..65535 and the range ascending",
+      });
+    }
+  }
+  return problems;
+}
+
+/** The rule's columns (gateway port resolved to its uuid). Pure. */
+export function natColumns(i: NatInputs, gatewayPortUuid: string | null): Row {
+  return {
+    type: i.type,
+    external_ip: i.externalIp,
+    logical_ip: i.logicalIp,
+    logical_port: i.logicalPort ?? null,
+    external_mac: i.externalMac?.toLowerCase() ?? null,
+    external_port_range: i.externalPortRange ?? "",
+    gateway_port: gatewayPortUuid,
+  };
+}
+
+/** Whether a live NAT row is the one the inputs identify. Pure. */
+export function natMatches(row: Row, i: NatInputs): boolean {
+  return row.type === i.type && row.external_ip === i.externalIp && row.logical_ip === i.logicalIp;
+}
+
+export const natKind = makeChildKind<NatInputs, NatState>({
+  label: "ovn.LogicalRouterNat",
+  table: "NAT",
+  column: "nat",
+  schema: natInputs as unknown as z.ZodType<NatInputs>,
+  inputKeys: [
+    "nb",
+    "router",
+    "type",
+    "externalIp",
+    "logicalIp",
+    "logicalPort",
+    "externalMac",
+    "externalPortRange",
+    "gatewayPort",
+    "options",
+    "externalIds",
+  ],
+  replaceOn: ["nb", "router", "type", "externalIp", "logicalIp"],
+  validate,
+  describe: (i) => `${i.type} rule ${i.externalIp} ↔ ${i.logicalIp}`,
+  matches: natMatches,
+  columns: (i, r) => natColumns(i, r.gatewayPort ?? null),
+  async resolve(c, i) {
+    if (!i.gatewayPort) return { gatewayPort: null };
+    const rows = await selectRows(c, NB_DB, "Logical_Router_Port", [eq("name", i.gatewayPort)], ["name"]);
+    if (!rows.length) {
+      throw new ResourceError(
+        "PARENT_MISSING",
+        `gateway port ${i.gatewayPort} does not exist; create it first (ovn.LogicalRouterPort) or pass its name as an output`,
+      );
+    }
+    return { gatewayPort: rows[0]._uuid as string };
+  },
+  async readInputs(c, row, s) {
+    let gatewayPort: string | undefined;
+    const gw = row.gateway_port as string | null;
+    if (gw) {
+      const [lrp] = await selectByUuids(c, "Logical_Router_Port", [gw], ["name"]);
+      gatewayPort = (lrp?.name as string | undefined) ?? undefined;
+    }
+    const mac = row.external_mac as string | null;
+    return {
+      type: row.type as NatInputs["type"],
+      externalIp: row.external_ip as string,
+      logicalIp: row.logical_ip as string,
+      logicalPort: (row.logical_port as string | null) ?? undefined,
+      externalMac: mac === null ? undefined : s.externalMac?.toLowerCase() === mac ? s.externalMac : mac,
+      externalPortRange: (row.external_port_range as string) || undefined,
+      gatewayPort,
+      options: managedKeys(row.options, s.options as StringMap | undefined),
+      externalIds: managedKeys(row.external_ids, s.externalIds as StringMap | undefined),
+    };
+  },
+});

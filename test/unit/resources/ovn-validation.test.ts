@@ -1,0 +1,301 @@
+/**
+ * OVN argument validation: the pure value checks and each kind's `check` (argument named, accepted
+ * form given, preview's unknown values let through).
+ */
+import { checkInputs, UNKNOWN, type Props, type ResourceKind } from "../../../provider/framework";
+import {
+  encapTypes,
+  excludeIpProblem,
+  formatBridgeMappings,
+  isCidrAny,
+  isNetwork,
+  lspAddressProblem,
+  parseBridgeMappings,
+  portSecurityProblem,
+} from "../../../provider/resources/ovn/validation";
+import { chassisKind } from "../../../provider/resources/ovn/chassis";
+import { switchKind } from "../../../provider/resources/ovn/logical-switch";
+import { lspKind } from "../../../provider/resources/ovn/logical-switch-port";
+import { routerKind } from "../../../provider/resources/ovn/logical-router";
+import { lrpKind } from "../../../provider/resources/ovn/logical-router-port";
+import { routeKind } from "../../../provider/resources/ovn/static-route";
+import { natKind } from "../../../provider/resources/ovn/nat";
+import { nbConnectionKind, sbConnectionKind } from "../../../provider/resources/ovn/connection";
+
+const nb = { remote: "tcp:10.0.0.1:6641" };
+const owner = "proj/dev/r";
+
+describe("logical port addresses", () => {
+  it.each([
+    "50:54:00:00:00:01",
+    "50:54:00:00:00:01 192.168.0.2",
+    "50:54:00:00:00:01 192.168.0.2 10.0.0.4",
+    "80:fa:5b:06:72:b7 10.0.0.4 fdaa:15f2:72cf:0:f816:3eff:fe20:3f41",
+    "50:54:00:00:00:01 192.168.0.2/24",
+    "dynamic",
+    "dynamic 192.168.0.5",
+    "dynamic 192.168.0.5 2001::1",
+    "80:fa:5b:06:72:b7 dynamic",
+    "router",
+    "unknown",
+  ])("accepts %j", (a) => expect(lspAddressProblem(a)).toBeUndefined());
+
+  it.each([
+    ["", /not a logical port address/],
+    ["50:54:00:00:00:zz 192.168.0.2", /"50:54:00:00:00:zz" is not a MAC address/],
+    ["192.168.0.2 50:54:00:00:00:01", /is not a MAC address/],
+    ["50:54:00:00:00:01 192.168.0.256", /"192\.168\.0\.256" is not an IP address/],
+    ["dynamic 10.0.0.1 10.0.0.2", /at most one IPv4 and one IPv6/],
+    ["dynamic foo", /only an IPv4 and\/or an IPv6/],
+    ["router 1.2.3.4", /not a logical port address/],
+  ])("rejects %j", (a, re) => expect(lspAddressProblem(a)).toMatch(re));
+
+  it("names the accepted forms", () => {
+    expect(lspAddressProblem("nope")).toMatch(/"MAC \[IP \.\.\.\]".*"dynamic".*"router".*"unknown"/);
+  });
+});
+
+describe("port security, networks, IPAM", () => {
+  it("port security is MAC then IPs or CIDRs", () => {
+    expect(portSecurityProblem("50:54:00:00:00:01 192.168.0.2 10.0.0.0/8")).toBeUndefined();
+    expect(portSecurityProblem("192.168.0.2")).toMatch(/accepted: "MAC \[IP\[\/PLEN\] \.\.\.\]"/);
+    expect(portSecurityProblem("50:54:00:00:00:01 x")).toMatch(/"x" is not an IP address or CIDR/);
+  });
+
+  it("CIDRs and networks", () => {
+    expect(isCidrAny("192.168.0.1/24")).toBe(true);
+    expect(isCidrAny("fd00::1/64")).toBe(true);
+    expect(isCidrAny("192.168.0.1")).toBe(false);
+    expect(isCidrAny("192.168.0.1/33")).toBe(false);
+    expect(isCidrAny("300.1.1.1/24")).toBe(false);
+    expect(isNetwork("192.168.0.0/24")).toBe(true);
+    expect(isNetwork("192.168.0.1/24")).toBe(false);
+    expect(isNetwork("0.0.0.0/0")).toBe(true);
+    expect(isNetwork("fd00::/64")).toBe(true);
+    expect(isNetwork("fd00::1/64")).toBe(false);
+  });
+
+  it("excludeIps entries: addresses and ascending ranges inside the subnet", () => {
+    expect(excludeIpProblem("192.168.0.2", "192.168.0.0/24")).toBeUndefined();
+    expect(excludeIpProblem("192.168.0.2..192.168.0.10", "192.168.0.0/24")).toBeUndefined();
+    expect(excludeIpProblem("192.168.0.10..192.168.0.2")).toMatch(/first address is above its last/);
+    expect(excludeIpProblem("10.0.0.1", "192.168.0.0/24")).toMatch(/outside subnet 192\.168\.0\.0\/24/);
+    expect(excludeIpProblem("10.0.0.1-10.0.0.3")).toMatch(/FIRST\.\.LAST/);
+  });
+
+  it("encapsulation lists and bridge mappings", () => {
+    expect(encapTypes(["geneve", "vxlan"])).toEqual(["geneve", "vxlan"]);
+    expect(encapTypes("geneve, vxlan")).toEqual(["geneve", "vxlan"]);
+    expect(formatBridgeMappings({ physnet2: "br-eth1", physnet1: "br-eth0" })).toBe(
+      "physnet1:br-eth0,physnet2:br-eth1",
+    );
+    expect(parseBridgeMappings("physnet1:br-eth0,physnet2:br-eth1")).toEqual({
+      physnet1: "br-eth0",
+      physnet2: "br-eth1",
+    });
+  });
+});
+
+/** The failures of `check` as { property: reason }. */
+function failures<I extends Props, O extends Props>(
+  kind: ResourceKind<I, O>,
+  inputs: Record<string, unknown>,
+): Record<string, string> {
+  return Object.fromEntries(checkInputs(kind, inputs).failures.map((f) => [f.property, f.reason]));
+}
+
+describe("check per resource", () => {
+  it("LogicalSwitch: subnet must be a network; IPAM keys not twice; ipv6Prefix normalised", () => {
+    expect(failures(switchKind, { nb, name: "sw0", subnet: "192.168.0.1/24", owner }).subnet).toMatch(
+      /not an IPv4 network; accepted: a CIDR with host bits zero, e.g. 192\.168\.0\.0\/24/,
+    );
+    expect(failures(switchKind, { nb, name: "sw0", subnet: "fd00::/64", owner }).subnet).toMatch(/IPv4/);
+    expect(
+      failures(switchKind, { nb, name: "sw0", subnet: "10.0.0.0/24", otherConfig: { subnet: "x" }, owner })[
+        "otherConfig.subnet"
+      ],
+    ).toMatch(/also set by the subnet argument/);
+    expect(failures(switchKind, { nb, name: "sw0", excludeIps: ["10.0.0.1"], owner }).excludeIps).toMatch(
+      /set subnet too/,
+    );
+    const r = checkInputs(switchKind, { nb, name: "sw0", ipv6Prefix: "fd00:1::/64", owner });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.ipv6Prefix).toBe("fd00:1::");
+    expect(failures(switchKind, { nb, name: "sw 0", owner }).name).toMatch(/whitespace/);
+  });
+
+  it("LogicalSwitchPort: addresses by index, type, router-port, tag/parentName", () => {
+    const f = failures(lspKind, {
+      nb,
+      switch: "sw0",
+      name: "p",
+      addresses: ["50:54:00:00:00:01 192.168.0.2", "bogus"],
+      type: "vif",
+      owner,
+    });
+    expect(f["addresses.1"]).toMatch(/"bogus" is not a logical port address/);
+    expect(f.type).toMatch(/unknown port type "vif"; accepted: "" .*"router", "localnet"/);
+    expect(
+      failures(lspKind, { nb, switch: "sw0", name: "p", type: "router", addresses: ["router"], owner })[
+        "options.router-port"
+      ],
+    ).toMatch(/needs options\["router-port"\]/);
+    expect(failures(lspKind, { nb, switch: "sw0", name: "p", tag: 7, owner }).tag).toMatch(/set parentName/);
+    expect(
+      failures(lspKind, { nb, switch: "sw0", name: "p", addresses: ["dynamic", "dynamic"], owner }).addresses,
+    ).toMatch(/only one entry/);
+    expect(
+      failures(lspKind, { nb, switch: "sw0", name: "p", tag: 4096, parentName: "vm", owner }).tag,
+    ).toMatch(/0\.\.4095/);
+  });
+
+  it("LogicalRouterPort: MAC, networks, gateway chassis, switch-only arguments", () => {
+    const f = failures(lrpKind, {
+      nb,
+      router: "lr0",
+      name: "lrp0",
+      mac: "00:00:00:00:ff",
+      networks: ["192.168.0.1"],
+      owner,
+    });
+    expect(f.mac).toMatch(/mac: not a MAC address; accepted: six hex octets like 50:54:00:00:00:01/);
+    expect(f["networks.0"]).toMatch(/e\.g\. 192\.168\.0\.1\/24/);
+    expect(
+      failures(lrpKind, { nb, router: "lr0", name: "l", mac: "00:00:00:00:ff:01", networks: [], owner })
+        .networks,
+    ).toMatch(/at least one/);
+    expect(
+      failures(lrpKind, {
+        nb,
+        router: "lr0",
+        name: "l",
+        mac: "00:00:00:00:ff:01",
+        networks: ["10.0.0.1/24"],
+        switchPortName: "x",
+        owner,
+      }).switchPortName,
+    ).toMatch(/set switch too/);
+    const r = checkInputs(lrpKind, {
+      nb,
+      router: "lr0",
+      name: "l",
+      mac: "00:00:00:00:ff:01",
+      networks: ["10.0.0.1/24"],
+      gatewayChassis: ["gw1", "gw2", { chassis: "gw3", priority: 7 }],
+      owner,
+    });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.gatewayChassis).toEqual([
+      { chassis: "gw1", priority: 3 },
+      { chassis: "gw2", priority: 2 },
+      { chassis: "gw3", priority: 7 },
+    ]);
+  });
+
+  it("static routes and NAT: prefixes, families, NAT type rules", () => {
+    expect(
+      failures(routeKind, { nb, router: "lr0", ipPrefix: "10.0.0.1/8", nexthop: "1.1.1.1", owner }).ipPrefix,
+    ).toMatch(/host bits zero/);
+    expect(
+      failures(routeKind, { nb, router: "lr0", ipPrefix: "10.0.0.0/8", nexthop: "fd00::1", owner }).nexthop,
+    ).toMatch(/same address family/);
+    expect(
+      failures(routeKind, { nb, router: "lr0", ipPrefix: "0.0.0.0/0", nexthop: "discard", owner }),
+    ).toEqual({});
+    expect(
+      failures(natKind, {
+        nb,
+        router: "lr0",
+        type: "dnat",
+        externalIp: "1.1.1.1",
+        logicalIp: "10.0.0.0/24",
+        owner,
+      }).logicalIp,
+    ).toMatch(/only for snat/);
+    expect(
+      failures(natKind, {
+        nb,
+        router: "lr0",
+        type: "nat",
+        externalIp: "1.1.1.1",
+        logicalIp: "10.0.0.1",
+        owner,
+      }).type,
+    ).toMatch(/"snat".*"dnat".*"dnat_and_snat"/);
+    expect(
+      failures(natKind, {
+        nb,
+        router: "lr0",
+        type: "snat",
+        externalIp: "1.1.1.1",
+        logicalIp: "10.0.0.0/24",
+        externalMac: "00:00:00:00:00:01",
+        owner,
+      }).externalMac,
+    ).toMatch(/dnat_and_snat/);
+  });
+
+  it("ChassisConfig: encap types, IPs, remotes, reserved and duplicated keys", () => {
+    const r = checkInputs(chassisKind, {
+      host: nb,
+      systemId: "hv1",
+      encapType: ["geneve", "vxlan", "geneve"],
+      bridgeMappings: "physnet1:br-eth0",
+      owner,
+    });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs).toMatchObject({ encapType: "geneve,vxlan", bridgeMappings: { physnet1: "br-eth0" } });
+    const f = failures(chassisKind, {
+      host: nb,
+      encapType: "gre",
+      encapIp: "1.2.3",
+      owner,
+    });
+    expect(f.encapType).toMatch(/unknown encapsulation "gre"; accepted: geneve, vxlan, stt/);
+    expect(f.encapIp).toMatch(/encapIp: not an IP address/);
+    const keys = failures(chassisKind, {
+      host: nb,
+      systemId: "h1",
+      externalIds: { "pulumi-ovs-chassis-owner": "x", "system-id": "h2" },
+      owner,
+    });
+    expect(keys["externalIds.pulumi-ovs-chassis-owner"]).toMatch(/reserved/);
+    expect(keys["externalIds.system-id"]).toMatch(/also set by the systemId argument/);
+  });
+
+  it("connections: listen and connect targets", () => {
+    expect(
+      failures(nbConnectionKind, { nb, target: "ptcp:6641:0.0.0.0", inactivityProbe: 60000, owner }),
+    ).toEqual({});
+    expect(failures(nbConnectionKind, { nb, target: "0.0.0.0:6641", owner }).target).toMatch(
+      /ptcp:PORT\[:IP\]/,
+    );
+    expect(
+      failures(sbConnectionKind, { sb: nb, target: "ptcp:6642", readOnly: "yes", owner }).readOnly,
+    ).toMatch(/true or false/);
+    expect(failures(routerKind, { nb, name: "", owner }).name).toMatch(/must not be empty/);
+  });
+
+  it("lets preview's unknown values through (outputs of resources not created yet)", () => {
+    expect(
+      checkInputs(lspKind, { nb, switch: UNKNOWN, name: "p", addresses: [UNKNOWN], owner }).failures,
+    ).toEqual([]);
+    expect(
+      checkInputs(lrpKind, {
+        nb,
+        router: UNKNOWN,
+        name: "l",
+        mac: UNKNOWN,
+        networks: UNKNOWN,
+        switch: UNKNOWN,
+        owner,
+      }).failures,
+    ).toEqual([]);
+    // Known mistakes still fail next to unknowns.
+    expect(
+      checkInputs(lspKind, { nb, switch: UNKNOWN, name: "p", addresses: ["junk"], owner }).failures.map(
+        (f) => f.property,
+      ),
+    ).toEqual(["addresses.0"]);
+  });
+});
