@@ -11,5 +11,8 @@ export default tseslint.config(
       "@typescript-eslint/no-require-imports": "off",
     },
   },
-  { files: ["**/*.js", "**/*.cjs"], languageOptions: { globals: { module: "writable", require: "readonly" } } },
+  {
+    files: ["**/*.js", "**/*.cjs"],
+    languageOptions: { globals: { module: "writable", require: "readonly" } },
+  },
 );

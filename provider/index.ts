@@ -11,7 +11,10 @@ export const handlers: Record<string, Handler> = { ...ovsHandlers, ...ovnHandler
 /** The handler for a resource type, or an error naming the types this version knows. */
 export function handler(type: string): Handler {
   const h = handlers[type];
-  if (!h) throw new Error(`pulumi-ovs provider has no resource type "${type}"; known: ${Object.keys(handlers).join(", ")}`);
+  if (!h)
+    throw new Error(
+      `pulumi-ovs provider has no resource type "${type}"; known: ${Object.keys(handlers).join(", ")}`,
+    );
   return h;
 }
 

@@ -15,7 +15,10 @@ export interface VxlanHost {
   containers: { name: string; port: string; tag: number }[];
 }
 
-export function crossHostVxlan(hosts: [VxlanHost, VxlanHost], opts: { datapathType?: "system" | "netdev" } = {}) {
+export function crossHostVxlan(
+  hosts: [VxlanHost, VxlanHost],
+  opts: { datapathType?: "system" | "netdev" } = {},
+) {
   const out: Record<string, unknown> = {};
   hosts.forEach((h, i) => {
     const peer = hosts[1 - i];

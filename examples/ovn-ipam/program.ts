@@ -54,7 +54,12 @@ export function ovnIpam(opts: OvnIpamOptions) {
   const sw = new ovn.LogicalSwitch(name, { nb, name, subnet: opts.subnet, excludeIps: opts.excludeIps });
   const addresses: Record<string, AssignedAddress> = {};
   for (const vm of opts.vms) {
-    const lsp = new ovn.LogicalSwitchPort(vm.name, { nb, switch: sw.name, name: vm.name, addresses: [vm.address] });
+    const lsp = new ovn.LogicalSwitchPort(vm.name, {
+      nb,
+      switch: sw.name,
+      name: vm.name,
+      addresses: [vm.address],
+    });
     new ovs.Port(`${vm.name}-binding`, {
       host: opts.hosts[vm.host],
       bridge: "br-int",

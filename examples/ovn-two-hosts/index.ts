@@ -16,8 +16,16 @@ const out = ovnTwoHosts({
   nb: { remote: config.get("nbRemote") ?? `unix:${dir}/central/nb.sock` },
   sbRemote: config.require("sbRemote"),
   hosts: [
-    { systemId: "h1", host: { remote: config.get("host1Remote") ?? `unix:${dir}/h1/db.sock` }, encapIp: config.require("host1Ip") },
-    { systemId: "h2", host: { remote: config.get("host2Remote") ?? `unix:${dir}/h2/db.sock` }, encapIp: config.require("host2Ip") },
+    {
+      systemId: "h1",
+      host: { remote: config.get("host1Remote") ?? `unix:${dir}/h1/db.sock` },
+      encapIp: config.require("host1Ip"),
+    },
+    {
+      systemId: "h2",
+      host: { remote: config.get("host2Remote") ?? `unix:${dir}/h2/db.sock` },
+      encapIp: config.require("host2Ip"),
+    },
   ],
   vms: DEFAULT_VMS,
   adoptChassis: config.getBoolean("adoptChassis") ?? false,

@@ -30,15 +30,19 @@ describe("examples/ovn-ipam", () => {
   const c: Record<string, ContainerInfo> = {};
   let addrs: Record<string, { mac: string; ip: string }>;
   const nbctl = async (...args: string[]) =>
-    (await execFileP("ovn-nbctl", [`--db=${sb.central!.nbRemote.unix}`, "--timeout=30", ...args])).stdout.trim();
+    (
+      await execFileP("ovn-nbctl", [`--db=${sb.central!.nbRemote.unix}`, "--timeout=30", ...args])
+    ).stdout.trim();
 
-  const program = (excludeIps = DEFAULT_IPAM.excludeIps) => async () =>
-    ovnIpam({
-      nb: { remote: sb.central!.nbRemote.unix },
-      hosts: sb.hosts.map((h) => ({ remote: h.remotes.unix })),
-      ...DEFAULT_IPAM,
-      excludeIps,
-    });
+  const program =
+    (excludeIps = DEFAULT_IPAM.excludeIps) =>
+    async () =>
+      ovnIpam({
+        nb: { remote: sb.central!.nbRemote.unix },
+        hosts: sb.hosts.map((h) => ({ remote: h.remotes.unix })),
+        ...DEFAULT_IPAM,
+        excludeIps,
+      });
 
   beforeAll(async () => {
     sb = await startSandbox({ name: "e2e-ovnipam", hosts: 2, ovn: true });

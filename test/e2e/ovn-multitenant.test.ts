@@ -34,7 +34,9 @@ describe("examples/ovn-multitenant", () => {
   let stack: TestStack;
   const c: Record<string, ContainerInfo> = {};
   const nbctl = async (...args: string[]) =>
-    (await execFileP("ovn-nbctl", [`--db=${sb.central!.nbRemote.unix}`, "--timeout=30", ...args])).stdout.trim();
+    (
+      await execFileP("ovn-nbctl", [`--db=${sb.central!.nbRemote.unix}`, "--timeout=30", ...args])
+    ).stdout.trim();
 
   const program = (tenants: Tenant[]) => async () =>
     ovnMultitenant({
@@ -66,7 +68,11 @@ describe("examples/ovn-multitenant", () => {
         });
       }
     }
-    stack = await TestStack.create({ project: "ovn-multitenant", stack: "e2e", program: program(DEFAULT_TENANTS) });
+    stack = await TestStack.create({
+      project: "ovn-multitenant",
+      stack: "e2e",
+      program: program(DEFAULT_TENANTS),
+    });
   });
 
   afterAll(async () => {
@@ -77,12 +83,19 @@ describe("examples/ovn-multitenant", () => {
   it("deploys both tenants with the same subnets, their routers, SNAT and default routes", async () => {
     const r = await stack.up();
     expect(r.summary.delete).toBe(0);
-    expect(r.outputs).toMatchObject({ a: { router: "a-lr", snatIp: "172.16.0.11" }, b: { router: "b-lr", snatIp: "172.16.0.12" } });
+    expect(r.outputs).toMatchObject({
+      a: { router: "a-lr", snatIp: "172.16.0.11" },
+      b: { router: "b-lr", snatIp: "172.16.0.12" },
+    });
     for (const t of ["a", "b"]) {
       expect(await nbctl("get", "logical_switch", `${t}-web`, "name")).toBe(`${t}-web`);
-      expect(await nbctl("lr-nat-list", `${t}-lr`)).toMatch(new RegExp(`snat\\s+172\\.16\\.0\\.1${t === "a" ? 1 : 2}\\s+10\\.0\\.0\\.0/16`));
+      expect(await nbctl("lr-nat-list", `${t}-lr`)).toMatch(
+        new RegExp(`snat\\s+172\\.16\\.0\\.1${t === "a" ? 1 : 2}\\s+10\\.0\\.0\\.0/16`),
+      );
       expect(await nbctl("lr-route-list", `${t}-lr`)).toMatch(/0\.0\.0\.0\/0\s+172\.16\.0\.1 dst-ip/);
-      expect(await nbctl("lrp-get-gateway-chassis", `${t}-lr-ext`)).toMatch(new RegExp(`${t}-lr-ext-h1\\s+1`));
+      expect(await nbctl("lrp-get-gateway-chassis", `${t}-lr-ext`)).toMatch(
+        new RegExp(`${t}-lr-ext-h1\\s+1`),
+      );
     }
     for (const name of Object.keys(c)) await nbctl("wait-until", "Logical_Switch_Port", name, "up=true");
   });

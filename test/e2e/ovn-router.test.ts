@@ -91,7 +91,9 @@ describe("examples/ovn-router", () => {
     }
     expect(Object.keys(show).sort()).toEqual(["router lr0", "switch sw0", "switch sw1"]);
     expect(await nbctl("get", "logical_switch_port", "lrp0-attachment", "type")).toMatch(/router/);
-    expect(await nbctl("get", "logical_switch_port", "lrp0-attachment", "options:router-port")).toMatch(/lrp0/);
+    expect(await nbctl("get", "logical_switch_port", "lrp0-attachment", "options:router-port")).toMatch(
+      /lrp0/,
+    );
     // The inline program's outputs are the example's exports.
     const sw0 = r.outputs.sw0 as { attachment: string; routerPort: string };
     expect(sw0.attachment).toMatch(/^[0-9a-f-]{36}$/);
@@ -100,8 +102,15 @@ describe("examples/ovn-router", () => {
   });
 
   it("the report's ovn-trace --minimal: ttl decremented, MACs rewritten, out of sw1-port1", async () => {
-    const { stdout } = await execFileP("ovn-trace", [`--db=${sb.central!.sbRemote.unix}`, "--minimal", "sw0", TRACE_FLOW]);
-    expect(stdout).toMatch(/^# ip,reg14=0x\d+,vlan_tci=0x0000,dl_src=50:54:00:00:00:01,dl_dst=00:00:00:00:ff:01,nw_src=192\.168\.0\.2,nw_dst=11\.0\.0\.2/m);
+    const { stdout } = await execFileP("ovn-trace", [
+      `--db=${sb.central!.sbRemote.unix}`,
+      "--minimal",
+      "sw0",
+      TRACE_FLOW,
+    ]);
+    expect(stdout).toMatch(
+      /^# ip,reg14=0x\d+,vlan_tci=0x0000,dl_src=50:54:00:00:00:01,dl_dst=00:00:00:00:ff:01,nw_src=192\.168\.0\.2,nw_dst=11\.0\.0\.2/m,
+    );
     expect(stdout).toContain(
       'ip.ttl--;\neth.src = 00:00:00:00:ff:02;\neth.dst = 50:54:00:00:00:03;\noutput("sw1-port1");',
     );
@@ -129,11 +138,24 @@ describe("examples/ovn-router", () => {
     stack.setProgram(program("router"));
     const p = await stack.preview({ diff: true });
     expect(p.summary).toMatchObject({ update: 2, replace: 0, create: 0, delete: 0 });
-    expect(p.steps.filter((s) => s.op === "update").map((s) => s.name).sort()).toEqual(["lrp0", "lrp1"]);
-    for (const s of p.steps.filter((x) => x.op === "update")) expect(s.diffs).toEqual(["switchPortAddresses"]);
+    expect(
+      p.steps
+        .filter((s) => s.op === "update")
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(["lrp0", "lrp1"]);
+    for (const s of p.steps.filter((x) => x.op === "update"))
+      expect(s.diffs).toEqual(["switchPortAddresses"]);
     await stack.up();
-    expect((await nbctl("get", "logical_switch_port", "lrp1-attachment", "addresses")).trim()).toBe("[router]");
-    const { stdout } = await execFileP("ovn-trace", [`--db=${sb.central!.sbRemote.unix}`, "--minimal", "sw0", TRACE_FLOW]);
+    expect((await nbctl("get", "logical_switch_port", "lrp1-attachment", "addresses")).trim()).toBe(
+      "[router]",
+    );
+    const { stdout } = await execFileP("ovn-trace", [
+      `--db=${sb.central!.sbRemote.unix}`,
+      "--minimal",
+      "sw0",
+      TRACE_FLOW,
+    ]);
     expect(stdout).toContain('output("sw1-port1");');
   });
 

@@ -22,7 +22,13 @@ describe("OVN resources: bad input, ownership, adoption", () => {
   /** The logical configuration, to prove a failed operation wrote nothing. */
   const dump = async () => {
     const out: string[] = [];
-    for (const table of ["Logical_Switch", "Logical_Switch_Port", "Logical_Router", "Logical_Router_Port", "NAT"]) {
+    for (const table of [
+      "Logical_Switch",
+      "Logical_Switch_Port",
+      "Logical_Router",
+      "Logical_Router_Port",
+      "NAT",
+    ]) {
       out.push(await nbctl("--format=json", "list", table));
     }
     return out.join("\n");
@@ -99,22 +105,30 @@ describe("OVN resources: bad input, ownership, adoption", () => {
         }),
       /bad-chassis.*encapType.*unknown encapsulation "gre"; accepted: geneve, vxlan, stt/s,
     ],
-  ])("%s fails at preview, naming the resource and argument; nothing is written", async (_what, make, message) => {
-    const before = await dump();
-    const stack = await newStack(async () => {
-      make();
-    });
-    const msg = await expectFailure(stack.preview({ diff: true }));
-    expect(msg).toMatch(message);
-    await expectFailure(stack.up());
-    expect(await dump()).toBe(before);
-    await stack.remove();
-  });
+  ])(
+    "%s fails at preview, naming the resource and argument; nothing is written",
+    async (_what, make, message) => {
+      const before = await dump();
+      const stack = await newStack(async () => {
+        make();
+      });
+      const msg = await expectFailure(stack.preview({ diff: true }));
+      expect(msg).toMatch(message);
+      await expectFailure(stack.up());
+      expect(await dump()).toBe(before);
+      await stack.remove();
+    },
+  );
 
   it("a port on a switch that does not exist fails at create naming the switch; nothing is written", async () => {
     const before = await dump();
     const stack = await newStack(async () => {
-      new ovn.LogicalSwitchPort("orphan", { nb, switch: "no-such-switch", name: "orphan", addresses: ["unknown"] });
+      new ovn.LogicalSwitchPort("orphan", {
+        nb,
+        switch: "no-such-switch",
+        name: "orphan",
+        addresses: ["unknown"],
+      });
     });
     const msg = await expectFailure(stack.up());
     expect(msg).toContain("logical switch no-such-switch does not exist");
@@ -181,16 +195,25 @@ describe("OVN resources: bad input, ownership, adoption", () => {
     await nbctl("set-connection", "ptcp:6699:127.0.0.1");
     const stack = await newStack(async () => {
       new ovn.NorthboundConnection("nb-conn", { nb, target: "ptcp:6641:0.0.0.0", inactivityProbe: 60000 });
-      new ovn.SouthboundConnection("sb-conn", { sb: sbDb, target: "ptcp:6642:0.0.0.0", inactivityProbe: 60000 });
+      new ovn.SouthboundConnection("sb-conn", {
+        sb: sbDb,
+        target: "ptcp:6642:0.0.0.0",
+        inactivityProbe: 60000,
+      });
     });
     await stack.up();
-    expect((await nbctl("get-connection")).split("\n").sort()).toEqual(["ptcp:6641:0.0.0.0", "ptcp:6699:127.0.0.1"]);
+    expect((await nbctl("get-connection")).split("\n").sort()).toEqual([
+      "ptcp:6641:0.0.0.0",
+      "ptcp:6699:127.0.0.1",
+    ]);
     expect(await sbctl("get-connection")).toBe('read-write role="" ptcp:6642:0.0.0.0');
     for (const [ctl, target] of [
       [nbctl, "ptcp:6641:0.0.0.0"],
       [sbctl, "ptcp:6642:0.0.0.0"],
     ] as const) {
-      expect(await ctl("--bare", "--columns=inactivity_probe", "find", "Connection", `target="${target}"`)).toBe("60000");
+      expect(
+        await ctl("--bare", "--columns=inactivity_probe", "find", "Connection", `target="${target}"`),
+      ).toBe("60000");
     }
     await stack.destroy();
     expect(await nbctl("get-connection")).toBe("ptcp:6699:127.0.0.1");
@@ -202,7 +225,13 @@ describe("OVN resources: bad input, ownership, adoption", () => {
   it("waitForChassis: up returns once the chassis applied the change (hv_cfg caught up)", async () => {
     const stack = await newStack(async () => {
       const sw = new ovn.LogicalSwitch("sw-wait", { nb, name: "sw-wait", waitForChassis: true });
-      new ovn.LogicalSwitchPort("p-wait", { nb, switch: sw.name, name: "p-wait", addresses: ["unknown"], waitForChassis: true });
+      new ovn.LogicalSwitchPort("p-wait", {
+        nb,
+        switch: sw.name,
+        name: "p-wait",
+        addresses: ["unknown"],
+        waitForChassis: true,
+      });
     });
     await stack.up();
     const nbCfg = Number(await nbctl("get", "NB_Global", ".", "nb_cfg"));

@@ -27,24 +27,36 @@ describe("examples/ovn-two-hosts", () => {
   let stack: TestStack;
   const vms: Record<string, ContainerInfo> = {};
   const vsctl = async (h: number, ...args: string[]) =>
-    (await execFileP("ovs-vsctl", [`--db=${sb.hosts[h].remotes.unix}`, "--timeout=20", ...args])).stdout.trim();
+    (
+      await execFileP("ovs-vsctl", [`--db=${sb.hosts[h].remotes.unix}`, "--timeout=20", ...args])
+    ).stdout.trim();
   const nbctl = async (...args: string[]) =>
-    (await execFileP("ovn-nbctl", [`--db=${sb.central!.nbRemote.unix}`, "--timeout=30", ...args])).stdout.trim();
+    (
+      await execFileP("ovn-nbctl", [`--db=${sb.central!.nbRemote.unix}`, "--timeout=30", ...args])
+    ).stdout.trim();
   const sbctl = async (...args: string[]) =>
-    (await execFileP("ovn-sbctl", [`--db=${sb.central!.sbRemote.unix}`, "--timeout=30", ...args])).stdout.trim();
+    (
+      await execFileP("ovn-sbctl", [`--db=${sb.central!.sbRemote.unix}`, "--timeout=30", ...args])
+    ).stdout.trim();
   const hostIds = async (h: number) => {
     const out = await vsctl(h, "--format=json", "--columns=external_ids", "list", "Open_vSwitch");
     return Object.fromEntries((JSON.parse(out).data[0][0] as ["map", [string, string][]])[1]);
   };
 
-  const program = (adoptChassis = false) => async () =>
-    ovnTwoHosts({
-      nb: { remote: sb.central!.nbRemote.unix },
-      sbRemote: sb.central!.sbRemote.tcp,
-      hosts: sb.hosts.map((h) => ({ systemId: h.name, host: { remote: h.remotes.unix }, encapIp: h.underlayIp })),
-      vms: DEFAULT_VMS,
-      adoptChassis,
-    });
+  const program =
+    (adoptChassis = false) =>
+    async () =>
+      ovnTwoHosts({
+        nb: { remote: sb.central!.nbRemote.unix },
+        sbRemote: sb.central!.sbRemote.tcp,
+        hosts: sb.hosts.map((h) => ({
+          systemId: h.name,
+          host: { remote: h.remotes.unix },
+          encapIp: h.underlayIp,
+        })),
+        vms: DEFAULT_VMS,
+        adoptChassis,
+      });
 
   beforeAll(async () => {
     sb = await startSandbox({ name: "e2e-ovn2h", hosts: 2, ovn: true, encap: "geneve" });
@@ -95,14 +107,21 @@ describe("examples/ovn-two-hosts", () => {
         hostname: host.name,
         "ovn-bridge-datapath-type": "netdev",
       });
-      expect(await vsctl(h, "get", "interface", DEFAULT_VMS.find((v) => v.host === h)!.port, "external_ids:iface-id")).toMatch(
-        /vm\d/,
-      );
+      expect(
+        await vsctl(
+          h,
+          "get",
+          "interface",
+          DEFAULT_VMS.find((v) => v.host === h)!.port,
+          "external_ids:iface-id",
+        ),
+      ).toMatch(/vm\d/);
     }
     for (const vm of DEFAULT_VMS) {
       await nbctl("wait-until", "Logical_Switch_Port", vm.name, "up=true");
     }
-    const chassisOf = async (port: string) => sbctl("--bare", "--columns=chassis", "find", "Port_Binding", `logical_port=${port}`);
+    const chassisOf = async (port: string) =>
+      sbctl("--bare", "--columns=chassis", "find", "Port_Binding", `logical_port=${port}`);
     const h1 = await sbctl("--bare", "--columns=_uuid", "find", "Chassis", "name=h1");
     const h2 = await sbctl("--bare", "--columns=_uuid", "find", "Chassis", "name=h2");
     expect(await chassisOf("vm1")).toBe(h1);

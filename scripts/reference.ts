@@ -1,0 +1,826 @@
+/**
+ * The resource reference (docs/reference.md), generated from the code so it cannot drift:
+ *
+ * - the resource kinds are discovered by loading every module under `provider/resources/<ns>/`
+ *   and keeping the exported objects that look like a `ResourceKind` (`label`, `schema`,
+ *   `inputKeys`, `replaceOn`), so a new resource appears without touching this file;
+ * - argument types, optionality and zod defaults come from the kind's zod schema, and "forces
+ *   replacement" from its `replaceOn`;
+ * - descriptions, documented defaults ("Default: …") and outputs come from the SDK sources
+ *   (`sdk/**\/*.ts`), read with the TypeScript compiler API: the class named like the label
+ *   (`ovs.Port` → `class Port` under `sdk/ovs/`), its constructor's `args` interface (with the
+ *   interfaces it extends) and its declared `pulumi.Output` properties.
+ *
+ * Only arguments that are both in the schema and in the SDK's Args interface are listed: inputs
+ * the SDK sets itself (`owner`) are internal. `npm run docs` writes the file; a unit test
+ * regenerates it in memory and compares.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as ts from "typescript";
+
+// ---- model -------------------------------------------------------------------------------------
+
+/** What the generator needs of a `ResourceKind` (provider/framework.ts). */
+export interface KindLike {
+  label: string;
+  schema: unknown;
+  inputKeys: readonly string[];
+  replaceOn: readonly string[];
+}
+
+export interface ArgumentDoc {
+  /** `name`, or `parent.member` / `parent[].member` for a member of an object argument. */
+  name: string;
+  /** The type as a user writes it: `string`, `number`, `string[]`, `map of string`, `one of "a" | "b"`, `object`. */
+  type: string;
+  required: boolean;
+  /** Markdown, or undefined when there is none. */
+  defaultValue?: string;
+  forcesReplacement: boolean;
+  /** Markdown (from the SDK's TSDoc); empty when the SDK does not document it. */
+  description: string;
+}
+
+export interface OutputDoc {
+  name: string;
+  /** The TypeScript type inside `pulumi.Output<…>`. */
+  type: string;
+  description: string;
+}
+
+export interface ResourceDoc {
+  /** `ovs.Port` */
+  label: string;
+  /** `ovs` */
+  namespace: string;
+  /** `Port` */
+  className: string;
+  /** The SDK class's TSDoc (Markdown paragraphs separated by blank lines). */
+  description: string;
+  /** SDK file the class was found in, relative to the repository root. */
+  sdkFile?: string;
+  arguments: ArgumentDoc[];
+  outputs: OutputDoc[];
+}
+
+export interface Reference {
+  resources: ResourceDoc[];
+  /** Disagreements between the provider and the SDK found while generating (should be none). */
+  problems: string[];
+}
+
+/** Inputs set by the SDK itself, never by users. */
+const INTERNAL_INPUTS = new Set(["owner"]);
+/** Namespaces in the order the reference presents them; others follow alphabetically. */
+const NAMESPACE_ORDER = ["ovs", "ovn"];
+
+// ---- locations ---------------------------------------------------------------------------------
+
+/** The repository root: the first directory above this file with a package.json and an `sdk` folder. */
+export function repoRoot(from: string = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "package.json")) && fs.existsSync(path.join(dir, "sdk"))) return dir;
+    if (path.dirname(dir) === dir)
+      throw new Error(`no repository root (package.json and sdk/) above ${from}`);
+  }
+}
+
+/**
+ * The provider's resource modules, beside this file: `../provider/resources/<ns>/*.ts` when run
+ * from the sources (ts-jest), `*.js` when run from dist/scripts.
+ */
+function resourceModules(): string[] {
+  const dir = path.join(__dirname, "..", "provider", "resources");
+  const ext = path.extname(__filename) === ".ts" ? ".ts" : ".js";
+  const out: string[] = [];
+  for (const ns of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!ns.isDirectory()) continue;
+    for (const f of fs.readdirSync(path.join(dir, ns.name)).sort()) {
+      if (f.endsWith(ext) && !f.endsWith(".d.ts")) out.push(path.join(dir, ns.name, f));
+    }
+  }
+  return out.sort();
+}
+
+export function isKindLike(v: unknown): v is KindLike {
+  if (!v || typeof v !== "object") return false;
+  const k = v as Record<string, unknown>;
+  const schema = k.schema as { _zod?: { def?: unknown } } | undefined;
+  return (
+    typeof k.label === "string" &&
+    !!schema &&
+    typeof schema === "object" &&
+    !!schema._zod?.def &&
+    Array.isArray(k.inputKeys) &&
+    Array.isArray(k.replaceOn)
+  );
+}
+
+/** Every resource kind exported by a module under provider/resources/<ns>/, in label order. */
+export function discoverKinds(): KindLike[] {
+  const byLabel = new Map<string, KindLike>();
+  for (const file of resourceModules()) {
+    const mod = require(file) as Record<string, unknown>;
+    for (const [exportName, value] of Object.entries(mod)) {
+      if (!isKindLike(value)) continue;
+      const seen = byLabel.get(value.label);
+      if (seen && seen !== value) {
+        throw new Error(`two resource kinds are labelled ${value.label} (one is ${exportName} in ${file})`);
+      }
+      byLabel.set(value.label, value);
+    }
+  }
+  return [...byLabel.values()].sort((a, b) => compareLabels(a.label, b.label));
+}
+
+function namespaceOf(label: string): string {
+  const i = label.indexOf(".");
+  return i < 0 ? "" : label.slice(0, i);
+}
+
+function namespaceRank(ns: string): number {
+  const i = NAMESPACE_ORDER.indexOf(ns);
+  return i < 0 ? NAMESPACE_ORDER.length : i;
+}
+
+function compareLabels(a: string, b: string): number {
+  const na = namespaceOf(a);
+  const nb = namespaceOf(b);
+  return namespaceRank(na) - namespaceRank(nb) || cmp(na, nb) || cmp(a, b);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// ---- zod schemas -------------------------------------------------------------------------------
+
+interface ZodDef {
+  type: string;
+  innerType?: ZodLike;
+  in?: ZodLike;
+  out?: ZodLike;
+  element?: ZodLike;
+  valueType?: ZodLike;
+  options?: ZodLike[];
+  entries?: Record<string, string | number>;
+  values?: unknown[];
+  shape?: Record<string, ZodLike>;
+  defaultValue?: unknown;
+  getter?: () => ZodLike;
+}
+interface ZodLike {
+  _zod: { def: ZodDef };
+}
+
+const def = (s: ZodLike): ZodDef => s._zod.def;
+
+/** Wrappers that do not change what a user writes. */
+const WRAPPERS = new Set(["optional", "default", "prefault", "nonoptional", "readonly", "catch"]);
+
+/** The schema a user's value is checked against, without optional/default/pipe wrappers. */
+function core(s: ZodLike): ZodLike {
+  for (let i = 0; i < 50; i++) {
+    const d = def(s);
+    if (WRAPPERS.has(d.type) && d.innerType) s = d.innerType;
+    else if (d.type === "pipe" && d.in && d.out) s = def(d.in).type === "transform" ? d.out : d.in;
+    else if (d.type === "lazy" && d.getter) s = d.getter();
+    else return s;
+  }
+  return s;
+}
+
+/** Whether an object member may be left out. */
+function isOptional(s: ZodLike): boolean {
+  for (let i = 0; i < 50; i++) {
+    const d = def(s);
+    if (d.type === "optional" || d.type === "default" || d.type === "prefault") return true;
+    if (d.type === "nonoptional") return false;
+    if ((d.type === "readonly" || d.type === "catch" || d.type === "nullable") && d.innerType)
+      s = d.innerType;
+    else if (d.type === "pipe" && d.in) s = d.in;
+    else return false;
+  }
+  return false;
+}
+
+/** The zod default of an object member, if any. */
+function zodDefault(s: ZodLike): { value: unknown } | undefined {
+  for (let i = 0; i < 50; i++) {
+    const d = def(s);
+    if (d.type === "default" || d.type === "prefault") {
+      const v = typeof d.defaultValue === "function" ? (d.defaultValue as () => unknown)() : d.defaultValue;
+      return { value: v };
+    }
+    if (WRAPPERS.has(d.type) && d.innerType) s = d.innerType;
+    else if (d.type === "nullable" && d.innerType) s = d.innerType;
+    else if (d.type === "pipe" && d.in) s = d.in;
+    else return undefined;
+  }
+  return undefined;
+}
+
+function shapeOf(s: ZodLike): Record<string, ZodLike> | undefined {
+  const c = core(s);
+  const d = def(c);
+  if (d.type !== "object") return undefined;
+  return (c as unknown as { shape?: Record<string, ZodLike> }).shape ?? d.shape;
+}
+
+/** A user-facing rendering of a schema's type. */
+export function describeType(s: ZodLike): string {
+  const c = core(s);
+  const d = def(c);
+  switch (d.type) {
+    case "string":
+    case "number":
+    case "boolean":
+    case "bigint":
+    case "date":
+    case "null":
+    case "undefined":
+      return d.type;
+    case "any":
+    case "unknown":
+      return "any";
+    case "object":
+      return "object";
+    case "literal":
+      return (d.values ?? []).map((v) => JSON.stringify(v)).join(" | ");
+    case "enum": {
+      const values = [...new Set(Object.values(d.entries ?? {}))];
+      return `one of ${values.map((v) => JSON.stringify(v)).join(" | ")}`;
+    }
+    case "array": {
+      const el = d.element ? describeType(d.element) : "any";
+      return /^\w+$/.test(el) ? `${el}[]` : `array of ${parenthesize(el)}`;
+    }
+    case "record":
+      return `map of ${d.valueType ? parenthesize(describeType(d.valueType)) : "any"}`;
+    case "union":
+      return (d.options ?? []).map((o) => describeType(o)).join(" or ");
+    case "nullable":
+      return d.innerType ? `${describeType(d.innerType)} or null` : "null";
+    default:
+      return d.type;
+  }
+}
+
+function parenthesize(t: string): string {
+  return / or /.test(t) ? `(${t})` : t;
+}
+
+/**
+ * The object members of an argument (one level): of the object itself, or of the object among an
+ * array's elements or a union's options (`gatewayChassis: (string | { chassis, priority })[]`).
+ */
+function nestedObject(s: ZodLike): { shape: Record<string, ZodLike>; prefix: string } | undefined {
+  const c = core(s);
+  const d = def(c);
+  if (d.type === "object") return { shape: shapeOf(c)!, prefix: "." };
+  if (d.type === "array" && d.element) {
+    const inner = nestedObject(d.element);
+    return inner ? { shape: inner.shape, prefix: `[]${inner.prefix}` } : undefined;
+  }
+  if (d.type === "union") {
+    const objects = (d.options ?? []).map(nestedObject).filter((x) => x !== undefined);
+    return objects.length === 1 ? objects[0] : undefined;
+  }
+  return undefined;
+}
+
+// ---- SDK sources -------------------------------------------------------------------------------
+
+interface Member {
+  name: string;
+  optional: boolean;
+  doc: string;
+  /** Default documented with an `@default` tag. */
+  defaultTag?: string;
+  typeNode?: ts.TypeNode;
+  file: SdkFile;
+  /** 0 for the interface itself, 1 for what it extends, … */
+  depth: number;
+}
+
+interface SdkFile {
+  abs: string;
+  rel: string;
+  source: ts.SourceFile;
+  interfaces: Map<string, ts.InterfaceDeclaration>;
+  aliases: Map<string, ts.TypeAliasDeclaration>;
+  classes: Map<string, ts.ClassDeclaration>;
+  /** Local name → [module specifier, exported name]. */
+  imports: Map<string, [string, string]>;
+}
+
+type Declaration =
+  | { kind: "interface"; node: ts.InterfaceDeclaration; file: SdkFile }
+  | { kind: "alias"; node: ts.TypeAliasDeclaration; file: SdkFile };
+
+class Sdk {
+  readonly files = new Map<string, SdkFile>();
+
+  constructor(readonly root: string) {
+    for (const abs of listTs(path.join(root, "sdk"))) this.files.set(abs, parseSdkFile(root, abs));
+  }
+
+  /** The exported class `name`, preferably under sdk/<ns>/. */
+  findClass(ns: string, name: string): { node: ts.ClassDeclaration; file: SdkFile } | undefined {
+    const candidates = [...this.files.values()].filter((f) => f.classes.has(name));
+    const pick =
+      candidates.find((f) => path.dirname(f.rel) === path.join("sdk", ns)) ??
+      (candidates.length === 1 ? candidates[0] : undefined);
+    return pick ? { node: pick.classes.get(name)!, file: pick } : undefined;
+  }
+
+  /** The declaration `name` as seen from `file` (local, imported or re-exported). */
+  resolve(name: string, file: SdkFile, depth = 0): Declaration | undefined {
+    if (depth > 20) return undefined;
+    const i = file.interfaces.get(name);
+    if (i) return { kind: "interface", node: i, file };
+    const a = file.aliases.get(name);
+    if (a) return { kind: "alias", node: a, file };
+    const imp = file.imports.get(name);
+    if (imp) {
+      const target = this.moduleFile(file, imp[0]);
+      if (target) return this.resolve(imp[1], target, depth + 1);
+    }
+    return undefined;
+  }
+
+  private moduleFile(from: SdkFile, spec: string): SdkFile | undefined {
+    if (!spec.startsWith(".")) return undefined;
+    const base = path.resolve(path.dirname(from.abs), spec);
+    return this.files.get(`${base}.ts`) ?? this.files.get(path.join(base, "index.ts"));
+  }
+
+  /**
+   * Members of interface `name` (seen from `file`) and of the interfaces it extends, the
+   * interface's own first. Problems (unresolvable bases) go to `problems`.
+   */
+  members(decl: Declaration, problems: string[], depth = 0): Member[] {
+    const all: Member[] = [];
+    if (decl.kind === "interface") {
+      all.push(...decl.node.members.flatMap((m) => memberOf(m, decl.file, depth)));
+      for (const clause of decl.node.heritageClauses ?? []) {
+        for (const t of clause.types) {
+          const base = ts.isIdentifier(t.expression) ? t.expression.text : undefined;
+          const resolved = base ? this.resolve(base, decl.file) : undefined;
+          if (!resolved) {
+            problems.push(
+              `${decl.file.rel}: ${decl.node.name.text} extends ${t.getText(decl.file.source)}, which is not an SDK interface`,
+            );
+            continue;
+          }
+          all.push(...this.members(resolved, problems, depth + 1));
+        }
+      }
+    } else {
+      all.push(...this.typeMembers(decl.node.type, decl.file, problems, depth));
+    }
+    return firstOfEachName(all);
+  }
+
+  /** Members of a type written inline: `{ … }`, `A & B`, a reference to an interface. */
+  typeMembers(node: ts.TypeNode, file: SdkFile, problems: string[], depth: number): Member[] {
+    if (ts.isTypeLiteralNode(node)) return node.members.flatMap((m) => memberOf(m, file, depth));
+    if (ts.isParenthesizedTypeNode(node)) return this.typeMembers(node.type, file, problems, depth);
+    if (ts.isIntersectionTypeNode(node)) {
+      return firstOfEachName(node.types.flatMap((p) => this.typeMembers(p, file, problems, depth)));
+    }
+    if (ts.isTypeReferenceNode(node) && ts.isIdentifier(node.typeName)) {
+      const r = this.resolve(node.typeName.text, file);
+      if (r) return this.members(r, problems, depth);
+    }
+    return [];
+  }
+
+  /**
+   * The object type a member's type refers to, ignoring `pulumi.Input<…>`, arrays and unions with
+   * primitives: `pulumi.Input<InterfaceArgs>` → InterfaceArgs's members. Undefined when there is
+   * no single such type.
+   */
+  objectMembers(m: Member, problems: string[]): Member[] | undefined {
+    if (!m.typeNode) return undefined;
+    const found: { node: ts.TypeNode; file: SdkFile }[] = [];
+    const visit = (n: ts.Node): void => {
+      if (ts.isTypeLiteralNode(n)) {
+        found.push({ node: n, file: m.file });
+        return;
+      }
+      if (ts.isTypeReferenceNode(n) && ts.isIdentifier(n.typeName) && n.typeName.text !== "Record") {
+        if (this.resolve(n.typeName.text, m.file)) {
+          found.push({ node: n, file: m.file });
+          return;
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(m.typeNode);
+    if (found.length !== 1) return undefined;
+    return this.typeMembers(found[0].node, found[0].file, problems, 0);
+  }
+}
+
+/** The first member of each name (an interface's own declaration wins over its base's). */
+function firstOfEachName(ms: Member[]): Member[] {
+  const seen = new Set<string>();
+  return ms.filter((m) => !seen.has(m.name) && !!seen.add(m.name));
+}
+
+function listTs(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...listTs(p));
+    else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) out.push(p);
+  }
+  return out.sort();
+}
+
+function parseSdkFile(root: string, abs: string): SdkFile {
+  const source = ts.createSourceFile(abs, fs.readFileSync(abs, "utf8"), ts.ScriptTarget.ES2022, true);
+  const f: SdkFile = {
+    abs,
+    rel: path.relative(root, abs).split(path.sep).join("/"),
+    source,
+    interfaces: new Map(),
+    aliases: new Map(),
+    classes: new Map(),
+    imports: new Map(),
+  };
+  for (const st of source.statements) {
+    if (ts.isInterfaceDeclaration(st)) f.interfaces.set(st.name.text, st);
+    else if (ts.isTypeAliasDeclaration(st)) f.aliases.set(st.name.text, st);
+    else if (ts.isClassDeclaration(st) && st.name) f.classes.set(st.name.text, st);
+    else if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
+      const bindings = st.importClause?.namedBindings;
+      if (bindings && ts.isNamedImports(bindings)) {
+        for (const el of bindings.elements) {
+          f.imports.set(el.name.text, [st.moduleSpecifier.text, (el.propertyName ?? el.name).text]);
+        }
+      }
+    } else if (ts.isExportDeclaration(st) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)) {
+      // `export { X } from "./x"`: resolvable through this file too.
+      if (st.exportClause && ts.isNamedExports(st.exportClause)) {
+        for (const el of st.exportClause.elements) {
+          f.imports.set(el.name.text, [st.moduleSpecifier.text, (el.propertyName ?? el.name).text]);
+        }
+      }
+    }
+  }
+  return f;
+}
+
+function memberName(n: ts.PropertyName | undefined): string | undefined {
+  if (!n) return undefined;
+  if (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isNumericLiteral(n)) return n.text;
+  return undefined;
+}
+
+function memberOf(m: ts.TypeElement, file: SdkFile, depth: number): Member[] {
+  if (!ts.isPropertySignature(m)) return [];
+  const name = memberName(m.name);
+  if (!name) return [];
+  const { doc, defaultTag } = jsDoc(m);
+  return [{ name, optional: !!m.questionToken, doc, defaultTag, typeNode: m.type, file, depth }];
+}
+
+/** The TSDoc of a declaration: its text (Markdown) and an `@default` tag, if any. */
+function jsDoc(node: ts.Node): { doc: string; defaultTag?: string } {
+  const docs = ts.getJSDocCommentsAndTags(node).filter(ts.isJSDoc);
+  const last = docs[docs.length - 1];
+  if (!last) return { doc: "" };
+  const doc = normalizeDoc(ts.getTextOfJSDocComment(last.comment) ?? "");
+  const tag = (last.tags ?? []).find(
+    (t) => t.tagName.text === "default" || t.tagName.text === "defaultValue",
+  );
+  const defaultTag = tag ? normalizeDoc(ts.getTextOfJSDocComment(tag.comment) ?? "") || undefined : undefined;
+  return { doc, defaultTag };
+}
+
+/** Trim lines and turn `{@link X}` into `` `X` ``. */
+function normalizeDoc(text: string): string {
+  return text
+    .replace(
+      /\{@link(?:code|plain)?\s+([^}|\s]+)(?:[\s|]+([^}]*))?\}/g,
+      (_m, target: string, label?: string) => (label ? label.trim() : `\`${target}\``),
+    )
+    .split("\n")
+    .map((l) => l.trimEnd())
+    .join("\n")
+    .trim();
+}
+
+// ---- defaults written in the documentation -----------------------------------------------------
+
+/**
+ * The default a description states, in one of the forms the SDK uses: "Default: X." / "Default X."
+ * (up to the end of the sentence or a ";"), "(default: X)", "…; default X.", or "`X` (default)" /
+ * "`X` (…, default)" / "`X` (default in OVS)". Undefined when it states none.
+ */
+export function documentedDefault(doc: string): string | undefined {
+  const text = doc.replace(/\s+/g, " ");
+  const marked = /`([^`]+)` \((?:[^()]*, )?default(?: in [^()]*)?\)/.exec(text);
+  const sentence = /(?:\bDefault|(?:^|[(;,]\s*)default)(?::\s*|\s+)(?!(?:in|is|of|for|to|and|or)\b)/.exec(
+    text,
+  );
+  if (sentence && (!marked || sentence.index < marked.index)) {
+    const v = scanValue(text, sentence.index + sentence[0].length);
+    if (v) return v;
+  }
+  return marked ? `\`${marked[1]}\`` : undefined;
+}
+
+/** The text from `start` to the end of its clause: a ".", ";" or unbalanced ")" outside code and parentheses. */
+function scanValue(text: string, start: number): string {
+  let depth = 0;
+  let code = false;
+  let i = start;
+  for (; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "`") code = !code;
+    if (code) continue;
+    if (ch === "(") depth++;
+    else if (ch === ")") {
+      if (depth === 0) break;
+      depth--;
+    } else if (depth === 0 && ch === ";") break;
+    else if (depth === 0 && ch === "." && (i + 1 === text.length || /\s/.test(text[i + 1]))) {
+      if (/\b(?:e\.g|i\.e|etc|vs)$/.test(text.slice(start, i))) continue;
+      break;
+    }
+  }
+  return text.slice(start, i).trim();
+}
+
+// ---- building ----------------------------------------------------------------------------------
+
+/** The reference model: every kind with its arguments and outputs, and the problems found. */
+export function buildReference(kinds: KindLike[] = discoverKinds(), root: string = repoRoot()): Reference {
+  const sdk = new Sdk(root);
+  const problems: string[] = [];
+  const resources = kinds.map((k) => buildResource(k, sdk, problems));
+  return { resources, problems };
+}
+
+function buildResource(kind: KindLike, sdk: Sdk, problems: string[]): ResourceDoc {
+  const namespace = namespaceOf(kind.label);
+  const className = kind.label.slice(namespace.length ? namespace.length + 1 : 0);
+  const schema = kind.schema as ZodLike;
+  const shape = shapeOf(schema);
+  if (!shape) {
+    problems.push(`${kind.label}: the schema is not a zod object`);
+    return { label: kind.label, namespace, className, description: "", arguments: [], outputs: [] };
+  }
+  const cls = sdk.findClass(namespace, className);
+  if (!cls) problems.push(`${kind.label}: no SDK class ${className} under sdk/${namespace}/`);
+
+  // The SDK's Args interface: the type of the constructor's `args` parameter.
+  let sdkArgs: Member[] | undefined;
+  if (cls) {
+    const ctor = cls.node.members.find(ts.isConstructorDeclaration);
+    const param = ctor?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === "args");
+    if (!param?.type) problems.push(`${kind.label}: the SDK class has no constructor parameter "args"`);
+    else sdkArgs = sdk.typeMembers(param.type, cls.file, problems, 0);
+  }
+  const sdkByName = new Map((sdkArgs ?? []).map((m) => [m.name, m]));
+  for (const m of sdkArgs ?? []) {
+    if (!(m.name in shape)) {
+      problems.push(`${kind.label}: SDK argument ${m.name} is not in the provider's schema`);
+    }
+  }
+
+  const replaceOn = new Set(kind.replaceOn);
+  const visible = Object.keys(shape).filter(
+    (k) => !INTERNAL_INPUTS.has(k) && (sdkArgs === undefined || sdkByName.has(k)),
+  );
+  // Required arguments in the schema's order (the connection comes first there), then the optional
+  // ones: the resource's own in the SDK's order, then those of the interfaces it extends.
+  const schemaIndex = new Map(Object.keys(shape).map((k, i) => [k, i]));
+  const order = (k: string): number[] => {
+    const m = sdkByName.get(k);
+    if (!isOptional(shape[k])) return [0, 0, schemaIndex.get(k)!];
+    return m && sdkArgs ? [1, m.depth, sdkArgs.indexOf(m)] : [1, 0, schemaIndex.get(k)!];
+  };
+  visible.sort((a, b) => {
+    const [x, y] = [order(a), order(b)];
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  });
+
+  const args: ArgumentDoc[] = [];
+  for (const key of visible) {
+    const s = shape[key];
+    const m = sdkByName.get(key);
+    const forces = replaceOn.has(key);
+    if (m && m.optional !== isOptional(s)) {
+      problems.push(
+        `${kind.label}: ${key} is ${isOptional(s) ? "optional" : "required"} in the provider's schema ` +
+          `but ${m.optional ? "optional" : "required"} in the SDK`,
+      );
+    }
+    args.push(argument(key, s, m, forces));
+    const nested = nestedObject(s);
+    if (!nested) continue;
+    const sdkNested = m ? sdk.objectMembers(m, problems) : undefined;
+    const nestedByName = new Map((sdkNested ?? []).map((n) => [n.name, n]));
+    for (const n of sdkNested ?? []) {
+      if (!(n.name in nested.shape)) {
+        problems.push(
+          `${kind.label}: SDK argument ${key}${nested.prefix}${n.name} is not in the provider's schema`,
+        );
+      }
+    }
+    const members = Object.keys(nested.shape).filter(
+      (k) => !INTERNAL_INPUTS.has(k) && (sdkNested === undefined || nestedByName.has(k)),
+    );
+    if (sdkNested)
+      members.sort(
+        (a, b) => sdkNested.indexOf(nestedByName.get(a)!) - sdkNested.indexOf(nestedByName.get(b)!),
+      );
+    for (const k of members) {
+      args.push(argument(`${key}${nested.prefix}${k}`, nested.shape[k], nestedByName.get(k), forces));
+    }
+  }
+
+  // Outputs: the class's declared properties that are not arguments.
+  const outputs: OutputDoc[] = [];
+  if (cls) {
+    const argNames = new Set([...(sdkArgs ?? []).map((m) => m.name), ...visible]);
+    for (const member of cls.node.members) {
+      if (!ts.isPropertyDeclaration(member)) continue;
+      if (member.modifiers?.some((mod) => mod.kind === ts.SyntaxKind.StaticKeyword)) continue;
+      const name = memberName(member.name);
+      if (!name || argNames.has(name)) continue;
+      outputs.push({ name, type: outputType(member.type, cls.file.source), description: jsDoc(member).doc });
+    }
+  }
+
+  return {
+    label: kind.label,
+    namespace,
+    className,
+    description: cls ? jsDoc(cls.node).doc : "",
+    sdkFile: cls?.file.rel,
+    arguments: args,
+    outputs,
+  };
+}
+
+function argument(name: string, s: ZodLike, m: Member | undefined, forcesReplacement: boolean): ArgumentDoc {
+  const z = zodDefault(s);
+  const description = m?.doc ?? "";
+  const defaultValue = z
+    ? `\`${JSON.stringify(z.value)}\``
+    : (m?.defaultTag ?? (description ? documentedDefault(description) : undefined));
+  return {
+    name,
+    type: describeType(s),
+    required: !isOptional(s),
+    defaultValue,
+    forcesReplacement,
+    description,
+  };
+}
+
+/** `pulumi.Output<T>` → `T`, as written. */
+function outputType(node: ts.TypeNode | undefined, source: ts.SourceFile): string {
+  if (!node) return "any";
+  if (
+    ts.isTypeReferenceNode(node) &&
+    /(^|\.)Output$/.test(node.typeName.getText(source)) &&
+    node.typeArguments?.length === 1
+  ) {
+    return node.typeArguments[0].getText(source).replace(/\s+/g, " ");
+  }
+  return node.getText(source).replace(/\s+/g, " ");
+}
+
+/** Arguments whose description is empty, as `label: name`. */
+export function undocumentedArguments(ref: Reference): string[] {
+  return ref.resources.flatMap((r) =>
+    r.arguments.filter((a) => !a.description).map((a) => `${r.label}: ${a.name}`),
+  );
+}
+
+/** Outputs whose description is empty, as `label: name`. */
+export function undocumentedOutputs(ref: Reference): string[] {
+  return ref.resources.flatMap((r) =>
+    r.outputs.filter((o) => !o.description).map((o) => `${r.label}: ${o.name}`),
+  );
+}
+
+// ---- rendering ---------------------------------------------------------------------------------
+
+/** Text for a table cell: paragraphs joined with `<br><br>`, lines with spaces, `|` escaped. */
+function cell(text: string): string {
+  return text
+    .split(/\n\s*\n/)
+    .map((p) => p.replace(/\s*\n\s*/g, " ").trim())
+    .filter(Boolean)
+    .join("<br><br>")
+    .replace(/\|/g, "\\|");
+}
+
+function code(text: string): string {
+  const fence = text.includes("`") ? "`` " : "`";
+  const close = text.includes("`") ? " ``" : "`";
+  return `${fence}${text}${close}`.replace(/\|/g, "\\|");
+}
+
+function anchor(label: string): string {
+  return label
+    .toLowerCase()
+    .replace(/[^a-z0-9 _-]/g, "")
+    .replace(/ /g, "-");
+}
+
+export function renderReference(ref: Reference): string {
+  const out: string[] = [];
+  out.push(
+    "<!-- Generated by scripts/gen-reference.ts from the provider's zod schemas and the SDK's TSDoc. -->",
+    "<!-- Do not edit: run `npm run docs` to regenerate (a unit test fails when this file is stale). -->",
+    "",
+    "# Resource reference",
+    "",
+    "Every resource of pulumi-ovs with its arguments and outputs, generated from the code: types, " +
+      'optionality and defaults from the provider\'s input schemas, "forces replacement" from the ' +
+      "properties whose change needs a new row, descriptions from the SDK's documentation comments.",
+    "",
+    "- **Type** is the value as you write it in a program; every argument also accepts a Pulumi " +
+      "`Input` (an output of another resource, or a promise).",
+    "- **Forces replacement**: changing the argument deletes the resource and creates a new one; " +
+      "every other argument is changed in place.",
+    "- Rows like `interface.type` are members of an object argument; `gatewayChassis[].chassis` is a " +
+      "member of the objects in an array argument.",
+    "- **Outputs** lists the properties a resource reports besides its arguments.",
+    "",
+  );
+
+  const namespaces = [...new Set(ref.resources.map((r) => r.namespace))].sort(
+    (a, b) => namespaceRank(a) - namespaceRank(b) || cmp(a, b),
+  );
+  const byNs = (ns: string) => ref.resources.filter((r) => r.namespace === ns);
+
+  out.push("## Contents", "");
+  for (const ns of namespaces) {
+    const links = byNs(ns).map((r) => `[${r.label}](#${anchor(r.label)})`);
+    out.push(`- **${ns || "(no namespace)"}**: ${links.join(", ")}`);
+  }
+  out.push("");
+
+  for (const ns of namespaces) {
+    out.push(`## ${ns || "(no namespace)"}`, "");
+    for (const r of byNs(ns)) renderResource(r, out);
+  }
+  return out.join("\n").replace(/\n+$/, "\n");
+}
+
+function renderResource(r: ResourceDoc, out: string[]): void {
+  out.push(`### ${r.label}`, "");
+  if (r.description) out.push(r.description, "");
+  out.push(
+    "```ts",
+    `new ${r.namespace ? `${r.namespace}.` : ""}${r.className}(name, args, opts?)`,
+    "```",
+    "",
+  );
+  if (r.sdkFile) out.push(`Source: \`${r.sdkFile}\`.`, "");
+
+  out.push("#### Arguments", "");
+  if (r.arguments.length === 0) out.push("None.", "");
+  else {
+    out.push(
+      "| Argument | Type | Required | Default | Forces replacement | Description |",
+      "| --- | --- | --- | --- | --- | --- |",
+    );
+    for (const a of r.arguments) {
+      out.push(
+        `| ${code(a.name)} | ${code(a.type)} | ${a.required ? "required" : "optional"} | ` +
+          `${a.defaultValue ? cell(a.defaultValue) : ""} | ${a.forcesReplacement ? "yes" : "no"} | ` +
+          `${cell(a.description)} |`,
+      );
+    }
+    out.push("");
+  }
+
+  out.push("#### Outputs", "");
+  if (r.outputs.length === 0) out.push("None besides the arguments.", "");
+  else {
+    out.push("| Output | Type | Description |", "| --- | --- | --- |");
+    for (const o of r.outputs) out.push(`| ${code(o.name)} | ${code(o.type)} | ${cell(o.description)} |`);
+    out.push("");
+  }
+}
+
+/** The Markdown of docs/reference.md. */
+export function generateReference(): string {
+  return renderReference(buildReference());
+}
+
+/** Where the generated reference lives. */
+export function referencePath(root: string = repoRoot()): string {
+  return path.join(root, "docs", "reference.md");
+}
