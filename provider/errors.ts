@@ -10,6 +10,7 @@ export type ResourceErrorCode =
   | "OWNED_ELSEWHERE" // a row with this name belongs to another stack or resource
   | "FOREIGN_CHILDREN" // delete refused: the row holds children the stack does not own
   | "CONCURRENT_CHANGE" // the row changed between read and write, repeatedly
+  | "NOT_APPLIED" // written, but the chassis did not apply it in time (waitForChassis)
   | "OVSDB"; // the database refused the transaction
 
 export class ResourceError extends Error {

@@ -317,7 +317,7 @@ export async function waitForHvCfg(c: OvsdbClient, target: number, timeoutMs: nu
     if (e instanceof OvsdbTransactionError && e.error === "timed out") {
       const [g] = await selectRows(c, NB_DB, "NB_Global", [], ["nb_cfg", "sb_cfg", "hv_cfg"]);
       throw new ResourceError(
-        "OVSDB",
+        "NOT_APPLIED",
         `the change was written, but the chassis did not apply it within ${Math.round(timeoutMs / 1000)} s ` +
           `(waitForChassis: nb_cfg ${target}, sb_cfg ${g?.sb_cfg}, hv_cfg ${g?.hv_cfg}); check that ovn-northd ` +
           `and every ovn-controller are running, then run again (or raise waitTimeoutSeconds)`,

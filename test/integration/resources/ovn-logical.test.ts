@@ -513,7 +513,7 @@ describe("waitForChassis", () => {
           waitTimeoutSeconds: 1,
           owner: owner("w2"),
         }),
-        "OVSDB",
+        "NOT_APPLIED",
       );
       expect(e.message).toMatch(/did not apply it within 1 s/);
       // The row was written (like ovn-nbctl --wait=hv after its timeout): a later run adopts it as ours.
