@@ -15,6 +15,7 @@ import {
   type Row,
 } from "../../ovsdb";
 import { getClient } from "../../pool";
+import { OPENFLOW_VERSIONS } from "../../openflow/target";
 import { ResourceError } from "../../errors";
 import type { ResourceKind, ReadResult } from "../../framework";
 import {
@@ -37,14 +38,7 @@ import {
 
 export const VSWITCH_DB = "Open_vSwitch";
 
-const PROTOCOLS = [
-  "OpenFlow10",
-  "OpenFlow11",
-  "OpenFlow12",
-  "OpenFlow13",
-  "OpenFlow14",
-  "OpenFlow15",
-] as const;
+const PROTOCOLS = OPENFLOW_VERSIONS;
 const CONTROLLER_TARGET = /^(tcp|ssl|ptcp|pssl|unix|punix):/;
 
 export const bridgeInputs = z.object({
