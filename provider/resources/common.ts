@@ -127,6 +127,26 @@ export function claimExisting(opts: { what: string; row: Row; owner: string; ado
   }
 }
 
+/**
+ * The create step shared by resources whose rows are found by a unique name: when a row with the
+ * name exists, claim it (ours already, or `adopt`) and bring it to the inputs with `update`;
+ * otherwise `insert` it. Returns the row's uuid.
+ */
+export async function adoptOrInsert(p: {
+  what: string;
+  existing: Row | undefined;
+  owner: string;
+  adopt: boolean | undefined;
+  update: (uuid: string) => Promise<void>;
+  insert: () => Promise<string>;
+}): Promise<string> {
+  if (!p.existing) return p.insert();
+  claimExisting({ what: p.what, row: p.existing, owner: p.owner, adopt: p.adopt ?? false });
+  const uuid = p.existing._uuid as string;
+  await p.update(uuid);
+  return uuid;
+}
+
 // ---- map columns -------------------------------------------------------------------------------
 
 export interface MapPlan {

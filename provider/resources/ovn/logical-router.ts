@@ -8,7 +8,7 @@ import { z } from "zod";
 import { del, insert, eq, type OvsdbClient, type Operation, type Row } from "../../ovsdb";
 import { ResourceError } from "../../errors";
 import type { ResourceKind, ReadResult } from "../../framework";
-import { claimExisting, ownerOf, selectOne, stringMap, withGuards } from "../common";
+import { adoptOrInsert, ownerOf, selectOne, stringMap, withGuards } from "../common";
 import {
   NB_DB,
   commitNb,
@@ -82,19 +82,14 @@ async function applyUpdate(c: OvsdbClient, uuid: string, prev: RouterInputs | un
 async function create(i: RouterInputs): Promise<{ id: string; outs: RouterState }> {
   const c = await nbClient(i);
   const uuid = await withGuards(`logical router ${i.name}`, async () => {
-    const existing = await findByName(c, "Logical_Router", i.name);
-    if (existing) {
-      claimExisting({
-        what: `logical router ${i.name}`,
-        row: existing,
-        owner: i.owner,
-        adopt: i.adopt ?? false,
-      });
-      await applyUpdate(c, existing._uuid as string, undefined, i);
-      return existing._uuid as string;
-    }
-    const results = await commitNb(c, planRouterCreate(i), i);
-    return results![1].uuid as string;
+    return adoptOrInsert({
+      what: `logical router ${i.name}`,
+      existing: await findByName(c, "Logical_Router", i.name),
+      owner: i.owner,
+      adopt: i.adopt,
+      update: (uuid) => applyUpdate(c, uuid, undefined, i),
+      insert: async () => (await commitNb(c, planRouterCreate(i), i))![1].uuid as string,
+    });
   });
   return { id: uuid, outs: { ...i, uuid } };
 }

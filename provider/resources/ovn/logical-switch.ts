@@ -10,7 +10,7 @@ import { z } from "zod";
 import { del, insert, eq, type OvsdbClient, type Operation, type Row } from "../../ovsdb";
 import { ResourceError, type InputProblem } from "../../errors";
 import type { ResourceKind, ReadResult } from "../../framework";
-import { claimExisting, ownerOf, selectOne, stringMap, withGuards } from "../common";
+import { adoptOrInsert, ownerOf, selectOne, stringMap, withGuards } from "../common";
 import {
   NB_DB,
   commitNb,
@@ -137,19 +137,14 @@ async function applyUpdate(c: OvsdbClient, uuid: string, prev: SwitchInputs | un
 async function create(i: SwitchInputs): Promise<{ id: string; outs: SwitchState }> {
   const c = await nbClient(i);
   const uuid = await withGuards(`logical switch ${i.name}`, async () => {
-    const existing = await findByName(c, "Logical_Switch", i.name);
-    if (existing) {
-      claimExisting({
-        what: `logical switch ${i.name}`,
-        row: existing,
-        owner: i.owner,
-        adopt: i.adopt ?? false,
-      });
-      await applyUpdate(c, existing._uuid as string, undefined, i);
-      return existing._uuid as string;
-    }
-    const results = await commitNb(c, planSwitchCreate(i), i);
-    return results![1].uuid as string;
+    return adoptOrInsert({
+      what: `logical switch ${i.name}`,
+      existing: await findByName(c, "Logical_Switch", i.name),
+      owner: i.owner,
+      adopt: i.adopt,
+      update: (uuid) => applyUpdate(c, uuid, undefined, i),
+      insert: async () => (await commitNb(c, planSwitchCreate(i), i))![1].uuid as string,
+    });
   });
   return { id: uuid, outs: { ...i, uuid } };
 }

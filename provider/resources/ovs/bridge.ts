@@ -20,7 +20,7 @@ import { ResourceError } from "../../errors";
 import type { ResourceKind, ReadResult } from "../../framework";
 import {
   OWNER_KEY,
-  claimExisting,
+  adoptOrInsert,
   connectionSchema,
   describeConnection,
   deviceName,
@@ -89,7 +89,8 @@ async function client(i: { host: BridgeInputs["host"] }): Promise<OvsdbClient> {
   return getClient(i.host, VSWITCH_DB);
 }
 
-async function rootUuid(c: OvsdbClient): Promise<string> {
+/** The uuid of the Open_vSwitch table's single row. */
+export async function rootUuid(c: OvsdbClient): Promise<string> {
   const rows = await selectRows(c, VSWITCH_DB, "Open_vSwitch", [], ["_uuid"]);
   if (rows.length !== 1) {
     throw new ResourceError(
@@ -102,39 +103,44 @@ async function rootUuid(c: OvsdbClient): Promise<string> {
 
 async function create(i: BridgeInputs): Promise<{ id: string; outs: BridgeState }> {
   const c = await client(i);
-  return withGuards(`bridge ${i.name}`, async () => {
-    const existing = await selectOne(c, VSWITCH_DB, "Bridge", "name", i.name);
-    if (existing) {
-      claimExisting({ what: `bridge ${i.name}`, row: existing, owner: i.owner, adopt: i.adopt ?? false });
-      const uuid = existing._uuid as string;
-      await applyUpdate(c, uuid, undefined, i);
-      return { id: uuid, outs: { ...i, uuid } };
-    }
-    const root = await rootUuid(c);
-    const ops: Operation[] = [
-      // No other writer took the name since we looked.
-      wait("Bridge", [eq("name", i.name)], ["name"], [], { until: "==", timeout: 0 }),
-      insert("Interface", { name: i.name, type: "internal" }, { uuidName: "iface" }),
-      insert("Port", { name: i.name, interfaces: [namedUuid("iface")] }, { uuidName: "port" }),
-      ...(i.controllers ?? []).map((target, n) => insert("Controller", { target }, { uuidName: `ctl${n}` })),
-      insert(
-        "Bridge",
-        {
-          name: i.name,
-          ports: [namedUuid("port")],
-          controller: (i.controllers ?? []).map((_, n) => namedUuid(`ctl${n}`)),
-          ...scalarColumns(i),
-          external_ids: { ...(i.externalIds ?? {}), [OWNER_KEY]: i.owner },
-          other_config: i.otherConfig ?? {},
-        },
-        { uuidName: "br" },
-      ),
-      mutate("Open_vSwitch", [eq("_uuid", root)], [["bridges", "insert", [namedUuid("br")]]]),
-    ];
-    const results = await c.transact(VSWITCH_DB, ops);
-    const uuid = results[ops.findIndex((o) => o.op === "insert" && o.table === "Bridge")].uuid!;
-    return { id: uuid, outs: { ...i, uuid } };
-  });
+  const uuid = await withGuards(`bridge ${i.name}`, async () =>
+    adoptOrInsert({
+      what: `bridge ${i.name}`,
+      existing: await selectOne(c, VSWITCH_DB, "Bridge", "name", i.name),
+      owner: i.owner,
+      adopt: i.adopt,
+      update: (u) => applyUpdate(c, u, undefined, i),
+      insert: () => insertBridge(c, i),
+    }),
+  );
+  return { id: uuid, outs: { ...i, uuid } };
+}
+
+/** One transaction: the bridge, its internal port and interface, its controllers, the root's reference. */
+async function insertBridge(c: OvsdbClient, i: BridgeInputs): Promise<string> {
+  const root = await rootUuid(c);
+  const ops: Operation[] = [
+    // No other writer took the name since we looked.
+    wait("Bridge", [eq("name", i.name)], ["name"], [], { until: "==", timeout: 0 }),
+    insert("Interface", { name: i.name, type: "internal" }, { uuidName: "iface" }),
+    insert("Port", { name: i.name, interfaces: [namedUuid("iface")] }, { uuidName: "port" }),
+    ...(i.controllers ?? []).map((target, n) => insert("Controller", { target }, { uuidName: `ctl${n}` })),
+    insert(
+      "Bridge",
+      {
+        name: i.name,
+        ports: [namedUuid("port")],
+        controller: (i.controllers ?? []).map((_, n) => namedUuid(`ctl${n}`)),
+        ...scalarColumns(i),
+        external_ids: { ...(i.externalIds ?? {}), [OWNER_KEY]: i.owner },
+        other_config: i.otherConfig ?? {},
+      },
+      { uuidName: "br" },
+    ),
+    mutate("Open_vSwitch", [eq("_uuid", root)], [["bridges", "insert", [namedUuid("br")]]]),
+  ];
+  const results = await c.transact(VSWITCH_DB, ops);
+  return results[ops.findIndex((o) => o.op === "insert" && o.table === "Bridge")].uuid!;
 }
 
 /** Bring an existing bridge row to the inputs; `prev` is the previous inputs (for removed map keys). */

@@ -20,7 +20,7 @@ import { ResourceError } from "../../errors";
 import type { ResourceKind, ReadResult } from "../../framework";
 import {
   OWNER_KEY,
-  claimExisting,
+  adoptOrInsert,
   connectionSchema,
   describeConnection,
   managedView,
@@ -29,11 +29,10 @@ import {
   ownerSchema,
   planMap,
   selectOne,
-  selectRows,
   stringMap,
   withGuards,
 } from "../common";
-import { VSWITCH_DB } from "./bridge";
+import { VSWITCH_DB, rootUuid } from "./bridge";
 
 const TARGET = /^(ptcp:\d+(:.+)?|pssl:\d+(:.+)?|punix:.+|tcp:.+:\d+|ssl:.+:\d+|unix:.+)$/;
 
@@ -68,41 +67,40 @@ async function client(i: { host: ManagerInputs["host"] }): Promise<OvsdbClient> 
   return getClient(i.host, VSWITCH_DB);
 }
 
-async function root(c: OvsdbClient): Promise<string> {
-  const rows = await selectRows(c, VSWITCH_DB, "Open_vSwitch", [], ["_uuid"]);
-  if (rows.length !== 1)
-    throw new ResourceError("PARENT_MISSING", "the Open_vSwitch table has no row (ovs-vsctl init)");
-  return rows[0]._uuid as string;
-}
-
 async function create(i: ManagerInputs): Promise<{ id: string; outs: ManagerState }> {
   const c = await client(i);
-  return withGuards(`manager ${i.target}`, async () => {
-    const existing = await selectOne(c, VSWITCH_DB, "Manager", "target", i.target);
-    if (existing) {
-      claimExisting({ what: `manager ${i.target}`, row: existing, owner: i.owner, adopt: i.adopt ?? false });
-      const uuid = existing._uuid as string;
-      await applyUpdate(c, uuid, undefined, i);
-      return { id: uuid, outs: { ...i, uuid } };
-    }
-    const r = await root(c);
-    const ops: Operation[] = [
-      wait("Manager", [eq("target", i.target)], ["target"], [], { until: "==", timeout: 0 }),
-      insert(
-        "Manager",
-        {
-          target: i.target,
-          ...columns(i),
-          external_ids: { ...(i.externalIds ?? {}), [OWNER_KEY]: i.owner },
-          other_config: i.otherConfig ?? {},
-        },
-        { uuidName: "m" },
-      ),
-      mutate("Open_vSwitch", [eq("_uuid", r)], [["manager_options", "insert", [namedUuid("m")]]]),
-    ];
-    const results = await c.transact(VSWITCH_DB, ops);
-    return { id: results[1].uuid!, outs: { ...i, uuid: results[1].uuid! } };
-  });
+  const uuid = await withGuards(`manager ${i.target}`, async () =>
+    adoptOrInsert({
+      what: `manager ${i.target}`,
+      existing: await selectOne(c, VSWITCH_DB, "Manager", "target", i.target),
+      owner: i.owner,
+      adopt: i.adopt,
+      update: (u) => applyUpdate(c, u, undefined, i),
+      insert: () => insertManager(c, i),
+    }),
+  );
+  return { id: uuid, outs: { ...i, uuid } };
+}
+
+/** One transaction: the Manager row and the root row's reference to it. */
+async function insertManager(c: OvsdbClient, i: ManagerInputs): Promise<string> {
+  const r = await rootUuid(c);
+  const ops: Operation[] = [
+    wait("Manager", [eq("target", i.target)], ["target"], [], { until: "==", timeout: 0 }),
+    insert(
+      "Manager",
+      {
+        target: i.target,
+        ...columns(i),
+        external_ids: { ...(i.externalIds ?? {}), [OWNER_KEY]: i.owner },
+        other_config: i.otherConfig ?? {},
+      },
+      { uuidName: "m" },
+    ),
+    mutate("Open_vSwitch", [eq("_uuid", r)], [["manager_options", "insert", [namedUuid("m")]]]),
+  ];
+  const results = await c.transact(VSWITCH_DB, ops);
+  return results[1].uuid!;
 }
 
 async function applyUpdate(
@@ -139,7 +137,7 @@ async function applyUpdate(
   }
   if (muts.length) ops.push(mutate("Manager", [eq("_uuid", uuid)], muts));
   // A manager the root row does not reference (adopted from a half-done setup) is attached.
-  const r = await root(c);
+  const r = await rootUuid(c);
   const rootRow = await selectOne(c, VSWITCH_DB, "Open_vSwitch", "_uuid", r, ["manager_options"]);
   if (!(rootRow?.manager_options as string[]).includes(uuid)) {
     ops.push(mutate("Open_vSwitch", [eq("_uuid", r)], [["manager_options", "insert", [uuid]]]));
@@ -178,7 +176,7 @@ async function deleteManager(id: string, s: ManagerState): Promise<void> {
   const c = await client(s);
   const live = await selectOne(c, VSWITCH_DB, "Manager", "_uuid", id, ["external_ids"]);
   if (!live || ownerOf(live) !== s.owner) return;
-  const r = await root(c);
+  const r = await rootUuid(c);
   await c.transact(VSWITCH_DB, [
     mutate("Open_vSwitch", [eq("_uuid", r)], [["manager_options", "delete", [id]]]),
   ]);
