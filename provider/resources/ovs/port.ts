@@ -37,11 +37,8 @@ import {
 } from "../common";
 import { VSWITCH_DB } from "./bridge";
 
-/** Interface types OVS 3.1 knows (vswitch.xml). */
-export const INTERFACE_TYPES = [
-  "system",
-  "internal",
-  "tap",
+/** Tunnel interface types: they need `options.remote_ip`. */
+const TUNNEL_TYPE_LIST = [
   "geneve",
   "gre",
   "vxlan",
@@ -53,6 +50,15 @@ export const INTERFACE_TYPES = [
   "erspan",
   "ip6erspan",
   "ip6gre",
+] as const;
+const TUNNEL_TYPES = new Set<string>(TUNNEL_TYPE_LIST);
+
+/** Interface types OVS 3.1 knows (vswitch.xml). */
+export const INTERFACE_TYPES = [
+  "system",
+  "internal",
+  "tap",
+  ...TUNNEL_TYPE_LIST,
   "patch",
   "dpdk",
   "dpdkvhostuser",
@@ -60,19 +66,6 @@ export const INTERFACE_TYPES = [
   "afxdp",
   "afxdp-nonpmd",
 ] as const;
-const TUNNEL_TYPES = new Set([
-  "geneve",
-  "gre",
-  "vxlan",
-  "lisp",
-  "stt",
-  "bareudp",
-  "gtpu",
-  "srv6",
-  "erspan",
-  "ip6erspan",
-  "ip6gre",
-]);
 
 const vlan = z
   .number({ error: "expected an integer VLAN id 0..4095" })
