@@ -11,6 +11,7 @@ export type ResourceErrorCode =
   | "FOREIGN_CHILDREN" // delete refused: the row holds children the stack does not own
   | "CONCURRENT_CHANGE" // the row changed between read and write, repeatedly
   | "NOT_APPLIED" // written, but the chassis did not apply it in time (waitForChassis)
+  | "ADDRESS_IN_USE" // a static address another port on the switch already has
   | "OVSDB"; // the database refused the transaction
 
 export class ResourceError extends Error {

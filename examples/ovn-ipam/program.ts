@@ -53,13 +53,17 @@ export function ovnIpam(opts: OvnIpamOptions) {
   const name = opts.switchName ?? "sw-ipam";
   const sw = new ovn.LogicalSwitch(name, { nb, name, subnet: opts.subnet, excludeIps: opts.excludeIps });
   const addresses: Record<string, AssignedAddress> = {};
-  for (const vm of opts.vms) {
-    const lsp = new ovn.LogicalSwitchPort(vm.name, {
-      nb,
-      switch: sw.name,
-      name: vm.name,
-      addresses: [vm.address],
-    });
+  // ovn-northd skips the addresses ports name statically, but only those it has seen: a dynamic
+  // port created first may be given a static port's address. Static ports go first.
+  const isStatic = (vm: IpamVm) => !vm.address.includes("dynamic");
+  const statics: ovn.LogicalSwitchPort[] = [];
+  for (const vm of [...opts.vms.filter(isStatic), ...opts.vms.filter((vm) => !isStatic(vm))]) {
+    const lsp = new ovn.LogicalSwitchPort(
+      vm.name,
+      { nb, switch: sw.name, name: vm.name, addresses: [vm.address] },
+      isStatic(vm) ? {} : { dependsOn: statics },
+    );
+    if (isStatic(vm)) statics.push(lsp);
     new ovs.Port(`${vm.name}-binding`, {
       host: opts.hosts[vm.host],
       bridge: "br-int",
@@ -67,10 +71,9 @@ export function ovnIpam(opts: OvnIpamOptions) {
       interface: { externalIds: { "iface-id": lsp.name } },
     });
     const [mac, ip] = vm.address.split(/\s+/);
-    const isStatic = !vm.address.includes("dynamic");
     addresses[vm.name] = {
-      mac: isStatic ? pulumi.output(mac) : lsp.dynamicMac,
-      ip: isStatic ? pulumi.output(ip) : lsp.dynamicIpv4,
+      mac: isStatic(vm) ? pulumi.output(mac) : lsp.dynamicMac,
+      ip: isStatic(vm) ? pulumi.output(ip) : lsp.dynamicIpv4,
     };
   }
   return { switch: sw.name, subnet: sw.subnet, addresses };

@@ -11,7 +11,17 @@ import { z } from "zod";
 import { insert, mutate, wait, eq, namedUuid, type OvsdbClient, type Operation, type Row } from "../../ovsdb";
 import { ResourceError, type InputProblem } from "../../errors";
 import type { ResourceKind, ReadResult } from "../../framework";
-import { claimExisting, isIpv4, isIpv6, ownerOf, selectOne, stringMap, withGuards } from "../common";
+import { Address6 } from "ip-address";
+import {
+  claimExisting,
+  isIpv4,
+  isIpv6,
+  ownerOf,
+  selectOne,
+  selectRows,
+  stringMap,
+  withGuards,
+} from "../common";
 import {
   DYNAMIC_ADDRESS_TIMEOUT_MS,
   NB_DB,
@@ -225,6 +235,73 @@ export function parseDynamicAddresses(
   };
 }
 
+/** The IP addresses named in address entries (static ones, or requested with "dynamic IP"). Pure. */
+export function ipsOf(entries: readonly string[] | undefined): string[] {
+  const ips: string[] = [];
+  for (const entry of entries ?? []) {
+    for (const w of entry.trim().split(/\s+/)) {
+      if (isIpv4(w)) ips.push(w);
+      else if (isIpv6(w)) ips.push(new Address6(w).correctForm());
+    }
+  }
+  return ips;
+}
+
+export interface AddressConflict {
+  ip: string;
+  /** The other port holding the address. */
+  port: string;
+  /** Whether ovn-northd assigned it (`dynamic_addresses`) or the port names it statically. */
+  assigned: boolean;
+}
+
+/**
+ * The addresses of port `name` that another port of the same switch already has: statically, or
+ * assigned by ovn-northd (which assigns an address only while no port names it, so a static
+ * address created after a dynamic port may already be taken). Pure.
+ */
+export function addressConflicts(
+  name: string,
+  addresses: readonly string[] | undefined,
+  others: readonly Row[],
+): AddressConflict[] {
+  const wanted = new Set(ipsOf(addresses));
+  if (wanted.size === 0) return [];
+  const found: AddressConflict[] = [];
+  for (const o of others) {
+    if (o.name === name) continue;
+    for (const ip of ipsOf(o.addresses as string[] | undefined)) {
+      if (wanted.has(ip)) found.push({ ip, port: o.name as string, assigned: false });
+    }
+    const dyn = o.dynamic_addresses as string | null | undefined;
+    for (const ip of ipsOf(dyn ? [dyn] : [])) {
+      if (wanted.has(ip)) found.push({ ip, port: o.name as string, assigned: true });
+    }
+  }
+  return found;
+}
+
+/** Refuse a port whose addresses another port on switch `sw` already has (before anything is written). */
+async function refuseTakenAddresses(c: OvsdbClient, sw: Row, i: LspInputs): Promise<void> {
+  if (ipsOf(i.addresses).length === 0) return;
+  const ports = new Set(sw.ports as string[]);
+  const rows = (
+    await selectRows(c, NB_DB, "Logical_Switch_Port", [], ["name", "addresses", "dynamic_addresses"])
+  ).filter((r) => ports.has(r._uuid as string));
+  const conflicts = addressConflicts(i.name, i.addresses, rows);
+  if (conflicts.length === 0) return;
+  const list = conflicts
+    .map((x) => `${x.ip} (${x.assigned ? "assigned by ovn-northd to" : "static on"} port ${x.port})`)
+    .join(", ");
+  const hint = conflicts.some((x) => x.assigned)
+    ? "; list static addresses in the switch's excludeIps, or create static ports before dynamic ones (dependsOn)"
+    : "";
+  throw new ResourceError(
+    "ADDRESS_IN_USE",
+    `logical switch port ${i.name}: addresses already in use on switch ${i.switch}: ${list}${hint}`,
+  );
+}
+
 /** Wait (server side, bounded) until ovn-northd has filled `dynamic_addresses`. */
 async function awaitDynamic(c: OvsdbClient, uuid: string): Promise<void> {
   try {
@@ -271,7 +348,8 @@ async function applyUpdate(
       `logical switch port ${i.name} (${uuid}) no longer exists; refresh the stack`,
     );
   }
-  const sw = await requireParent(c, "Logical_Switch", i.switch, ["name", "other_config"]);
+  const sw = await requireParent(c, "Logical_Switch", i.switch, ["name", "ports", "other_config"]);
+  if (!sameSet(live.addresses as string[], i.addresses ?? [])) await refuseTakenAddresses(c, sw, i);
   const parents = await parentsOf(c, "Logical_Switch", "ports", uuid);
   const ops = [...planLspUpdate(live, prev, i), ...planMove(uuid, parents, sw, i.switch)];
   await commitNb(c, ops, i);
@@ -302,10 +380,15 @@ async function create(i: LspInputs): Promise<{ id: string; outs: LspState }> {
       await applyUpdate(c, id, undefined, i);
       return { uuid: id, sw };
     }
+    await refuseTakenAddresses(c, sw, i);
     const results = await commitNb(c, planLspCreate(sw._uuid as string, i), i);
     return { uuid: results![2].uuid as string, sw };
   });
   return { id: uuid, outs: { ...i, ...(await finish(c, uuid, sw, i)) } };
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
 }
 
 /** tag_request as the program would say it: 0 (let ovn-northd choose) is what an unset tag means. */

@@ -230,6 +230,56 @@ describe("ovn:LogicalSwitchPort", () => {
     expect(o2.dynamicIpv4).not.toBe(ip);
   });
 
+  it("refuses a static address another port has (assigned or static), naming it, and writes nothing", async () => {
+    const taken = (await central.nbctl("get", "logical_switch_port", "p-dyn", "dynamic_addresses"))
+      .trim()
+      .replace(/"/g, "")
+      .split(" ")[1];
+    expect(taken).toMatch(/^192\.168\.20\.\d+$/);
+    const before = await count("Logical_Switch_Port");
+    const e = await expectCode(
+      createVia(type, {
+        nb,
+        switch: "ls-p",
+        name: "p-clash",
+        addresses: [`50:54:00:00:00:77 ${taken}`],
+        owner: owner("p-clash"),
+      }),
+      "ADDRESS_IN_USE",
+    );
+    expect(e.message).toContain(`${taken} (assigned by ovn-northd to port p-dyn)`);
+    expect(e.message).toContain("excludeIps");
+    const e2 = await expectCode(
+      createVia(type, {
+        nb,
+        switch: "ls-p",
+        name: "p-clash",
+        addresses: ["50:54:00:00:00:78 192.168.20.11"],
+        owner: owner("p-clash"),
+      }),
+      "ADDRESS_IN_USE",
+    );
+    expect(e2.message).toContain("192.168.20.11 (static on port p-static)");
+    expect(await count("Logical_Switch_Port")).toBe(before);
+    // Changing an existing port's addresses to a taken one is refused the same way.
+    const free = {
+      nb,
+      switch: "ls-p",
+      name: "p-free",
+      addresses: ["50:54:00:00:00:79 192.168.20.250"],
+      owner: owner("p-free"),
+    };
+    const { id, outs } = await createVia(type, free);
+    await expectCode(
+      updateVia(type, id, outs, { ...free, addresses: ["50:54:00:00:00:79 192.168.20.11"] }),
+      "ADDRESS_IN_USE",
+    );
+    expect((await central.nbctl("lsp-get-addresses", "p-free")).trim()).toBe(
+      "50:54:00:00:00:79 192.168.20.250",
+    );
+    await provider.handler(type).delete(id, outs);
+  });
+
   it("fails on a missing switch and writes nothing", async () => {
     const before = await count("Logical_Switch_Port");
     const e = await expectCode(

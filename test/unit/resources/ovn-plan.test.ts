@@ -21,7 +21,9 @@ import {
   switchOtherConfig,
 } from "../../../provider/resources/ovn/logical-switch";
 import {
+  addressConflicts,
   hasIpam,
+  ipsOf,
   lspKind,
   parseDynamicAddresses,
   planLspCreate,
@@ -224,6 +226,24 @@ describe("logical switch port", () => {
       dynamicIpv6: "fd00::805:ff:fe00:5",
     });
     expect(parseDynamicAddresses(null)).toMatchObject({ dynamicAddresses: null, dynamicMac: null });
+  });
+
+  it("address conflicts: static and assigned addresses of the other ports, IPv6 compared canonically", () => {
+    expect(ipsOf(["50:54:00:00:00:01 192.168.0.2 FD00:0::2", "dynamic", "router", "unknown"])).toEqual([
+      "192.168.0.2",
+      "fd00::2",
+    ]);
+    const others: Row[] = [
+      { name: "web1", addresses: ["dynamic"], dynamic_addresses: "0a:00:00:00:00:05 192.168.0.5" },
+      { name: "db1", addresses: ["50:54:00:00:00:09 192.168.0.9 fd00::9"], dynamic_addresses: null },
+      { name: "me", addresses: ["50:54:00:00:00:01 192.168.0.2"], dynamic_addresses: null },
+    ];
+    expect(addressConflicts("me", ["50:54:00:00:00:01 192.168.0.2"], others)).toEqual([]);
+    expect(addressConflicts("me", ["dynamic"], others)).toEqual([]);
+    expect(addressConflicts("me", ["50:54:00:00:00:01 192.168.0.5 fd00:0:0::9"], others)).toEqual([
+      { ip: "192.168.0.5", port: "web1", assigned: true },
+      { ip: "fd00::9", port: "db1", assigned: false },
+    ]);
   });
 
   it("diff: a new switch moves the port in place; a new name replaces it", () => {
