@@ -8,20 +8,21 @@
  * on a switch with address management) and `up` (true once a chassis has bound the port).
  */
 import { z } from "zod";
-import { insert, mutate, wait, eq, namedUuid, type OvsdbClient, type Operation, type Row } from "../../ovsdb";
+import {
+  insert,
+  mutate,
+  select,
+  wait,
+  eq,
+  namedUuid,
+  type OvsdbClient,
+  type Operation,
+  type Row,
+} from "../../ovsdb";
 import { ResourceError, type InputProblem } from "../../errors";
 import type { ResourceKind, ReadResult } from "../../framework";
 import { Address6 } from "ip-address";
-import {
-  claimExisting,
-  isIpv4,
-  isIpv6,
-  ownerOf,
-  selectOne,
-  selectRows,
-  stringMap,
-  withGuards,
-} from "../common";
+import { claimExisting, isIpv4, isIpv6, ownerOf, selectOne, stringMap, withGuards } from "../common";
 import {
   DYNAMIC_ADDRESS_TIMEOUT_MS,
   NB_DB,
@@ -284,10 +285,17 @@ export function addressConflicts(
 /** Refuse a port whose addresses another port on switch `sw` already has (before anything is written). */
 async function refuseTakenAddresses(c: OvsdbClient, sw: Row, i: LspInputs): Promise<void> {
   if (ipsOf(i.addresses).length === 0) return;
-  const ports = new Set(sw.ports as string[]);
-  const rows = (
-    await selectRows(c, NB_DB, "Logical_Switch_Port", [], ["name", "addresses", "dynamic_addresses"])
-  ).filter((r) => ports.has(r._uuid as string));
+  // Only this switch's ports, read in one transaction (a select each: OVSDB has no "in").
+  const ports = sw.ports as string[];
+  const results = ports.length
+    ? await c.transact(
+        NB_DB,
+        ports.map((u) =>
+          select("Logical_Switch_Port", [eq("_uuid", u)], ["name", "addresses", "dynamic_addresses"]),
+        ),
+      )
+    : [];
+  const rows = results.flatMap((r) => (r.rows ?? []) as Row[]);
   const conflicts = addressConflicts(i.name, i.addresses, rows);
   if (conflicts.length === 0) return;
   const list = conflicts
@@ -349,8 +357,9 @@ async function applyUpdate(
     );
   }
   const sw = await requireParent(c, "Logical_Switch", i.switch, ["name", "ports", "other_config"]);
-  if (!sameSet(live.addresses as string[], i.addresses ?? [])) await refuseTakenAddresses(c, sw, i);
   const parents = await parentsOf(c, "Logical_Switch", "ports", uuid);
+  const moving = !parents.some((p) => p._uuid === sw._uuid);
+  if (moving || !sameSet(live.addresses as string[], i.addresses ?? [])) await refuseTakenAddresses(c, sw, i);
   const ops = [...planLspUpdate(live, prev, i), ...planMove(uuid, parents, sw, i.switch)];
   await commitNb(c, ops, i);
   return sw;

@@ -277,6 +277,13 @@ describe("ovn:LogicalSwitchPort", () => {
     expect((await central.nbctl("lsp-get-addresses", "p-free")).trim()).toBe(
       "50:54:00:00:00:79 192.168.20.250",
     );
+    // So is moving it to a switch where its address is taken.
+    await central.nbctl("ls-add", "ls-clash", "--", "lsp-add", "ls-clash", "q-static");
+    await central.nbctl("lsp-set-addresses", "q-static", "50:54:00:00:00:80 192.168.20.250");
+    const e3 = await expectCode(updateVia(type, id, outs, { ...free, switch: "ls-clash" }), "ADDRESS_IN_USE");
+    expect(e3.message).toContain("192.168.20.250 (static on port q-static)");
+    expect((await central.nbctl("lsp-get-ls", "p-free")).trim()).toMatch(/\(ls-p\)$/);
+    await central.nbctl("ls-del", "ls-clash");
     await provider.handler(type).delete(id, outs);
   });
 
