@@ -26,6 +26,7 @@ import { claimExisting, isIpv4, isIpv6, ownerOf, selectOne, stringMap, withGuard
 import {
   DYNAMIC_ADDRESS_TIMEOUT_MS,
   NB_DB,
+  canonical,
   commitNb,
   compact,
   describeNb,
@@ -359,7 +360,8 @@ async function applyUpdate(
   const sw = await requireParent(c, "Logical_Switch", i.switch, ["name", "ports", "other_config"]);
   const parents = await parentsOf(c, "Logical_Switch", "ports", uuid);
   const moving = !parents.some((p) => p._uuid === sw._uuid);
-  if (moving || !sameSet(live.addresses as string[], i.addresses ?? [])) await refuseTakenAddresses(c, sw, i);
+  if (moving || canonical(live.addresses) !== canonical(i.addresses ?? []))
+    await refuseTakenAddresses(c, sw, i);
   const ops = [...planLspUpdate(live, prev, i), ...planMove(uuid, parents, sw, i.switch)];
   await commitNb(c, ops, i);
   return sw;
@@ -394,10 +396,6 @@ async function create(i: LspInputs): Promise<{ id: string; outs: LspState }> {
     return { uuid: results![2].uuid as string, sw };
   });
   return { id: uuid, outs: { ...i, ...(await finish(c, uuid, sw, i)) } };
-}
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x) => b.includes(x));
 }
 
 /** tag_request as the program would say it: 0 (let ovn-northd choose) is what an unset tag means. */
