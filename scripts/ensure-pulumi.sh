@@ -19,6 +19,11 @@ fi
 if [ -x "$BIN_DIR/pulumi" ]; then echo "$BIN_DIR"; exit 0; fi
 
 command -v go >/dev/null 2>&1 || { echo "ensure-pulumi: no pulumi >= $PULUMI_VERSION on PATH and no Go toolchain to build it" >&2; exit 1; }
+# One build at a time per machine: a second caller waits, then finds the binary.
+mkdir -p "$BIN_DIR"
+exec 9>"$BIN_DIR/.build.lock"
+flock 9
+if [ -x "$BIN_DIR/pulumi" ]; then echo "$BIN_DIR"; exit 0; fi
 echo "ensure-pulumi: building Pulumi CLI v$PULUMI_VERSION from the Go module proxy (first time only, several minutes)..." >&2
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 mkdir -p "$BIN_DIR"
@@ -41,6 +46,6 @@ go get "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" >&2
 go mod tidy >&2 || true
 go build -trimpath \
   -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
-  -o "$BIN_DIR/pulumi.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >&2
-mv "$BIN_DIR/pulumi.tmp" "$BIN_DIR/pulumi"
+  -o "$BIN_DIR/pulumi.tmp.$$" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >&2
+mv "$BIN_DIR/pulumi.tmp.$$" "$BIN_DIR/pulumi"
 echo "$BIN_DIR"
