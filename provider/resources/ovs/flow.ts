@@ -6,8 +6,10 @@
  * driver in `provider/openflow`):
  * - check: zod, then `ovs-ofctl parse-flow` of match, actions and the whole flow, offline; port
  *   names are accepted there and resolved by the switch at create/update.
- * - create: add the flow with the resource's cookie (a family derived from the owner marker), guarded
- *   against replacing a foreign flow with the same table, priority and match.
+ * - create: add the flow under a new instance of the resource's cookie (resource bits derived from
+ *   the owner marker, a random free instance), guarded against replacing a foreign flow with the
+ *   same table, priority and match; then remove the resource's other instances (an interrupted
+ *   create, or the predecessor of a replacement).
  * - update: actions only → `mod-flows --strict` with the exact cookie; match, priority, table or
  *   timeouts → add the new flow under the next cookie generation, then delete the old generation by
  *   exact cookie (no moment without a flow).
