@@ -4,6 +4,7 @@
  * only where the row cannot change in place), and error translation around create/read/update/
  * delete. A resource kind supplies its input schema and its four database operations.
  */
+import { randomBytes } from "node:crypto";
 import type { z } from "zod";
 import { OvsdbError } from "./ovsdb";
 import { ResourceError, type InputProblem } from "./errors";
@@ -12,6 +13,23 @@ import { ResourceError, type InputProblem } from "./errors";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export type Props = Record<string, unknown>;
+
+/**
+ * The instance of a resource: a token that every create writes into the rows it creates or takes
+ * over, kept in the outputs (`instance`) and kept by update. A create-before-delete replacement
+ * (`pulumi up --replace`) is a second instance of one resource, with the same owner marker; the
+ * token is what tells the old instance's delete that the row is no longer its own.
+ */
+// A type alias, not an interface: intersections with it stay assignable to Props.
+export type Instance = {
+  /** Set by the framework on create and update; undefined in state written before tokens existed. */
+  instance?: string;
+};
+
+/** A fresh instance token (64 random bits, hex). */
+export function newInstanceToken(): string {
+  return randomBytes(8).toString("hex");
+}
 
 export interface ReadResult<O> {
   id: string;
@@ -32,10 +50,15 @@ export interface ResourceKind<I extends Props, O extends Props> {
   replaceOn: readonly string[];
   /** Cross-field rules zod cannot express simply; returns problems (empty when fine). */
   validate?: (inputs: I) => InputProblem[];
-  create(inputs: I): Promise<{ id: string; outs: O }>;
-  read(id: string, state: O): Promise<ReadResult<O> | undefined>;
-  update(id: string, olds: O, news: I): Promise<O>;
-  delete(id: string, state: O): Promise<void>;
+  /**
+   * Whether the framework gives this kind instance tokens (default true). ovs.Flow keeps its
+   * instance in the cookie instead (flows have no external_ids).
+   */
+  instanceToken?: boolean;
+  create(inputs: I & Instance): Promise<{ id: string; outs: O }>;
+  read(id: string, state: O & Instance): Promise<ReadResult<O> | undefined>;
+  update(id: string, olds: O & Instance, news: I & Instance): Promise<O>;
+  delete(id: string, state: O & Instance): Promise<void>;
   /** Where the resource lives, for messages (e.g. the host's remote). */
   where(inputs: Props): string;
 }
@@ -64,6 +87,7 @@ export interface Handler {
 }
 
 export function makeHandler<I extends Props, O extends Props>(kind: ResourceKind<I, O>): Handler {
+  const tokens = kind.instanceToken ?? true;
   const fail = (inputs: Props, e: unknown): never => {
     throw translate(kind, inputs, e);
   };
@@ -76,31 +100,35 @@ export function makeHandler<I extends Props, O extends Props>(kind: ResourceKind
     },
     async create(inputs) {
       try {
-        const r = await kind.create(parseOrThrow(kind, inputs));
-        return { id: r.id, outs: wire(r.outs) };
+        const instance = tokens ? newInstanceToken() : undefined;
+        const r = await kind.create({ ...parseOrThrow(kind, inputs), instance });
+        return { id: r.id, outs: wire({ ...r.outs, instance }) };
       } catch (e) {
         return fail(inputs, e);
       }
     },
     async read(id, props) {
       try {
-        const r = await kind.read(id, props as O);
+        const r = await kind.read(id, props as O & Instance);
         if (!r) return { id: "" }; // gone: Pulumi drops it from the state
-        return { id: r.id, props: wire(r.outs), inputs: wire(r.inputs) };
+        return { id: r.id, props: wire({ ...r.outs, instance: props.instance }), inputs: wire(r.inputs) };
       } catch (e) {
         return fail(props, e);
       }
     },
     async update(id, olds, news) {
       try {
-        return { outs: wire(await kind.update(id, olds as O, parseOrThrow(kind, news))) };
+        // State from before tokens existed gets one now: the row is rewritten with it.
+        const instance = tokens ? ((olds.instance as string | undefined) ?? newInstanceToken()) : undefined;
+        const outs = await kind.update(id, olds as O & Instance, { ...parseOrThrow(kind, news), instance });
+        return { outs: wire({ ...outs, instance }) };
       } catch (e) {
         return fail(news, e);
       }
     },
     async delete(id, props) {
       try {
-        await kind.delete(id, props as O);
+        await kind.delete(id, props as O & Instance);
       } catch (e) {
         fail(props, e);
       }

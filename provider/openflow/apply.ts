@@ -8,7 +8,7 @@
  * is put back exactly as it was (its cookie, timeouts, match and actions, from the numeric dump) and
  * the step fails with {@link FlowTakenError}, before any later step (deletes) runs.
  */
-import { EXACT_MASK, FAMILY_MASK, cookieSelector, formatCookie, inFamily } from "./cookie";
+import { EXACT_MASK, FAMILY_MASK, RESOURCE_MASK, cookieSelector, formatCookie, resourceOf } from "./cookie";
 import { FlowTakenError, OpenFlowError, type OpenFlowErrorCode } from "./errors";
 import { addFlow, delFlows, dumpFlows, modFlowStrict, type OpenFlowSwitch } from "./ofctl";
 import type { FlowStep } from "./plan";
@@ -54,6 +54,11 @@ export function dumpFamily(sw: OpenFlowSwitch, base: bigint): Promise<DumpedFlow
   return dumpFlows(sw, cookieSelector(base, FAMILY_MASK), { names: true });
 }
 
+/** Every flow of the resource whose hash base is `base` (all its instances), port names printed. */
+export function dumpResource(sw: OpenFlowSwitch, base: bigint): Promise<DumpedFlow[]> {
+  return dumpFlows(sw, cookieSelector(resourceOf(base), RESOURCE_MASK), { names: true });
+}
+
 /** Runs the steps in order (adds before deletes, as planned). */
 export async function applySteps(
   sw: OpenFlowSwitch,
@@ -85,10 +90,13 @@ function exact(cookie: bigint): string {
   return cookieSelector(cookie, EXACT_MASK).slice("cookie=".length);
 }
 
-/** Foreign flows at the same table and priority whose match is at least as specific as `flow`'s. */
+/**
+ * Foreign flows at the same table and priority whose match is at least as specific as `flow`'s.
+ * Flows of another instance of the same resource (a replacement's predecessor) are not foreign.
+ */
 async function foreignOverlapping(sw: OpenFlowSwitch, base: bigint, flow: FlowSpec): Promise<DumpedFlow[]> {
   const flows = await dumpFlows(sw, buildSelector({ table: flow.table, match: flow.match }));
-  return flows.filter((f) => f.priority === flow.priority && !inFamily(f.cookie, base));
+  return flows.filter((f) => f.priority === flow.priority && resourceOf(f.cookie) !== resourceOf(base));
 }
 
 async function guardedAdd(

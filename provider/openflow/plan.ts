@@ -25,12 +25,14 @@ function cookiesOf(flows: readonly DumpedFlow[]): bigint[] {
 }
 
 /**
- * Create: add the flow under a generation no live flow uses, then delete whatever the family still
- * holds (leftovers of an interrupted run or of an earlier stack with the same name).
+ * Create: add the flow under a generation of `base`'s family no live flow uses, then delete every
+ * flow in `live` (the resource's flows of any instance: leftovers of an interrupted run, of an
+ * earlier stack with the same name, or the predecessor of a replacement).
  */
 export function planCreate(base: bigint, live: readonly DumpedFlow[], desired: FlowSpec): FlowStep[] {
   const used = cookiesOf(live);
-  const cookie = used.length === 0 ? firstCookie(base) : nextCookie(firstCookie(base), used);
+  const mine = used.filter((c) => familyOf(c) === familyOf(base));
+  const cookie = mine.length === 0 ? firstCookie(base) : nextCookie(firstCookie(base), mine);
   return [
     { kind: "add", cookie, flow: desired },
     ...used.map((c) => ({ kind: "delete" as const, cookie: c })),

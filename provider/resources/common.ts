@@ -20,6 +20,12 @@ import type { Connection } from "../pool";
 
 /** external_ids key that marks rows created (or adopted) by a stack. */
 export const OWNER_KEY = "pulumi-ovs-owner";
+/**
+ * external_ids key holding the token of the resource *instance* that holds the row (see
+ * {@link holdsRow}). The owner marker names the resource (`project/stack/name`); a replacement
+ * (`pulumi up --replace`) is a second instance of the same resource, with the same marker.
+ */
+export const INSTANCE_KEY = "pulumi-ovs-instance";
 
 // ---- argument schemas --------------------------------------------------------------------------
 
@@ -103,6 +109,89 @@ export function ownerOf(row: Row): string | undefined {
 export function stackOf(owner: string): string {
   const i = owner.lastIndexOf("/");
   return i < 0 ? owner : owner.slice(0, i);
+}
+
+/** The two external_ids keys that say who holds a row (a ChassisConfig uses its own pair). */
+export interface MarkerKeys {
+  owner: string;
+  instance: string;
+}
+export const ROW_MARKER: MarkerKeys = { owner: OWNER_KEY, instance: INSTANCE_KEY };
+
+/** The resource and instance a state (or inputs) stands for: its owner marker and instance token. */
+export interface Holder {
+  owner: string;
+  /** The token its create (or takeover) wrote; undefined in state written before tokens existed. */
+  instance?: string;
+}
+
+/**
+ * Whether the instance `h` holds a row whose external_ids are `ids`: the row carries its owner
+ * marker and its instance token. A create that finds a row with its own marker (an interrupted
+ * create, or the old instance during a create-before-delete replacement) takes it over and writes a
+ * fresh token; from then on only the new instance holds the row, and the old instance's delete
+ * leaves it. State without a token (written before tokens existed) holds only rows without one. Pure.
+ */
+export function holdsRow(
+  ids: Record<string, string> | undefined,
+  h: Holder,
+  keys: MarkerKeys = ROW_MARKER,
+): boolean {
+  return ids?.[keys.owner] === h.owner && ids?.[keys.instance] === h.instance;
+}
+
+/**
+ * Whether a row carries the marker of `h`'s resource but another instance holds it (a newer
+ * instance took it over). Refresh reports such a row as gone for `h`, delete leaves it, update
+ * refuses to change it. Pure.
+ */
+export function supersededRow(
+  ids: Record<string, string> | undefined,
+  h: Holder,
+  keys: MarkerKeys = ROW_MARKER,
+): boolean {
+  return ids?.[keys.owner] === h.owner && ids?.[keys.instance] !== h.instance;
+}
+
+/** external_ids of a new row (or the keys a takeover writes): the user's keys, the marker and the token. Pure. */
+export function ownedIds(
+  externalIds: Record<string, string> | undefined,
+  h: Holder,
+  keys: MarkerKeys = ROW_MARKER,
+): Record<string, string> {
+  return {
+    ...(externalIds ?? {}),
+    [keys.owner]: h.owner,
+    ...(h.instance !== undefined ? { [keys.instance]: h.instance } : {}),
+  };
+}
+
+/** The marker keys of `h` that a live row lacks or holds with another value (to set on takeover or update). Pure. */
+export function markerChanges(
+  ids: Record<string, string> | undefined,
+  h: Holder,
+  keys: MarkerKeys = ROW_MARKER,
+): Record<string, string> {
+  const want = ownedIds(undefined, h, keys);
+  return Object.fromEntries(Object.entries(want).filter(([k, v]) => ids?.[k] !== v));
+}
+
+/**
+ * Refuse an update of a row that a newer instance of the same resource holds (`prev`: the state
+ * being updated). Never happens in a normal run: the engine updates only the live instance.
+ */
+export function refuseSuperseded(
+  what: string,
+  ids: Record<string, string> | undefined,
+  prev: Holder | undefined,
+  keys: MarkerKeys = ROW_MARKER,
+): void {
+  if (prev && supersededRow(ids, prev, keys)) {
+    throw new ResourceError(
+      "OWNED_ELSEWHERE",
+      `${what} is now held by a newer instance of this resource (a replacement); refresh the stack`,
+    );
+  }
 }
 
 /**

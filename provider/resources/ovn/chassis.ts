@@ -12,14 +12,19 @@ import { z } from "zod";
 import { mutate, parseRemotes, wait, eq, type OvsdbClient, type Operation, type Row } from "../../ovsdb";
 import { getClient } from "../../pool";
 import { ResourceError, type InputProblem } from "../../errors";
-import type { ResourceKind, ReadResult } from "../../framework";
+import type { ResourceKind, ReadResult, Instance } from "../../framework";
 import {
   connectionSchema,
   describeConnection,
   deviceName,
+  holdsRow,
   mapMutations,
+  ownedIds,
   ownerSchema,
   planMap,
+  refuseSuperseded,
+  supersededRow,
+  type MarkerKeys,
   selectRows,
   stringMap,
   withGuards,
@@ -30,6 +35,10 @@ import type { StringMap } from "./common";
 
 /** external_ids key of the Open_vSwitch row naming the resource that manages the OVN keys. */
 export const CHASSIS_OWNER_KEY = "pulumi-ovs-chassis-owner";
+/** external_ids key of the Open_vSwitch row holding the token of the resource instance (see holdsRow). */
+export const CHASSIS_INSTANCE_KEY = "pulumi-ovs-chassis-instance";
+/** The marker pair of the chassis keys (the root row's own, apart from the rows' owner marker). */
+export const CHASSIS_MARKER: MarkerKeys = { owner: CHASSIS_OWNER_KEY, instance: CHASSIS_INSTANCE_KEY };
 
 /** The external_ids key each named argument sets. */
 export const CHASSIS_KEYS = {
@@ -118,7 +127,7 @@ export const chassisInputs = z.object({
   adopt: z.boolean().optional(),
   owner: ownerSchema,
 });
-export type ChassisInputs = z.infer<typeof chassisInputs>;
+export type ChassisInputs = z.infer<typeof chassisInputs> & Instance;
 export type ChassisState = ChassisInputs & { uuid: string };
 
 function validate(i: ChassisInputs): InputProblem[] {
@@ -132,7 +141,7 @@ function validate(i: ChassisInputs): InputProblem[] {
         reason: `${key} is also set by the ${arg} argument; set it in one place`,
       });
     }
-    if (key === CHASSIS_OWNER_KEY) {
+    if (key === CHASSIS_OWNER_KEY || key === CHASSIS_INSTANCE_KEY) {
       problems.push({ property: `externalIds.${key}`, reason: `${key} is reserved for pulumi-ovs` });
     }
   }
@@ -188,7 +197,7 @@ export function planChassis(
   previous: StringMap | undefined,
   i: ChassisInputs,
 ): Operation[] {
-  const desired = { ...chassisKeys(i), [CHASSIS_OWNER_KEY]: i.owner };
+  const desired = ownedIds(chassisKeys(i), i, CHASSIS_MARKER);
   const mutations = mapMutations("external_ids", planMap(live, previous, desired));
   if (mutations.length === 0) return [];
   return [
@@ -215,11 +224,14 @@ async function rootRow(c: OvsdbClient): Promise<Row> {
   return rows[0];
 }
 
-async function apply(c: OvsdbClient, previous: StringMap | undefined, i: ChassisInputs, creating: boolean) {
+/** Bring the keys to `i`; `prev` is the state being updated (undefined on create). */
+async function apply(c: OvsdbClient, prev: ChassisInputs | undefined, i: ChassisInputs) {
+  const previous = prev ? chassisKeys(prev) : undefined;
   return withGuards("the host's OVN settings", async () => {
     const root = await rootRow(c);
     const live = root.external_ids as StringMap;
-    if (creating) checkChassisClaim(live, i);
+    if (!prev) checkChassisClaim(live, i);
+    refuseSuperseded("the host's OVN settings", live, prev, CHASSIS_MARKER);
     const ops = planChassis(root._uuid as string, live, previous, i);
     if (ops.length) await c.transact(VSWITCH_DB, ops);
     return root._uuid as string;
@@ -228,7 +240,7 @@ async function apply(c: OvsdbClient, previous: StringMap | undefined, i: Chassis
 
 async function create(i: ChassisInputs): Promise<{ id: string; outs: ChassisState }> {
   const c = await client(i);
-  const uuid = await apply(c, undefined, i, true);
+  const uuid = await apply(c, undefined, i);
   return { id: uuid, outs: { ...i, uuid } };
 }
 
@@ -237,6 +249,7 @@ async function read(id: string, s: ChassisState): Promise<ReadResult<ChassisStat
   const rows = await selectRows(c, VSWITCH_DB, "Open_vSwitch", [eq("_uuid", id)], ["external_ids"]);
   if (rows.length === 0) return undefined;
   const live = rows[0].external_ids as StringMap;
+  if (supersededRow(live, s, CHASSIS_MARKER)) return undefined; // a newer instance holds the keys
   // Only keys this resource manages are reported, so refresh shows drift in those and never
   // claims keys other tools wrote.
   const get = (arg: keyof typeof CHASSIS_KEYS) =>
@@ -264,7 +277,7 @@ async function read(id: string, s: ChassisState): Promise<ReadResult<ChassisStat
 
 async function updateChassis(id: string, olds: ChassisState, news: ChassisInputs): Promise<ChassisState> {
   const c = await client(news);
-  await apply(c, chassisKeys(olds), news, false);
+  await apply(c, olds, news);
   return { ...news, uuid: id };
 }
 
@@ -272,8 +285,10 @@ async function deleteChassis(id: string, s: ChassisState): Promise<void> {
   const c = await client(s);
   const rows = await selectRows(c, VSWITCH_DB, "Open_vSwitch", [eq("_uuid", id)], ["external_ids"]);
   const live = rows[0]?.external_ids as StringMap | undefined;
-  if (!live || live[CHASSIS_OWNER_KEY] !== s.owner) return; // gone, or no longer ours: leave it
-  const keys = [...Object.keys(chassisKeys(s)), CHASSIS_OWNER_KEY].filter((k) => k in live);
+  if (!live || !holdsRow(live, s, CHASSIS_MARKER)) return; // gone, or not this instance's: leave it
+  const keys = [...Object.keys(chassisKeys(s)), CHASSIS_OWNER_KEY, CHASSIS_INSTANCE_KEY].filter(
+    (k) => k in live,
+  );
   // Deleting by key needs no guard: keys other tools set are never touched.
   await c.transact(VSWITCH_DB, [
     mutate("Open_vSwitch", [eq("_uuid", id)], [["external_ids", "delete", keys]]),

@@ -22,15 +22,17 @@ import {
 import { getClient, type Connection } from "../../pool";
 import { ResourceError } from "../../errors";
 import {
-  OWNER_KEY,
   connectionSchema,
   mapMutations,
+  ownedIds,
   ownerOf,
   ownerSchema,
   planMap,
   selectRows,
   stackOf,
 } from "../common";
+
+export { ownedIds };
 
 export const NB_DB = "OVN_Northbound";
 export const SB_DB = "OVN_Southbound";
@@ -113,6 +115,8 @@ export interface RowPlan {
   maps?: Record<string, { previous?: StringMap; desired?: StringMap }>;
   /** Owner marker to (re)write in external_ids. */
   owner?: string;
+  /** Instance token to (re)write in external_ids next to the marker. */
+  instance?: string;
 }
 
 /**
@@ -128,7 +132,7 @@ export function planRowUpdate(table: string, uuid: string, live: Row, plan: RowP
     const ids = maps.external_ids ?? {};
     maps.external_ids = {
       previous: ids.previous,
-      desired: { ...(ids.desired ?? {}), [OWNER_KEY]: plan.owner },
+      desired: ownedIds(ids.desired, { owner: plan.owner, instance: plan.instance }),
     };
   }
   for (const [column, m] of Object.entries(maps)) {
@@ -160,11 +164,6 @@ export function guardPresent(table: string, uuid: string, column: string, value:
     until: "==",
     timeout: 0,
   });
-}
-
-/** external_ids of a new row: the user's keys and the owner marker. */
-export function ownedIds(externalIds: StringMap | undefined, owner: string): StringMap {
-  return { ...(externalIds ?? {}), [OWNER_KEY]: owner };
 }
 
 /** Keys of a live map the resource manages (for refresh), or undefined when it manages none. */

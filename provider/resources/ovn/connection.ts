@@ -11,15 +11,17 @@ import { z } from "zod";
 import { insert, mutate, wait, eq, namedUuid, type OvsdbClient, type Operation, type Row } from "../../ovsdb";
 import { getClient } from "../../pool";
 import { ResourceError } from "../../errors";
-import type { ResourceKind, ReadResult } from "../../framework";
+import type { ResourceKind, ReadResult, Instance } from "../../framework";
 import {
   claimExisting,
   connectionSchema,
-  ownerOf,
+  holdsRow,
   ownerSchema,
+  refuseSuperseded,
   selectOne,
   selectRows,
   stringMap,
+  supersededRow,
   withGuards,
 } from "../common";
 import {
@@ -65,8 +67,8 @@ export const sbConnectionInputs = z.object({
   role: z.string({ error: 'role must be a string (e.g. "ovn-controller" for RBAC)' }).optional(),
 });
 
-export type NbConnectionInputs = z.infer<typeof nbConnectionInputs>;
-export type SbConnectionInputs = z.infer<typeof sbConnectionInputs>;
+export type NbConnectionInputs = z.infer<typeof nbConnectionInputs> & Instance;
+export type SbConnectionInputs = z.infer<typeof sbConnectionInputs> & Instance;
 type AnyInputs = NbConnectionInputs | SbConnectionInputs;
 export type ConnectionState<I> = I & {
   uuid: string;
@@ -131,7 +133,7 @@ export function planConnectionCreate(
         target: i.target,
         ...connectionColumns(i, southbound),
         other_config: i.otherConfig ?? {},
-        external_ids: ownedIds(i.externalIds, i.owner),
+        external_ids: ownedIds(i.externalIds, i),
       },
       { uuidName: "conn" },
     ),
@@ -165,6 +167,7 @@ function makeKind<I extends AnyInputs>(
     if (!live) {
       throw new ResourceError("PARENT_MISSING", `connection ${i.target} no longer exists; refresh the stack`);
     }
+    refuseSuperseded(`connection ${i.target}`, live.external_ids as StringMap, prev);
     const ops = planRowUpdate("Connection", uuid, live, {
       columns: connectionColumns(i, southbound),
       maps: {
@@ -172,6 +175,7 @@ function makeKind<I extends AnyInputs>(
         external_ids: { previous: prev?.externalIds, desired: i.externalIds },
       },
       owner: i.owner,
+      instance: i.instance,
     });
     // A connection the global row does not reference (adopted from a half-done setup) is attached.
     const g = await globalRow(c);
@@ -223,7 +227,7 @@ function makeKind<I extends AnyInputs>(
     async read(id, s): Promise<ReadResult<ConnectionState<I>> | undefined> {
       const c = await client(s);
       const live = await selectOne(c, f.db, "Connection", "_uuid", id);
-      if (!live) return undefined;
+      if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
       const g = await globalRow(c);
       if (g && !(g.connections as string[]).includes(id)) return undefined;
       const inputs = compact({
@@ -267,7 +271,7 @@ function makeKind<I extends AnyInputs>(
       const c = await client(s);
       await withGuards(`connection ${s.target}`, async () => {
         const live = await selectOne(c, f.db, "Connection", "_uuid", id, ["external_ids"]);
-        if (!live || ownerOf(live) !== s.owner) return; // gone, or not ours: leave it
+        if (!live || !holdsRow(live.external_ids as StringMap, s)) return; // gone, or not this instance's: leave it
         const g = await globalRow(c);
         if (!g) return;
         // Removing the reference deletes the row: Connection is not a root table.

@@ -23,8 +23,17 @@ import {
   type Row,
 } from "../../ovsdb";
 import { ResourceError, type InputProblem } from "../../errors";
-import type { ResourceKind, ReadResult } from "../../framework";
-import { claimExisting, ownerOf, selectOne, stringMap, withGuards } from "../common";
+import type { ResourceKind, ReadResult, Instance } from "../../framework";
+import {
+  claimExisting,
+  holdsRow,
+  refuseSuperseded,
+  selectOne,
+  stringMap,
+  supersededRow,
+  withGuards,
+  type Holder,
+} from "../common";
 import {
   NB_DB,
   commitNb,
@@ -41,6 +50,7 @@ import {
   planRowUpdate,
   requireParent,
   selectByUuids,
+  type StringMap,
 } from "./common";
 import { planLspCreate, planLspUpdate, planMove, type LspInputs } from "./logical-switch-port";
 import { interfaceCidr, lspAddressProblem, macSchema, ovnName } from "./validation";
@@ -95,7 +105,7 @@ export const lrpInputs = z.object({
     )
     .optional(),
 });
-export type LrpInputs = z.infer<typeof lrpInputs>;
+export type LrpInputs = z.infer<typeof lrpInputs> & Instance;
 export type LrpState = LrpInputs & { uuid: string; switchPortUuid: string | null };
 
 /**
@@ -145,6 +155,7 @@ export function attachmentInputs(i: LrpInputs): LspInputs {
     addresses: i.switchPortAddresses ?? ["router"],
     options: { "router-port": i.name },
     owner: i.owner,
+    instance: i.instance,
   };
 }
 
@@ -157,7 +168,7 @@ function gatewayRow(i: LrpInputs, g: GatewayChassis): Row {
     name: `${i.name}-${g.chassis}`,
     chassis_name: g.chassis,
     priority: g.priority,
-    external_ids: ownedIds(undefined, i.owner),
+    external_ids: ownedIds(undefined, i),
   };
 }
 
@@ -175,7 +186,7 @@ export function planLrpCreate(routerUuid: string, i: LrpInputs): Operation[] {
         ...lrpColumns(i),
         gateway_chassis: gws.map((_, n) => namedUuid(`gc${n}`)),
         options: i.options ?? {},
-        external_ids: ownedIds(i.externalIds, i.owner),
+        external_ids: ownedIds(i.externalIds, i),
       },
       { uuidName: "lrp" },
     ),
@@ -210,9 +221,10 @@ export function planGatewayChassis(lrpUuid: string, live: Row[], i: LrpInputs): 
   return ops;
 }
 
-async function removeAttachment(c: OvsdbClient, name: string, owner: string): Promise<Operation[]> {
+/** Removing the switch-side port `name`, when the router port's instance `h` holds it. */
+async function removeAttachment(c: OvsdbClient, name: string, h: Holder): Promise<Operation[]> {
   const lsp = await selectOne(c, NB_DB, "Logical_Switch_Port", "name", name, ["external_ids"]);
-  if (!lsp || ownerOf(lsp) !== owner) return [];
+  if (!lsp || !holdsRow(lsp.external_ids as StringMap, h)) return [];
   const parents = await parentsOf(c, "Logical_Switch", "ports", lsp._uuid as string);
   return parents.map((p) =>
     mutate("Logical_Switch", [eq("_uuid", p._uuid as string)], [["ports", "delete", [lsp._uuid as string]]]),
@@ -228,10 +240,10 @@ async function planAttachment(
   const ops: Operation[] = [];
   const prevName = prev?.switch ? attachmentName(prev) : undefined;
   if (!i.switch) {
-    return prevName ? removeAttachment(c, prevName, i.owner) : [];
+    return prevName ? removeAttachment(c, prevName, prev ?? i) : [];
   }
   const want = attachmentInputs(i);
-  if (prevName && prevName !== want.name) ops.push(...(await removeAttachment(c, prevName, i.owner)));
+  if (prevName && prevName !== want.name) ops.push(...(await removeAttachment(c, prevName, prev ?? i)));
   const sw = await requireParent(c, "Logical_Switch", i.switch, ["name", "ports"]);
   const live = await selectOne(c, NB_DB, "Logical_Switch_Port", "name", want.name);
   if (!live) return [...ops, ...planLspCreate(sw._uuid as string, want, "att")];
@@ -266,6 +278,7 @@ async function applyUpdate(
       `logical router port ${i.name} (${uuid}) no longer exists; refresh the stack`,
     );
   }
+  refuseSuperseded(`logical router port ${i.name}`, live.external_ids as StringMap, prev);
   const gws = await selectByUuids(c, "Gateway_Chassis", live.gateway_chassis as string[], [
     "chassis_name",
     "priority",
@@ -278,6 +291,7 @@ async function applyUpdate(
         external_ids: { previous: prev?.externalIds, desired: i.externalIds },
       },
       owner: i.owner,
+      instance: i.instance,
     }),
     ...planGatewayChassis(uuid, gws, i),
     ...(await planAttachment(c, prev, i)),
@@ -319,7 +333,7 @@ async function create(i: LrpInputs): Promise<{ id: string; outs: LrpState }> {
 async function read(id: string, s: LrpState): Promise<ReadResult<LrpState> | undefined> {
   const c = await nbClient(s);
   const live = await selectOne(c, NB_DB, "Logical_Router_Port", "_uuid", id);
-  if (!live) return undefined;
+  if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
   const routers = await parentsOf(c, "Logical_Router", "ports", id);
   if (routers.length === 0) return undefined;
   const gws = await selectByUuids(c, "Gateway_Chassis", live.gateway_chassis as string[], [
@@ -383,7 +397,7 @@ async function deleteLrp(id: string, s: LrpState): Promise<void> {
   await withGuards(`logical router port ${s.name}`, async () => {
     const live = await selectOne(c, NB_DB, "Logical_Router_Port", "_uuid", id, ["name", "external_ids"]);
     const ops: Operation[] = [];
-    if (live && ownerOf(live) === s.owner) {
+    if (live && holdsRow(live.external_ids as StringMap, s)) {
       const routers = await parentsOf(c, "Logical_Router", "ports", id);
       ops.push(
         guardPresent("Logical_Router_Port", id, "external_ids", live.external_ids),
@@ -392,7 +406,7 @@ async function deleteLrp(id: string, s: LrpState): Promise<void> {
         ),
       );
     }
-    if (s.switch) ops.push(...(await removeAttachment(c, attachmentName(s), s.owner)));
+    if (s.switch) ops.push(...(await removeAttachment(c, attachmentName(s), s)));
     if (ops.length) await commitNb(c, ops, s);
   });
 }

@@ -7,8 +7,16 @@
 import { z } from "zod";
 import { del, insert, eq, type OvsdbClient, type Operation, type Row } from "../../ovsdb";
 import { ResourceError } from "../../errors";
-import type { ResourceKind, ReadResult } from "../../framework";
-import { adoptOrInsert, ownerOf, selectOne, stringMap, withGuards } from "../common";
+import type { ResourceKind, ReadResult, Instance } from "../../framework";
+import {
+  adoptOrInsert,
+  holdsRow,
+  refuseSuperseded,
+  selectOne,
+  stringMap,
+  supersededRow,
+  withGuards,
+} from "../common";
 import {
   NB_DB,
   commitNb,
@@ -24,6 +32,7 @@ import {
   ownedIds,
   planRowUpdate,
   selectByUuids,
+  type StringMap,
 } from "./common";
 import { ovnName } from "./validation";
 
@@ -34,7 +43,7 @@ export const routerInputs = z.object({
   options: stringMap.optional(),
   externalIds: stringMap.optional(),
 });
-export type RouterInputs = z.infer<typeof routerInputs>;
+export type RouterInputs = z.infer<typeof routerInputs> & Instance;
 export type RouterState = RouterInputs & { uuid: string };
 
 /** The guarded insert of a new router. Pure. */
@@ -47,7 +56,7 @@ export function planRouterCreate(i: RouterInputs): Operation[] {
         name: i.name,
         enabled: i.enabled ?? null,
         options: i.options ?? {},
-        external_ids: ownedIds(i.externalIds, i.owner),
+        external_ids: ownedIds(i.externalIds, i),
       },
       { uuidName: "lr" },
     ),
@@ -63,6 +72,7 @@ export function planRouterUpdate(live: Row, prev: RouterInputs | undefined, i: R
       external_ids: { previous: prev?.externalIds, desired: i.externalIds },
     },
     owner: i.owner,
+    instance: i.instance,
   });
   if (live.name !== i.name) ops.unshift(guardAbsent("Logical_Router", "name", i.name));
   return ops;
@@ -76,6 +86,7 @@ async function applyUpdate(c: OvsdbClient, uuid: string, prev: RouterInputs | un
       `logical router ${i.name} (${uuid}) no longer exists; refresh the stack`,
     );
   }
+  refuseSuperseded(`logical router ${i.name}`, live.external_ids as StringMap, prev);
   await commitNb(c, planRouterUpdate(live, prev, i), i);
 }
 
@@ -97,7 +108,7 @@ async function create(i: RouterInputs): Promise<{ id: string; outs: RouterState 
 async function read(id: string, s: RouterState): Promise<ReadResult<RouterState> | undefined> {
   const c = await nbClient(s);
   const live = await selectOne(c, NB_DB, "Logical_Router", "_uuid", id);
-  if (!live) return undefined;
+  if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
   const inputs = compact({
     nb: s.nb,
     name: live.name as string,
@@ -128,7 +139,7 @@ async function deleteRouter(id: string, s: RouterState): Promise<void> {
       "nat",
       "external_ids",
     ]);
-    if (!live || ownerOf(live) !== s.owner) return; // gone, or not ours: leave it
+    if (!live || !holdsRow(live.external_ids as StringMap, s)) return; // gone, or not this instance's: leave it
     const children = [
       ["port", "Logical_Router_Port", live.ports],
       ["static route", "Logical_Router_Static_Route", live.static_routes],

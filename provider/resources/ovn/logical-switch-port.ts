@@ -20,9 +20,19 @@ import {
   type Row,
 } from "../../ovsdb";
 import { ResourceError, type InputProblem } from "../../errors";
-import type { ResourceKind, ReadResult } from "../../framework";
+import type { ResourceKind, ReadResult, Instance } from "../../framework";
 import { Address6 } from "ip-address";
-import { claimExisting, isIpv4, isIpv6, ownerOf, selectOne, stringMap, withGuards } from "../common";
+import {
+  claimExisting,
+  holdsRow,
+  isIpv4,
+  isIpv6,
+  refuseSuperseded,
+  selectOne,
+  stringMap,
+  supersededRow,
+  withGuards,
+} from "../common";
 import {
   DYNAMIC_ADDRESS_TIMEOUT_MS,
   NB_DB,
@@ -101,7 +111,7 @@ export const lspInputs = z.object({
   enabled: z.boolean({ error: "enabled must be true or false" }).optional(),
   externalIds: stringMap.optional(),
 });
-export type LspInputs = z.infer<typeof lspInputs>;
+export type LspInputs = z.infer<typeof lspInputs> & Instance;
 export type LspState = LspInputs & LspOutputs;
 
 /** What ovn-northd and the chassis report about the port. */
@@ -178,7 +188,7 @@ export function planLspCreate(switchUuid: string, i: LspInputs, uuidName = "lsp"
         name: i.name,
         ...lspColumns(i),
         options: i.options ?? {},
-        external_ids: ownedIds(i.externalIds, i.owner),
+        external_ids: ownedIds(i.externalIds, i),
       },
       { uuidName },
     ),
@@ -195,6 +205,7 @@ export function planLspUpdate(live: Row, prev: LspInputs | undefined, i: LspInpu
       external_ids: { previous: prev?.externalIds, desired: i.externalIds },
     },
     owner: i.owner,
+    instance: i.instance,
   });
 }
 
@@ -357,6 +368,7 @@ async function applyUpdate(
       `logical switch port ${i.name} (${uuid}) no longer exists; refresh the stack`,
     );
   }
+  refuseSuperseded(`logical switch port ${i.name}`, live.external_ids as StringMap, prev);
   const sw = await requireParent(c, "Logical_Switch", i.switch, ["name", "ports", "other_config"]);
   const parents = await parentsOf(c, "Logical_Switch", "ports", uuid);
   const moving = !parents.some((p) => p._uuid === sw._uuid);
@@ -407,7 +419,7 @@ function readTag(request: number | null, program: number | undefined): number | 
 async function read(id: string, s: LspState): Promise<ReadResult<LspState> | undefined> {
   const c = await nbClient(s);
   const live = await selectOne(c, NB_DB, "Logical_Switch_Port", "_uuid", id);
-  if (!live) return undefined;
+  if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
   const parents = await parentsOf(c, "Logical_Switch", "ports", id);
   if (parents.length === 0) return undefined;
   const inputs = compact({
@@ -447,7 +459,7 @@ async function deleteLsp(id: string, s: LspState): Promise<void> {
   const c = await nbClient(s);
   await withGuards(`logical switch port ${s.name}`, async () => {
     const live = await selectOne(c, NB_DB, "Logical_Switch_Port", "_uuid", id, ["name", "external_ids"]);
-    if (!live || ownerOf(live) !== s.owner) return; // gone, or not ours: leave it
+    if (!live || !holdsRow(live.external_ids as StringMap, s)) return; // gone, or not this instance's: leave it
     const parents = await parentsOf(c, "Logical_Switch", "ports", id);
     // Removing the reference deletes the row: Logical_Switch_Port is not a root table.
     await commitNb(

@@ -9,8 +9,16 @@
 import { z } from "zod";
 import { del, insert, eq, type OvsdbClient, type Operation, type Row } from "../../ovsdb";
 import { ResourceError, type InputProblem } from "../../errors";
-import type { ResourceKind, ReadResult } from "../../framework";
-import { adoptOrInsert, ownerOf, selectOne, stringMap, withGuards } from "../common";
+import type { ResourceKind, ReadResult, Instance } from "../../framework";
+import {
+  adoptOrInsert,
+  holdsRow,
+  refuseSuperseded,
+  selectOne,
+  stringMap,
+  supersededRow,
+  withGuards,
+} from "../common";
 import {
   NB_DB,
   commitNb,
@@ -53,7 +61,7 @@ export const switchInputs = z.object({
   otherConfig: stringMap.optional(),
   externalIds: stringMap.optional(),
 });
-export type SwitchInputs = z.infer<typeof switchInputs>;
+export type SwitchInputs = z.infer<typeof switchInputs> & Instance;
 export type SwitchState = SwitchInputs & { uuid: string };
 
 function validate(i: SwitchInputs): InputProblem[] {
@@ -100,7 +108,7 @@ export function planSwitchCreate(i: SwitchInputs): Operation[] {
       {
         name: i.name,
         other_config: switchOtherConfig(i) ?? {},
-        external_ids: ownedIds(i.externalIds, i.owner),
+        external_ids: ownedIds(i.externalIds, i),
       },
       { uuidName: "ls" },
     ),
@@ -117,6 +125,7 @@ export function planSwitchUpdate(live: Row, prev: SwitchInputs | undefined, i: S
       external_ids: { previous: prev?.externalIds, desired: i.externalIds },
     },
     owner: i.owner,
+    instance: i.instance,
   });
   // A rename must not collide either.
   if (live.name !== i.name) ops.unshift(guardAbsent("Logical_Switch", "name", i.name));
@@ -131,6 +140,7 @@ async function applyUpdate(c: OvsdbClient, uuid: string, prev: SwitchInputs | un
       `logical switch ${i.name} (${uuid}) no longer exists; refresh the stack`,
     );
   }
+  refuseSuperseded(`logical switch ${i.name}`, live.external_ids as StringMap, prev);
   await commitNb(c, planSwitchUpdate(live, prev, i), i);
 }
 
@@ -152,7 +162,7 @@ async function create(i: SwitchInputs): Promise<{ id: string; outs: SwitchState 
 async function read(id: string, s: SwitchState): Promise<ReadResult<SwitchState> | undefined> {
   const c = await nbClient(s);
   const live = await selectOne(c, NB_DB, "Logical_Switch", "_uuid", id);
-  if (!live) return undefined;
+  if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
   const other = live.other_config as StringMap;
   const managedOther = { ...(s.otherConfig ?? {}) };
   const inputs = compact({
@@ -182,7 +192,7 @@ async function deleteSwitch(id: string, s: SwitchState): Promise<void> {
   const c = await nbClient(s);
   await withGuards(`logical switch ${s.name}`, async () => {
     const live = await selectOne(c, NB_DB, "Logical_Switch", "_uuid", id, ["name", "ports", "external_ids"]);
-    if (!live || ownerOf(live) !== s.owner) return; // gone, or not ours: leave it
+    if (!live || !holdsRow(live.external_ids as StringMap, s)) return; // gone, or not this instance's: leave it
     const ports = await selectByUuids(c, "Logical_Switch_Port", live.ports as string[], [
       "name",
       "external_ids",

@@ -5,6 +5,7 @@
  * identified on its router by type, external IP and logical IP: changing one of them replaces it.
  */
 import { z } from "zod";
+import type { Instance } from "../../framework";
 import { eq, type Row } from "../../ovsdb";
 import { ResourceError, type InputProblem } from "../../errors";
 import { isIpv4, isIpv6, selectRows, stringMap } from "../common";
@@ -38,7 +39,7 @@ export const natInputs = z.object({
   options: stringMap.optional(),
   externalIds: stringMap.optional(),
 });
-export type NatInputs = z.infer<typeof natInputs>;
+export type NatInputs = z.infer<typeof natInputs> & Instance;
 export type NatState = NatInputs & { uuid: string };
 
 function validate(i: NatInputs): InputProblem[] {

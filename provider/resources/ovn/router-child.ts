@@ -8,8 +8,8 @@
 import type { z } from "zod";
 import { insert, mutate, eq, namedUuid, type OvsdbClient, type Operation, type Row } from "../../ovsdb";
 import { ResourceError, type InputProblem } from "../../errors";
-import type { Props, ResourceKind, ReadResult } from "../../framework";
-import { claimExisting, ownerOf, selectOne, withGuards } from "../common";
+import type { Instance, Props, ResourceKind, ReadResult } from "../../framework";
+import { claimExisting, holdsRow, refuseSuperseded, selectOne, supersededRow, withGuards } from "../common";
 import {
   NB_DB,
   commitNb,
@@ -27,7 +27,7 @@ import {
 import type { Connection } from "../../pool";
 
 /** Inputs every router child has. */
-export interface ChildInputs extends WaitSettings, Props {
+export interface ChildInputs extends WaitSettings, Instance, Props {
   nb: Connection;
   router: string;
   options?: StringMap;
@@ -97,6 +97,7 @@ export function makeChildKind<I extends ChildInputs, O extends I & { uuid: strin
     if (!live) {
       throw new ResourceError("PARENT_MISSING", `${spec.describe(i)} no longer exists; refresh the stack`);
     }
+    refuseSuperseded(spec.describe(i), live.external_ids as StringMap, prev);
     const ops = planRowUpdate(spec.table, uuid, live, {
       columns: await rowFor(c, i),
       maps: {
@@ -104,6 +105,7 @@ export function makeChildKind<I extends ChildInputs, O extends I & { uuid: strin
         external_ids: { previous: prev?.externalIds, desired: i.externalIds },
       },
       owner: i.owner,
+      instance: i.instance,
     });
     await commitNb(c, ops, i);
   }
@@ -130,7 +132,7 @@ export function makeChildKind<I extends ChildInputs, O extends I & { uuid: strin
           const row = {
             ...(await rowFor(c, i)),
             options: i.options ?? {},
-            external_ids: ownedIds(i.externalIds, i.owner),
+            external_ids: ownedIds(i.externalIds, i),
           };
           const results = await commitNb(
             c,
@@ -146,7 +148,7 @@ export function makeChildKind<I extends ChildInputs, O extends I & { uuid: strin
     async read(id, s): Promise<ReadResult<O> | undefined> {
       const c = await nbClient(s);
       const live = await selectOne(c, NB_DB, spec.table, "_uuid", id);
-      if (!live) return undefined;
+      if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
       const routers = await parentsOf(c, "Logical_Router", spec.column, id);
       if (routers.length === 0) return undefined;
       const partial = await spec.readInputs(c, live, s);
@@ -172,7 +174,7 @@ export function makeChildKind<I extends ChildInputs, O extends I & { uuid: strin
       const c = await nbClient(s);
       await withGuards(spec.describe(s), async () => {
         const live = await selectOne(c, NB_DB, spec.table, "_uuid", id, ["external_ids"]);
-        if (!live || ownerOf(live) !== s.owner) return; // gone, or not ours: leave it
+        if (!live || !holdsRow(live.external_ids as StringMap, s)) return; // gone, or not this instance's: leave it
         const routers = await parentsOf(c, "Logical_Router", spec.column, id);
         await commitNb(
           c,

@@ -4,6 +4,7 @@
  * on its router by prefix, next hop, policy and route table: changing one of them replaces it.
  */
 import { z } from "zod";
+import type { Instance } from "../../framework";
 import type { Row } from "../../ovsdb";
 import type { InputProblem } from "../../errors";
 import { stringMap } from "../common";
@@ -36,7 +37,7 @@ export const routeInputs = z.object({
   options: stringMap.optional(),
   externalIds: stringMap.optional(),
 });
-export type RouteInputs = z.infer<typeof routeInputs>;
+export type RouteInputs = z.infer<typeof routeInputs> & Instance;
 export type RouteState = RouteInputs & { uuid: string };
 
 function validate(i: RouteInputs): InputProblem[] {

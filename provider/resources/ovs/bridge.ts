@@ -17,22 +17,26 @@ import {
 import { getClient } from "../../pool";
 import { OPENFLOW_VERSIONS } from "../../openflow/target";
 import { ResourceError } from "../../errors";
-import type { ResourceKind, ReadResult } from "../../framework";
+import type { ResourceKind, ReadResult, Instance } from "../../framework";
 import {
-  OWNER_KEY,
   adoptOrInsert,
   connectionSchema,
   describeConnection,
   deviceName,
+  holdsRow,
   managedView,
+  markerChanges,
+  ownedIds,
   mapMutations,
   ownerOf,
   ownerSchema,
   planMap,
+  refuseSuperseded,
   selectOne,
   selectRows,
   stackOf,
   stringMap,
+  supersededRow,
   withGuards,
 } from "../common";
 
@@ -72,7 +76,7 @@ export const bridgeInputs = z.object({
   adopt: z.boolean().optional(),
   owner: ownerSchema,
 });
-export type BridgeInputs = z.infer<typeof bridgeInputs>;
+export type BridgeInputs = z.infer<typeof bridgeInputs> & Instance;
 export type BridgeState = BridgeInputs & { uuid: string };
 
 /** The Bridge columns this resource sets, from the inputs. */
@@ -132,7 +136,7 @@ async function insertBridge(c: OvsdbClient, i: BridgeInputs): Promise<string> {
         ports: [namedUuid("port")],
         controller: (i.controllers ?? []).map((_, n) => namedUuid(`ctl${n}`)),
         ...scalarColumns(i),
-        external_ids: { ...(i.externalIds ?? {}), [OWNER_KEY]: i.owner },
+        external_ids: ownedIds(i.externalIds, i),
         other_config: i.otherConfig ?? {},
       },
       { uuidName: "br" },
@@ -156,13 +160,14 @@ async function applyUpdate(
       "PARENT_MISSING",
       `bridge ${i.name} (${uuid}) no longer exists; refresh the stack`,
     );
+  refuseSuperseded(`bridge ${i.name}`, live.external_ids as Record<string, string>, prev);
   const want = scalarColumns(i);
   const changed: Row = {};
   for (const [col, v] of Object.entries(want))
     if (JSON.stringify(norm(live[col])) !== JSON.stringify(norm(v))) changed[col] = v;
 
   const ids = planMap(live.external_ids as Record<string, string>, prev?.externalIds, i.externalIds);
-  if ((live.external_ids as Record<string, string>)[OWNER_KEY] !== i.owner) ids.set[OWNER_KEY] = i.owner;
+  Object.assign(ids.set, markerChanges(live.external_ids as Record<string, string>, i));
   const other = planMap(live.other_config as Record<string, string>, prev?.otherConfig, i.otherConfig);
 
   // Controllers: rows of this bridge compared by target.
@@ -208,7 +213,7 @@ async function controllerTargets(c: OvsdbClient, uuids: string[]): Promise<Map<s
 async function read(id: string, s: BridgeState): Promise<ReadResult<BridgeState> | undefined> {
   const c = await client(s);
   const live = await selectOne(c, VSWITCH_DB, "Bridge", "_uuid", id);
-  if (!live) return undefined;
+  if (!live || supersededRow(live.external_ids as Record<string, string>, s)) return undefined;
   const ctl = await controllerTargets(c, live.controller as string[]);
   const inputs: BridgeInputs = {
     host: s.host,
@@ -245,7 +250,8 @@ async function deleteBridge(id: string, s: BridgeState): Promise<void> {
   await withGuards(`bridge ${s.name}`, async () => {
     const live = await selectOne(c, VSWITCH_DB, "Bridge", "_uuid", id);
     if (!live) return; // already gone
-    if (ownerOf(live) !== s.owner) return; // not ours (any more): leave it, forget it
+    // Not ours, or a newer instance of this resource holds it (a replacement): leave it, forget it.
+    if (!holdsRow(live.external_ids as Record<string, string>, s)) return;
     const ports = await selectRows(c, VSWITCH_DB, "Port", [], ["name", "external_ids"]);
     const onBridge = new Set(live.ports as string[]);
     const foreign = ports

@@ -6,13 +6,16 @@
  * driver in `provider/openflow`):
  * - check: zod, then `ovs-ofctl parse-flow` of match, actions and the whole flow, offline; port
  *   names are accepted there and resolved by the switch at create/update.
- * - create: add the flow with the resource's cookie (a family derived from the owner marker), guarded
- *   against replacing a foreign flow with the same table, priority and match.
+ * - create: add the flow under a new instance of the resource's cookie (resource bits derived from
+ *   the owner marker, a random free instance), guarded against replacing a foreign flow with the
+ *   same table, priority and match; then remove the resource's other instances (an interrupted
+ *   create, or the predecessor of a replacement).
  * - update: actions only → `mod-flows --strict` with the exact cookie; match, priority, table or
  *   timeouts → add the new flow under the next cookie generation, then delete the old generation by
  *   exact cookie (no moment without a flow).
  * - read: dump the family; a missing flow is gone, a changed one is reported as drift.
- * - delete: `del-flows cookie=FAMILY/MASK`: only this resource's flows, never anyone else's.
+ * - delete: `del-flows cookie=FAMILY/MASK`: only this instance's flows (every generation, so the
+ *   leftover of an interrupted update goes too), never anyone else's, nor a replacement's.
  */
 import { z } from "zod";
 import { getClient } from "../../pool";
@@ -36,10 +39,12 @@ import {
   cookieSelector,
   delFlows,
   dumpFamily,
+  dumpResource,
   familyOf,
   formatCookie,
   matchProblems,
   mgmtTarget,
+  newInstanceBase,
   normalizeActions,
   normalizeMatch,
   parseCookie,
@@ -324,8 +329,15 @@ function idOf(bridge: string, base: bigint): string {
 async function create(i: FlowInputs): Promise<{ id: string; outs: FlowState }> {
   return inContext(i, async () => {
     const sw = switchAt(await resolveTarget(i), i);
-    const base = cookieBase(i.owner);
-    const live = await settle(() => dumpFamily(sw, base), SETTLE_MS);
+    // A new instance (see cookie.ts): every flow of the resource found now belongs to another
+    // instance (an interrupted create, or the predecessor of a replacement) and is removed after
+    // the add; the predecessor's delete then removes only its own instance, never this one.
+    const hash = cookieBase(i.owner);
+    const live = await settle(() => dumpResource(sw, hash), SETTLE_MS);
+    const base = newInstanceBase(
+      hash,
+      live.map((f) => f.cookie),
+    );
     const steps = planCreate(base, live, specOf(i));
     await applySteps(sw, base, steps, { adopt: i.adopt, settleMs: SETTLE_MS });
     const cookie = cookieAfter(base, steps);
@@ -426,6 +438,8 @@ export const flowKind: ResourceKind<FlowInputs, FlowState> = {
   inputKeys: INPUT_KEYS,
   // Match, priority, table and actions change in place (without a window); another switch is a new flow.
   replaceOn: ["host", "endpoint", "bridge"],
+  // The instance is in the cookie: flows have no external_ids for a token.
+  instanceToken: false,
   validate,
   create,
   read,

@@ -17,19 +17,22 @@ import {
 } from "../../ovsdb";
 import { getClient } from "../../pool";
 import { ResourceError } from "../../errors";
-import type { ResourceKind, ReadResult } from "../../framework";
+import type { ResourceKind, ReadResult, Instance } from "../../framework";
 import {
-  OWNER_KEY,
   adoptOrInsert,
   connectionSchema,
   describeConnection,
+  holdsRow,
   managedView,
+  markerChanges,
+  ownedIds,
   mapMutations,
-  ownerOf,
   ownerSchema,
   planMap,
+  refuseSuperseded,
   selectOne,
   stringMap,
+  supersededRow,
   withGuards,
 } from "../common";
 import { VSWITCH_DB, rootUuid } from "./bridge";
@@ -52,7 +55,7 @@ export const managerInputs = z.object({
   adopt: z.boolean().optional(),
   owner: ownerSchema,
 });
-export type ManagerInputs = z.infer<typeof managerInputs>;
+export type ManagerInputs = z.infer<typeof managerInputs> & Instance;
 export type ManagerState = ManagerInputs & { uuid: string };
 
 function columns(i: ManagerInputs): Row {
@@ -92,7 +95,7 @@ async function insertManager(c: OvsdbClient, i: ManagerInputs): Promise<string> 
       {
         target: i.target,
         ...columns(i),
-        external_ids: { ...(i.externalIds ?? {}), [OWNER_KEY]: i.owner },
+        external_ids: ownedIds(i.externalIds, i),
         other_config: i.otherConfig ?? {},
       },
       { uuidName: "m" },
@@ -112,11 +115,12 @@ async function applyUpdate(
   const live = await selectOne(c, VSWITCH_DB, "Manager", "_uuid", uuid);
   if (!live)
     throw new ResourceError("PARENT_MISSING", `manager ${i.target} no longer exists; refresh the stack`);
+  refuseSuperseded(`manager ${i.target}`, live.external_ids as Record<string, string>, prev);
   const want = columns(i);
   const changed: Row = {};
   for (const [k, v] of Object.entries(want)) if ((live[k] ?? null) !== v) changed[k] = v;
   const ids = planMap(live.external_ids as Record<string, string>, prev?.externalIds, i.externalIds);
-  if ((live.external_ids as Record<string, string>)[OWNER_KEY] !== i.owner) ids.set[OWNER_KEY] = i.owner;
+  Object.assign(ids.set, markerChanges(live.external_ids as Record<string, string>, i));
   const muts = [
     ...mapMutations("external_ids", ids),
     ...mapMutations(
@@ -148,7 +152,7 @@ async function applyUpdate(
 async function read(id: string, s: ManagerState): Promise<ReadResult<ManagerState> | undefined> {
   const c = await client(s);
   const live = await selectOne(c, VSWITCH_DB, "Manager", "_uuid", id);
-  if (!live) return undefined;
+  if (!live || supersededRow(live.external_ids as Record<string, string>, s)) return undefined;
   const inputs: ManagerInputs = {
     host: s.host,
     target: live.target as string,
@@ -175,7 +179,7 @@ async function updateManager(id: string, olds: ManagerState, news: ManagerInputs
 async function deleteManager(id: string, s: ManagerState): Promise<void> {
   const c = await client(s);
   const live = await selectOne(c, VSWITCH_DB, "Manager", "_uuid", id, ["external_ids"]);
-  if (!live || ownerOf(live) !== s.owner) return;
+  if (!live || !holdsRow(live.external_ids as Record<string, string>, s)) return; // gone, or not this instance's
   const r = await rootUuid(c);
   await c.transact(VSWITCH_DB, [
     mutate("Open_vSwitch", [eq("_uuid", r)], [["manager_options", "delete", [id]]]),

@@ -17,22 +17,25 @@ import {
 } from "../../ovsdb";
 import { getClient } from "../../pool";
 import { ResourceError, type InputProblem } from "../../errors";
-import type { ResourceKind, ReadResult } from "../../framework";
+import type { ResourceKind, ReadResult, Instance } from "../../framework";
 import {
-  OWNER_KEY,
   claimExisting,
   connectionSchema,
   describeConnection,
   deviceName,
+  holdsRow,
   ipAddress,
   managedView,
+  markerChanges,
+  ownedIds,
   mapMutations,
-  ownerOf,
   ownerSchema,
   planMap,
+  refuseSuperseded,
   selectOne,
   selectRows,
   stringMap,
+  supersededRow,
   withGuards,
 } from "../common";
 import { VSWITCH_DB } from "./bridge";
@@ -124,7 +127,7 @@ export const portInputs = z.object({
   adopt: z.boolean().optional(),
   owner: ownerSchema,
 });
-export type PortInputs = z.infer<typeof portInputs>;
+export type PortInputs = z.infer<typeof portInputs> & Instance;
 export type PortState = PortInputs & {
   uuid: string;
   interfaceUuid: string;
@@ -255,7 +258,7 @@ async function create(i: PortInputs): Promise<{ id: string; outs: PortState }> {
           name: i.name,
           interfaces: [namedUuid("iface")],
           ...portColumns(i),
-          external_ids: { ...(i.externalIds ?? {}), [OWNER_KEY]: i.owner },
+          external_ids: ownedIds(i.externalIds, i),
           other_config: i.otherConfig ?? {},
         },
         { uuidName: "port" },
@@ -291,6 +294,7 @@ async function applyUpdate(
   const port = await selectOne(c, VSWITCH_DB, "Port", "_uuid", uuid);
   if (!port)
     throw new ResourceError("PARENT_MISSING", `port ${i.name} (${uuid}) no longer exists; refresh the stack`);
+  refuseSuperseded(`port ${i.name}`, port.external_ids as Record<string, string>, prev);
   const ifaceUuid = (port.interfaces as string[])[0];
   const iface = await selectOne(c, VSWITCH_DB, "Interface", "_uuid", ifaceUuid);
   if (!iface) throw new ResourceError("PARENT_MISSING", `interface of port ${i.name} no longer exists`);
@@ -298,7 +302,7 @@ async function applyUpdate(
   const portChanged = changedColumns(port, portColumns(i));
   const ifaceChanged = changedColumns(iface, interfaceColumns(i));
   const portIds = planMap(port.external_ids as Record<string, string>, prev?.externalIds, i.externalIds);
-  if ((port.external_ids as Record<string, string>)[OWNER_KEY] !== i.owner) portIds.set[OWNER_KEY] = i.owner;
+  Object.assign(portIds.set, markerChanges(port.external_ids as Record<string, string>, i));
   const portMut = [
     ...mapMutations("external_ids", portIds),
     ...mapMutations(
@@ -351,7 +355,7 @@ async function applyUpdate(
 async function read(id: string, s: PortState): Promise<ReadResult<PortState> | undefined> {
   const c = await client(s);
   const port = await selectOne(c, VSWITCH_DB, "Port", "_uuid", id);
-  if (!port) return undefined;
+  if (!port || supersededRow(port.external_ids as Record<string, string>, s)) return undefined;
   const ifaceUuid = (port.interfaces as string[])[0];
   const iface = ifaceUuid ? await selectOne(c, VSWITCH_DB, "Interface", "_uuid", ifaceUuid) : undefined;
   const bridges = await selectRows(c, VSWITCH_DB, "Bridge", [includes("ports", [id])], ["name"]);
@@ -421,7 +425,8 @@ async function deletePort(id: string, s: PortState): Promise<void> {
   const c = await client(s);
   await withGuards(`port ${s.name}`, async () => {
     const port = await selectOne(c, VSWITCH_DB, "Port", "_uuid", id, ["name", "external_ids"]);
-    if (!port || ownerOf(port) !== s.owner) return; // gone, or not ours: leave it
+    // Gone, not ours, or a newer instance of this resource holds it (a replacement): leave it.
+    if (!port || !holdsRow(port.external_ids as Record<string, string>, s)) return;
     const bridges = await selectRows(c, VSWITCH_DB, "Bridge", [includes("ports", [id])], ["name"]);
     // Removing the reference deletes the Port (and its Interface) rows: they are not root rows.
     await c.transact(VSWITCH_DB, [
