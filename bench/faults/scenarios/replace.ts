@@ -228,6 +228,12 @@ function decode(v: unknown): unknown {
   return v;
 }
 
+/** A set column's elements (the JSON output writes a one-element set as the bare element). */
+function setOf(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? (v as string[]) : [v as string];
+}
+
 /** The tables each database is read for (the resources' tables and what they hang off). */
 const TABLES: Record<Db, string[]> = {
   vswitch: ["Bridge", "Port", "Interface", "Manager"],
@@ -389,9 +395,9 @@ function foreign(w: World): Foreign {
   const inside = new Set<string>();
   // Rows that are parts of the stack's rows: a stack bridge's ports, a stack port's interfaces.
   const parts = new Set<string>();
-  for (const b of w.rows["vswitch:Bridge"].filter(isStack)) for (const u of b.ports as string[]) parts.add(u);
+  for (const b of w.rows["vswitch:Bridge"].filter(isStack)) for (const u of setOf(b.ports)) parts.add(u);
   for (const p of w.rows["vswitch:Port"]) {
-    if (isStack(p) || parts.has(p._uuid)) for (const u of p.interfaces as string[]) parts.add(u);
+    if (isStack(p) || parts.has(p._uuid)) for (const u of setOf(p.interfaces)) parts.add(u);
   }
   for (const [table, rows] of Object.entries(w.rows)) {
     for (const r of rows) {
