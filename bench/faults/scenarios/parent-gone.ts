@@ -212,64 +212,62 @@ const REMOVE_PARENTS: ((t: Tools) => Promise<string>)[] = [
   (t) => t.nbctl("--if-exists", "lr-del", "pg-lr"),
 ];
 
-/** A child type: the resource, its parent, and how to find it (under its parent) in a snapshot. */
+/** A row expected in the database: found by identity in `table`, held by `under`'s `column`, owned by `owner`. */
+interface Expected {
+  table: string;
+  id: string;
+  owner: string;
+  under: { table: string; name: string; column: string };
+}
+
+/** A child type: the resource, its parent, and the rows that make it up. */
 interface ChildCase {
   /** The FaultRow scenario text. */
   scenario: string;
+  /** The child's resource name. */
   child: string;
-  parent: string;
+  /** The parent: its resource name, table and row name. */
+  parent: { resource: string; table: string; name: string };
+  /** The child's rows (a flow is checked by {@link flowProblems} instead). */
+  rows: Expected[];
   /** Tables whose rows count for duplicates and orphans in this case (parent's and child's). */
   tables: string[];
   /** The op a refreshing preview plans for the child once its parent is gone. */
   plannedOp: "create" | "update";
-  /** Problems with the child in a snapshot (empty: present, ours, under its parent). */
-  verify(s: Snapshot): string[];
-  /** Identities held by more than one object in this case's tables (or flows). */
-  duplicates(s: Snapshot): number;
-  /** Objects of the case the stack manages (parent and children). */
-  objects: number;
 }
 
-const byName = (s: Snapshot, table: string, name: string) => s.tables[table].filter((r) => r.name === name);
-
-/** The parent row `name` of `table` exists once, carries the resource's marker; problems otherwise. */
-function parentProblems(s: Snapshot, table: string, name: string, resource: string): string[] {
-  const rows = byName(s, table, name);
-  if (rows.length !== 1) return [`${table} ${name}: ${rows.length} rows`];
-  if (ownerOf(rows[0]) !== `${MARKER_PREFIX}${resource}`)
-    return [`${table} ${name}: marker ${ownerOf(rows[0])}`];
-  return [];
+/** What identifies a row of `table` (its name; NAT rules and routes by their key columns). */
+function identity(table: string, r: DbRow): string {
+  if (table === "NAT") return `${String(r.type)} ${String(r.external_ip)} ${String(r.logical_ip)}`;
+  if (table === "Logical_Router_Static_Route") return `${String(r.ip_prefix)} ${String(r.nexthop)}`;
+  return String(r.name);
 }
 
-/** `child` (found by `find`) exists once, carries `marker`, and the parent's `column` holds it. */
-function childProblems(
-  s: Snapshot,
-  what: string,
-  found: DbRow[],
-  marker: string,
-  parent: { table: string; name: string; column: string },
-): string[] {
+const find = (s: Snapshot, table: string, id: string) =>
+  s.tables[table].filter((r) => identity(table, r) === id);
+
+/** The row exists once, carries its owner's marker, and (for a child) its parent holds it; problems otherwise. */
+function rowProblems(s: Snapshot, e: Omit<Expected, "under"> & { under?: Expected["under"] }): string[] {
+  const found = find(s, e.table, e.id);
+  const what = `${e.table} ${e.id}`;
   if (found.length !== 1) return [`${what}: ${found.length} rows`];
   const [row] = found;
   const problems: string[] = [];
-  if (ownerOf(row) !== `${MARKER_PREFIX}${marker}`) problems.push(`${what}: marker ${ownerOf(row)}`);
-  const holders = byName(s, parent.table, parent.name).filter((p) =>
-    (p[parent.column] as string[]).includes(row._uuid),
-  );
-  if (holders.length !== 1)
-    problems.push(`${what}: held by ${holders.length} ${parent.table} ${parent.name}`);
+  if (ownerOf(row) !== `${MARKER_PREFIX}${e.owner}`) problems.push(`${what}: marker ${ownerOf(row)}`);
+  if (e.under) {
+    const { table, name, column } = e.under;
+    const holders = find(s, table, name).filter((p) => (p[column] as string[]).includes(row._uuid));
+    if (holders.length !== 1) problems.push(`${what}: held by ${holders.length} ${table} ${name}`);
+  }
   return problems;
 }
 
-function nameDuplicates(
-  s: Snapshot,
-  tables: string[],
-  key: (r: DbRow) => string = (r) => String(r.name),
-): number {
+/** Identities held by more than one row in `tables`. */
+function duplicatesIn(s: Snapshot, tables: string[]): number {
   let n = 0;
   for (const t of tables) {
     const seen = new Map<string, number>();
-    for (const r of s.tables[t]) seen.set(key(r), (seen.get(key(r)) ?? 0) + 1);
+    for (const r of s.tables[t]) seen.set(identity(t, r), (seen.get(identity(t, r)) ?? 0) + 1);
     n += [...seen.values()].filter((c) => c > 1).length;
   }
   return n;
@@ -279,179 +277,141 @@ const FLOW_FAMILY = cookieBase(FLOW_OWNER);
 const ourFlows = (s: Snapshot) =>
   (s.flows["pg-br"] ?? []).filter((f) => (f.cookie & FAMILY_MASK) === FLOW_FAMILY);
 
+/** The flow of resource `f`: exactly one in its cookie family, as the program says. */
+function flowProblems(s: Snapshot): string[] {
+  const flows = ourFlows(s);
+  if (flows.length !== 1) return [`flow of f on pg-br: ${flows.length} flows`];
+  const [f] = flows;
+  const right = f.priority === 7 && f.match === 'in_port="pg-p"' && f.actions === "drop";
+  return right ? [] : [`flow of f on pg-br: ${f.line}`];
+}
+
+/** The switch-side port of router port `lrp` (type router, pointing back at it) on `sw`. */
+function attachment(lrp: string, owner: string, sw: string): Expected {
+  return {
+    table: "Logical_Switch_Port",
+    id: `${lrp}-attachment`,
+    owner,
+    under: { table: "Logical_Switch", name: sw, column: "ports" },
+  };
+}
+
+const BRIDGE = { resource: "br", table: "Bridge", name: "pg-br" };
+const SWITCH = { resource: "ls", table: "Logical_Switch", name: "pg-ls" };
+const ROUTER = { resource: "lr", table: "Logical_Router", name: "pg-lr" };
+const underRouter = (router: string, column: string) => ({ table: "Logical_Router", name: router, column });
+
 const CASES: ChildCase[] = [
   {
     scenario: "bridge deleted by hand (ovs-vsctl del-br) under ovs.Port",
     child: "p",
-    parent: "br",
+    parent: BRIDGE,
+    rows: [
+      { table: "Port", id: "pg-p", owner: "p", under: { table: "Bridge", name: "pg-br", column: "ports" } },
+    ],
     tables: ["Bridge", "Port"],
     plannedOp: "create",
-    objects: 2,
-    verify: (s) => [
-      ...parentProblems(s, "Bridge", "pg-br", "br"),
-      ...childProblems(s, "port pg-p", byName(s, "Port", "pg-p"), "p", {
-        table: "Bridge",
-        name: "pg-br",
-        column: "ports",
-      }),
-    ],
-    duplicates: (s) => nameDuplicates(s, ["Bridge", "Port"]),
   },
   {
     scenario: "bridge deleted by hand (ovs-vsctl del-br) under ovs.Flow",
     child: "f",
-    parent: "br",
+    parent: BRIDGE,
+    rows: [],
     tables: ["Bridge"],
     plannedOp: "create",
-    objects: 2,
-    verify: (s) => {
-      const problems = parentProblems(s, "Bridge", "pg-br", "br");
-      const flows = ourFlows(s);
-      if (flows.length !== 1) problems.push(`flow of f on pg-br: ${flows.length} flows`);
-      else if (
-        flows[0].priority !== 7 ||
-        flows[0].match !== 'in_port="pg-p"' ||
-        flows[0].actions !== "drop"
-      ) {
-        problems.push(`flow of f on pg-br: ${flows[0].line}`);
-      }
-      return problems;
-    },
-    duplicates: (s) => nameDuplicates(s, ["Bridge"]) + (ourFlows(s).length > 1 ? 1 : 0),
   },
   {
     scenario: "logical switch deleted by hand (ovn-nbctl ls-del) under ovn.LogicalSwitchPort",
     child: "lsp",
-    parent: "ls",
+    parent: SWITCH,
+    rows: [
+      {
+        table: "Logical_Switch_Port",
+        id: "pg-lsp",
+        owner: "lsp",
+        under: { table: "Logical_Switch", name: "pg-ls", column: "ports" },
+      },
+    ],
     tables: ["Logical_Switch", "Logical_Switch_Port"],
     plannedOp: "create",
-    objects: 2,
-    verify: (s) => [
-      ...parentProblems(s, "Logical_Switch", "pg-ls", "ls"),
-      ...childProblems(s, "switch port pg-lsp", byName(s, "Logical_Switch_Port", "pg-lsp"), "lsp", {
-        table: "Logical_Switch",
-        name: "pg-ls",
-        column: "ports",
-      }),
-    ],
-    duplicates: (s) => nameDuplicates(s, ["Logical_Switch", "Logical_Switch_Port"]),
   },
   {
-    scenario:
-      "logical switch deleted by hand (ovn-nbctl ls-del) under ovn.LogicalRouterPort's switch-side port",
+    scenario: "logical switch deleted by hand (ovn-nbctl ls-del) under a router port's switch-side port",
     child: "lrp-join",
-    parent: "ls",
+    parent: SWITCH,
+    rows: [
+      {
+        table: "Logical_Router_Port",
+        id: "pg-lrp-join",
+        owner: "lrp-join",
+        under: underRouter("pg-lr-keep", "ports"),
+      },
+      attachment("pg-lrp-join", "lrp-join", "pg-ls"),
+    ],
     tables: ["Logical_Switch", "Logical_Switch_Port", "Logical_Router_Port"],
     plannedOp: "update",
-    objects: 3,
-    verify: (s) => {
-      const att = byName(s, "Logical_Switch_Port", "pg-lrp-join-attachment");
-      const problems = [
-        ...parentProblems(s, "Logical_Switch", "pg-ls", "ls"),
-        ...childProblems(
-          s,
-          "router port pg-lrp-join",
-          byName(s, "Logical_Router_Port", "pg-lrp-join"),
-          "lrp-join",
-          {
-            table: "Logical_Router",
-            name: "pg-lr-keep",
-            column: "ports",
-          },
-        ),
-        ...childProblems(s, "switch-side port pg-lrp-join-attachment", att, "lrp-join", {
-          table: "Logical_Switch",
-          name: "pg-ls",
-          column: "ports",
-        }),
-      ];
-      const opts = att[0]?.options as Record<string, string> | undefined;
-      if (att[0] && (att[0].type !== "router" || opts?.["router-port"] !== "pg-lrp-join")) {
-        problems.push(`switch-side port: type ${String(att[0].type)}, router-port ${opts?.["router-port"]}`);
-      }
-      return problems;
-    },
-    duplicates: (s) => nameDuplicates(s, ["Logical_Switch", "Logical_Switch_Port", "Logical_Router_Port"]),
   },
   {
     scenario: "logical router deleted by hand (ovn-nbctl lr-del) under ovn.LogicalRouterPort",
     child: "lrp",
-    parent: "lr",
+    parent: ROUTER,
+    rows: [
+      { table: "Logical_Router_Port", id: "pg-lrp", owner: "lrp", under: underRouter("pg-lr", "ports") },
+      attachment("pg-lrp", "lrp", "pg-ls-keep"),
+    ],
     tables: ["Logical_Router", "Logical_Router_Port", "Logical_Switch_Port"],
     plannedOp: "create",
-    objects: 3,
-    verify: (s) => [
-      ...parentProblems(s, "Logical_Router", "pg-lr", "lr"),
-      ...childProblems(s, "router port pg-lrp", byName(s, "Logical_Router_Port", "pg-lrp"), "lrp", {
-        table: "Logical_Router",
-        name: "pg-lr",
-        column: "ports",
-      }),
-      ...childProblems(
-        s,
-        "switch-side port pg-lrp-attachment",
-        byName(s, "Logical_Switch_Port", "pg-lrp-attachment"),
-        "lrp",
-        {
-          table: "Logical_Switch",
-          name: "pg-ls-keep",
-          column: "ports",
-        },
-      ),
-    ],
-    duplicates: (s) => nameDuplicates(s, ["Logical_Router", "Logical_Router_Port", "Logical_Switch_Port"]),
   },
   {
     scenario: "logical router deleted by hand (ovn-nbctl lr-del) under ovn.LogicalRouterNat",
     child: "nat",
-    parent: "lr",
+    parent: ROUTER,
+    rows: [
+      {
+        table: "NAT",
+        id: "snat 172.16.77.10 10.77.10.0/24",
+        owner: "nat",
+        under: underRouter("pg-lr", "nat"),
+      },
+    ],
     tables: ["Logical_Router", "NAT"],
     plannedOp: "create",
-    objects: 2,
-    verify: (s) => [
-      ...parentProblems(s, "Logical_Router", "pg-lr", "lr"),
-      ...childProblems(
-        s,
-        "snat 172.16.77.10",
-        s.tables.NAT.filter(
-          (r) => r.type === "snat" && r.external_ip === "172.16.77.10" && r.logical_ip === "10.77.10.0/24",
-        ),
-        "nat",
-        { table: "Logical_Router", name: "pg-lr", column: "nat" },
-      ),
-    ],
-    duplicates: (s) =>
-      nameDuplicates(s, ["Logical_Router"]) +
-      nameDuplicates(s, ["NAT"], (r) => `${String(r.type)} ${String(r.external_ip)} ${String(r.logical_ip)}`),
   },
   {
     scenario: "logical router deleted by hand (ovn-nbctl lr-del) under ovn.LogicalRouterStaticRoute",
     child: "route",
-    parent: "lr",
+    parent: ROUTER,
+    rows: [
+      {
+        table: "Logical_Router_Static_Route",
+        id: "10.99.0.0/16 10.77.10.254",
+        owner: "route",
+        under: underRouter("pg-lr", "static_routes"),
+      },
+    ],
     tables: ["Logical_Router", "Logical_Router_Static_Route"],
     plannedOp: "create",
-    objects: 2,
-    verify: (s) => [
-      ...parentProblems(s, "Logical_Router", "pg-lr", "lr"),
-      ...childProblems(
-        s,
-        "route 10.99.0.0/16",
-        s.tables.Logical_Router_Static_Route.filter(
-          (r) => r.ip_prefix === "10.99.0.0/16" && r.nexthop === "10.77.10.254",
-        ),
-        "route",
-        { table: "Logical_Router", name: "pg-lr", column: "static_routes" },
-      ),
-    ],
-    duplicates: (s) =>
-      nameDuplicates(s, ["Logical_Router"]) +
-      nameDuplicates(
-        s,
-        ["Logical_Router_Static_Route"],
-        (r) => `${String(r.ip_prefix)} ${String(r.nexthop)}`,
-      ),
   },
 ];
+
+/** Problems with a case in a snapshot: its parent and every row of the child (empty: all there, ours, in place). */
+function verify(s: Snapshot, c: ChildCase): string[] {
+  return [
+    ...rowProblems(s, { table: c.parent.table, id: c.parent.name, owner: c.parent.resource }),
+    ...c.rows.flatMap((e) => rowProblems(s, e)),
+    ...(c.child === "f" ? flowProblems(s) : []),
+    ...c.rows
+      .filter((e) => e.id.endsWith("-attachment"))
+      .flatMap((e) => {
+        const [att] = find(s, e.table, e.id);
+        const lrp = e.id.slice(0, -"-attachment".length);
+        const opts = att?.options as Record<string, string> | undefined;
+        return att && (att.type !== "router" || opts?.["router-port"] !== lrp)
+          ? [`${e.id}: type ${String(att.type)}, router-port ${opts?.["router-port"]}`]
+          : [];
+      }),
+  ];
+}
 
 // ---- foreign configuration -------------------------------------------------------------------------
 
@@ -496,7 +456,7 @@ function foreignOf(s: Snapshot, tables: string[], flows: boolean): Set<string> {
   const out = new Set<string>();
   for (const t of tables) {
     for (const r of s.tables[t]) {
-      const id = `${t}:${String(r.name ?? `${String(r.type ?? "")} ${String(r.ip_prefix ?? r.external_ip)} ${String(r.nexthop ?? r.logical_ip)}`)}`;
+      const id = `${t}:${identity(t, r)}`;
       if (!ours(r)) out.add(id);
       for (const [k, v] of Object.entries((r.external_ids as Record<string, string>) ?? {})) {
         if (k === "foreign-key") out.add(`${id}:${k}=${v}`);
@@ -558,7 +518,7 @@ export async function runParentGone(opts: ParentGoneOptions = {}): Promise<Paren
     await stack.up();
     await addForeignKeys(t);
     before = await snapshot(t);
-    for (const c of CASES) check(c.child, "deployed", c.verify(before));
+    for (const c of CASES) check(c.child, "deployed", verify(before, c));
     log(`deployed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     const rounds: { name: string; recover: (s: TestStack) => Promise<void> }[] = [
@@ -569,7 +529,7 @@ export async function runParentGone(opts: ParentGoneOptions = {}): Promise<Paren
           const left = await resourceNames(s);
           for (const c of CASES) {
             // The parent and (unless it only lost its switch-side port) the child are dropped from the state.
-            const dropped = [c.parent, ...(c.plannedOp === "create" ? [c.child] : [])].filter((n) =>
+            const dropped = [c.parent.resource, ...(c.plannedOp === "create" ? [c.child] : [])].filter((n) =>
               left.has(n),
             );
             check(
@@ -589,7 +549,9 @@ export async function runParentGone(opts: ParentGoneOptions = {}): Promise<Paren
           plans["preview --refresh"] = p;
           for (const c of CASES) {
             check(c.child, "preview --refresh plans the repair", [
-              ...(p[c.parent] === "create" ? [] : [`${c.parent}: ${p[c.parent] ?? "no step"}`]),
+              ...(p[c.parent.resource] === "create"
+                ? []
+                : [`${c.parent.resource}: ${p[c.parent.resource] ?? "no step"}`]),
               ...(p[c.child] === c.plannedOp ? [] : [`${c.child}: ${p[c.child] ?? "no step"}`]),
             ]);
           }
@@ -607,7 +569,7 @@ export async function runParentGone(opts: ParentGoneOptions = {}): Promise<Paren
         continue;
       }
       after = await snapshot(t);
-      for (const c of CASES) check(c.child, `${round.name}: restored`, c.verify(after));
+      for (const c of CASES) check(c.child, `${round.name}: restored`, verify(after, c));
       try {
         await stack.preview({ refresh: true, expectNoChanges: true });
         for (const c of CASES) check(c.child, `${round.name}: preview --refresh --expect-no-changes`, []);
@@ -641,9 +603,11 @@ export async function runParentGone(opts: ParentGoneOptions = {}): Promise<Paren
     const lost = before && after ? [...foreign(before)].filter((x) => !foreign(after!).has(x)).length : 0;
     return {
       scenario: c.scenario,
-      objects: c.objects,
+      objects: 1 + c.rows.length + (c.child === "f" ? 1 : 0),
       outcome: failures.has(c.child) ? `failed: ${failures.get(c.child)}` : "converged",
-      duplicates: after ? c.duplicates(after) : 0,
+      duplicates: after
+        ? duplicatesIn(after, c.tables) + (c.child === "f" && ourFlows(after).length > 1 ? 1 : 0)
+        : 0,
       orphans,
       foreignLost: lost,
       seconds,
