@@ -12,6 +12,7 @@ export type ResourceErrorCode =
   | "CONCURRENT_CHANGE" // the row changed between read and write, repeatedly
   | "NOT_APPLIED" // written, but the chassis did not apply it in time (waitForChassis)
   | "ADDRESS_IN_USE" // a static address another port on the switch already has
+  | "UNREACHABLE" // the parent is there but its daemon does not answer (a bridge whose ovs-vswitchd is down)
   | "OVSDB"; // the database refused the transaction
 
 export class ResourceError extends Error {

@@ -280,6 +280,20 @@ export function managedView(
   return out;
 }
 
+// ---- children and their parents -----------------------------------------------------------------
+
+/**
+ * The name of the parent a child row is read under: the one the program names when it holds the
+ * child, else the first that does; undefined when none does. A child whose parent is gone (deleted
+ * by hand, e.g. `ovs-vsctl del-br`, `ovn-nbctl ls-del`/`lr-del`) reads as gone, so `refresh` drops
+ * it and the next `up` creates it again under the re-created parent. Every child's `read` decides
+ * this here. Pure.
+ */
+export function parentOf(parents: readonly Row[], wanted: string): string | undefined {
+  if (parents.length === 0) return undefined;
+  return parents.some((p) => p.name === wanted) ? wanted : (parents[0].name as string);
+}
+
 // ---- transactions ------------------------------------------------------------------------------
 
 export async function selectOne(

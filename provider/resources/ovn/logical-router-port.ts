@@ -26,6 +26,7 @@ import { ResourceError, type InputProblem } from "../../errors";
 import type { ResourceKind, ReadResult, Instance } from "../../framework";
 import {
   claimExisting,
+  parentOf,
   holdsRow,
   refuseSuperseded,
   selectOne,
@@ -334,8 +335,8 @@ async function read(id: string, s: LrpState): Promise<ReadResult<LrpState> | und
   const c = await nbClient(s);
   const live = await selectOne(c, NB_DB, "Logical_Router_Port", "_uuid", id);
   if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
-  const routers = await parentsOf(c, "Logical_Router", "ports", id);
-  if (routers.length === 0) return undefined;
+  const router = parentOf(await parentsOf(c, "Logical_Router", "ports", id), s.router);
+  if (router === undefined) return undefined; // its router is gone: so is the port
   const gws = await selectByUuids(c, "Gateway_Chassis", live.gateway_chassis as string[], [
     "chassis_name",
     "priority",
@@ -353,11 +354,13 @@ async function read(id: string, s: LrpState): Promise<ReadResult<LrpState> | und
   let sw: string | undefined;
   let switchPortAddresses: string[] | undefined;
   let switchPortUuid: string | null = null;
+  // A switch deleted by hand takes the switch-side port with it: `switch` then reads as unset, and
+  // the next up (after the switch is created again) joins the router port to it again.
   if (s.switch) {
     const att = await selectOne(c, NB_DB, "Logical_Switch_Port", "name", attachmentName(s));
     if (att && att.type === "router" && (att.options as Record<string, string>)["router-port"] === s.name) {
       const parents = await parentsOf(c, "Logical_Switch", "ports", att._uuid as string);
-      sw = parents.some((p) => p.name === s.switch) ? s.switch : (parents[0]?.name as string | undefined);
+      sw = parentOf(parents, s.switch);
       switchPortUuid = att._uuid as string;
       const addrs = inProgramOrder(att.addresses as string[], s.switchPortAddresses ?? ["router"]);
       switchPortAddresses =
@@ -366,7 +369,7 @@ async function read(id: string, s: LrpState): Promise<ReadResult<LrpState> | und
   }
   const inputs = compact({
     nb: s.nb,
-    router: routers.some((r) => r.name === s.router) ? s.router : (routers[0].name as string),
+    router,
     name: live.name as string,
     mac: s.mac.toLowerCase() === live.mac ? s.mac : (live.mac as string),
     networks: inProgramOrder(live.networks as string[], s.networks) ?? [],

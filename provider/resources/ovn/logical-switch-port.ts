@@ -25,6 +25,7 @@ import { Address6 } from "ip-address";
 import {
   claimExisting,
   holdsRow,
+  parentOf,
   isIpv4,
   isIpv6,
   refuseSuperseded,
@@ -420,11 +421,11 @@ async function read(id: string, s: LspState): Promise<ReadResult<LspState> | und
   const c = await nbClient(s);
   const live = await selectOne(c, NB_DB, "Logical_Switch_Port", "_uuid", id);
   if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
-  const parents = await parentsOf(c, "Logical_Switch", "ports", id);
-  if (parents.length === 0) return undefined;
+  const sw = parentOf(await parentsOf(c, "Logical_Switch", "ports", id), s.switch);
+  if (sw === undefined) return undefined; // its switch is gone: so is the port
   const inputs = compact({
     nb: s.nb,
-    switch: parents.some((p) => p.name === s.switch) ? s.switch : (parents[0].name as string),
+    switch: sw,
     name: live.name as string,
     addresses: inProgramOrder(live.addresses as string[], s.addresses),
     portSecurity: inProgramOrder(live.port_security as string[], s.portSecurity),

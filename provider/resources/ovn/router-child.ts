@@ -9,7 +9,15 @@ import type { z } from "zod";
 import { insert, mutate, eq, namedUuid, type OvsdbClient, type Operation, type Row } from "../../ovsdb";
 import { ResourceError, type InputProblem } from "../../errors";
 import type { Instance, Props, ResourceKind, ReadResult } from "../../framework";
-import { claimExisting, holdsRow, refuseSuperseded, selectOne, supersededRow, withGuards } from "../common";
+import {
+  claimExisting,
+  parentOf,
+  holdsRow,
+  refuseSuperseded,
+  selectOne,
+  supersededRow,
+  withGuards,
+} from "../common";
 import {
   NB_DB,
   commitNb,
@@ -149,13 +157,13 @@ export function makeChildKind<I extends ChildInputs, O extends I & { uuid: strin
       const c = await nbClient(s);
       const live = await selectOne(c, NB_DB, spec.table, "_uuid", id);
       if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
-      const routers = await parentsOf(c, "Logical_Router", spec.column, id);
-      if (routers.length === 0) return undefined;
+      const router = parentOf(await parentsOf(c, "Logical_Router", spec.column, id), s.router);
+      if (router === undefined) return undefined; // its router is gone: so is the row
       const partial = await spec.readInputs(c, live, s);
       const inputs = Object.fromEntries(
         Object.entries({
           nb: s.nb,
-          router: routers.some((r) => r.name === s.router) ? s.router : (routers[0].name as string),
+          router,
           ...partial,
           waitForChassis: s.waitForChassis,
           waitTimeoutSeconds: s.waitTimeoutSeconds,

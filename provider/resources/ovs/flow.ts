@@ -294,18 +294,105 @@ function where(i: Record<string, unknown>): string {
   return `bridge ${bridge} at ${target}`;
 }
 
+/** Whether `e` says a unix socket target (a bridge's management socket) does not exist. */
+function socketMissing(e: unknown): e is OpenFlowError {
+  return (
+    e instanceof OpenFlowError &&
+    e.code === "CONNECT" &&
+    !!e.target?.startsWith("unix:") &&
+    /No such file/.test(e.message)
+  );
+}
+
+/** Where a flow's bridge stands in the host's Open_vSwitch database; "unknown" when only an endpoint is given. */
+export type BridgePresence = "absent" | "present" | "unknown";
+
+async function bridgePresence(i: FlowInputs): Promise<BridgePresence> {
+  if (!i.host) return "unknown";
+  const c = await getClient(i.host, VSWITCH_DB);
+  const row = await selectOne(c, VSWITCH_DB, "Bridge", "name", i.bridge, ["name"]);
+  return row ? "present" : "absent";
+}
+
+/**
+ * What reading or deleting a flow concludes from where its bridge stands and the error (if any) of
+ * the switch. Pure.
+ * - The bridge is absent from the host's database (deleted by hand): the flow is gone with it; the
+ *   switch is not asked.
+ * - The switch could not be reached although the bridge is there: an `UNREACHABLE` error
+ *   (ovs-vswitchd stopped, or it uses another run directory), never a silent loss of the flow.
+ * - Without `host` (endpoint only) a missing socket cannot be told from a stopped ovs-vswitchd: an
+ *   error for read, which says so; delete goes ahead as before (no switch serves the socket, so
+ *   no flow is left in it).
+ * Returns "gone", "error" (with the error to throw; the switch's own error when it is not about
+ * reaching it), or "ok".
+ */
+export function bridgeVerdict(
+  op: "read" | "delete",
+  presence: BridgePresence,
+  i: Pick<FlowInputs, "bridge" | "host">,
+  target: string,
+  error?: unknown,
+): { kind: "gone" } | { kind: "ok" } | { kind: "error"; error: unknown } {
+  if (presence === "absent") return { kind: "gone" };
+  if (error === undefined) return { kind: "ok" };
+  const unreachable = error instanceof OpenFlowError && error.code === "CONNECT";
+  if (!unreachable) return { kind: "error", error };
+  if (presence === "unknown") {
+    if (op === "delete" && socketMissing(error)) return { kind: "gone" };
+    return {
+      kind: "error",
+      error: new ResourceError(
+        "UNREACHABLE",
+        `the switch does not answer at ${target} (${error.message}); without host the provider cannot tell a ` +
+          `deleted bridge ${i.bridge} from a stopped ovs-vswitchd: give host (the bridge's Open_vSwitch ` +
+          `database), start ovs-vswitchd, or, if the bridge is gone for good, remove the flow from the ` +
+          `state (pulumi state delete URN)`,
+        { cause: error },
+      ),
+    };
+  }
+  return {
+    kind: "error",
+    error: new ResourceError(
+      "UNREACHABLE",
+      `bridge ${i.bridge} exists on ${i.host?.remote ?? "the host"}, but its switch does not answer at ` +
+        `${target} (${error.message}): is ovs-vswitchd running, with this run directory? The flow was ` +
+        `left in the state; start ovs-vswitchd (or pass endpoint) and run again`,
+      { cause: error },
+    ),
+  };
+}
+
+/**
+ * Runs `step` (an OpenFlow operation on the flow's switch, given the bridge is not known to be
+ * gone) and concludes with {@link bridgeVerdict}: undefined when the bridge (and so the flow) is
+ * gone, the step's result otherwise.
+ */
+async function onBridge<T>(
+  op: "read" | "delete",
+  i: FlowInputs,
+  target: string,
+  step: () => Promise<T>,
+): Promise<T | undefined> {
+  const presence = await bridgePresence(i);
+  if (bridgeVerdict(op, presence, i, target).kind === "gone") return undefined;
+  try {
+    return await step();
+  } catch (e) {
+    const v = bridgeVerdict(op, presence, i, target, e);
+    if (v.kind === "error") throw v.error;
+    return undefined;
+  }
+}
+
 /** Gives OpenFlow errors the resource's context, and turns the ones with a package-wide meaning into ResourceErrors. */
 async function inContext<T>(i: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
     if (e instanceof FlowTakenError) throw new ResourceError("NAME_TAKEN", e.message, { cause: e });
-    if (
-      e instanceof OpenFlowError &&
-      e.code === "CONNECT" &&
-      e.target?.startsWith("unix:") &&
-      /No such file/.test(e.message)
-    ) {
+    if (socketMissing(e)) {
       throw new ResourceError(
         "PARENT_MISSING",
         `${e.target} does not exist: bridge ${String(i.bridge)} is not there (create it first with ovs.Bridge), ` +
@@ -375,9 +462,10 @@ async function read(id: string, s: FlowState): Promise<ReadResult<FlowState> | u
   return inContext(s, async () => {
     const sw = switchAt(s.target, s);
     const current = parseCookie(s.cookie);
-    const live = await dumpFamily(sw, familyOf(current));
-    const cur = live.find((f) => f.cookie === current) ?? live[0];
-    if (!cur) return undefined; // deleted by hand, expired, or ovs-vswitchd restarted: gone
+    // Its bridge deleted (by hand): gone with it. Its bridge there but the switch silent: an error.
+    const live = await onBridge("read", s, sw.target, () => dumpFamily(sw, familyOf(current)));
+    const cur = live?.find((f) => f.cookie === current) ?? live?.[0];
+    if (!cur) return undefined; // deleted by hand (alone or with its bridge), expired, or ovs-vswitchd restarted: gone
     const inst = s.installed;
     const inputs = inputsOf(s);
     // Drift: a field whose live rendering differs from the rendering after the last apply is
@@ -418,17 +506,10 @@ async function updateFlow(_id: string, olds: FlowState, news: FlowInputs): Promi
 async function deleteFlow(_id: string, s: FlowState): Promise<void> {
   await inContext(s, async () => {
     const sw = switchAt(s.target, s);
-    try {
-      await delFlows(sw, cookieSelector(familyOf(parseCookie(s.cookie)), FAMILY_MASK));
-    } catch (e) {
-      // The bridge's management socket is gone: the bridge (and every flow in it) is gone.
-      const gone =
-        e instanceof OpenFlowError &&
-        e.code === "CONNECT" &&
-        sw.target.startsWith("unix:") &&
-        /No such file/.test(e.message);
-      if (!gone) throw e;
-    }
+    // The bridge gone: every flow in it is gone too.
+    await onBridge("delete", s, sw.target, () =>
+      delFlows(sw, cookieSelector(familyOf(parseCookie(s.cookie)), FAMILY_MASK)),
+    );
   });
 }
 

@@ -30,6 +30,7 @@ import {
   ownedIds,
   mapMutations,
   ownerSchema,
+  parentOf,
   planMap,
   refuseSuperseded,
   selectOne,
@@ -356,9 +357,11 @@ async function read(id: string, s: PortState): Promise<ReadResult<PortState> | u
   const c = await client(s);
   const port = await selectOne(c, VSWITCH_DB, "Port", "_uuid", id);
   if (!port || supersededRow(port.external_ids as Record<string, string>, s)) return undefined;
+  const bridges = await selectRows(c, VSWITCH_DB, "Bridge", [includes("ports", [id])], ["name"]);
+  const bridge = parentOf(bridges, s.bridge);
+  if (bridge === undefined) return undefined; // its bridge is gone: so is the port
   const ifaceUuid = (port.interfaces as string[])[0];
   const iface = ifaceUuid ? await selectOne(c, VSWITCH_DB, "Interface", "_uuid", ifaceUuid) : undefined;
-  const bridges = await selectRows(c, VSWITCH_DB, "Bridge", [includes("ports", [id])], ["name"]);
   const si = s.interface;
   const liveIface: PortInputs["interface"] = iface
     ? {
@@ -377,7 +380,7 @@ async function read(id: string, s: PortState): Promise<ReadResult<PortState> | u
     : undefined;
   const inputs: PortInputs = {
     host: s.host,
-    bridge: (bridges[0]?.name as string) ?? s.bridge,
+    bridge,
     name: port.name as string,
     tag: (port.tag as number | null) ?? undefined,
     trunks: (port.trunks as number[]).length

@@ -287,6 +287,44 @@ suite("ovs.Flow against ovs-vswitchd (issue 5)", () => {
     await flow.delete(id, outs);
   });
 
+  it("read: a flow whose bridge was deleted by hand is gone; a bridge whose switch is silent is an error (issue 9)", async () => {
+    await makeBridge(h, "br10", { failMode: "secure", ports: 2 });
+    const gone = await create(inputs("br10", { owner: "proj/dev/pg-gone" }));
+    await vsctl(h, "del-br", "br10");
+    // At once, even while ovs-vswitchd may still be removing the socket: the database decides.
+    expect(await flow.read(gone.id, gone.outs)).toEqual({ id: "" });
+
+    await makeBridge(h, "br11", { failMode: "secure", ports: 2 });
+    const live = await create(inputs("br11", { owner: "proj/dev/pg-silent" }));
+    // The bridge is in the database, but nothing answers at the target (ovs-vswitchd down, or another run directory).
+    const silent = { ...live.outs, target: `unix:${h.runDir}/no-such-dir/br11.mgmt` };
+    const readErr = await flow.read(live.id, silent).catch((e) => e);
+    expect(readErr).toBeInstanceOf(ResourceError);
+    expect(readErr.code).toBe("UNREACHABLE");
+    expect(readErr.message).toMatch(/bridge br11 exists on unix:.*does not answer at unix:.*no-such-dir/);
+    const deleteErr = await flow.delete(live.id, silent).catch((e) => e);
+    expect(deleteErr.code).toBe("UNREACHABLE");
+    expect(await flowLines(h, "br11", `cookie=${live.outs.cookie as string}/-1`)).toHaveLength(1);
+    await flow.delete(live.id, live.outs);
+    expect(await flowLines(h, "br11", `cookie=${live.outs.cookie as string}/-1`)).toEqual([]);
+  });
+
+  it("read without host (endpoint only) cannot tell a deleted bridge from a stopped switch and says so (issue 9)", async () => {
+    await makeBridge(h, "br12", { failMode: "secure", ports: 2 });
+    const { id, outs } = await create(
+      inputs("br12", { host: undefined, endpoint: mgmt(h, "br12"), owner: "proj/dev/pg-endpoint" }),
+    );
+    await vsctl(h, "del-br", "br12");
+    for (let i = 0; i < 200 && (await sh(["ls", h.runDir])).includes("br12.mgmt"); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const err = await flow.read(id, outs).catch((e) => e);
+    expect(err).toBeInstanceOf(ResourceError);
+    expect(err.code).toBe("UNREACHABLE");
+    expect(err.message).toMatch(/give host/);
+    await expect(flow.delete(id, outs)).resolves.toBeUndefined();
+  });
+
   it("delete succeeds when the bridge is already gone", async () => {
     await makeBridge(h, "br9", { failMode: "secure", ports: 2 });
     const { id, outs } = await create(inputs("br9", { owner: "proj/dev/gone" }));
