@@ -107,7 +107,7 @@ function failures<I extends Props, O extends Props>(
 describe("check per resource", () => {
   it("LogicalSwitch: subnet must be a network; IPAM keys not twice; ipv6Prefix normalised", () => {
     expect(failures(switchKind, { nb, name: "sw0", subnet: "192.168.0.1/24", owner }).subnet).toMatch(
-      /not an IPv4 network; accepted: a CIDR with host bits zero, e.g. 192\.168\.0\.0\/24/,
+      /host bits set \(the network is 192\.168\.0\.0\/24\); accepted: an IPv4 network with host bits zero, e.g. 192\.168\.0\.0\/24/,
     );
     expect(failures(switchKind, { nb, name: "sw0", subnet: "fd00::/64", owner }).subnet).toMatch(/IPv4/);
     expect(
@@ -142,7 +142,13 @@ describe("check per resource", () => {
     ).toMatch(/needs options\["router-port"\]/);
     expect(failures(lspKind, { nb, switch: "sw0", name: "p", tag: 7, owner }).tag).toMatch(/set parentName/);
     expect(
-      failures(lspKind, { nb, switch: "sw0", name: "p", addresses: ["dynamic", "dynamic"], owner }).addresses,
+      failures(lspKind, {
+        nb,
+        switch: "sw0",
+        name: "p",
+        addresses: ["dynamic", "50:54:00:00:00:01 dynamic"],
+        owner,
+      }).addresses,
     ).toMatch(/only one entry/);
     expect(
       failures(lspKind, { nb, switch: "sw0", name: "p", tag: 4096, parentName: "vm", owner }).tag,
@@ -158,7 +164,9 @@ describe("check per resource", () => {
       networks: ["192.168.0.1"],
       owner,
     });
-    expect(f.mac).toMatch(/mac: not a MAC address; accepted: six hex octets like 50:54:00:00:00:01/);
+    expect(f.mac).toMatch(
+      /mac: "00:00:00:00:ff" is not a MAC address; accepted: six hex octets like 50:54:00:00:00:01/,
+    );
     expect(f["networks.0"]).toMatch(/e\.g\. 192\.168\.0\.1\/24/);
     expect(
       failures(lrpKind, { nb, router: "lr0", name: "l", mac: "00:00:00:00:ff:01", networks: [], owner })
@@ -252,7 +260,7 @@ describe("check per resource", () => {
       owner,
     });
     expect(f.encapType).toMatch(/unknown encapsulation "gre"; accepted: geneve, vxlan, stt/);
-    expect(f.encapIp).toMatch(/encapIp: not an IP address/);
+    expect(f.encapIp).toMatch(/encapIp: "1.2.3" is not an IP address/);
     const keys = failures(chassisKind, {
       host: nb,
       systemId: "h1",
