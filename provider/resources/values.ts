@@ -395,17 +395,19 @@ export const target = (what: string, rules: TargetRules) => valueKind(what, (s) 
 export const remoteList = (what: string) => valueKind(what, canonRemoteList);
 
 /**
- * An identifier that is written as given (route table names, RBAC roles, system-ids): non-empty
- * unless `allowEmpty`, no whitespace and none of the characters in `forbid` (OVN matches these
- * strings exactly; a stray space would make a second, different name).
+ * An identifier that is written as given (route table names, RBAC roles, system-ids): no
+ * whitespace and none of the characters in `forbid` (OVN matches these strings exactly; a stray
+ * space would make a second, different name). With `emptyIsUnset`, `""` is the column's default
+ * and canonical as "not set"; otherwise it is refused.
  */
-export const identifier = (what: string, opts: { allowEmpty?: boolean; forbid?: string } = {}) =>
+export const identifier = (what: string, opts: { emptyIsUnset?: boolean; forbid?: string } = {}) =>
   z
     .string({ error: `${what} must be a string` })
-    .refine((s) => opts.allowEmpty || s.length > 0, { message: `${what} must not be empty` })
+    .refine((s) => opts.emptyIsUnset || s.length > 0, { message: `${what} must not be empty` })
     .refine((s) => !/\s/.test(s) && ![...(opts.forbid ?? "")].some((ch) => s.includes(ch)), {
       message: `${what} must not contain whitespace${opts.forbid ? ` or any of ${JSON.stringify(opts.forbid)}` : ""}`,
-    });
+    })
+    .transform((s) => (s === "" ? undefined : s));
 
 // ---- small kinds -------------------------------------------------------------------------------
 

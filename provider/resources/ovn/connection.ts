@@ -58,7 +58,7 @@ export const sbConnectionInputs = z.object({
   sb: connectionSchema,
   ...common,
   readOnly: z.boolean({ error: "readOnly must be true or false" }).optional(),
-  role: identifier("role", { allowEmpty: true }).optional(),
+  role: identifier("role", { emptyIsUnset: true }).optional(),
 });
 
 export type NbConnectionInputs = z.infer<typeof nbConnectionInputs>;

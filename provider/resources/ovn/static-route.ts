@@ -23,7 +23,7 @@ export const routeInputs = z.object({
       error: 'policy: accepted "dst-ip" (default: match the destination) or "src-ip"',
     })
     .optional(),
-  routeTable: identifier("routeTable", { allowEmpty: true }).optional(),
+  routeTable: identifier("routeTable", { emptyIsUnset: true }).optional(),
   options: stringMap.optional(),
   externalIds: stringMap.optional(),
 });
@@ -91,7 +91,7 @@ export const routeKind = makeChildKind<RouteInputs, RouteState>({
       outputPort: (row.output_port as string | null) ?? undefined,
       policy: ((row.policy as string | null) ??
         (s.policy === "dst-ip" ? "dst-ip" : undefined)) as RouteInputs["policy"],
-      routeTable: (row.route_table as string) || (s.routeTable === "" ? "" : undefined),
+      routeTable: (row.route_table as string) || undefined,
       options: managedKeys(row.options, s.options as StringMap | undefined),
       externalIds: managedKeys(row.external_ids, s.externalIds as StringMap | undefined),
     };
