@@ -337,14 +337,20 @@ export function canonTarget(s: string, rules: TargetRules): Canonical {
   });
 }
 
-/** A comma-separated list of active targets (`ovn-remote`, a cluster's members), each canonical. */
-export function canonRemoteList(s: string): Canonical {
+export const REMOTE_LIST_FORM = "tcp:IP:PORT, ssl:IP:PORT or unix:PATH, comma-separated for a cluster";
+
+/**
+ * A comma-separated list of active targets (`ovn-remote`, a cluster's members), each canonical,
+ * joined without spaces. `form` names what is accepted in the refusal.
+ */
+export function canonRemoteList(s: string, form = REMOTE_LIST_FORM): Canonical {
   const items = s.split(",").map((x) => x.trim());
-  if (items.some((x) => x === "")) return no(`${JSON.stringify(s)}: empty entry in the comma-separated list`);
   const out: string[] = [];
   for (const item of items) {
-    const c = canonTarget(item, { passive: false });
-    if ("problem" in c) return c;
+    const c = item === "" ? undefined : canonTarget(item, { passive: false });
+    if (!c || "problem" in c) {
+      return no(`${JSON.stringify(item)} (in ${JSON.stringify(s)}) is not a remote; accepted: ${form}`);
+    }
     out.push(c.value);
   }
   return ok(out.join(","));
@@ -392,7 +398,7 @@ export const excludeEntry = (what: string) => valueKind(what, canonExcludeEntry)
 export const lspAddress = (what: string) => valueKind(what, canonLspAddress);
 export const portSecurityEntry = (what: string) => valueKind(what, canonPortSecurity);
 export const target = (what: string, rules: TargetRules) => valueKind(what, (s) => canonTarget(s, rules));
-export const remoteList = (what: string) => valueKind(what, canonRemoteList);
+export const remoteList = (what: string, form?: string) => valueKind(what, (s) => canonRemoteList(s, form));
 
 /**
  * An identifier that is written as given (route table names, RBAC roles, system-ids): no

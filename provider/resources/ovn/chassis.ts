@@ -54,8 +54,10 @@ const mappingsObject = z.record(physnet, deviceName("bridge of a bridge mapping"
 export const chassisInputs = z.object({
   host: connectionSchema,
   systemId: identifier("systemId", { forbid: "," }).optional(),
-  /** The southbound database as tcp:IP:6642, ssl:IP:6642 or unix:PATH (comma-separated for a cluster). */
-  ovnRemote: remoteList("ovnRemote").optional(),
+  ovnRemote: remoteList(
+    "ovnRemote",
+    "the southbound database as tcp:IP:6642, ssl:IP:6642 or unix:PATH (comma-separated for a cluster)",
+  ).optional(),
   encapType: z
     .union([z.string(), z.array(z.string())], {
       error:
