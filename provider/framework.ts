@@ -5,7 +5,7 @@
  * delete. A resource kind supplies its input schema and its four database operations.
  */
 import { randomBytes } from "node:crypto";
-import type { z } from "zod";
+import { z } from "zod";
 import { OvsdbError } from "./ovsdb";
 import { ResourceError, type InputProblem } from "./errors";
 
@@ -225,12 +225,30 @@ export function diffInputs<I extends Props, O extends Props>(
   const diffs: string[] = [];
   const replaces: string[] = [];
   for (const k of kind.inputKeys) {
-    if (!sameValue(olds[k], news[k])) {
+    if (!sameValue(canonicalInput(kind, k, olds[k]), canonicalInput(kind, k, news[k]))) {
       diffs.push(k);
       if (kind.replaceOn.includes(k)) replaces.push(k);
     }
   }
   return { changes: diffs.length > 0, replaces, diffs, deleteBeforeReplace: replaces.length > 0 };
+}
+
+/**
+ * An input value in the canonical form its argument's schema gives it (value kinds of
+ * resources/values.ts: lower-case MACs, compressed IPv6, sets sorted without repeats), so that
+ * `diff` compares the old state, written by any earlier version, and the new inputs alike. A value
+ * the schema refuses, or one holding preview's unknown placeholder, is compared as it is.
+ */
+export function canonicalInput<I extends Props, O extends Props>(
+  kind: ResourceKind<I, O>,
+  key: string,
+  value: unknown,
+): unknown {
+  const field =
+    kind.schema instanceof z.ZodObject ? (kind.schema.shape as Record<string, z.ZodType>)[key] : undefined;
+  if (!field || value === undefined || value === null || unknownPaths(value).length > 0) return value;
+  const r = field.safeParse(value);
+  return r.success ? r.data : value;
 }
 
 /** Structural equality where a missing value, null, {} and [] are all "nothing". */

@@ -73,13 +73,6 @@ export const deviceName = (what: string) =>
       message: `${what} must not contain "/" or whitespace`,
     });
 
-export const macAddress = z
-  .string()
-  .regex(
-    /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/,
-    "not a MAC address; accepted: six hex octets like 50:54:00:00:00:01",
-  );
-
 export function isIpv4(s: string): boolean {
   return Address4.isValid(s) && !s.includes("/");
 }
@@ -88,10 +81,6 @@ export function isIpv6(s: string): boolean {
 }
 export function isIp(s: string): boolean {
   return isIpv4(s) || isIpv6(s);
-}
-export function isCidr(s: string): boolean {
-  if (!s.includes("/")) return false;
-  return s.includes(":") ? Address6.isValid(s) : Address4.isValid(s);
 }
 
 export const ipAddress = z

@@ -5,19 +5,21 @@ import { ownerMarker, withSecrets, type Connection, type OwnedArgs } from "../co
 export interface ChassisConfigArgs extends OwnedArgs {
   /** The hypervisor's Open_vSwitch database (where ovn-controller reads its settings). */
   host: pulumi.Input<Connection>;
-  /** `external_ids:system-id`: the chassis name in the southbound database, e.g. `host1`. */
+  /** `external_ids:system-id`: the chassis name in the southbound database, e.g. `host1` (no spaces or commas). */
   systemId?: pulumi.Input<string>;
   /**
    * `external_ids:ovn-remote`: the OVN southbound database as ovn-controller reaches it, e.g.
-   * `tcp:10.0.0.1:6642` (comma-separated for a clustered database).
+   * `tcp:10.0.0.1:6642` (comma-separated for a clustered database). Written in canonical form:
+   * no spaces around commas, IPv6 in brackets, compressed, lower case.
    */
   ovnRemote?: pulumi.Input<string>;
   /**
    * `external_ids:ovn-encap-type`: tunnel type(s) other chassis use to reach this one: `geneve`,
-   * `vxlan`, `stt`, or several (`["geneve", "vxlan"]` or `"geneve,vxlan"`, stored comma-separated).
+   * `vxlan`, `stt`, or several (`["geneve", "vxlan"]` or `"geneve,vxlan"`, stored comma-separated,
+   * sorted: a set).
    */
   encapType?: pulumi.Input<string | pulumi.Input<string>[]>;
-  /** `external_ids:ovn-encap-ip`: this host's tunnel endpoint (underlay) IP, e.g. `172.29.101.123`. */
+  /** `external_ids:ovn-encap-ip`: this host's tunnel endpoint (underlay) IP, e.g. `172.29.101.123` (IPv6 written compressed, lower case). */
   encapIp?: pulumi.Input<string>;
   /**
    * `external_ids:ovn-bridge-mappings`: physical network name → local OVS bridge, e.g.

@@ -5,7 +5,8 @@ import { ownerMarker, withSecrets, type Connection, type OwnedArgs } from "../co
 interface ConnectionTargetArgs extends OwnedArgs {
   /**
    * Where the database listens (`ptcp:6641:0.0.0.0`, `pssl:6641`, `punix:PATH`) or connects to
-   * (`tcp:IP:PORT`, `ssl:IP:PORT`, `unix:PATH`). Changing it replaces the connection.
+   * (`tcp:IP:PORT`, `ssl:IP:PORT`, `unix:PATH`). Written in canonical form (IPv6 in brackets,
+   * compressed, lower case). Changing it replaces the connection.
    */
   target: pulumi.Input<string>;
   /**
@@ -31,7 +32,7 @@ export interface SouthboundConnectionArgs extends ConnectionTargetArgs {
   sb: pulumi.Input<Connection>;
   /** Clients of this connection may only read. Default false. */
   readOnly?: pulumi.Input<boolean>;
-  /** RBAC role of clients of this connection, e.g. `ovn-controller`. Default none. */
+  /** RBAC role of clients of this connection, e.g. `ovn-controller`. Default none (`""` means none too). */
   role?: pulumi.Input<string>;
 }
 

@@ -16,15 +16,19 @@ export interface LogicalRouterPortArgs extends NorthboundArgs {
   router: pulumi.Input<string>;
   /** Port name, unique across all routers. Changing it replaces the port. */
   name: pulumi.Input<string>;
-  /** The port's MAC address, e.g. `00:00:00:00:ff:01`. */
+  /** The port's MAC address, e.g. `00:00:00:00:ff:01`; written in lower case. */
   mac: pulumi.Input<string>;
-  /** The port's addresses with prefix length (at least one), e.g. `["192.168.0.1/24"]`. */
+  /**
+   * The port's addresses with prefix length (at least one), e.g. `["192.168.0.1/24"]`. A set;
+   * IPv6 written compressed, lower case.
+   */
   networks: pulumi.Input<pulumi.Input<string>[]>;
   /** For a router-to-router link: the other router's port name. Not with `switch`. */
   peer?: pulumi.Input<string>;
   /**
    * Gateway chassis of a distributed gateway port (`lrp-set-gateway-chassis`): chassis names in
-   * priority order (first preferred), or `{ chassis, priority }` objects.
+   * priority order (first preferred), or `{ chassis, priority }` objects. Compared as a set of
+   * `{ chassis, priority }`.
    */
   gatewayChassis?: pulumi.Input<pulumi.Input<string | GatewayChassisArgs>[]>;
   /** Administrative state. Default: enabled. */
@@ -44,7 +48,8 @@ export interface LogicalRouterPortArgs extends NorthboundArgs {
   switchPortName?: pulumi.Input<string>;
   /**
    * Addresses of the switch-side port. Default `["router"]` (taken from this router port); the
-   * field report's form is the MAC, e.g. `["00:00:00:00:ff:01"]`.
+   * field report's form is the MAC, e.g. `["00:00:00:00:ff:01"]`. A set, canonical like a switch
+   * port's `addresses`.
    */
   switchPortAddresses?: pulumi.Input<pulumi.Input<string>[]>;
 }

@@ -14,10 +14,15 @@ export interface LogicalSwitchPortArgs extends NorthboundArgs {
   /**
    * `addresses`, each one of: `"MAC IP…"` (static, e.g. `"50:54:00:00:00:01 192.168.0.2"`),
    * `"dynamic"` (ovn-northd assigns MAC and IP from the switch's `subnet`), `"MAC dynamic"`,
-   * `"dynamic IP"`, `"router"` (type router only) or `"unknown"`.
+   * `"dynamic IP"`, `"router"` (type router only) or `"unknown"`. A set: order and repeats do not
+   * matter. Written in canonical form: words separated by one space, MACs in lower case, IPv6
+   * compressed in lower case (`"0A:00:00:00:00:01  FD00::0001 "` is `"0a:00:00:00:00:01 fd00::1"`).
    */
   addresses?: pulumi.Input<pulumi.Input<string>[]>;
-  /** `port_security`: the MAC (and IPs) the port may send from, e.g. `["50:54:00:00:00:01 192.168.0.2"]`. */
+  /**
+   * `port_security`: the MAC (and IPs or CIDRs) the port may send from, e.g.
+   * `["50:54:00:00:00:01 192.168.0.2"]`. A set, canonical like `addresses`.
+   */
   portSecurity?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Port type: `""` (a VM or container interface, default), `router` (needs

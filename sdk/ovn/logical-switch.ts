@@ -16,12 +16,14 @@ export interface LogicalSwitchArgs extends NorthboundArgs {
   subnet?: pulumi.Input<string>;
   /**
    * Addresses of `subnet` ovn-northd never assigns (`other_config:exclude_ips`): IPv4 addresses or
-   * ranges, e.g. `["192.168.0.1", "192.168.0.100..192.168.0.199"]`.
+   * ranges, e.g. `["192.168.0.1", "192.168.0.100..192.168.0.199"]`. A set (stored space-separated,
+   * sorted); surrounding spaces are dropped.
    */
   excludeIps?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * IPv6 address management (`other_config:ipv6_prefix`): a /64 prefix as `fd00::` or
-   * `fd00::/64`; dynamic ports get an EUI-64 address in it.
+   * `fd00::/64`, stored as OVN does: `fd00::` (compressed, lower case); dynamic ports get an
+   * EUI-64 address in it.
    */
   ipv6Prefix?: pulumi.Input<string>;
   /** Assign only MAC addresses to dynamic ports (`other_config:mac_only`). */

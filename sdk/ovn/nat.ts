@@ -11,15 +11,19 @@ export interface LogicalRouterNatArgs extends NorthboundArgs {
    * `logicalIp`) or `dnat_and_snat` (both: a floating IP). Changing it replaces the rule.
    */
   type: pulumi.Input<"snat" | "dnat" | "dnat_and_snat">;
-  /** The external address. Changing it replaces the rule. */
+  /** The external address (IPv6 written compressed, lower case). Changing it replaces the rule. */
   externalIp: pulumi.Input<string>;
-  /** The logical address, or for `snat` a logical network like `192.168.0.0/24`. Changing it replaces the rule. */
+  /**
+   * The logical address, or for `snat` a logical network like `192.168.0.0/24` (host bits zero; a
+   * `/32` or `/128` is written as the bare address, as `ovn-nbctl lr-nat-add` does). Changing it
+   * replaces the rule.
+   */
   logicalIp: pulumi.Input<string>;
   /** For a distributed floating IP (`dnat_and_snat`): the logical port holding `logicalIp`. */
   logicalPort?: pulumi.Input<string>;
-  /** For a distributed floating IP: the MAC answering for `externalIp` (needs `logicalPort`). */
+  /** For a distributed floating IP: the MAC answering for `externalIp` (needs `logicalPort`); written in lower case. */
   externalMac?: pulumi.Input<string>;
-  /** Restrict the external ports used: `"PORT"` or `"FIRST-LAST"`. */
+  /** Restrict the external ports used: `"PORT"` or `"FIRST-LAST"`, within 1..65535, ascending. */
   externalPortRange?: pulumi.Input<string>;
   /** The distributed gateway port the rule applies to (a router port name), when the router has several. */
   gatewayPort?: pulumi.Input<string>;

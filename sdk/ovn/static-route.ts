@@ -8,16 +8,21 @@ export interface LogicalRouterStaticRouteArgs extends NorthboundArgs {
   router: pulumi.Input<string>;
   /**
    * Destination (or, with `policy: "src-ip"`, source) prefix, host bits zero: `10.0.0.0/8`,
-   * `0.0.0.0/0` for a default route, `fd00::/64`, or one address. Changing it replaces the route.
+   * `0.0.0.0/0` for a default route, `fd00::/64`, or one address. Written as `ovn-nbctl
+   * lr-route-add` writes it: IPv6 compressed in lower case, `/32` and `/128` as the bare address
+   * (so `FD00:0:0:0::/64` and `fd00::/64` are the same route). Changing it replaces the route.
    */
   ipPrefix: pulumi.Input<string>;
-  /** Next hop IP address (same family as `ipPrefix`), or `discard`. Changing it replaces the route. */
+  /**
+   * Next hop IP address (same family as `ipPrefix`; IPv6 written compressed, lower case), or
+   * `discard`. Changing it replaces the route.
+   */
   nexthop: pulumi.Input<string>;
   /** The router port to send through (when the next hop is not on a directly connected network). */
   outputPort?: pulumi.Input<string>;
   /** `dst-ip` (default) or `src-ip`. Changing it replaces the route. */
   policy?: pulumi.Input<"dst-ip" | "src-ip">;
-  /** Route table name (ovn-nbctl `--route-table`); default the main table. */
+  /** Route table name (ovn-nbctl `--route-table`), no spaces; default (or `""`) the main table. */
   routeTable?: pulumi.Input<string>;
   /** Keys to set in `options` (e.g. `ecmp_symmetric_reply`). Keys not listed here are left alone. */
   options?: pulumi.Input<Record<string, pulumi.Input<string>>>;

@@ -15,9 +15,13 @@ export interface BridgeArgs extends OwnedArgs {
    * `ovs-ofctl del-flows` step, declaratively).
    */
   failMode?: pulumi.Input<"standalone" | "secure">;
-  /** OpenFlow versions the bridge speaks, e.g. `["OpenFlow10", "OpenFlow13"]`. */
+  /** OpenFlow versions the bridge speaks, e.g. `["OpenFlow10", "OpenFlow13"]`. A set: order and repeats do not matter. */
   protocols?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Controller targets, e.g. `ptcp:6653` (listen for ovs-ofctl) or `tcp:10.0.0.1:6653`. */
+  /**
+   * Controller targets, e.g. `ptcp:6653` (listen for ovs-ofctl) or `tcp:10.0.0.1:6653` (the port
+   * may be left out: 6653). A set. Written in canonical form: IPs as OVS prints them (IPv6 in
+   * brackets, compressed, lower case), host names in lower case, ports without leading zeros.
+   */
   controllers?: pulumi.Input<pulumi.Input<string>[]>;
   /** Spanning tree on this bridge. */
   stpEnable?: pulumi.Input<boolean>;

@@ -7,7 +7,8 @@ export interface ManagerArgs extends OwnedArgs {
   host: pulumi.Input<Connection>;
   /**
    * Manager target: `ptcp:6640` (open the database to remote access, as in the field report),
-   * `pssl:6640`, `punix:PATH`, or an outgoing `tcp:IP:PORT` / `ssl:IP:PORT`. Changing it replaces the row.
+   * `pssl:6640`, `punix:PATH`, or an outgoing `tcp:IP:PORT` / `ssl:IP:PORT`. Written in canonical
+   * form (IPv6 in brackets, compressed, lower case). Changing it replaces the row.
    */
   target: pulumi.Input<string>;
   /** Inactivity probe in milliseconds (0 disables). */

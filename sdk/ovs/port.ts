@@ -19,7 +19,7 @@ export interface InterfaceArgs {
   mtuRequest?: pulumi.Input<number>;
   /** Requested OpenFlow port number (`ofport_request`), 1..65279. */
   ofportRequest?: pulumi.Input<number>;
-  /** Requested MAC address (`mac`), for internal interfaces. */
+  /** Requested MAC address (`mac`), for internal interfaces; written in lower case. */
   macRequest?: pulumi.Input<string>;
 }
 
@@ -32,7 +32,7 @@ export interface PortArgs extends OwnedArgs {
   name: pulumi.Input<string>;
   /** VLAN tag 0..4095 of an access port (`tag=100`). */
   tag?: pulumi.Input<number>;
-  /** VLANs a trunk port carries. */
+  /** VLANs a trunk port carries. A set: order and repeats do not matter. */
   trunks?: pulumi.Input<pulumi.Input<number>[]>;
   /** `trunk`, `access`, `native-tagged`, `native-untagged` or `dot1q-tunnel`. */
   vlanMode?: pulumi.Input<string>;

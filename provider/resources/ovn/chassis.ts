@@ -9,7 +9,7 @@
  * `adopt: true`.
  */
 import { z } from "zod";
-import { mutate, parseRemotes, wait, eq, type OvsdbClient, type Operation, type Row } from "../../ovsdb";
+import { mutate, wait, eq, type OvsdbClient, type Operation, type Row } from "../../ovsdb";
 import { getClient } from "../../pool";
 import { ResourceError, type InputProblem } from "../../errors";
 import type { ResourceKind, ReadResult, Instance } from "../../framework";
@@ -30,7 +30,8 @@ import {
   withGuards,
 } from "../common";
 import { VSWITCH_DB } from "../ovs/bridge";
-import { ENCAP_TYPES, encapTypes, formatBridgeMappings, ipSchema, parseBridgeMappings } from "./validation";
+import { ENCAP_TYPES, encapTypes, formatBridgeMappings, parseBridgeMappings } from "./validation";
+import { asSet, identifier, ip, remoteList } from "../values";
 import type { StringMap } from "./common";
 
 /** external_ids key of the Open_vSwitch row naming the resource that manages the OVN keys. */
@@ -61,24 +62,11 @@ const mappingsObject = z.record(physnet, deviceName("bridge of a bridge mapping"
 
 export const chassisInputs = z.object({
   host: connectionSchema,
-  systemId: z
-    .string({ error: "systemId must be a string" })
-    .min(1, "systemId must not be empty")
-    .refine((s) => !/[\s,]/.test(s), { message: "systemId must not contain spaces or commas" })
-    .optional(),
-  ovnRemote: z
-    .string({ error: "ovnRemote must be a string" })
-    .superRefine((s, ctx) => {
-      try {
-        parseRemotes(s);
-      } catch (e) {
-        ctx.addIssue({
-          code: "custom",
-          message: `ovnRemote: ${(e as Error).message}; accepted: the southbound database as tcp:IP:6642, ssl:IP:6642 or unix:PATH (comma-separated for a cluster)`,
-        });
-      }
-    })
-    .optional(),
+  systemId: identifier("systemId", { forbid: "," }).optional(),
+  ovnRemote: remoteList(
+    "ovnRemote",
+    "the southbound database as tcp:IP:6642, ssl:IP:6642 or unix:PATH (comma-separated for a cluster)",
+  ).optional(),
   encapType: z
     .union([z.string(), z.array(z.string())], {
       error:
@@ -97,9 +85,9 @@ export const chassisInputs = z.object({
         }
       }
     })
-    .transform((v) => [...new Set(encapTypes(v))].join(","))
+    .transform((v) => asSet(encapTypes(v)).join(","))
     .optional(),
-  encapIp: ipSchema("encapIp").optional(),
+  encapIp: ip("encapIp").optional(),
   bridgeMappings: z
     .union([mappingsObject, z.string()], {
       error: 'bridgeMappings: accepted { physnet1: "br-eth0" } or "physnet1:br-eth0,physnet2:br-eth1"',
@@ -107,7 +95,7 @@ export const chassisInputs = z.object({
     .superRefine((v, ctx) => {
       if (typeof v !== "string") return;
       for (const item of v.split(",")) {
-        const [net, br, extra] = item.split(":");
+        const [net, br, extra] = item.split(":").map((x) => x.trim());
         if (extra !== undefined || !net || !br || !physnet.safeParse(net).success) {
           ctx.addIssue({
             code: "custom",
@@ -117,6 +105,7 @@ export const chassisInputs = z.object({
       }
     })
     .transform((v) => (typeof v === "string" ? parseBridgeMappings(v) : v))
+    .pipe(mappingsObject)
     .optional(),
   bridgeDatapathType: z
     .enum(["system", "netdev"], {

@@ -24,6 +24,7 @@ import {
   supersededRow,
   withGuards,
 } from "../common";
+import { identifier, target } from "../values";
 import {
   NB_DB,
   SB_DB,
@@ -36,13 +37,8 @@ import {
   type StringMap,
 } from "./common";
 
-const TARGET = /^(ptcp:\d+(:.+)?|pssl:\d+(:.+)?|punix:.+|tcp:.+:\d+|ssl:.+:\d+|unix:.+)$/;
-
 const common = {
-  target: z.string({ error: "target must be a string" }).regex(TARGET, {
-    message:
-      "target: accepted ptcp:PORT[:IP], pssl:PORT[:IP], punix:PATH (listen) or tcp:IP:PORT, ssl:IP:PORT, unix:PATH (connect out), e.g. ptcp:6641:0.0.0.0",
-  }),
+  target: target("target", { passive: true }),
   inactivityProbe: z
     .number({ error: "inactivityProbe must be a number of milliseconds" })
     .int("inactivityProbe: whole milliseconds")
@@ -64,7 +60,7 @@ export const sbConnectionInputs = z.object({
   sb: connectionSchema,
   ...common,
   readOnly: z.boolean({ error: "readOnly must be true or false" }).optional(),
-  role: z.string({ error: 'role must be a string (e.g. "ovn-controller" for RBAC)' }).optional(),
+  role: identifier("role", { emptyIsUnset: true }).optional(),
 });
 
 export type NbConnectionInputs = z.infer<typeof nbConnectionInputs> & Instance;

@@ -54,7 +54,8 @@ import {
   type StringMap,
 } from "./common";
 import { planLspCreate, planLspUpdate, planMove, type LspInputs } from "./logical-switch-port";
-import { interfaceCidr, lspAddressProblem, macSchema, ovnName } from "./validation";
+import { ovnName } from "./validation";
+import { asSet, interfaceCidr, lspAddress, mac, setOf } from "../values";
 
 const priority = z
   .number({ error: "priority must be an integer 0..32767" })
@@ -78,12 +79,13 @@ export const lrpInputs = z.object({
   ...nbBase,
   router: ovnName("router"),
   name: ovnName("name"),
-  mac: macSchema("mac"),
+  mac: mac("mac"),
   networks: z
     .array(interfaceCidr("networks"), {
       error: 'networks: accepted a list of addresses with prefix length, e.g. ["192.168.0.1/24"]',
     })
-    .min(1, 'networks: at least one address with prefix length, e.g. ["192.168.0.1/24"]'),
+    .min(1, 'networks: at least one address with prefix length, e.g. ["192.168.0.1/24"]')
+    .transform(asSet),
   peer: ovnName("peer").optional(),
   gatewayChassis: z
     .array(gatewayChassisEntry, {
@@ -91,20 +93,16 @@ export const lrpInputs = z.object({
         "gatewayChassis: accepted a list of chassis names in priority order, or { chassis, priority } objects",
     })
     .optional()
-    .transform((list) => (list ? normalizeGatewayChassis(list) : undefined)),
+    .transform((list) => (list ? asSet(normalizeGatewayChassis(list)) : undefined)),
   enabled: z.boolean({ error: "enabled must be true or false" }).optional(),
   options: stringMap.optional(),
   externalIds: stringMap.optional(),
   switch: ovnName("switch").optional(),
   switchPortName: ovnName("switchPortName").optional(),
-  switchPortAddresses: z
-    .array(
-      z.string({ error: "switchPortAddresses entries must be strings" }).superRefine((s, ctx) => {
-        const p = lspAddressProblem(s);
-        if (p) ctx.addIssue({ code: "custom", message: p });
-      }),
-    )
-    .optional(),
+  switchPortAddresses: setOf(
+    lspAddress("switchPortAddresses"),
+    'switchPortAddresses: accepted a list like ["router"] or ["00:00:00:00:ff:01 192.168.0.1"]',
+  ).optional(),
 });
 export type LrpInputs = z.infer<typeof lrpInputs> & Instance;
 export type LrpState = LrpInputs & { uuid: string; switchPortUuid: string | null };

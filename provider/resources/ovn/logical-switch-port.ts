@@ -53,7 +53,8 @@ import {
   requireParent,
   type StringMap,
 } from "./common";
-import { lspAddressProblem, ovnName, portSecurityProblem } from "./validation";
+import { ovnName } from "./validation";
+import { lspAddress, portSecurityEntry, setOf } from "../values";
 
 /** Logical_Switch_Port types of OVN 23.03 (ovn-nb(5)); "" is a VIF. */
 export const LSP_TYPES = [
@@ -78,24 +79,14 @@ export const lspInputs = z.object({
   ...nbBase,
   switch: ovnName("switch"),
   name: ovnName("name"),
-  addresses: z
-    .array(
-      z.string({ error: "addresses entries must be strings" }).superRefine((s, ctx) => {
-        const p = lspAddressProblem(s);
-        if (p) ctx.addIssue({ code: "custom", message: p });
-      }),
-      { error: 'addresses: accepted a list like ["50:54:00:00:00:01 192.168.0.2"] or ["dynamic"]' },
-    )
-    .optional(),
-  portSecurity: z
-    .array(
-      z.string({ error: "portSecurity entries must be strings" }).superRefine((s, ctx) => {
-        const p = portSecurityProblem(s);
-        if (p) ctx.addIssue({ code: "custom", message: p });
-      }),
-      { error: 'portSecurity: accepted a list like ["50:54:00:00:00:01 192.168.0.2"]' },
-    )
-    .optional(),
+  addresses: setOf(
+    lspAddress("addresses"),
+    'addresses: accepted a list like ["50:54:00:00:00:01 192.168.0.2"] or ["dynamic"]',
+  ).optional(),
+  portSecurity: setOf(
+    portSecurityEntry("portSecurity"),
+    'portSecurity: accepted a list like ["50:54:00:00:00:01 192.168.0.2"]',
+  ).optional(),
   type: z
     .enum(LSP_TYPES, {
       error: (iss) =>

@@ -36,7 +36,8 @@ import {
   selectByUuids,
   type StringMap,
 } from "./common";
-import { excludeIpProblem, ipv4Network, ipv6Prefix, ovnName } from "./validation";
+import { excludeIpProblem, ovnName } from "./validation";
+import { excludeEntry, ipv4Network, ipv6Prefix, setOf } from "../values";
 
 /** other_config keys set by dedicated arguments. */
 export const IPAM_KEYS = {
@@ -50,13 +51,11 @@ export const switchInputs = z.object({
   ...nbBase,
   name: ovnName("name"),
   subnet: ipv4Network("subnet").optional(),
-  excludeIps: z
-    .array(z.string({ error: "excludeIps entries must be strings" }), {
-      error:
-        'excludeIps: accepted a list of IPv4 addresses or ranges, e.g. ["192.168.0.2", "192.168.0.10..192.168.0.20"]',
-    })
-    .optional(),
-  ipv6Prefix: ipv6Prefix.optional(),
+  excludeIps: setOf(
+    excludeEntry("excludeIps"),
+    'excludeIps: accepted a list of IPv4 addresses or ranges, e.g. ["192.168.0.2", "192.168.0.10..192.168.0.20"]',
+  ).optional(),
+  ipv6Prefix: ipv6Prefix("ipv6Prefix").optional(),
   macOnly: z.boolean({ error: "macOnly must be true or false" }).optional(),
   otherConfig: stringMap.optional(),
   externalIds: stringMap.optional(),

@@ -8,10 +8,11 @@ import { z } from "zod";
 import type { Instance } from "../../framework";
 import { eq, type Row } from "../../ovsdb";
 import { ResourceError, type InputProblem } from "../../errors";
-import { isIpv4, isIpv6, selectRows, stringMap } from "../common";
+import { selectRows, stringMap } from "../common";
 import { NB_DB, managedKeys, nbBase, selectByUuids, type StringMap } from "./common";
 import { makeChildKind } from "./router-child";
-import { family, ipSchema, isNetwork, macSchema, ovnName } from "./validation";
+import { family, ovnName } from "./validation";
+import { ip, mac, portRange, prefix } from "../values";
 
 export const NAT_TYPES = ["snat", "dnat", "dnat_and_snat"] as const;
 
@@ -21,20 +22,12 @@ export const natInputs = z.object({
   type: z.enum(NAT_TYPES, {
     error: 'type: accepted "snat" (inside → out), "dnat" (outside → in) or "dnat_and_snat" (a floating IP)',
   }),
-  externalIp: ipSchema("externalIp"),
-  logicalIp: z
-    .string({ error: "logicalIp must be a string" })
-    .refine((s) => isIpv4(s) || isIpv6(s) || isNetwork(s), {
-      message: "logicalIp: accepted an IP address, or for snat a network like 192.168.0.0/24",
-    }),
+  externalIp: ip("externalIp"),
+  /** An address, or for snat a network (`ovn-nbctl lr-nat-add` form: `/32` is the bare address). */
+  logicalIp: prefix("logicalIp"),
   logicalPort: ovnName("logicalPort").optional(),
-  externalMac: macSchema("externalMac").optional(),
-  externalPortRange: z
-    .string({ error: "externalPortRange must be a string" })
-    .regex(/^\d{1,5}(-\d{1,5})?$/, {
-      message: 'externalPortRange: accepted "PORT" or "FIRST-LAST", e.g. "1024-65535"',
-    })
-    .optional(),
+  externalMac: mac("externalMac").optional(),
+  externalPortRange: portRange("externalPortRange").optional(),
   gatewayPort: ovnName("gatewayPort").optional(),
   options: stringMap.optional(),
   externalIds: stringMap.optional(),
@@ -64,15 +57,6 @@ function validate(i: NatInputs): InputProblem[] {
   }
   if (i.logicalPort !== undefined && i.type !== "dnat_and_snat") {
     problems.push({ property: "logicalPort", reason: 'logicalPort applies only to type "dnat_and_snat"' });
-  }
-  if (i.externalPortRange) {
-    const [a, b] = i.externalPortRange.split("-").map(Number);
-    if (a < 1 || a > 65535 || (b !== undefined && (b < a || b > 65535))) {
-      problems.push({
-        property: "externalPortRange",
-        reason: "ports must be 1..65535 and the range ascending",
-      });
-    }
   }
   return problems;
 }

@@ -10,30 +10,21 @@ import type { InputProblem } from "../../errors";
 import { stringMap } from "../common";
 import { managedKeys, nbBase, type StringMap } from "./common";
 import { makeChildKind } from "./router-child";
-import { family, isNetwork, ovnName } from "./validation";
-import { isIpv4, isIpv6 } from "../common";
+import { family, ovnName } from "./validation";
+import { identifier, nexthop, prefix } from "../values";
 
 export const routeInputs = z.object({
   ...nbBase,
   router: ovnName("router"),
-  ipPrefix: z
-    .string({ error: "ipPrefix must be a string" })
-    .refine((s) => isIpv4(s) || isIpv6(s) || isNetwork(s), {
-      message:
-        "ipPrefix: not a destination (or source) prefix; accepted: a network with host bits zero, e.g. 10.0.0.0/8, 0.0.0.0/0 or fd00::/64, or one address",
-    }),
-  nexthop: z
-    .string({ error: "nexthop must be a string" })
-    .refine((s) => s === "discard" || isIpv4(s) || isIpv6(s), {
-      message: 'nexthop: accepted an IP address (e.g. 192.168.0.254) or "discard"',
-    }),
+  ipPrefix: prefix("ipPrefix"),
+  nexthop: nexthop("nexthop"),
   outputPort: ovnName("outputPort").optional(),
   policy: z
     .enum(["dst-ip", "src-ip"], {
       error: 'policy: accepted "dst-ip" (default: match the destination) or "src-ip"',
     })
     .optional(),
-  routeTable: z.string({ error: "routeTable must be a string" }).optional(),
+  routeTable: identifier("routeTable", { emptyIsUnset: true }).optional(),
   options: stringMap.optional(),
   externalIds: stringMap.optional(),
 });
@@ -101,7 +92,7 @@ export const routeKind = makeChildKind<RouteInputs, RouteState>({
       outputPort: (row.output_port as string | null) ?? undefined,
       policy: ((row.policy as string | null) ??
         (s.policy === "dst-ip" ? "dst-ip" : undefined)) as RouteInputs["policy"],
-      routeTable: (row.route_table as string) || (s.routeTable === "" ? "" : undefined),
+      routeTable: (row.route_table as string) || undefined,
       options: managedKeys(row.options, s.options as StringMap | undefined),
       externalIds: managedKeys(row.external_ids, s.externalIds as StringMap | undefined),
     };

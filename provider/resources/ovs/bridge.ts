@@ -39,11 +39,11 @@ import {
   supersededRow,
   withGuards,
 } from "../common";
+import { setOf, target } from "../values";
 
 export const VSWITCH_DB = "Open_vSwitch";
 
 const PROTOCOLS = OPENFLOW_VERSIONS;
-const CONTROLLER_TARGET = /^(tcp|ssl|ptcp|pssl|unix|punix):/;
 
 export const bridgeInputs = z.object({
   host: connectionSchema,
@@ -57,19 +57,14 @@ export const bridgeInputs = z.object({
         'failMode: accepted "standalone" (acts as a learning switch) or "secure" (no NORMAL flow; only flows you add)',
     })
     .optional(),
-  protocols: z
-    .array(z.enum(PROTOCOLS, { error: `protocols: accepted ${PROTOCOLS.join(", ")}` }))
-    .optional()
-    .transform((p) => (p ? [...new Set(p)].sort() : undefined)),
-  controllers: z
-    .array(
-      z.string().regex(CONTROLLER_TARGET, {
-        message:
-          "controller target: accepted tcp:IP:PORT, ssl:IP:PORT, ptcp:PORT[:IP], pssl:PORT[:IP], unix:PATH, punix:PATH",
-      }),
-    )
-    .optional()
-    .transform((c) => (c ? [...new Set(c)].sort() : undefined)),
+  protocols: setOf(
+    z.enum(PROTOCOLS, { error: `protocols: accepted ${PROTOCOLS.join(", ")}` }),
+    `protocols: accepted a list of ${PROTOCOLS.join(", ")}`,
+  ).optional(),
+  controllers: setOf(
+    target("controllers", { passive: true, portOptional: true }),
+    'controllers: accepted a list of targets like ["tcp:127.0.0.1:6653"]',
+  ).optional(),
   stpEnable: z.boolean().optional(),
   externalIds: stringMap.optional(),
   otherConfig: stringMap.optional(),

@@ -35,16 +35,12 @@ import {
   supersededRow,
   withGuards,
 } from "../common";
+import { target } from "../values";
 import { VSWITCH_DB, rootUuid } from "./bridge";
-
-const TARGET = /^(ptcp:\d+(:.+)?|pssl:\d+(:.+)?|punix:.+|tcp:.+:\d+|ssl:.+:\d+|unix:.+)$/;
 
 export const managerInputs = z.object({
   host: connectionSchema,
-  target: z.string().regex(TARGET, {
-    message:
-      "target: accepted ptcp:PORT[:IP], pssl:PORT[:IP], punix:PATH (listen) or tcp:IP:PORT, ssl:IP:PORT, unix:PATH (connect out)",
-  }),
+  target: target("target", { passive: true }),
   inactivityProbe: z.number().int().min(0, "inactivityProbe: milliseconds, 0 disables").optional(),
   maxBackoff: z.number().int().min(1000, "maxBackoff: milliseconds, at least 1000").optional(),
   connectionMode: z

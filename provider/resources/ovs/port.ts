@@ -39,6 +39,7 @@ import {
   supersededRow,
   withGuards,
 } from "../common";
+import { mac, setOf } from "../values";
 import { VSWITCH_DB } from "./bridge";
 
 /** Tunnel interface types: they need `options.remote_ip`. */
@@ -99,13 +100,7 @@ export const interfaceInputs = z.object({
     .min(1, "ofportRequest: accepted 1..65279")
     .max(65279, "ofportRequest: accepted 1..65279")
     .optional(),
-  macRequest: z
-    .string()
-    .regex(
-      /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/,
-      "macRequest: not a MAC address; accepted e.g. 50:54:00:00:00:01",
-    )
-    .optional(),
+  macRequest: mac("macRequest").optional(),
 });
 
 export const portInputs = z.object({
@@ -113,10 +108,7 @@ export const portInputs = z.object({
   bridge: deviceName("bridge"),
   name: deviceName("name"),
   tag: vlan.optional(),
-  trunks: z
-    .array(vlan)
-    .optional()
-    .transform((t) => (t ? [...new Set(t)].sort((a, b) => a - b) : undefined)),
+  trunks: setOf(vlan, "trunks: accepted a list of VLAN ids 0..4095").optional(),
   vlanMode: z
     .enum(["trunk", "access", "native-tagged", "native-untagged", "dot1q-tunnel"], {
       error: 'vlanMode: accepted "trunk", "access", "native-tagged", "native-untagged", "dot1q-tunnel"',

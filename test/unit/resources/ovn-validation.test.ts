@@ -2,7 +2,7 @@
  * OVN argument validation: the pure value checks and each kind's `check` (argument named, accepted
  * form given, preview's unknown values let through).
  */
-import { checkInputs, UNKNOWN, type Props, type ResourceKind } from "../../../provider/framework";
+import { checkInputs, diffInputs, UNKNOWN, type Props, type ResourceKind } from "../../../provider/framework";
 import {
   encapTypes,
   excludeIpProblem,
@@ -107,7 +107,7 @@ function failures<I extends Props, O extends Props>(
 describe("check per resource", () => {
   it("LogicalSwitch: subnet must be a network; IPAM keys not twice; ipv6Prefix normalised", () => {
     expect(failures(switchKind, { nb, name: "sw0", subnet: "192.168.0.1/24", owner }).subnet).toMatch(
-      /not an IPv4 network; accepted: a CIDR with host bits zero, e.g. 192\.168\.0\.0\/24/,
+      /host bits set \(the network is 192\.168\.0\.0\/24\); accepted: an IPv4 network with host bits zero, e.g. 192\.168\.0\.0\/24/,
     );
     expect(failures(switchKind, { nb, name: "sw0", subnet: "fd00::/64", owner }).subnet).toMatch(/IPv4/);
     expect(
@@ -142,7 +142,13 @@ describe("check per resource", () => {
     ).toMatch(/needs options\["router-port"\]/);
     expect(failures(lspKind, { nb, switch: "sw0", name: "p", tag: 7, owner }).tag).toMatch(/set parentName/);
     expect(
-      failures(lspKind, { nb, switch: "sw0", name: "p", addresses: ["dynamic", "dynamic"], owner }).addresses,
+      failures(lspKind, {
+        nb,
+        switch: "sw0",
+        name: "p",
+        addresses: ["dynamic", "50:54:00:00:00:01 dynamic"],
+        owner,
+      }).addresses,
     ).toMatch(/only one entry/);
     expect(
       failures(lspKind, { nb, switch: "sw0", name: "p", tag: 4096, parentName: "vm", owner }).tag,
@@ -158,7 +164,9 @@ describe("check per resource", () => {
       networks: ["192.168.0.1"],
       owner,
     });
-    expect(f.mac).toMatch(/mac: not a MAC address; accepted: six hex octets like 50:54:00:00:00:01/);
+    expect(f.mac).toMatch(
+      /mac: "00:00:00:00:ff" is not a MAC address; accepted: six hex octets like 50:54:00:00:00:01/,
+    );
     expect(f["networks.0"]).toMatch(/e\.g\. 192\.168\.0\.1\/24/);
     expect(
       failures(lrpKind, { nb, router: "lr0", name: "l", mac: "00:00:00:00:ff:01", networks: [], owner })
@@ -252,7 +260,7 @@ describe("check per resource", () => {
       owner,
     });
     expect(f.encapType).toMatch(/unknown encapsulation "gre"; accepted: geneve, vxlan, stt/);
-    expect(f.encapIp).toMatch(/encapIp: not an IP address/);
+    expect(f.encapIp).toMatch(/encapIp: "1.2.3" is not an IP address/);
     const keys = failures(chassisKind, {
       host: nb,
       systemId: "h1",
@@ -297,5 +305,72 @@ describe("check per resource", () => {
         (f) => f.property,
       ),
     ).toEqual(["addresses.0"]);
+  });
+});
+
+describe("issue 9, kind 3: values OVN would reject or rewrite", () => {
+  const check = (kind: ResourceKind<Props, Props>, inputs: Props) =>
+    checkInputs(kind, { nb, owner, ...inputs });
+  const lsp = lspKind as unknown as ResourceKind<Props, Props>;
+
+  it("the reported inputs are written in the form ovn-northd reads", () => {
+    const p = check(lsp, {
+      switch: "ra-sw",
+      name: "ra-p",
+      addresses: ["0a:77:00:00:04:01 10.77.4.1 "],
+      portSecurity: ["0a:77:00:00:04:01 10.77.4.1 "],
+    });
+    expect(p.failures).toEqual([]);
+    expect(p.inputs.addresses).toEqual(["0a:77:00:00:04:01 10.77.4.1"]);
+    expect(p.inputs.portSecurity).toEqual(["0a:77:00:00:04:01 10.77.4.1"]);
+    expect(check(lsp, { switch: "ra-sw", name: "ra-d", addresses: ["dynamic "] }).inputs.addresses).toEqual([
+      "dynamic",
+    ]);
+  });
+
+  it("spaces follow one rule in excludeIps and networks too", () => {
+    const sw = check(switchKind as unknown as ResourceKind<Props, Props>, {
+      name: "s",
+      subnet: "10.77.4.0/24 ",
+      excludeIps: ["10.77.4.9 ", " 10.77.4.2..10.77.4.4"],
+    });
+    expect(sw.failures).toEqual([]);
+    expect(sw.inputs).toMatchObject({
+      subnet: "10.77.4.0/24",
+      excludeIps: ["10.77.4.2..10.77.4.4", "10.77.4.9"],
+    });
+    const lrp = check(lrpKind as unknown as ResourceKind<Props, Props>, {
+      router: "r",
+      name: "l",
+      mac: "0A:00:00:00:00:01",
+      networks: [" 10.77.4.1/24", "FD00:0:0:0::1/64"],
+    });
+    expect(lrp.failures).toEqual([]);
+    expect(lrp.inputs).toMatchObject({ mac: "0a:00:00:00:00:01", networks: ["10.77.4.1/24", "fd00::1/64"] });
+  });
+
+  it("reordering a set is no change; an IPv6 route in upper case or long form is no replacement", () => {
+    const a = check(lsp, {
+      switch: "s",
+      name: "p",
+      addresses: ["0a:00:00:00:00:01 10.0.0.1", "unknown"],
+    }).inputs;
+    const b = check(lsp, {
+      switch: "s",
+      name: "p",
+      addresses: ["unknown", "0a:00:00:00:00:01 10.0.0.1"],
+    }).inputs;
+    expect(diffInputs(lsp, a, b).changes).toBe(false);
+    const route = routeKind as unknown as ResourceKind<Props, Props>;
+    const old = check(route, { router: "r", ipPrefix: "fd00::/64", nexthop: "fd00::1" }).inputs;
+    for (const [ipPrefix, nexthop] of [
+      ["FD00::/64", "FD00::1"],
+      ["fd00:0000:0000:0000:0000:0000:0000:0000/64", "fd00:0:0:0:0:0:0:1"],
+    ]) {
+      const d = diffInputs(route, old, { nb, owner, router: "r", ipPrefix, nexthop });
+      expect(d).toMatchObject({ changes: false, replaces: [] });
+    }
+    // States written before values were canonical compare equal too.
+    expect(diffInputs(route, { ...old, ipPrefix: "FD00:0:0:0::/64" }, old).changes).toBe(false);
   });
 });
