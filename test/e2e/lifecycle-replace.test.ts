@@ -27,6 +27,7 @@ describe("issue 9 kind 1: up --replace of every resource type keeps its row", ()
     "%s: replaced once; the row exists once with the stack's marker; the state holds it; preview --refresh is clean",
     (_type, name, n) => {
       const d = report.cases[n];
+      expect(d.upError).toBeUndefined();
       expect(d.replaced).toBe(1);
       expect(d.found).toBe(1);
       expect(d.marker).toBe(`lcreplace/dev/${name}`);

@@ -463,6 +463,8 @@ export interface CaseDetail {
   /** `preview --refresh --expect-no-changes` passed. */
   previewClean: boolean;
   previewError?: string;
+  /** Why `up --replace` failed, if it did (the scenario goes on with the next resource). */
+  upError?: string;
   counts: Counts;
   foreignLost: number;
   /** The foreign rows, keys and flows lost (for messages). */
@@ -519,7 +521,7 @@ export interface ReplaceReport {
   rows: FaultRow[];
   cases: CaseDetail[];
   /** After the final destroy: the stack's rows, keys and flows still there, and foreign ones lost. */
-  afterDestroy: Counts & { foreignLost: number; lost: string[] };
+  afterDestroy: Counts & { foreignLost: number; lost: string[]; destroyError?: string };
 }
 
 function expectedMarker(c: ReplaceCase): string {
@@ -528,12 +530,18 @@ function expectedMarker(c: ReplaceCase): string {
 
 function outcomeOf(c: ReplaceCase, d: CaseDetail): string {
   const problems: string[] = [];
+  if (d.upError) problems.push(`up --replace: ${d.upError}`);
   if (d.replaced !== 1) problems.push(`replace: ${d.replaced}`);
   if (d.found !== 1) problems.push(`found ${d.found}`);
   if (d.marker !== expectedMarker(c)) problems.push(`marker ${d.marker ?? "missing"}`);
   if (!d.held) problems.push("the state does not hold it");
   if (!d.previewClean) problems.push(`preview --refresh: ${d.previewError ?? "changes"}`);
   return problems.length ? `failed: ${problems.join("; ")}` : "converged";
+}
+
+/** The start of an error's message, for a table cell. */
+function firstLines(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n").slice(0, 3).join(" ");
 }
 
 export async function runReplaceScenario(opts: ReplaceOptions = {}): Promise<ReplaceReport> {
@@ -552,7 +560,13 @@ export async function runReplaceScenario(opts: ReplaceOptions = {}): Promise<Rep
       const t0 = Date.now();
       const urn = urns.get(c.name);
       if (!urn) throw new Error(`no URN for ${c.name} after the first up`);
-      const up = await stack.up({ replace: [urn] });
+      let replaced = 0;
+      let upError: string | undefined;
+      try {
+        replaced = (await stack.up({ replace: [urn] })).summary.replace;
+      } catch (e) {
+        upError = firstLines(e);
+      }
       const w = await probe.world();
       const state = await stack.exportState();
       let previewClean = true;
@@ -561,11 +575,12 @@ export async function runReplaceScenario(opts: ReplaceOptions = {}): Promise<Rep
         await stack.preview({ refresh: true, expectNoChanges: true });
       } catch (e) {
         previewClean = false;
-        previewError = (e as Error).message.split("\n").slice(0, 3).join(" ");
+        previewError = firstLines(e);
       }
       const d: CaseDetail = {
         type: c.type,
-        replaced: up.summary.replace,
+        replaced,
+        upError,
         ...inspect(c, w, state),
         previewClean,
         previewError,
@@ -578,8 +593,13 @@ export async function runReplaceScenario(opts: ReplaceOptions = {}): Promise<Rep
       cases.push(d);
       opts.onCase?.(d);
     }
-    await stack.destroy();
-    destroyed = true;
+    let destroyError: string | undefined;
+    try {
+      await stack.destroy();
+      destroyed = true;
+    } catch (e) {
+      destroyError = firstLines(e);
+    }
     const end = await probe.world();
     // The stack's rows are gone, and foreign keys and flows inside them with them.
     const lost = lostFrom(baseline, foreign(end), true);
@@ -587,6 +607,7 @@ export async function runReplaceScenario(opts: ReplaceOptions = {}): Promise<Rep
       ...count(end, { rows: new Map(), cookies: new Set() }),
       foreignLost: lost.length,
       lost,
+      destroyError,
     };
     const rows: FaultRow[] = CASES.map((c, n) => ({
       scenario: `up --replace ${c.type}`,

@@ -3,7 +3,7 @@
  * only the external_ids keys it sets.
  */
 import { ResourceError } from "../../../provider/errors";
-import { CHASSIS_OWNER_KEY } from "../../../provider/resources/ovn/chassis";
+import { CHASSIS_INSTANCE_KEY, CHASSIS_OWNER_KEY } from "../../../provider/resources/ovn/chassis";
 import type { TestOvsdbServer } from "../../../sandbox/ovsdb-server";
 import { createVia, provider, startVswitchDb, updateVia, type Props } from "./ovn-fixtures";
 
@@ -65,7 +65,10 @@ it("sets the OVN keys (encapType list joined), leaves other keys alone, and dele
     "ovn-bridge-mappings": "physnet1:br-eth0",
     "ovn-cms-options": "enable-chassis-as-gw",
     [CHASSIS_OWNER_KEY]: "proj/dev/hv1",
+    // The instance token of this resource (a replacement writes its own; see holdsRow).
+    [CHASSIS_INSTANCE_KEY]: outs.instance,
   });
+  expect(outs.instance).toMatch(/^[0-9a-f]{16}$/);
 
   // ovn-controller (or anyone) writes more keys; update and delete leave them.
   await db.tool("ovs-vsctl", ["--no-wait", "set", "open", ".", "external_ids:ovn-installed-by=ctl"]);

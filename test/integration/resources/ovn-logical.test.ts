@@ -6,7 +6,7 @@
 import { ResourceError } from "../../../provider/errors";
 import { OvsdbClient } from "../../../provider/ovsdb/client";
 import { planSwitchCreate } from "../../../provider/resources/ovn/logical-switch";
-import { OWNER_KEY } from "../../../provider/resources/common";
+import { INSTANCE_KEY, OWNER_KEY } from "../../../provider/resources/common";
 import {
   createVia,
   nbGet,
@@ -533,17 +533,21 @@ describe("ovn:LogicalRouter and LogicalRouterPort: the field report topology", (
 
   it("router delete refuses foreign children; router port delete removes the attachment", async () => {
     const lr0 = await nbGet(central, "Logical_Router", "lr0", "_uuid");
+    // The router's state as its create left it: the owner marker and the instance token it wrote.
+    const lr0State = {
+      nb,
+      name: "lr0",
+      owner: owner("lr0"),
+      instance: await nbGet(central, "Logical_Router", "lr0", `external_ids:${INSTANCE_KEY}`),
+    };
     await central.nbctl("lr-route-add", "lr0", "10.50.0.0/16", "11.0.0.1");
-    await expectCode(
-      provider.handler("ovn:LogicalRouter").delete(lr0, { nb, name: "lr0", owner: owner("lr0") }),
-      "FOREIGN_CHILDREN",
-    );
+    await expectCode(provider.handler("ovn:LogicalRouter").delete(lr0, lr0State), "FOREIGN_CHILDREN");
     await central.nbctl("lr-route-del", "lr0", "10.50.0.0/16");
     for (const l of lrps) await provider.handler("ovn:LogicalRouterPort").delete(l.id, l.outs);
     expect(await count("Logical_Switch_Port", ["name=lrp0-attachment"])).toBe(0);
     expect(await count("Logical_Router_Port")).toBe(0);
     expect(await count("Gateway_Chassis")).toBe(0);
-    await provider.handler("ovn:LogicalRouter").delete(lr0, { nb, name: "lr0", owner: owner("lr0") });
+    await provider.handler("ovn:LogicalRouter").delete(lr0, lr0State);
     expect(await count("Logical_Router", ["name=lr0"])).toBe(0);
   });
 });
