@@ -168,6 +168,40 @@ export function firstError(e: unknown): string {
   return (cli[0] ?? lines[0]).replace(/^error: /, "");
 }
 
+/**
+ * Runs `pulumi up` of `objects` resources and calls `inject` once half of them are created (and
+ * waits for it). Throws when the up ended before that; otherwise resolves to how the up ended
+ * (`first up succeeded` or `first up failed (…)`), for the outcome.
+ */
+export async function faultMidUp<T>(
+  stack: TestStack,
+  objects: number,
+  inject: () => Promise<T>,
+): Promise<{ first: string; injected: T }> {
+  let injected: Promise<T> | undefined;
+  const err = await upWithEvents(
+    stack,
+    afterCreates(Math.floor(objects / 2), () => {
+      injected = inject();
+    }),
+  );
+  if (!injected) throw new Error(`the fault was not injected: the up ended first (${firstError(err)})`);
+  return {
+    injected: await injected,
+    first: err ? `first up failed (${firstError(err)})` : "first up succeeded",
+  };
+}
+
+/** `pulumi up` again: the outcome line, `converged: PREFIX; rerun created N` or `failed: …`. */
+export async function rerun(stack: TestStack, prefix: string): Promise<string> {
+  try {
+    const up = await stack.up();
+    return `converged: ${prefix}; rerun created ${up.summary.create}`;
+  } catch (e) {
+    return `failed: ${firstError(e)}`;
+  }
+}
+
 /** `pulumi up` with an event hook (the TestStack wrapper has none): resolves to the error, if any. */
 export async function upWithEvents(
   stack: TestStack,

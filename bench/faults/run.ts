@@ -6,7 +6,8 @@
  *   npm run build && npm run bench:faults -- [--only NAME[,NAME…]] [--objects N] [--verbose]
  *
  * NAME is a scenario module's file name (`cli-killed`, `nb-restart`, …). `--objects` sets the
- * workload of the scale scenarios (default 300). Exits 1 when a scenario throws or reports a loss.
+ * workload of the scale scenarios (default 300). Exits 1 when a scenario throws, does not converge
+ * or reports a loss.
  */
 import { parseArgs } from "node:util";
 import { TestStack } from "../../sandbox/pulumi";
@@ -84,7 +85,9 @@ async function main(): Promise<void> {
       });
     }
   }
-  failed ||= rows.some((r) => r.duplicates || r.orphans || r.foreignLost);
+  failed ||= rows.some(
+    (r) => !r.outcome.startsWith("converged") || r.duplicates || r.orphans || r.foreignLost,
+  );
   const num = (n: number) => (Number.isNaN(n) ? "-" : String(n));
   console.log(
     "\n" +

@@ -12,7 +12,7 @@ import { startSandbox, stopSandbox } from "../../../sandbox";
 import type { TestStack } from "../../../sandbox/pulumi";
 import type { FaultRow } from "../types";
 import {
-  afterCreates,
+  faultMidUp,
   descendants,
   finish,
   firstError,
@@ -24,7 +24,6 @@ import {
   seedForeignKeys,
   seedForeignNb,
   snapshot,
-  upWithEvents,
 } from "../lib";
 
 /** Deletes empty `*.attrs` files below `dir` (gocloud fileblob metadata sidecars); returns how many. */
@@ -54,18 +53,13 @@ export async function run(log: (m: string) => void = () => undefined): Promise<F
     await seedForeignNb(nb, "fk");
 
     // Kill the CLI once half the objects are created, and everything it started.
-    let killed: number[] = [];
-    const err = await upWithEvents(
-      stack,
-      afterCreates(Math.floor(objects / 2), () => {
-        for (const cli of ourPulumiCli()) {
-          const tree = [cli, ...descendants(cli)];
-          for (const pid of tree) process.kill(pid, "SIGKILL");
-          killed = tree;
-        }
-      }),
-    );
-    if (killed.length === 0) throw new Error(`the CLI was not killed (up ended first: ${firstError(err)})`);
+    const { injected: killed } = await faultMidUp(stack, objects, async () => {
+      const tree = ourPulumiCli().flatMap((cli) => [cli, ...descendants(cli)]);
+      for (const pid of tree) process.kill(pid, "SIGKILL");
+      return tree;
+    });
+    if (killed.length === 0) throw new Error("no pulumi CLI process of ours to kill");
+
     // The documented recovery (README, "When pulumi up was killed"), first the file backend's part:
     // an empty `.attrs` sidecar (the kill came between its truncation and its write) makes every
     // command fail with "failed to load checkpoint: EOF"; the killed run's lock blocks the stack.

@@ -140,12 +140,13 @@ export async function run(log: (m: string) => void = () => undefined): Promise<F
     const overwrites = so.overwrote + sa.overwrote;
     const retried = so.refused === 1 && so.committed === 1 && addrs(once).join() === moved[once];
     // The up fails on that port alone (the other one was retried and written).
+    const portErrors = conflictErrors.filter((m) => /^cw-p\d+:/.test(m));
     const coded = conflictErrors.some((m) => m.includes("CONCURRENT_CHANGE"));
     const refused =
       sa.refused === 3 &&
       sa.committed === 0 &&
-      conflictErrors.length === 1 &&
-      conflictErrors[0].startsWith(`${always}:`) &&
+      portErrors.length === 1 &&
+      portErrors[0].startsWith(`${always}:`) &&
       addrs(always).join() !== moved[always];
     const stats = `once ${JSON.stringify(so)}, every attempt ${JSON.stringify(sa)}`;
     log(`conflict: ${stats}; errors: ${conflictErrors.join(" | ")}`);

@@ -10,10 +10,11 @@ import { TestCluster, TestOvsdbServer } from "../../../sandbox/ovsdb-server";
 import type { TestStack } from "../../../sandbox/pulumi";
 import type { FaultRow } from "../types";
 import {
-  afterCreates,
+  faultMidUp,
   ctl,
   finish,
   firstError,
+  rerun,
   makeStack,
   nbScope,
   nbWorkload,
@@ -21,7 +22,6 @@ import {
   seedForeignNb,
   sleep,
   snapshot,
-  upWithEvents,
 } from "../lib";
 
 export const SCENARIO = "clustered NB (3 members): leader killed mid-up; rerun";
@@ -70,30 +70,15 @@ export async function run(log: (m: string) => void = () => undefined): Promise<F
     const before = await snapshot(scope);
 
     const leader = await cluster.waitForLeader();
-    let killed: Promise<void> | undefined;
-    const err = await upWithEvents(
-      stack,
-      afterCreates(Math.floor(objects / 2), () => {
-        killed = cluster.kill(leader);
-      }),
-    );
-    if (!killed) throw new Error(`the leader was not killed (up ended first: ${firstError(err)})`);
-    await killed;
+    const { first } = await faultMidUp(stack, objects, () => cluster.kill(leader));
     const newLeader = await cluster.waitForLeader();
-    const first = err ? `first up failed (${firstError(err)})` : "first up succeeded";
     log(`leader ${leader} killed, new leader ${newLeader}; ${first}`);
 
-    let outcome: string;
-    try {
-      const up = await stack.up();
+    let outcome = await rerun(stack, first);
+    if (outcome.startsWith("converged")) {
       const switches = Math.ceil(objects / 10) + 1; // and the foreign one
       const dps = await datapaths(sb, switches);
-      outcome =
-        `converged: ${first}; rerun created ${up.summary.create}; ` +
-        `ovn-northd: ${dps}/${switches} datapaths` +
-        (dps < switches ? " (NOT following the new leader)" : "");
-    } catch (e) {
-      outcome = `failed: ${firstError(e)}`;
+      outcome += `; ovn-northd: ${dps}/${switches} datapaths${dps < switches ? " (NOT following the new leader)" : ""}`;
     }
     return [await finish({ scenario: SCENARIO, objects, stack, scope, before, outcome, started, log })];
   } finally {

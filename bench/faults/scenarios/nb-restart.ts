@@ -7,16 +7,16 @@ import { restartDaemon, startSandbox, stopSandbox } from "../../../sandbox";
 import type { TestStack } from "../../../sandbox/pulumi";
 import type { FaultRow } from "../types";
 import {
-  afterCreates,
+  faultMidUp,
   finish,
   firstError,
+  rerun,
   makeStack,
   nbScope,
   nbWorkload,
   objectsWanted,
   seedForeignNb,
   snapshot,
-  upWithEvents,
 } from "../lib";
 
 export const SCENARIO = "NB ovsdb-server restarted mid-up; rerun";
@@ -33,25 +33,11 @@ export async function run(log: (m: string) => void = () => undefined): Promise<F
     await seedForeignNb(nb, "fr");
     const before = await snapshot(scope);
 
-    let restarted: Promise<number> | undefined;
-    const err = await upWithEvents(
-      stack,
-      afterCreates(Math.floor(objects / 2), () => {
-        restarted = restartDaemon(sb, "central", "nb");
-      }),
+    const { first, injected: pid } = await faultMidUp(stack, objects, () =>
+      restartDaemon(sb, "central", "nb"),
     );
-    if (!restarted) throw new Error(`the NB server was not restarted (up ended first: ${firstError(err)})`);
-    const pid = await restarted;
-    const first = err ? `first up failed (${firstError(err)})` : "first up succeeded";
     log(`NB ovsdb-server restarted (new PID ${pid}); ${first}`);
-
-    let outcome: string;
-    try {
-      const up = await stack.up();
-      outcome = `converged: ${first}; rerun created ${up.summary.create}`;
-    } catch (e) {
-      outcome = `failed: ${firstError(e)}`;
-    }
+    const outcome = await rerun(stack, first);
     return [await finish({ scenario: SCENARIO, objects, stack, scope, before, outcome, started, log })];
   } finally {
     await stack?.remove().catch((e: unknown) => log(`cleanup: ${firstError(e)}`));
