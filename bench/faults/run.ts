@@ -64,6 +64,7 @@ async function main(): Promise<void> {
       log(`${name}: not on this branch, skipped`);
       continue;
     }
+    if (typeof mod.run !== "function") throw new Error(`bench/faults/scenarios/${name} exports no run()`);
     log(`${name}: running`);
     const t0 = Date.now();
     try {
