@@ -64,10 +64,10 @@ async function main(): Promise<void> {
       log(`${name}: not on this branch, skipped`);
       continue;
     }
-    if (typeof mod.run !== "function") throw new Error(`bench/faults/scenarios/${name} exports no run()`);
     log(`${name}: running`);
     const t0 = Date.now();
     try {
+      if (typeof mod.run !== "function") throw new Error(`bench/faults/scenarios/${name} exports no run()`);
       const got = await mod.run(values.verbose ? (m) => log(`  ${m}`) : undefined);
       for (const r of got) log(`  ${r.scenario}: ${r.outcome}`);
       rows.push(...got);
