@@ -1,9 +1,9 @@
-import { existsSync } from "node:fs";
 /**
  * Scenario 6: ovs-vswitchd is restarted on a host, so every OpenFlow flow is gone (flows live in
  * ovs-vswitchd, not in the database). `pulumi preview --refresh` must report each flow as a change,
  * and `pulumi up --refresh` must put each back, under one cookie family per flow.
  */
+import { existsSync } from "node:fs";
 import { ovs } from "../../../sdk";
 import { restartDaemon, startSandbox, stopSandbox } from "../../../sandbox";
 import type { TestStack } from "../../../sandbox/pulumi";
