@@ -47,6 +47,7 @@ export interface DaemonSpec {
  */
 export async function startDaemon(spec: DaemonSpec): Promise<void> {
   const d = spec.daemon;
+  d.start = { args: spec.args, env: spec.env, unixctlOption: spec.unixctlOption };
   spec.record();
   const argv = ["ip", "netns", "exec", d.namespace, d.program, ...spec.args, "-vconsole:off"];
   argv.push(`--pidfile=${d.pidfile}`, `--log-file=${d.logfile}`, "--detach");

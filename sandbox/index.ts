@@ -16,6 +16,7 @@ export {
   ping,
   removeContainer,
   requireRoot,
+  restartDaemon,
   sandboxStatus,
   startSandbox,
   stopSandbox,

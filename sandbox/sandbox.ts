@@ -763,6 +763,30 @@ export function loadSandbox(name = "default"): SandboxInfo {
   return info;
 }
 
+/**
+ * Stops one daemon of a running sandbox (SIGTERM, then SIGKILL after a grace period) and starts it
+ * again with the arguments it was started with, as `systemctl restart` would: for fault-injection
+ * tests (ovs-vswitchd loses its OpenFlow flows, a database server drops its clients). `owner` is a
+ * host name (h1, …) or "central"; `role` as in {@link DaemonInfo.role}. Returns the new PID.
+ */
+export async function restartDaemon(info: SandboxInfo, owner: string, role: string): Promise<number> {
+  const cur = currentState(info);
+  const find = (i: SandboxInfo) =>
+    (owner === "central" ? i.central : i.hosts.find((h) => h.name === owner))?.daemons.find(
+      (x) => x.role === role,
+    );
+  const d = find(cur);
+  if (!d?.start) throw new SandboxError(`sandbox ${info.name} has no ${role} on ${owner} to restart`);
+  if (d.pid !== undefined) {
+    const { survivors } = await terminate([d.pid], cur.dir);
+    if (survivors.length > 0) throw daemonError(d, owner, `did not stop (PID ${d.pid})`);
+  }
+  await startDaemon({ daemon: d, owner, ...d.start, record: () => saveState(cur) });
+  const mine = find(info);
+  if (mine) mine.pid = d.pid;
+  return d.pid as number;
+}
+
 /** Liveness of every daemon and namespace of sandbox `name`; `exists: false` when there is no state. */
 export function sandboxStatus(name = "default"): SandboxStatus {
   checkName(name);

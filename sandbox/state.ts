@@ -35,6 +35,8 @@ export interface DaemonInfo {
   logfile: string;
   /** unixctl socket for `ovs-appctl -t` / `ovn-appctl -t`. */
   ctl: string;
+  /** How it was started (program arguments, environment), so that it can be restarted the same way. */
+  start?: { args: string[]; env?: Record<string, string>; unixctlOption: boolean };
 }
 
 /** Two ways to reach one OVSDB database. */

@@ -8,6 +8,7 @@
  *
  *   npm run build && node dist/bench/ovn/run.js [--switches N] [--ports M] [--skip-pulumi] [--skip-checkpoints]
  */
+import { formatTable } from "../table";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { TestOvsdbServer } from "../../sandbox/ovsdb-server";
@@ -250,12 +251,7 @@ async function main(): Promise<void> {
     r.destroy.toFixed(0),
     r.note ?? "",
   ]);
-  const w = header.map((h, k) => Math.max(h.length, ...body.map((b) => b[k].length)));
-  const line = (c: string[]) =>
-    "| " + c.map((x, k) => (k > 0 && k < 4 ? x.padStart(w[k]) : x.padEnd(w[k]))).join(" | ") + " |";
-  console.log(line(header));
-  console.log("|" + w.map((x) => "-".repeat(x + 2)).join("|") + "|");
-  for (const b of body) console.log(line(b));
+  console.log(formatTable(header, body, new Set([1, 2, 3])));
 }
 
 main()

@@ -4,6 +4,7 @@
  *
  *   npm run build && node dist/bench/ovsdb/run.js [--repeat N]
  */
+import { formatTable } from "../table";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { OvsdbClient } from "../../provider/ovsdb/client";
@@ -170,11 +171,7 @@ function printTable(rows: Row[]): void {
     String(r.ms.length),
     r.note ?? "",
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => "| " + cells.map((c, i) => c.padEnd(widths[i])).join(" | ") + " |";
-  console.log(line(header));
-  console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
-  for (const b of body) console.log(line(b));
+  console.log(formatTable(header, body));
 }
 
 main().catch((e) => {

@@ -6,6 +6,7 @@
  *
  *   npm run build && node dist/bench/ports/run.js [--ports N]
  */
+import { formatTable } from "../table";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { startSandbox, stopSandbox, type SandboxInfo } from "../../sandbox";
@@ -144,12 +145,7 @@ async function main(): Promise<void> {
   console.log(`\n${n} ports on one bridge (one sandbox host, ovs-vswitchd with the userspace datapath)\n`);
   const header = ["tool", "create ms", "retag ms", "delete ms"];
   const body = rows.map((r) => [r.tool, r.create.toFixed(0), r.retag.toFixed(0), r.delete.toFixed(0)]);
-  const w = header.map((h, k) => Math.max(h.length, ...body.map((b) => b[k].length)));
-  const line = (c: string[]) =>
-    "| " + c.map((x, k) => (k ? x.padStart(w[k]) : x.padEnd(w[k]))).join(" | ") + " |";
-  console.log(line(header));
-  console.log("|" + w.map((x) => "-".repeat(x + 2)).join("|") + "|");
-  for (const b of body) console.log(line(b));
+  console.log(formatTable(header, body, new Set([1, 2, 3])));
 }
 
 main().catch((e) => {
