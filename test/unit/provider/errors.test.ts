@@ -162,7 +162,7 @@ describe("the README's table of error codes", () => {
     if (!section) throw new Error('README.md has no "## Error codes" section');
     return section
       .split("\n")
-      .filter((l) => /^\| `[A-Z_]+` \|/.test(l))
+      .filter((l) => /^\|\s*`[A-Z_]+`\s*\|/.test(l))
       .map((l) =>
         l
           .split("|")
