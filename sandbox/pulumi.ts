@@ -448,8 +448,8 @@ export interface TestStackOptions {
   /**
    * A Pulumi project directory (e.g. `examples/single-host-vlan`, or the repository root) whose
    * `Pulumi.yaml` the stack uses: its name, and its options such as `refresh: always`. The file is
-   * copied into the temporary workDir, so the CLI reads exactly what `pulumi up` in that directory
-   * would; the program still runs inline. Not combined with `workDir`.
+   * copied into the temporary workDir (without `main`), so the CLI reads what `pulumi up` in that
+   * directory would; the program still runs inline. Not combined with `workDir`.
    */
   projectDir?: string;
   config?: ConfigInput;
@@ -479,11 +479,14 @@ export interface RemoveOptions {
   skipDestroy?: boolean;
 }
 
-/** The `Pulumi.yaml` of a project directory (an error naming the directory if it has none). */
-function projectFile(dir: string): string {
+/**
+ * The `Pulumi.yaml` of a project directory for an inline program: as written, without its
+ * top-level `main` (the CLI checks that the entry file exists, and the program runs inline).
+ */
+function inlineProject(dir: string): string {
   const file = path.join(path.resolve(dir), "Pulumi.yaml");
   if (!fs.existsSync(file)) throw new Error(`${dir} holds no Pulumi.yaml`);
-  return file;
+  return fs.readFileSync(file, "utf8").replace(/^main:.*\n/m, "");
 }
 
 /** Project options of a workspace's `Pulumi.yaml` (`ProjectSettings` does not declare them). */
@@ -532,7 +535,8 @@ export class TestStack {
         workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-ovs-work-"));
         cleanup.push(workDir);
         makeProviderWorkDir(workDir);
-        if (opts.projectDir) fs.copyFileSync(projectFile(opts.projectDir), path.join(workDir, "Pulumi.yaml"));
+        if (opts.projectDir)
+          fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), inlineProject(opts.projectDir));
         else projectSettings = { name: opts.project, runtime: "nodejs" };
       }
       const stack = await auto.LocalWorkspace.createOrSelectStack(
