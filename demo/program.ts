@@ -77,3 +77,13 @@ export function fieldReportDemo(env: DemoEnvironment) {
   });
   return { vxlan, flows, ovn };
 }
+
+/**
+ * The stack outputs of the demo: configuration only. Runtime status (a switch port's `up`) is left
+ * out: a stack output is computed when the program runs, before the chassis have bound the ports
+ * this `up` creates, so it would say `false` for ports that pass traffic. `demo/status.ts` reads it
+ * when it prints.
+ */
+export function demoOutputs(out: ReturnType<typeof fieldReportDemo>) {
+  return { bridges: out.vxlan, flowCookies: out.flows.cookies, chassis: out.ovn.chassis };
+}

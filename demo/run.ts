@@ -9,7 +9,8 @@ import * as path from "node:path";
 import * as auto from "@pulumi/pulumi/automation";
 import { startSandbox, stopSandbox } from "../sandbox";
 import { pulumiEnv, REPO_ROOT } from "../sandbox/pulumi";
-import { fieldReportDemo } from "./program";
+import { demoOutputs, fieldReportDemo } from "./program";
+import { currentStatus, formatStatus } from "./status";
 import { environmentFromConfig } from "./config";
 import { createDemoContainers, ipOf, runChecks } from "./topology";
 
@@ -33,7 +34,7 @@ async function workspaceStack(): Promise<auto.Stack> {
     {
       stackName: STACK,
       projectName: "pulumi-ovs-demo",
-      program: async () => fieldReportDemo(environmentFromConfig()),
+      program: async () => demoOutputs(fieldReportDemo(environmentFromConfig())),
     },
     {
       workDir: REPO_ROOT,
@@ -72,6 +73,13 @@ async function up(): Promise<void> {
       r.seen ? "reach" : "blocked",
       r.ok ? "ok" : "MISMATCH",
     ]),
+  );
+  // Runtime status (a switch port's `up`, a port's `ofport`) is as fresh as the last create, update
+  // or refresh: the ports this `up` created were not bound yet when it read them. Read them now.
+  step("runtime status, read now (pulumi refresh):");
+  printTable(
+    ["resource", "kind", "status"],
+    (await currentStatus(stack)).map((r) => [r.name, r.kind, formatStatus(r.status)]),
   );
   const ok = results.every((r) => r.ok);
   const h1 = sb.hosts[0];

@@ -6,8 +6,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { OvsdbError } from "./ovsdb";
-import { ResourceError, type InputProblem } from "./errors";
+import { OvsdbError, type OvsdbErrorCode } from "./ovsdb";
+import { OpenFlowError, type OpenFlowErrorCode } from "./openflow/errors";
+import { ResourceError, withCode, type InputProblem, type ResourceErrorCode } from "./errors";
 
 /** The placeholder Pulumi passes for values not known during preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -93,10 +94,19 @@ export function makeHandler<I extends Props, O extends Props>(kind: ResourceKind
   };
   return {
     async check(_olds, news) {
-      return checkInputs(kind, news);
+      try {
+        const r = checkInputs(kind, news);
+        return { ...r, failures: r.failures.map(codedFailure) };
+      } catch (e) {
+        return fail(news, e);
+      }
     },
     async diff(_id, olds, news) {
-      return diffInputs(kind, olds, news);
+      try {
+        return diffInputs(kind, olds, news);
+      } catch (e) {
+        return fail(news, e);
+      }
     },
     async create(inputs) {
       try {
@@ -290,19 +300,63 @@ function deepEqual(a: unknown, b: unknown): boolean {
 
 // ---- errors ------------------------------------------------------------------------------------
 
+/** OVSDB client codes that mean "the server could not be reached (in time)". */
+const OVSDB_UNREACHABLE: readonly OvsdbErrorCode[] = [
+  "CONNECT",
+  "CONNECTION_CLOSED",
+  "TIMEOUT",
+  "NOT_LEADER",
+];
+/** OpenFlow codes with a package-wide meaning; every other OpenFlow failure is `OPENFLOW`. */
+const OPENFLOW_CODES: Partial<Record<OpenFlowErrorCode, ResourceErrorCode>> = {
+  TAKEN: "NAME_TAKEN",
+  CONNECT: "UNREACHABLE",
+  TIMEOUT: "UNREACHABLE",
+};
+
+/** The code the user sees for an error of any layer (see the README's table of codes). */
+export function codeOf(e: unknown): ResourceErrorCode {
+  if (e instanceof ResourceError) return e.code;
+  if (e instanceof OvsdbError) {
+    if (e.code === "INVALID_REMOTE") return "INVALID_INPUT";
+    return OVSDB_UNREACHABLE.includes(e.code) ? "UNREACHABLE" : "OVSDB";
+  }
+  if (e instanceof OpenFlowError) return OPENFLOW_CODES[e.code] ?? "OPENFLOW";
+  return "INTERNAL";
+}
+
+/**
+ * A check failure as the engine shows it: `property tag value {4096} has a problem: [INVALID_INPUT] …`.
+ * The engine writes the resource and the argument in front; the reason carries the code.
+ */
+function codedFailure(f: InputProblem): InputProblem {
+  return { property: f.property, reason: withCode("INVALID_INPUT", f.reason) };
+}
+
+/** Fields of a partial-state error (the dynamic-provider host reads `id`, `properties`, `reasons`). */
+const PARTIAL_STATE_KEYS = ["id", "properties", "reasons"] as const;
+
+/**
+ * The one place that turns an error of any layer into what the engine shows the user: a
+ * {@link ResourceError} whose message is `[CODE] <kind> "<name>" on <where>: <what happened>`.
+ */
 function translate<I extends Props, O extends Props>(
   kind: ResourceKind<I, O>,
   inputs: Props,
   e: unknown,
-): Error {
+): ResourceError {
+  const code = codeOf(e);
+  const text = e instanceof Error ? e.message : String(e);
+  if (e instanceof ResourceError && text.startsWith(`[${code}] `)) return e; // translated already
   const name = typeof inputs.name === "string" ? ` "${inputs.name}"` : "";
-  const prefix = `${kind.label}${name} on ${kind.where(inputs)}`;
+  const message = withCode(code, `${kind.label}${name} on ${kind.where(inputs)}: ${text}`);
   if (e instanceof ResourceError) {
-    e.message = `${prefix}: ${e.message}`;
+    e.message = message;
     return e;
   }
-  if (e instanceof OvsdbError) {
-    return new ResourceError("OVSDB", `${prefix}: ${e.message}`, { cause: e });
+  const out = new ResourceError(code, message, { cause: e });
+  if (e && typeof e === "object") {
+    for (const k of PARTIAL_STATE_KEYS) if (k in e) Object.assign(out, { [k]: (e as Props)[k] });
   }
-  return e instanceof Error ? e : new Error(String(e));
+  return out;
 }

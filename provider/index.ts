@@ -5,6 +5,7 @@
 import type { Handler } from "./framework";
 import { ovsHandlers } from "./resources/ovs";
 import { ovnHandlers } from "./resources/ovn";
+import { ResourceError, withCode } from "./errors";
 
 export const handlers: Record<string, Handler> = { ...ovsHandlers, ...ovnHandlers };
 
@@ -12,12 +13,17 @@ export const handlers: Record<string, Handler> = { ...ovsHandlers, ...ovnHandler
 export function handler(type: string): Handler {
   const h = handlers[type];
   if (!h)
-    throw new Error(
-      `pulumi-ovs provider has no resource type "${type}"; known: ${Object.keys(handlers).join(", ")}`,
+    throw new ResourceError(
+      "INTERNAL",
+      withCode(
+        "INTERNAL",
+        `pulumi-ovs provider has no resource type "${type}" (the program and the installed pulumi-ovs differ?); ` +
+          `known: ${Object.keys(handlers).join(", ")}`,
+      ),
     );
   return h;
 }
 
 export { closeAll } from "./pool";
 export { UNKNOWN, checkInputs, diffInputs } from "./framework";
-export { ResourceError } from "./errors";
+export { ResourceError, RESOURCE_ERROR_CODES } from "./errors";

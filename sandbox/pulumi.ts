@@ -298,6 +298,15 @@ export class PulumiOperationError extends Error {
     );
     this.name = "PulumiOperationError";
   }
+
+  /**
+   * The error messages the engine reported for one resource (its name in the program), as the
+   * provider wrote them: `[NAME_TAKEN] ovs.Bridge "b" on …`, or for an argument problem found at
+   * preview `… property tag value 4096 has a problem: [INVALID_INPUT] …`.
+   */
+  messagesOf(resource: string): string[] {
+    return this.errors.filter((x) => x.startsWith(`${resource}: `)).map((x) => x.slice(resource.length + 2));
+  }
 }
 
 function nameFromUrn(urn: string): string {
@@ -436,6 +445,13 @@ export interface TestStackOptions {
    * `Pulumi.<stack>.yaml` is removed with the stack. Default: a temporary directory with symlinks.
    */
   workDir?: string;
+  /**
+   * A Pulumi project directory (e.g. `examples/single-host-vlan`, or the repository root) whose
+   * `Pulumi.yaml` the stack uses: its name, and its options such as `refresh: always`. The file is
+   * copied into the temporary workDir (without `main`), so the CLI reads what `pulumi up` in that
+   * directory would; the program still runs inline. Not combined with `workDir`.
+   */
+  projectDir?: string;
   config?: ConfigInput;
   /** Share a backend directory between stacks (not deleted by `remove()`). */
   backendDir?: string;
@@ -461,6 +477,21 @@ export type ExportedState = auto.Deployment & { readonly json: string };
 export interface RemoveOptions {
   /** Skip `destroy` (e.g. the resources are already gone) and force `stack rm`. */
   skipDestroy?: boolean;
+}
+
+/**
+ * The `Pulumi.yaml` of a project directory for an inline program: as written, without its
+ * top-level `main` (the CLI checks that the entry file exists, and the program runs inline).
+ */
+function inlineProject(dir: string): string {
+  const file = path.join(path.resolve(dir), "Pulumi.yaml");
+  if (!fs.existsSync(file)) throw new Error(`${dir} holds no Pulumi.yaml`);
+  return fs.readFileSync(file, "utf8").replace(/^main:.*\n/m, "");
+}
+
+/** Project options of a workspace's `Pulumi.yaml` (`ProjectSettings` does not declare them). */
+interface ProjectOptions {
+  options?: { refresh?: string };
 }
 
 export class TestStack {
@@ -504,7 +535,9 @@ export class TestStack {
         workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-ovs-work-"));
         cleanup.push(workDir);
         makeProviderWorkDir(workDir);
-        projectSettings = { name: opts.project, runtime: "nodejs" };
+        if (opts.projectDir)
+          fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), inlineProject(opts.projectDir));
+        else projectSettings = { name: opts.project, runtime: "nodejs" };
       }
       const stack = await auto.LocalWorkspace.createOrSelectStack(
         { stackName: opts.stack, projectName: opts.project, program: opts.program },
@@ -547,6 +580,15 @@ export class TestStack {
       map[k] = typeof v === "string" ? { value: v } : { value: v.value, secret: true };
     }
     await this.stack.setAllConfig(map);
+  }
+
+  /**
+   * Whether the project asks for a refresh before every preview, up and destroy (`Pulumi.yaml`
+   * `options: refresh: always`). The CLI reads the workspace's Pulumi.yaml for inline programs too.
+   */
+  async refreshesAlways(): Promise<boolean> {
+    const settings = (await this.stack.workspace.projectSettings()) as ProjectOptions;
+    return settings.options?.refresh === "always";
   }
 
   /** Replaces the inline program used by later operations (including refresh and destroy). */

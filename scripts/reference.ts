@@ -755,7 +755,11 @@ export function renderReference(ref: Reference): string {
       "every other argument is changed in place.",
     "- Rows like `interface.type` are members of an object argument; `gatewayChassis[].chassis` is a " +
       "member of the objects in an array argument.",
-    "- **Outputs** lists the properties a resource reports besides its arguments.",
+    "- **Outputs** lists the properties a resource reports besides its arguments. Those that " +
+      "describe runtime status (`ovs.Port` `ofport` and `interfaceError`, `ovn.LogicalSwitchPort` " +
+      "`up`, `dynamicAddresses` and `assignedTag`, a connection's `isConnected` and `status`) are " +
+      "read at create, update and refresh: they are only as fresh as the last of those " +
+      "(`pulumi refresh`, or `pulumi up` in a project with `refresh: always`, reads them again).",
     "",
   );
 

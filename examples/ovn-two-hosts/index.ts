@@ -32,4 +32,7 @@ const out = ovnTwoHosts({
 });
 
 export const chassis = out.chassis;
+// Runtime status: as of the last create, update or refresh. Ports created by this `pulumi up` say
+// false (a chassis binds them a moment later); the next operation refreshes first
+// (Pulumi.yaml: refresh: always) and shows the current value.
 export const portsUp = out.up;

@@ -48,9 +48,15 @@ export class NorthboundConnection extends pulumi.dynamic.Resource {
   declare readonly maxBackoff: pulumi.Output<number | undefined>;
   /** The Connection row's uuid. */
   declare readonly uuid: pulumi.Output<string>;
-  /** Whether a peer is connected (as ovsdb-server last reported it). */
+  /**
+   * Whether a peer is connected, as ovsdb-server reported it. Runtime status, read at create,
+   * update and refresh: only as fresh as the last of them.
+   */
   declare readonly isConnected: pulumi.Output<boolean | null>;
-  /** ovsdb-server's status of the connection (e.g. `bound_port`). */
+  /**
+   * ovsdb-server's status of the connection (e.g. `bound_port`). Runtime status, read at create,
+   * update and refresh: only as fresh as the last of them.
+   */
   declare readonly status: pulumi.Output<Record<string, string>>;
   declare readonly owner: pulumi.Output<string>;
 
@@ -79,9 +85,15 @@ export class SouthboundConnection extends pulumi.dynamic.Resource {
   declare readonly role: pulumi.Output<string | undefined>;
   /** The Connection row's uuid. */
   declare readonly uuid: pulumi.Output<string>;
-  /** Whether a peer is connected (as ovsdb-server last reported it). */
+  /**
+   * Whether a peer is connected, as ovsdb-server reported it. Runtime status, read at create,
+   * update and refresh: only as fresh as the last of them.
+   */
   declare readonly isConnected: pulumi.Output<boolean | null>;
-  /** ovsdb-server's status of the connection (e.g. `bound_port`). */
+  /**
+   * ovsdb-server's status of the connection (e.g. `bound_port`). Runtime status, read at create,
+   * update and refresh: only as fresh as the last of them.
+   */
   declare readonly status: pulumi.Output<Record<string, string>>;
   declare readonly owner: pulumi.Output<string>;
 

@@ -55,17 +55,26 @@ export class LogicalSwitchPort extends pulumi.dynamic.Resource {
   /**
    * What ovn-northd assigned for a `"dynamic"` address, e.g. `"0a:00:00:00:00:01 192.168.0.3"`
    * (create waits up to 10 s for it); null when nothing was assigned.
+   * Runtime status, read at create, update and refresh: only as fresh as the last of them.
    */
   declare readonly dynamicAddresses: pulumi.Output<string | null>;
-  /** The MAC part of `dynamicAddresses`. */
+  /** The MAC part of `dynamicAddresses` (as fresh as `dynamicAddresses`). */
   declare readonly dynamicMac: pulumi.Output<string | null>;
-  /** The IPv4 part of `dynamicAddresses`. */
+  /** The IPv4 part of `dynamicAddresses` (as fresh as `dynamicAddresses`). */
   declare readonly dynamicIpv4: pulumi.Output<string | null>;
-  /** The IPv6 part of `dynamicAddresses`. */
+  /** The IPv6 part of `dynamicAddresses` (as fresh as `dynamicAddresses`). */
   declare readonly dynamicIpv6: pulumi.Output<string | null>;
-  /** True once a chassis has bound the port (as of the last create, update or refresh). */
+  /**
+   * True once a chassis has bound the port.
+   * Runtime status, read at create, update and refresh: only as fresh as the last of them.
+   * A port created in this `pulumi up` usually shows false: a chassis binds it only once the
+   * interface that names it (`iface-id`) exists, after the create; `pulumi refresh` reads it again.
+   */
   declare readonly up: pulumi.Output<boolean | null>;
-  /** The VLAN tag ovn-northd assigned to a container port. */
+  /**
+   * The VLAN tag ovn-northd assigned to a container port.
+   * Runtime status, read at create, update and refresh: only as fresh as the last of them.
+   */
   declare readonly assignedTag: pulumi.Output<number | null>;
   declare readonly owner: pulumi.Output<string>;
 

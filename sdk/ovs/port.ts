@@ -56,9 +56,15 @@ export class Port extends pulumi.dynamic.Resource {
   declare readonly uuid: pulumi.Output<string>;
   /** The Interface row's uuid. */
   declare readonly interfaceUuid: pulumi.Output<string>;
-  /** The OpenFlow port number ovs-vswitchd assigned (null if not yet, -1 if the interface failed). */
+  /**
+   * The OpenFlow port number ovs-vswitchd assigned (null if not yet, -1 if the interface failed).
+   * Runtime status, read at create, update and refresh: only as fresh as the last of them.
+   */
   declare readonly ofport: pulumi.Output<number | null>;
-  /** ovs-vswitchd's error for the interface (e.g. no such device), if any. */
+  /**
+   * ovs-vswitchd's error for the interface (e.g. no such device), if any.
+   * Runtime status, read at create, update and refresh: only as fresh as the last of them.
+   */
   declare readonly interfaceError: pulumi.Output<string | null>;
   /** `project/stack/resource` marker stored in the row's external_ids. */
   declare readonly owner: pulumi.Output<string>;

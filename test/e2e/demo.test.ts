@@ -5,8 +5,9 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { startSandbox, stopSandbox, type SandboxInfo } from "../../sandbox";
-import { TestStack } from "./harness/pulumi";
-import { fieldReportDemo } from "../../demo/program";
+import { REPO_ROOT, TestStack } from "./harness/pulumi";
+import { demoOutputs, fieldReportDemo } from "../../demo/program";
+import { currentStatus } from "../../demo/status";
 import { sandboxEnvironment } from "../../demo/config";
 import { createDemoContainers, runChecks } from "../../demo/topology";
 
@@ -31,11 +32,10 @@ describe("the demo program", () => {
     stack = await TestStack.create({
       project: "pulumi-ovs-demo",
       stack: "dev",
-      program: async () => {
-        const out = fieldReportDemo(sandboxEnvironment("e2e-demo"));
-        return { chassis: out.ovn.chassis, up: out.ovn.up };
-      },
+      program: async () => demoOutputs(fieldReportDemo(sandboxEnvironment("e2e-demo"))),
+      projectDir: REPO_ROOT, // the root Pulumi.yaml, as `npm run demo` uses it (refresh: always)
     });
+    expect(await stack.refreshesAlways()).toBe(true);
     const r = await stack.up();
     expect(r.summary.create).toBeGreaterThan(20);
     const results = await runChecks(containers);
@@ -43,6 +43,21 @@ describe("the demo program", () => {
       .filter((x) => !x.ok)
       .map((x) => `${x.from} -> ${x.to} (${x.what}): expected ${x.expect}`);
     expect(wrong).toEqual([]);
+
+    // The status the demo prints is read now: the switch ports that just passed traffic are up
+    // (the outputs of the up that created them said false), and every port has its OpenFlow number.
+    const status = await currentStatus(stack.stack);
+    const lsps = status.filter((x) => x.kind === "ovn.LogicalSwitchPort");
+    expect(lsps.map((x) => [x.name, x.status.up])).toEqual([
+      ["vm1", true],
+      ["vm2", true],
+      ["vm3", true],
+    ]);
+    const ports = status.filter((x) => x.kind === "ovs.Port");
+    expect(ports.length).toBeGreaterThan(10);
+    for (const p of ports) expect([p.name, p.status.ofport]).toEqual([p.name, expect.any(Number)]);
+    for (const p of ports) expect([p.name, (p.status.ofport as number) > 0]).toEqual([p.name, true]);
+    expect(Object.keys(await stack.outputs()).sort()).toEqual(["bridges", "chassis", "flowCookies"]);
 
     await stack.destroy();
     const nb = (await execFileP("ovn-nbctl", [`--db=${sb.central!.nbRemote.unix}`, "show"])).stdout.trim();

@@ -162,6 +162,9 @@ describe("examples/openflow (issue 5)", () => {
     expect((e as PulumiOperationError).message).toMatch(
       /typo.*property actions .*ovs-ofctl: unknown action outpt/s,
     );
+    expect((e as PulumiOperationError).messagesOf("typo")).toContainEqual(
+      expect.stringMatching(/property actions .*has a problem: \[INVALID_INPUT\] .*unknown action outpt/),
+    );
     expect(await flows()).toEqual(before);
     await bad.remove();
   });

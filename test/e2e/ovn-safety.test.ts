@@ -47,12 +47,15 @@ describe("OVN resources: bad input, ownership, adoption", () => {
   });
 
   async function expectFailure(op: Promise<unknown>): Promise<string> {
+    return (await expectError(op)).message;
+  }
+  async function expectError(op: Promise<unknown>): Promise<PulumiOperationError> {
     const e = await op.then(
       () => undefined,
       (x: unknown) => x,
     );
     expect(e).toBeInstanceOf(PulumiOperationError);
-    return (e as PulumiOperationError).message;
+    return e as PulumiOperationError;
   }
 
   it.each([
@@ -112,8 +115,12 @@ describe("OVN resources: bad input, ownership, adoption", () => {
       const stack = await newStack(async () => {
         make();
       });
-      const msg = await expectFailure(stack.preview({ diff: true }));
-      expect(msg).toMatch(message);
+      const e = await expectError(stack.preview({ diff: true }));
+      expect(e.message).toMatch(message);
+      // The code the README lists, at the start of the reason the engine reports for the argument.
+      expect(e.errors).toContainEqual(
+        expect.stringMatching(/^bad-[a-z]+: .*has a problem: \[INVALID_INPUT\] \S/),
+      );
       await expectFailure(stack.up());
       expect(await dump()).toBe(before);
       await stack.remove();
@@ -130,9 +137,16 @@ describe("OVN resources: bad input, ownership, adoption", () => {
         addresses: ["unknown"],
       });
     });
-    const msg = await expectFailure(stack.up());
-    expect(msg).toContain("logical switch no-such-switch does not exist");
-    expect(msg).toContain(nb.remote);
+    const e = await expectError(stack.up());
+    // The message Pulumi reports for the resource starts with the stable code.
+    expect(e.messagesOf("orphan")).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^\\[PARENT_MISSING\\] ovn\\.LogicalSwitchPort "orphan" on OVN northbound database ${nb.remote}: `,
+        ),
+      ),
+    ]);
+    expect(e.message).toContain("logical switch no-such-switch does not exist");
     expect(await dump()).toBe(before);
     await stack.remove();
   });
@@ -146,8 +160,13 @@ describe("OVN resources: bad input, ownership, adoption", () => {
     const second = await newStack(async () => {
       new ovn.LogicalSwitch("sw-taken", { nb, name: "sw-taken", subnet: "10.2.0.0/24", adopt: true });
     });
-    const msg = await expectFailure(second.up());
-    expect(msg).toMatch(/logical switch sw-taken already exists and belongs to "ovn-safety\/s\d+\/sw-taken"/);
+    const e = await expectError(second.up());
+    expect(e.messagesOf("sw-taken")).toEqual([
+      expect.stringMatching(/^\[OWNED_ELSEWHERE\] ovn\.LogicalSwitch "sw-taken" on /),
+    ]);
+    expect(e.message).toMatch(
+      /logical switch sw-taken already exists and belongs to "ovn-safety\/s\d+\/sw-taken"/,
+    );
     expect(await dump()).toBe(before);
     await second.remove({ skipDestroy: true });
     await first.destroy();
@@ -161,8 +180,11 @@ describe("OVN resources: bad input, ownership, adoption", () => {
       new ovn.LogicalSwitch("sw-hand", { nb, name: "sw-hand", subnet: "10.3.0.0/24", adopt });
     };
     const stack = await newStack(mk(false));
-    const msg = await expectFailure(stack.up());
-    expect(msg).toContain('set "adopt: true"');
+    const e = await expectError(stack.up());
+    expect(e.messagesOf("sw-hand")).toEqual([
+      expect.stringMatching(/^\[NAME_TAKEN\] ovn\.LogicalSwitch "sw-hand" on /),
+    ]);
+    expect(e.message).toContain('set "adopt: true"');
     expect(await nbctl("get", "logical_switch", "sw-hand", "other_config")).toBe("{}");
     stack.setProgram(mk(true));
     await stack.up();
@@ -179,9 +201,12 @@ describe("OVN resources: bad input, ownership, adoption", () => {
     });
     await stack.up();
     await nbctl("lsp-add", "sw-own", "hand-port");
-    const msg = await expectFailure(stack.destroy());
-    expect(msg).toContain("hand-port");
-    expect(msg).toMatch(/does not manage/);
+    const e = await expectError(stack.destroy());
+    expect(e.messagesOf("sw-own")).toEqual([
+      expect.stringMatching(/^\[FOREIGN_CHILDREN\] ovn\.LogicalSwitch "sw-own" on /),
+    ]);
+    expect(e.message).toContain("hand-port");
+    expect(e.message).toMatch(/does not manage/);
     expect(await nbctl("lsp-list", "sw-own")).toMatch(/hand-port/);
     await nbctl("lsp-del", "hand-port");
     await stack.destroy();

@@ -43,12 +43,15 @@ describe("OVS resources: bad input, ownership, adoption", () => {
   });
 
   async function expectFailure(op: Promise<unknown>): Promise<string> {
+    return (await expectError(op)).message;
+  }
+  async function expectError(op: Promise<unknown>): Promise<PulumiOperationError> {
     const e = await op.then(
       () => undefined,
       (x) => x,
     );
     expect(e).toBeInstanceOf(PulumiOperationError);
-    return (e as PulumiOperationError).message;
+    return e as PulumiOperationError;
   }
 
   it.each([
@@ -77,9 +80,13 @@ describe("OVS resources: bad input, ownership, adoption", () => {
         new ovs.Port("bad-port", { host: { remote }, bridge: "br-phy", name: "p-bad", ...extra });
       },
     });
-    const msg = await expectFailure(stack.preview({ diff: true }));
-    expect(msg).toContain("bad-port");
-    expect(msg).toMatch(message);
+    const e = await expectError(stack.preview({ diff: true }));
+    expect(e.message).toContain("bad-port");
+    expect(e.message).toMatch(message);
+    // The code the README lists, at the start of the reason the engine reports for the argument.
+    expect(e.messagesOf("bad-port")).toContainEqual(
+      expect.stringMatching(/has a problem: \[INVALID_INPUT\] \S/),
+    );
     await expectFailure(stack.up());
     expect(await dump()).toBe(before);
     await stack.remove();
@@ -100,9 +107,12 @@ describe("OVS resources: bad input, ownership, adoption", () => {
         });
       },
     });
-    const msg = await expectFailure(stack.preview({ diff: true }));
-    expect(msg).toMatch(/tag/);
-    expect(msg).toMatch(/0\.\.4095/);
+    const e = await expectError(stack.preview({ diff: true }));
+    expect(e.message).toMatch(/tag/);
+    expect(e.message).toMatch(/0\.\.4095/);
+    expect(e.messagesOf("late-port")).toContainEqual(
+      expect.stringMatching(/property tag .*has a problem: \[INVALID_INPUT\] /),
+    );
     expect(await dump()).toBe(before);
     await stack.remove();
   });
@@ -116,9 +126,12 @@ describe("OVS resources: bad input, ownership, adoption", () => {
         new ovs.Port("orphan", { host: { remote }, bridge: "no-such-br", name: "p-orphan", tag: 10 });
       },
     });
-    const msg = await expectFailure(stack.up());
-    expect(msg).toContain("bridge no-such-br does not exist");
-    expect(msg).toContain(remote);
+    const e = await expectError(stack.up());
+    // The message Pulumi reports for the resource starts with the stable code.
+    expect(e.messagesOf("orphan")).toEqual([
+      expect.stringMatching(new RegExp(`^\\[PARENT_MISSING\\] ovs\\.Port "p-orphan" on host ${remote}: `)),
+    ]);
+    expect(e.message).toContain("bridge no-such-br does not exist");
     expect(await dump()).toBe(before);
     await stack.remove();
   });
@@ -133,9 +146,12 @@ describe("OVS resources: bad input, ownership, adoption", () => {
     });
     await stack.up();
     await vsctl("add-port", "br-own", "hand0", "--", "set", "interface", "hand0", "type=internal");
-    const msg = await expectFailure(stack.destroy());
-    expect(msg).toContain("hand0");
-    expect(msg).toMatch(/does not manage/);
+    const e = await expectError(stack.destroy());
+    expect(e.messagesOf("br-own")).toEqual([
+      expect.stringMatching(/^\[FOREIGN_CHILDREN\] ovs\.Bridge "br-own" on /),
+    ]);
+    expect(e.message).toContain("hand0");
+    expect(e.message).toMatch(/does not manage/);
     expect(await vsctl("list-ports", "br-own")).toBe("hand0");
     await vsctl("del-port", "br-own", "hand0");
     await stack.destroy();
@@ -165,8 +181,11 @@ describe("OVS resources: bad input, ownership, adoption", () => {
       });
     };
     const stack = await TestStack.create({ project: "safety", stack: "adopt", program: mk(false) });
-    const msg = await expectFailure(stack.up());
-    expect(msg).toContain("adopt: true");
+    const e = await expectError(stack.up());
+    expect(e.messagesOf("br-hand")).toEqual([
+      expect.stringMatching(/^\[NAME_TAKEN\] ovs\.Bridge "br-hand" on /),
+    ]);
+    expect(e.message).toContain("adopt: true");
     expect(await vsctl("get", "bridge", "br-hand", "fail_mode")).toBe("[]");
 
     stack.setProgram(mk(true));
@@ -180,8 +199,11 @@ describe("OVS resources: bad input, ownership, adoption", () => {
 
     // Another stack cannot take it, even with adopt.
     const other = await TestStack.create({ project: "safety", stack: "thief", program: mk(true) });
-    const msg2 = await expectFailure(other.up());
-    expect(msg2).toContain("safety/adopt/br-hand");
+    const e2 = await expectError(other.up());
+    expect(e2.messagesOf("br-hand")).toEqual([
+      expect.stringMatching(/^\[OWNED_ELSEWHERE\] ovs\.Bridge "br-hand" on /),
+    ]);
+    expect(e2.message).toContain("safety/adopt/br-hand");
     await other.remove({ skipDestroy: true });
 
     await stack.destroy();

@@ -12,7 +12,8 @@ import {
   type SandboxInfo,
   type ContainerInfo,
 } from "../../sandbox";
-import { TestStack } from "./harness/pulumi";
+import * as path from "node:path";
+import { REPO_ROOT, TestStack } from "./harness/pulumi";
 import { singleHostVlan, REPORT_CONTAINERS } from "../../examples/single-host-vlan/program";
 
 jest.setTimeout(300_000);
@@ -45,7 +46,13 @@ describe("examples/single-host-vlan", () => {
         ip: `${ips[c.name]}/24`,
       });
     }
-    stack = await TestStack.create({ project: "single-host-vlan", stack: "e2e", program: program(200) });
+    // The example's own Pulumi.yaml: `options: refresh: always`, as `pulumi up` in its directory.
+    stack = await TestStack.create({
+      project: "single-host-vlan",
+      stack: "e2e",
+      program: program(200),
+      projectDir: path.join(REPO_ROOT, "examples", "single-host-vlan"),
+    });
   });
 
   afterAll(async () => {
@@ -98,6 +105,20 @@ describe("examples/single-host-vlan", () => {
     expect(p.stdout).toMatch(/tag\s*:\s*300 => 100/);
     await stack.up();
     expect(await vsctl("get", "port", "veth-con7", "tag")).toBe("100");
+  });
+
+  it("refreshes before every operation (refresh: always): a plain preview shows a hand-made change, a plain up undoes it", async () => {
+    expect(await stack.refreshesAlways()).toBe(true);
+    await vsctl("set", "port", "veth-con8", "tag=999");
+    const p = await stack.preview({ diff: true }); // no --refresh: the project asks for it
+    expect(p.steps.filter((s) => s.op === "update").map((s) => s.name)).toContain("con8");
+    expect(p.stdout).toMatch(/tag\s*:\s*999 => 100/);
+    await stack.up();
+    expect(await vsctl("get", "port", "veth-con8", "tag")).toBe("100");
+    const again = await stack.preview({ diff: true });
+    expect(again.summary.update + again.summary.create + again.summary.delete + again.summary.replace).toBe(
+      0,
+    );
   });
 
   it("keeps the provider in the state small: a shim that requires the package by name", async () => {

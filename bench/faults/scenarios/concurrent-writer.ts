@@ -141,7 +141,7 @@ export async function run(log: (m: string) => void = () => undefined): Promise<F
     const retried = so.refused === 1 && so.committed === 1 && addrs(once).join() === moved[once];
     // The up fails on that port alone (the other one was retried and written).
     const portErrors = conflictErrors.filter((m) => /^cw-p\d+:/.test(m));
-    const coded = conflictErrors.some((m) => m.includes("CONCURRENT_CHANGE"));
+    const coded = portErrors.some((m) => m.includes("[CONCURRENT_CHANGE]"));
     const refused =
       sa.refused === 3 &&
       sa.committed === 0 &&
@@ -164,7 +164,7 @@ export async function run(log: (m: string) => void = () => undefined): Promise<F
         `${overwrites} silent overwrites`,
         ...problems,
       ];
-      outcome = `${retried && refused && overwrites === 0 && problems.length === 0 ? "converged" : "FAILED"}: ${parts.join("; ")}`;
+      outcome = `${retried && refused && coded && overwrites === 0 && problems.length === 0 ? "converged" : "FAILED"}: ${parts.join("; ")}`;
     } catch (e) {
       outcome = `failed: ${firstError(e)}`;
     }

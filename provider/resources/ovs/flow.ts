@@ -386,7 +386,7 @@ async function onBridge<T>(
   }
 }
 
-/** Gives OpenFlow errors the resource's context, and turns the ones with a package-wide meaning into ResourceErrors. */
+/** Turns the OpenFlow errors that mean "name taken" or "parent missing" into those ResourceErrors. */
 async function inContext<T>(i: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -400,10 +400,7 @@ async function inContext<T>(i: Record<string, unknown>, fn: () => Promise<T>): P
         { cause: e },
       );
     }
-    if (e instanceof OpenFlowError) {
-      e.message = `ovs.Flow on ${where(i)}: ${e.message}`;
-    }
-    throw e;
+    throw e; // the framework names the flow and its bridge, and gives the code
   }
 }
 

@@ -242,9 +242,12 @@ suite("ovs.Flow against ovs-vswitchd (issue 5)", () => {
     const err = await create(inputs("br6", { owner: "proj/dev/v13", openflowVersion: "OpenFlow13" })).catch(
       (e) => e,
     );
-    expect(err).toBeInstanceOf(OpenFlowError);
-    expect(err.code).toBe("VERSION");
-    expect(err.message).toMatch(/ovs\.Flow on bridge br6 at unix:.*protocols/);
+    // What the engine sees: the package-wide code first; the OpenFlow layer's own code in the cause.
+    expect(err).toBeInstanceOf(ResourceError);
+    expect(err.code).toBe("OPENFLOW");
+    expect(err.cause).toBeInstanceOf(OpenFlowError);
+    expect(err.cause.code).toBe("VERSION");
+    expect(err.message).toMatch(/^\[OPENFLOW\] ovs\.Flow on bridge br6 at unix:.*protocols/);
 
     await vsctl(h, "set", "bridge", "br6", "protocols=OpenFlow10,OpenFlow13");
     const { id, outs } = await create(
@@ -267,15 +270,21 @@ suite("ovs.Flow against ovs-vswitchd (issue 5)", () => {
     const unknownPort = await create(inputs("br7", { owner: "proj/dev/np", match: "in_port=nope0" })).catch(
       (e) => e,
     );
-    expect(unknownPort).toBeInstanceOf(OpenFlowError);
-    expect(unknownPort.code).toBe("UNKNOWN_PORT");
-    expect(unknownPort.message).toMatch(/nope0: invalid or unknown port for in_port/);
+    expect(unknownPort).toBeInstanceOf(ResourceError);
+    expect(unknownPort.code).toBe("OPENFLOW");
+    expect(unknownPort.cause).toBeInstanceOf(OpenFlowError);
+    expect(unknownPort.cause.code).toBe("UNKNOWN_PORT");
+    expect(unknownPort.message).toMatch(
+      /^\[OPENFLOW\] ovs\.Flow on bridge br7 at .*nope0: invalid or unknown port for in_port/,
+    );
     expect(await flowLines(h, "br7")).toEqual([]);
 
     const noBridge = await create(inputs("nobr", { owner: "proj/dev/nb" })).catch((e) => e);
     expect(noBridge).toBeInstanceOf(ResourceError);
     expect(noBridge.code).toBe("PARENT_MISSING");
-    expect(noBridge.message).toMatch(/nobr\.mgmt does not exist/);
+    expect(noBridge.message).toMatch(
+      /^\[PARENT_MISSING\] ovs\.Flow on bridge nobr at .*nobr\.mgmt does not exist/,
+    );
   });
 
   it("waits for a bridge and port created a moment later (same deployment)", async () => {
