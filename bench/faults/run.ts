@@ -14,33 +14,28 @@ import { TestStack } from "../../sandbox/pulumi";
 import { formatTable } from "../table";
 import type { FaultRow } from "./types";
 
-type Scenario = { run: (log?: (m: string) => void) => Promise<FaultRow[]> };
+import * as replace from "./scenarios/replace";
+import * as parentGone from "./scenarios/parent-gone";
+import * as cliKilled from "./scenarios/cli-killed";
+import * as nbRestart from "./scenarios/nb-restart";
+import * as nbClusterLeader from "./scenarios/nb-cluster-leader";
+import * as vswitchdRestart from "./scenarios/vswitchd-restart";
+import * as concurrentWriter from "./scenarios/concurrent-writer";
+import * as propertyInputs from "./scenarios/property-inputs";
 
-/**
- * Every scenario module, in the issue's order. Modules that are not on this branch yet are
- * skipped (they are written in parallel); add new ones here.
- */
-const SCENARIOS = [
-  "replace",
-  "parent-gone",
-  "cli-killed",
-  "nb-restart",
-  "nb-cluster-leader",
-  "vswitchd-restart",
-  "concurrent-writer",
-  "property-inputs",
-];
+type Log = (m: string) => void;
 
-function load(name: string): Scenario | undefined {
-  try {
-    return require(`./scenarios/${name}`) as Scenario;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND" && String(e).includes(`scenarios/${name}`)) {
-      return undefined;
-    }
-    throw e;
-  }
-}
+/** Every scenario, in the issue's order, by its module's file name. */
+const SCENARIOS: Record<string, (log?: Log) => Promise<FaultRow[]>> = {
+  replace: () => replace.run(),
+  "parent-gone": () => parentGone.run(),
+  "cli-killed": (log) => cliKilled.run(log),
+  "nb-restart": (log) => nbRestart.run(log),
+  "nb-cluster-leader": (log) => nbClusterLeader.run(log),
+  "vswitchd-restart": (log) => vswitchdRestart.run(log),
+  "concurrent-writer": (log) => concurrentWriter.run(log),
+  "property-inputs": () => propertyInputs.run(),
+};
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -52,23 +47,17 @@ async function main(): Promise<void> {
   });
   if (values.objects !== undefined) process.env.FAULTS_OBJECTS = values.objects;
   const only = values.only?.split(",").map((s) => s.trim());
-  const unknown = (only ?? []).filter((n) => !SCENARIOS.includes(n));
-  if (unknown.length)
-    throw new Error(`unknown scenario ${unknown.join(", ")}; known: ${SCENARIOS.join(", ")}`);
+  const names = Object.keys(SCENARIOS);
+  const unknown = (only ?? []).filter((n) => !names.includes(n));
+  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(", ")}; known: ${names.join(", ")}`);
   const log = (m: string) => process.stderr.write(`${m}\n`);
   const rows: FaultRow[] = [];
   let failed = false;
-  for (const name of only ?? SCENARIOS) {
-    const mod = load(name);
-    if (!mod) {
-      log(`${name}: not on this branch, skipped`);
-      continue;
-    }
+  for (const name of only ?? names) {
     log(`${name}: running`);
     const t0 = Date.now();
     try {
-      if (typeof mod.run !== "function") throw new Error(`bench/faults/scenarios/${name} exports no run()`);
-      const got = await mod.run(values.verbose ? (m) => log(`  ${m}`) : undefined);
+      const got = await SCENARIOS[name](values.verbose ? (m) => log(`  ${m}`) : undefined);
       for (const r of got) log(`  ${r.scenario}: ${r.outcome}`);
       rows.push(...got);
     } catch (e) {
