@@ -13,7 +13,7 @@
  */
 import { OvsdbClient, select, type Row } from "../../provider/ovsdb";
 import { OWNER_KEY } from "../../provider/resources/common";
-import { cookieBase, familyOf, formatCookie, parseCookie } from "../../provider/openflow/cookie";
+import { cookieBase, familyOf, formatCookie, parseCookie, resourceOf } from "../../provider/openflow/cookie";
 import { dumpFlows } from "../../provider/openflow/ofctl";
 import type { ExportedState } from "../../sandbox/pulumi";
 
@@ -141,9 +141,10 @@ export function foreignFacts(scope: AuditScope, live: Live, state?: ExportedStat
     for (const [k, v] of Object.entries(ids(row))) if (!mine.has(k)) out.add(`${key} external_ids:${k}=${v}`);
   }
   if (scope.foreignFlows) {
-    const ours = new Set((scope.flowOwners ?? []).map((o) => cookieBase(o)));
+    // A resource's flows carry its hash in every instance (a replacement draws a new instance).
+    const ours = new Set((scope.flowOwners ?? []).map((o) => resourceOf(cookieBase(o))));
     for (const f of live.flows) {
-      if (!ours.has(familyOf(f.cookie))) {
+      if (!ours.has(resourceOf(f.cookie))) {
         out.add(`flow ${f.target} cookie=${formatCookie(f.cookie)},priority=${f.priority},${f.match}`);
       }
     }
@@ -186,14 +187,15 @@ export async function audit(
     for (const r of rows.slice(1)) extra.add(r._uuid as string);
   }
 
-  // Flows: one flow per cookie family; a family of the program that the state does not hold is an orphan.
+  // Flows: one flow per resource (all its instances); a flow of the program whose instance (cookie
+  // family) the state does not hold is an orphan.
   const held = stateFamilies(state);
-  const program = new Set((scope.flowOwners ?? []).map((o) => cookieBase(o)));
+  const program = new Set((scope.flowOwners ?? []).map((o) => resourceOf(cookieBase(o))));
   const perFamily = new Map<string, number>();
   for (const f of live.flows) {
     const fam = familyOf(f.cookie);
-    if (!held.has(fam) && !program.has(fam)) continue;
-    const k = `${f.target} ${formatCookie(fam)}`;
+    if (!held.has(fam) && !program.has(resourceOf(f.cookie))) continue;
+    const k = `${f.target} ${formatCookie(resourceOf(f.cookie))}`;
     perFamily.set(k, (perFamily.get(k) ?? 0) + 1);
     if (!held.has(fam)) {
       orphans++;
@@ -206,7 +208,7 @@ export async function audit(
   for (const [k, n] of perFamily) {
     if (n < 2) continue;
     flowDuplicates += n - 1;
-    details.push(`duplicate: flow family ${k} held by ${n} flows`);
+    details.push(`duplicate: flow resource ${k} held by ${n} flows`);
   }
 
   const after = foreignFacts(scope, live, state);

@@ -62,7 +62,7 @@ describe("OVN resources: bad input, ownership, adoption", () => {
     [
       "an invalid CIDR (switch subnet)",
       () => new ovn.LogicalSwitch("bad-sw", { nb, name: "bad-sw", subnet: "192.168.0.300/24" }),
-      /bad-sw.*subnet.*not an IPv4 network; accepted: a CIDR with host bits zero, e\.g\. 192\.168\.0\.0\/24/s,
+      /bad-sw.*subnet: "192\.168\.0\.300\/24" is not an IPv4 network; accepted: an IPv4 network with host bits zero, e\.g\. 192\.168\.0\.0\/24/s,
     ],
     [
       "an invalid MAC (router port)",
@@ -74,7 +74,7 @@ describe("OVN resources: bad input, ownership, adoption", () => {
           mac: "00:00:00:00:ff",
           networks: ["192.168.0.1/24"],
         }),
-      /bad-lrp.*mac: not a MAC address; accepted: six hex octets/s,
+      /bad-lrp.*mac: "00:00:00:00:ff" is not a MAC address; accepted: six hex octets/s,
     ],
     [
       "an invalid router port network",

@@ -23,7 +23,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { startSandbox, stopSandbox, type SandboxInfo } from "../../../sandbox";
 import { TestStack, type OpResult } from "../../../sandbox/pulumi";
 import { closeAll } from "../../../provider";
-import { FAMILY_MASK, cookieBase, parseDump } from "../../../provider/openflow";
+import { RESOURCE_MASK, cookieBase, parseDump } from "../../../provider/openflow";
 import { OWNER_KEY } from "../../../provider/resources/common";
 import { ovs, ovn } from "../../../sdk";
 import type { FaultRow } from "../types";
@@ -273,9 +273,10 @@ function duplicatesIn(s: Snapshot, tables: string[]): number {
   return n;
 }
 
-const FLOW_FAMILY = cookieBase(FLOW_OWNER);
+/** Every instance of resource f carries this hash (a replacement draws a new instance). */
+const FLOW_RESOURCE = cookieBase(FLOW_OWNER) & RESOURCE_MASK;
 const ourFlows = (s: Snapshot) =>
-  (s.flows["pg-br"] ?? []).filter((f) => (f.cookie & FAMILY_MASK) === FLOW_FAMILY);
+  (s.flows["pg-br"] ?? []).filter((f) => (f.cookie & RESOURCE_MASK) === FLOW_RESOURCE);
 
 /** The flow of resource `f`: exactly one in its cookie family, as the program says. */
 function flowProblems(s: Snapshot): string[] {
@@ -466,7 +467,7 @@ function foreignOf(s: Snapshot, tables: string[], flows: boolean): Set<string> {
   if (flows) {
     for (const [br, fs] of Object.entries(s.flows)) {
       for (const f of fs) {
-        if (br === "pg-br" && (f.cookie & FAMILY_MASK) === FLOW_FAMILY) continue;
+        if (br === "pg-br" && (f.cookie & RESOURCE_MASK) === FLOW_RESOURCE) continue;
         out.add(`flow:${br}:${f.cookie}:${f.table}:${f.priority}:${f.match}:${f.actions}`);
       }
     }
