@@ -12,7 +12,7 @@
  * `ovs-ofctl dump-flows` through the package's OpenFlow driver.
  */
 import { OvsdbClient, select, type Row } from "../../provider/ovsdb";
-import { OWNER_KEY } from "../../provider/resources/common";
+import { INSTANCE_KEY, OWNER_KEY } from "../../provider/resources/common";
 import { cookieBase, familyOf, formatCookie, parseCookie, resourceOf } from "../../provider/openflow/cookie";
 import { dumpFlows } from "../../provider/openflow/ofctl";
 import type { ExportedState } from "../../sandbox/pulumi";
@@ -97,13 +97,16 @@ export async function readLive(scope: AuditScope): Promise<Live> {
   return live;
 }
 
+/** The keys the package itself keeps on every row it holds: whose it is, and which instance. */
+const BOOKKEEPING = [OWNER_KEY, INSTANCE_KEY];
+
 /** Owner markers the state holds, with the map keys each resource manages. */
 function stateOwners(state: ExportedState): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const r of state.deployment.resources as StateResource[]) {
     const owner = r.outputs?.owner;
     if (typeof owner !== "string") continue;
-    const managed = new Set<string>([OWNER_KEY]);
+    const managed = new Set<string>(BOOKKEEPING);
     const ext = r.outputs?.externalIds;
     if (ext && typeof ext === "object") for (const k of Object.keys(ext)) managed.add(k);
     out.set(owner, managed);
@@ -137,7 +140,7 @@ export function foreignFacts(scope: AuditScope, live: Live, state?: ExportedStat
     const owner = ids(row)[OWNER_KEY];
     const key = `${database}/${table}/${rowName(row) ?? row._uuid}`;
     if (!isOurs(scope, owner)) out.add(key);
-    const mine = isOurs(scope, owner) ? (managed.get(owner) ?? new Set([OWNER_KEY])) : new Set<string>();
+    const mine = isOurs(scope, owner) ? (managed.get(owner) ?? new Set(BOOKKEEPING)) : new Set<string>();
     for (const [k, v] of Object.entries(ids(row))) if (!mine.has(k)) out.add(`${key} external_ids:${k}=${v}`);
   }
   if (scope.foreignFlows) {
