@@ -60,7 +60,29 @@ function ipv4(t: string): string | undefined {
 /** An IPv6 address, compressed in lower case (RFC 5952, as inet_ntop prints it); no zone. */
 function ipv6(t: string): string | undefined {
   if (t.includes("/") || t.includes("%") || !t.includes(":") || !Address6.isValid(t)) return undefined;
-  return new Address6(t).correctForm();
+  return ntop6(new Address6(t));
+}
+
+/**
+ * An IPv6 address as glibc's inet_ntop (and so ovn-nbctl) prints it: RFC 5952 compression in lower
+ * case, except that IPv4-mapped (`::ffff:a.b.c.d`) and IPv4-compatible (`::a.b.c.d`) addresses end
+ * in dotted decimal.
+ */
+function ntop6(a: Address6): string {
+  const words = a
+    .canonicalForm()
+    .split(":")
+    .map((w) => parseInt(w, 16));
+  let zeros = 0;
+  while (zeros < 8 && words[zeros] === 0) zeros++;
+  // glibc uses the dotted tail when the longest zero run starts the address and is exactly six
+  // words (compatible) or five words followed by ffff (mapped).
+  const mapped = zeros === 5 && words[5] === 0xffff;
+  if (zeros === 6 || mapped) {
+    const v4 = [words[6] >> 8, words[6] & 0xff, words[7] >> 8, words[7] & 0xff].join(".");
+    return `::${mapped ? "ffff:" : ""}${v4}`;
+  }
+  return a.correctForm();
 }
 
 function anyIp(t: string): { ip: string; family: 4 | 6 } | undefined {
@@ -101,7 +123,7 @@ function splitPlen(t: string): { ip: string; family: 4 | 6; plen: number } | und
 function networkOf(ip: string, family: 4 | 6, plen: number): string {
   return family === 4
     ? new Address4(`${ip}/${plen}`).startAddress().correctForm()
-    : new Address6(`${ip}/${plen}`).startAddress().correctForm();
+    : ntop6(new Address6(`${ip}/${plen}`).startAddress());
 }
 
 export const INTERFACE_CIDR_FORM = "an address with prefix length, e.g. 192.168.0.1/24 or fd00::1/64";

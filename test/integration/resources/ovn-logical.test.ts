@@ -552,6 +552,25 @@ describe("ovn:LogicalRouter and LogicalRouterPort: the field report topology", (
   });
 });
 
+describe("a route made by hand with ovn-nbctl", () => {
+  it("is refused with NAME_TAKEN when the program spells its IPv4-mapped IPv6 differently (not duplicated)", async () => {
+    await central.nbctl("lr-add", "lr-mapped");
+    await central.nbctl("lr-route-add", "lr-mapped", "::FFFF:10.0.0.0/104", "::FFFF:10.0.0.1");
+    await expectCode(
+      createVia("ovn:LogicalRouterStaticRoute", {
+        nb,
+        router: "lr-mapped",
+        ipPrefix: "::ffff:a00:0/104",
+        nexthop: "::ffff:a00:1",
+        owner: owner("mapped-route"),
+      }),
+      "NAME_TAKEN",
+    );
+    expect(await count("Logical_Router_Static_Route")).toBe(1);
+    await central.nbctl("lr-del", "lr-mapped");
+  });
+});
+
 describe("waitForChassis", () => {
   it("returns once hv_cfg caught up (no chassis: at once)", async () => {
     const t0 = Date.now();
