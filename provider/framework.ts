@@ -235,6 +235,8 @@ export function diffInputs<I extends Props, O extends Props>(
   const diffs: string[] = [];
   const replaces: string[] = [];
   for (const k of kind.inputKeys) {
+    // Equal as given is equal in canonical form; only values that differ are parsed.
+    if (sameValue(olds[k], news[k])) continue;
     if (!sameValue(canonicalInput(kind, k, olds[k]), canonicalInput(kind, k, news[k]))) {
       diffs.push(k);
       if (kind.replaceOn.includes(k)) replaces.push(k);

@@ -365,9 +365,10 @@ export function bridgeVerdict(
 }
 
 /**
- * Runs `step` (an OpenFlow operation on the flow's switch, given the bridge is not known to be
- * gone) and concludes with {@link bridgeVerdict}: undefined when the bridge (and so the flow) is
- * gone, the step's result otherwise.
+ * Runs `step` (an OpenFlow operation on the flow's switch) and, only when the switch fails, looks
+ * up the bridge in the host's database to conclude with {@link bridgeVerdict}: undefined when the
+ * bridge (and so the flow) is gone, the step's result otherwise. A switch that answers needs no
+ * lookup: its bridge is there.
  */
 async function onBridge<T>(
   op: "read" | "delete",
@@ -375,12 +376,10 @@ async function onBridge<T>(
   target: string,
   step: () => Promise<T>,
 ): Promise<T | undefined> {
-  const presence = await bridgePresence(i);
-  if (bridgeVerdict(op, presence, i, target).kind === "gone") return undefined;
   try {
     return await step();
   } catch (e) {
-    const v = bridgeVerdict(op, presence, i, target, e);
+    const v = bridgeVerdict(op, await bridgePresence(i), i, target, e);
     if (v.kind === "error") throw v.error;
     return undefined;
   }
