@@ -524,7 +524,8 @@ function daemonStatuses(info: SandboxInfo): DaemonStatus[] {
  *
  * If the sandbox already exists: when it is ready, healthy and started with the same options it
  * is reused (the same info is returned); when it is unhealthy or differs, this throws and asks
- * for `stopSandbox` first; leftovers of a failed or crashed `up` are cleaned and it starts anew.
+ * for `stopSandbox` first; leftovers of a failed or crashed `up`, and a sandbox none of whose
+ * daemons runs any more (after a reboot or a killed test run), are cleaned and it starts anew.
  * If starting fails, everything started is stopped again and the error names the daemon and its
  * log file (the directory with the logs is kept until {@link stopSandbox}).
  *
@@ -555,7 +556,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxIn
     }
     const stateFile = join(dir, "state.json");
     const existing = readState(stateFile);
-    if (existing && existing.phase === "ready") {
+    // A ready sandbox none of whose daemons runs is what a reboot or a killed run leaves behind:
+    // nothing can be using it, so it is cleaned below like the leftovers of a failed start.
+    const dead = existing !== undefined && daemonStatuses(existing).every((d) => !d.alive);
+    if (existing && existing.phase === "ready" && !dead) {
       const same = JSON.stringify(existing.options) === JSON.stringify(options);
       const health = isHealthy(existing);
       if (same && health.ok) {

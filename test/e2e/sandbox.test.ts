@@ -326,6 +326,16 @@ suite("sandbox (real OVS/OVN daemons in network namespaces)", () => {
       /unhealthy[\s\S]*h1\/ovs-vswitchd/,
     );
 
+    // With no daemon left (what a reboot or a killed test run leaves), starting reclaims it.
+    for (const d of sandboxStatus(NAME_C).daemons) if (d.alive && d.pid) process.kill(d.pid, "SIGKILL");
+    for (let i = 0; i < 100 && sandboxStatus(NAME_C).daemons.some((d) => d.alive); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const again = await startSandbox({ name: NAME_C, hosts: 2, ovn: true, encap: "vxlan" });
+    started.push(again);
+    expect(sandboxStatus(NAME_C).healthy).toBe(true);
+    expect(again.ownerPid).toBe(process.pid);
+
     await stopSandbox(NAME_C);
     expectGone(c);
     expect(await rootVeths()).toEqual(vethsBefore);
