@@ -7,7 +7,7 @@
  */
 import * as net from "node:net";
 import * as path from "node:path";
-import { JsonStreamSplitter } from "../../provider/ovsdb";
+import { JsonStreamSplitter } from "../../provider/ovsdb/framing";
 
 interface Armed {
   table: string;

@@ -131,7 +131,7 @@ async function main(): Promise<void> {
       await fill(s, 10_000);
       const c = await OvsdbClient.connect(s.unix);
       await c.getSchema(NB);
-      let cache: MonitorCache | undefined;
+      let cache: MonitorCache<typeof NB> | undefined;
       const t = await time(async () => {
         cache = await MonitorCache.start(c, NB, { Logical_Switch: { indexes: ["name"] } });
       });

@@ -10,22 +10,30 @@ import { EventEmitter } from "node:events";
 import type { OvsdbClient } from "./client";
 import { OvsdbProtocolError, OvsdbRpcError } from "./errors";
 import type { DatabaseSchema, TableSchema, ColumnType } from "./schema";
-import { decodeDatum, type Row, type Value, type Atom } from "./codec";
-import { encodeOperations, type Condition } from "./operations";
+import { decodeDatum, type Row } from "./codec";
+import type { Atom, Value } from "./notation";
+import { encodeOperations } from "./check";
+import type { Condition } from "./conditions";
+import type { ColumnOf, RowType, TableOf } from "./databases";
 
-export interface CacheTableSpec {
+/** What to keep of one table; `C` is the table's column names (any string when untyped). */
+export interface CacheTableSpec<C extends string = string> {
   /** Columns to keep; all columns when omitted. `_uuid` is always kept. */
-  columns?: string[];
+  columns?: C[];
   /** Only rows matching these conditions (monitor_cond). */
-  where?: Condition[];
+  where?: Condition<C>[];
   /** Columns to index for `lookup`, e.g. ["name"]. */
-  indexes?: string[];
+  indexes?: C[];
 }
 
-export type CacheSpec = Record<string, CacheTableSpec>;
+/** The tables to keep, by name; typed by the database `D` when it is known by name. */
+export type CacheSpec<D extends string = string> = { [T in TableOf<D>]?: CacheTableSpec<ColumnOf<D, T>> };
 
-/** A cached row: decoded column values plus its `_uuid`. */
-export type CachedRow = Row & { _uuid: string };
+/**
+ * A cached row: its `_uuid` plus the decoded columns the cache keeps. For a generated row type `R`
+ * every other column is optional (the spec may keep only some); untyped rows stay {@link Row}.
+ */
+export type CachedRow<R extends object = Row> = (R extends Row ? Row : Partial<R>) & { _uuid: string };
 
 export interface CacheEvents {
   /** The cache holds a full, consistent copy (after the first load and after each resync). */
@@ -47,7 +55,13 @@ interface TableState {
 
 let monitorCounter = 0;
 
-export class MonitorCache extends EventEmitter<CacheEvents> {
+/**
+ * The cache of database `D`: rows of a database known by name come back typed
+ * (`CachedRow<nb.LogicalSwitchRow>`), others as {@link Row}. A cache started on a database named
+ * by a literal is a `MonitorCache<"OVN_Northbound">`, not a `MonitorCache` (= `<string>`): pass
+ * the name as a `string` to get the untyped one.
+ */
+export class MonitorCache<D extends string = string> extends EventEmitter<CacheEvents> {
   private readonly tables = new Map<string, TableState>();
   private readonly monitorId = `pulumi-ovs-cache-${process.pid}-${++monitorCounter}`;
   private method: Method = "monitor_cond_since";
@@ -98,15 +112,18 @@ export class MonitorCache extends EventEmitter<CacheEvents> {
     }
   }
 
+  private readonly spec: Record<string, CacheTableSpec | undefined>;
+
   private constructor(
     readonly client: OvsdbClient,
-    readonly database: string,
+    readonly database: D,
     readonly schema: DatabaseSchema,
-    private readonly spec: CacheSpec,
+    spec: CacheSpec<D>,
   ) {
     super();
     this.on("error", () => undefined);
-    for (const [name, t] of Object.entries(spec)) {
+    this.spec = spec as Record<string, CacheTableSpec | undefined>;
+    for (const [name, t = {}] of Object.entries(this.spec)) {
       const ts = schema.table(name);
       const columns = (
         t.columns ?? [...ts.columns.keys()].filter((c) => c !== "_uuid" && c !== "_version")
@@ -123,9 +140,13 @@ export class MonitorCache extends EventEmitter<CacheEvents> {
   }
 
   /** Start monitoring and resolve once the initial contents are loaded. */
-  static async start(client: OvsdbClient, database: string, spec: CacheSpec): Promise<MonitorCache> {
+  static async start<D extends string>(
+    client: OvsdbClient,
+    database: D,
+    spec: CacheSpec<D>,
+  ): Promise<MonitorCache<D>> {
     const schema = await client.getSchema(database);
-    const cache = new MonitorCache(client, database, schema, spec);
+    const cache = new MonitorCache<D>(client, database, schema, spec);
     client.on("update", cache.onUpdate);
     client.on("update2", cache.onUpdate2);
     client.on("update3", cache.onUpdate3);
@@ -179,26 +200,26 @@ export class MonitorCache extends EventEmitter<CacheEvents> {
 
   // ---- reads -----------------------------------------------------------------------------------
 
-  get(table: string, uuid: string): CachedRow | undefined {
+  get<T extends TableOf<D>>(table: T, uuid: string): CachedRow<RowType<D, T>> | undefined {
     const row = this.state(table).rows.get(uuid);
-    return row ? copyRow(uuid, row) : undefined;
+    return row ? (copyRow(uuid, row) as CachedRow<RowType<D, T>>) : undefined;
   }
 
   /** Rows whose indexed `column` equals `value`. */
-  lookup(table: string, column: string, value: Value): CachedRow[] {
+  lookup<T extends TableOf<D>>(table: T, column: ColumnOf<D, T>, value: Value): CachedRow<RowType<D, T>>[] {
     const st = this.state(table);
     const ix = st.indexes.get(column);
     if (!ix) throw new Error(`column ${column} of table ${table} is not indexed in this cache`);
     const uuids = ix.get(indexKey(value));
     if (!uuids) return [];
-    return [...uuids].map((u) => copyRow(u, st.rows.get(u)!));
+    return [...uuids].map((u) => copyRow(u, st.rows.get(u)!) as CachedRow<RowType<D, T>>);
   }
 
-  rows(table: string): CachedRow[] {
-    return [...this.state(table).rows].map(([u, r]) => copyRow(u, r));
+  rows<T extends TableOf<D>>(table: T): CachedRow<RowType<D, T>>[] {
+    return [...this.state(table).rows].map(([u, r]) => copyRow(u, r) as CachedRow<RowType<D, T>>);
   }
 
-  size(table: string): number {
+  size(table: TableOf<D>): number {
     return this.state(table).rows.size;
   }
 
@@ -260,7 +281,7 @@ export class MonitorCache extends EventEmitter<CacheEvents> {
       } catch (e) {
         if (e instanceof OvsdbRpcError && isUnknownMethod(e)) {
           this.method = this.method === "monitor_cond_since" ? "monitor_cond" : "monitor";
-          if (this.method === "monitor" && Object.values(this.spec).some((t) => t.where?.length)) {
+          if (this.method === "monitor" && Object.values(this.spec).some((t) => t?.where?.length)) {
             throw new OvsdbProtocolError(
               "server supports neither monitor_cond nor monitor_cond_since; conditions need one",
             );
@@ -284,7 +305,7 @@ export class MonitorCache extends EventEmitter<CacheEvents> {
     const out: Record<string, unknown> = {};
     for (const [name, st] of this.tables) {
       const req: Record<string, unknown> = { columns: st.columns };
-      const where = this.spec[name].where;
+      const where = this.spec[name]?.where;
       if (conditional && where && where.length) {
         // Reuse the operation encoder for the conditions: a select carries the same clauses.
         const [sel] = encodeOperations(this.schema, [{ op: "select", table: name, where }]) as {

@@ -18,7 +18,9 @@ import {
   OvsdbNotLeaderError,
 } from "./errors";
 import { DatabaseSchema } from "./schema";
-import { decodeResults, encodeOperations, type Operation, type OperationResult } from "./operations";
+import { encodeOperations } from "./check";
+import type { Operation } from "./operations";
+import { decodeResults, type OperationResult } from "./results";
 
 export interface BackoffOptions {
   /** First delay between reconnection rounds, in ms. Default 100. */

@@ -36,17 +36,6 @@ import {
 } from "./notation";
 import { fitsMax, isMap, type BaseType, type ColumnType, type TableSchema } from "./schema";
 
-export {
-  NamedUuid,
-  ZERO_UUID,
-  isUuid,
-  namedUuid,
-  type Atom,
-  type Value,
-  type WireAtom,
-  type WireDatum,
-} from "./notation";
-
 /** A row as plain values, keyed by column name. */
 export type Row = Record<string, Value>;
 

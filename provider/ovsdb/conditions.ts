@@ -11,76 +11,64 @@ import { isMap, isScalar, type ColumnSchema, type ColumnType, type TableSchema }
 /** A condition function of RFC 7047 section 5.1. */
 export type ConditionFunction = "==" | "!=" | "<" | "<=" | ">" | ">=" | "includes" | "excludes";
 
-/** All condition functions. */
-export const CONDITION_FUNCTIONS: readonly ConditionFunction[] = [
-  "==",
-  "!=",
-  "<",
-  "<=",
-  ">",
-  ">=",
-  "includes",
-  "excludes",
-];
-
-/** `[column, function, value]` with a plain value; a row matches when every condition holds. */
-export type Condition = [column: string, fn: ConditionFunction, value: Value];
+/**
+ * `[column, function, value]` with a plain value; a row matches when every condition holds. `C`
+ * narrows the column names (the columns of a typed row); any string by default.
+ */
+export type Condition<C extends string = string> = [column: C, fn: ConditionFunction, value: Value];
 
 /** A mutator of RFC 7047 section 5.1. */
 export type Mutator = "+=" | "-=" | "*=" | "/=" | "%=" | "insert" | "delete";
-
-/** All mutators. */
-export const MUTATORS: readonly Mutator[] = ["+=", "-=", "*=", "/=", "%=", "insert", "delete"];
 
 /**
  * `[column, mutator, value]` with a plain value. Arithmetic mutators take one number (applied to
  * every element of a set). `insert`/`delete` on a set take an array or a single atom; on a map,
  * `insert` takes an object and `delete` an object (pairs) or an array of keys.
  */
-export type Mutation = [column: string, mutator: Mutator, value: Value];
+export type Mutation<C extends string = string> = [column: C, mutator: Mutator, value: Value];
 
 /** `column == value`. */
-export function eq(column: string, value: Value): Condition {
+export function eq<C extends string>(column: C, value: Value): Condition<C> {
   return [column, "==", value];
 }
 
 /** `column != value`. */
-export function ne(column: string, value: Value): Condition {
+export function ne<C extends string>(column: C, value: Value): Condition<C> {
   return [column, "!=", value];
 }
 
 /** `column < value` (integer and real columns). */
-export function lt(column: string, value: number): Condition {
+export function lt<C extends string>(column: C, value: number): Condition<C> {
   return [column, "<", value];
 }
 
 /** `column <= value` (integer and real columns). */
-export function le(column: string, value: number): Condition {
+export function le<C extends string>(column: C, value: number): Condition<C> {
   return [column, "<=", value];
 }
 
 /** `column > value` (integer and real columns). */
-export function gt(column: string, value: number): Condition {
+export function gt<C extends string>(column: C, value: number): Condition<C> {
   return [column, ">", value];
 }
 
 /** `column >= value` (integer and real columns). */
-export function ge(column: string, value: number): Condition {
+export function ge<C extends string>(column: C, value: number): Condition<C> {
   return [column, ">=", value];
 }
 
 /** The column's set or map contains every element or pair of `value`. */
-export function includes(column: string, value: Value): Condition {
+export function includes<C extends string>(column: C, value: Value): Condition<C> {
   return [column, "includes", value];
 }
 
 /** The column's set or map contains no element or pair of `value`. */
-export function excludes(column: string, value: Value): Condition {
+export function excludes<C extends string>(column: C, value: Value): Condition<C> {
   return [column, "excludes", value];
 }
 
 /** `_uuid == uuid`: selects one row by UUID (or by the named UUID of a row inserted earlier). */
-export function byUuid(uuid: string | NamedUuid): Condition {
+export function byUuid(uuid: string | NamedUuid): Condition<"_uuid"> {
   return ["_uuid", "==", uuid];
 }
 

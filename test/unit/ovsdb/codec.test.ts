@@ -5,7 +5,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { OvsdbCodecError } from "../../../provider/ovsdb/errors";
 import {
-  NamedUuid,
   atomKey,
   decodeAtom,
   decodeDatum,
@@ -15,11 +14,9 @@ import {
   encodeDatum,
   encodeRow,
   keyToString,
-  namedUuid,
   valuesEqual,
-  type Atom,
-  type Value,
 } from "../../../provider/ovsdb/codec";
+import { NamedUuid, namedUuid, type Atom, type Value } from "../../../provider/ovsdb/notation";
 import {
   DatabaseSchema,
   type BaseType,

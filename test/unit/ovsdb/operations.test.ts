@@ -9,35 +9,25 @@ import {
   OvsdbTransactionError,
   type SchemaProblem,
 } from "../../../provider/ovsdb/errors";
-import { namedUuid, type Row } from "../../../provider/ovsdb/codec";
+import type { Row } from "../../../provider/ovsdb/codec";
+import { namedUuid } from "../../../provider/ovsdb/notation";
 import { DatabaseSchema } from "../../../provider/ovsdb/schema";
+import { checkOperations, encodeOperations } from "../../../provider/ovsdb/check";
+import { byUuid, eq, excludes, ge, gt, includes, le, lt, ne } from "../../../provider/ovsdb/conditions";
 import {
   abort,
   assertLock,
-  byUuid,
-  checkOperations,
   comment,
   commit,
-  decodeResults,
   del,
-  deleteOp,
-  encodeOperations,
-  eq,
-  excludes,
-  findTransactionError,
-  ge,
-  gt,
-  includes,
   insert,
-  le,
-  lt,
   mutate,
-  ne,
   select,
   update,
   wait,
   type Operation,
 } from "../../../provider/ovsdb/operations";
+import { decodeResults, findTransactionError } from "../../../provider/ovsdb/results";
 
 function loadSchema(file: string): DatabaseSchema {
   if (!existsSync(file))
@@ -123,7 +113,6 @@ describe("builders", () => {
       table: "Port",
       where: [["name", "==", "p"]],
     });
-    expect(deleteOp).toBe(del);
     expect(wait("Port", [], ["name"], [{ name: "p" }])).toEqual({
       op: "wait",
       table: "Port",
