@@ -10,7 +10,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describeType } from "../provider/ovsdb/codec";
-import { describeDatabase } from "../provider/ovsdb/databases/description";
+import {
+  describeDatabase,
+  sortedColumns,
+  sortedEnum,
+  sortedTables,
+} from "../provider/ovsdb/databases/description";
 import { DatabaseSchema, type BaseType, type ColumnSchema, type TableSchema } from "../provider/ovsdb/schema";
 
 /** One installed schema and the module generated from it. */
@@ -44,7 +49,10 @@ export function rowTypeName(table: string): string {
 }
 
 function atomType(base: BaseType): string {
-  if (base.enum) return base.enum.map((a) => JSON.stringify(a)).join(" | ");
+  if (base.enum)
+    return sortedEnum(base.enum)
+      .map((a) => JSON.stringify(a))
+      .join(" | ");
   switch (base.type) {
     case "integer":
     case "real":
@@ -76,13 +84,19 @@ function docComment(text: string, indent: string): string {
   return `${indent}/** ${text.replaceAll("*/", "*\\/")} */\n`;
 }
 
+function sortedBase(base: BaseType): BaseType {
+  return base.enum ? { ...base, enum: sortedEnum(base.enum) } : base;
+}
+
 function columnDoc(column: ColumnSchema): string {
+  const { key, value } = column.type;
+  const type = { ...column.type, key: sortedBase(key), ...(value ? { value: sortedBase(value) } : {}) };
   const flags = [column.mutable ? undefined : "immutable", column.ephemeral ? "ephemeral" : undefined];
-  return [describeType(column.type), ...flags.filter((f) => f !== undefined)].join("; ");
+  return [describeType(type), ...flags.filter((f) => f !== undefined)].join("; ");
 }
 
 function renderRow(database: string, table: TableSchema): string {
-  const members = [...table.columns.values()].map(
+  const members = sortedColumns(table).map(
     (c) => `${docComment(columnDoc(c), "  ")}  ${c.name}: ${columnTsType(c)};\n`,
   );
   return `${docComment(`A row of table ${table.name} of ${database}.`, "")}export interface ${rowTypeName(table.name)} {\n${members.join("")}}\n`;
@@ -123,7 +137,7 @@ function renderDescription(schema: DatabaseSchema): string {
 
 /** The generated module for a parsed schema; `source` names the file it came from. */
 export function renderDatabase(schema: DatabaseSchema, source: string): string {
-  const tables = [...schema.tables.values()];
+  const tables = sortedTables(schema);
   const names = new Set(tables.map((t) => rowTypeName(t.name)));
   if (names.size !== tables.length) throw new Error(`${schema.name}: two tables map to one row type name`);
   const map = tables.map((t) => `  ${t.name}: ${rowTypeName(t.name)};\n`).join("");

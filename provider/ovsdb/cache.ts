@@ -10,7 +10,7 @@ import { EventEmitter } from "node:events";
 import type { OvsdbClient } from "./client";
 import { OvsdbProtocolError, OvsdbRpcError } from "./errors";
 import type { DatabaseSchema, TableSchema, ColumnType } from "./schema";
-import { decodeDatum, type Row } from "./codec";
+import { decodeDatum, defaultValue, type Row } from "./codec";
 import type { Atom, Value } from "./notation";
 import { encodeOperations } from "./check";
 import type { Condition } from "./conditions";
@@ -357,7 +357,7 @@ export class MonitorCache<D extends string = string> extends EventEmitter<CacheE
         const c = change as Record<string, Record<string, unknown> | null>;
         if ("delete" in c) this.removeRow(st, uuid);
         else if (c.initial || c.insert)
-          this.putRow(st, uuid, this.decodeColumns(st, (c.initial ?? c.insert)!));
+          this.putRow(st, uuid, this.withDefaults(st, this.decodeColumns(st, (c.initial ?? c.insert)!)));
         else if (c.modify) {
           const prev = st.rows.get(uuid);
           if (!prev) throw new OvsdbProtocolError(`modify of unknown row ${uuid} in table ${table}`);
@@ -366,6 +366,17 @@ export class MonitorCache<D extends string = string> extends EventEmitter<CacheE
       }
     }
     if (notify && changed.length) this.emit("changed", changed);
+  }
+
+  /**
+   * `initial` and `insert` rows of table-updates2 omit the columns that hold their default value
+   * (ovsdb-server(7)): put those back, so a cached row has every column the cache keeps.
+   */
+  private withDefaults(st: TableState, row: Row): Row {
+    for (const column of st.columns) {
+      if (!(column in row)) row[column] = defaultValue(st.schema.columns.get(column)!.type);
+    }
+    return row;
   }
 
   private decodeColumns(st: TableState, wire: Record<string, unknown>): Row {

@@ -5,6 +5,7 @@
  * asking a server for its schema.
  */
 import {
+  IMPLICIT_COLUMNS,
   isMap,
   isOptional,
   isScalar,
@@ -74,8 +75,24 @@ export function columnKind(column: ColumnSchema): ColumnKind {
   return isOptional(column.type) ? "optional" : "set";
 }
 
+/**
+ * Enum atoms in ovsdb-server's order (sorted, as it keeps sets): a schema file may list them in any
+ * order, and `get_schema` returns them sorted.
+ */
+export function sortedEnum(atoms: readonly EnumAtom[]): EnumAtom[] {
+  return [...atoms].sort((a, b) =>
+    typeof a === "number" && typeof b === "number"
+      ? a - b
+      : String(a) < String(b)
+        ? -1
+        : String(a) > String(b)
+          ? 1
+          : 0,
+  );
+}
+
 function describeBase(base: BaseType): BaseTypeDescription {
-  return { ...base };
+  return base.enum ? { ...base, enum: sortedEnum(base.enum) } : { ...base };
 }
 
 function describeColumn(column: ColumnSchema): ColumnDescription {
@@ -91,8 +108,25 @@ function describeColumn(column: ColumnSchema): ColumnDescription {
   };
 }
 
+/** Order-independent names: ovsdb-server returns tables and columns in hash order. */
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** The table's columns: `_uuid` and `_version` first, the others by name. */
+export function sortedColumns(table: TableSchema): ColumnSchema[] {
+  const all = [...table.columns.values()];
+  const implicit = all.filter((c) => IMPLICIT_COLUMNS.includes(c.name));
+  return [...implicit, ...all.filter((c) => !IMPLICIT_COLUMNS.includes(c.name)).sort(byName)];
+}
+
+/** The database's tables by name. */
+export function sortedTables(schema: DatabaseSchema): TableSchema[] {
+  return [...schema.tables.values()].sort(byName);
+}
+
 function describeTable(table: TableSchema): TableDescription {
-  const columns = [...table.columns.values()].map((c) => [c.name, describeColumn(c)]);
+  const columns = sortedColumns(table).map((c) => [c.name, describeColumn(c)]);
   return {
     isRoot: table.isRoot,
     ...(table.maxRows !== undefined ? { maxRows: table.maxRows } : {}),
@@ -101,9 +135,12 @@ function describeTable(table: TableSchema): TableDescription {
   };
 }
 
-/** The description of a parsed schema (from a file or from a server's `get_schema`). */
+/**
+ * The description of a parsed schema (from a file or from a server's `get_schema`), tables and
+ * columns in {@link sortedTables} / {@link sortedColumns} order.
+ */
 export function describeDatabase(schema: DatabaseSchema): DatabaseDescription {
-  const tables = [...schema.tables.values()].map((t) => [t.name, describeTable(t)]);
+  const tables = sortedTables(schema).map((t) => [t.name, describeTable(t)]);
   return {
     name: schema.name,
     version: schema.version,

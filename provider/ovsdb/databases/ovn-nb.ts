@@ -2,140 +2,34 @@
 // OVN_Northbound 7.0.0, cksum 94023179 33468. Do not edit.
 import type { DatabaseDescription } from "./description";
 
-/** A row of table NB_Global of OVN_Northbound. */
-export interface NBGlobalRow {
+/** A row of table ACL of OVN_Northbound. */
+export interface ACLRow {
   /** a uuid; immutable */
   _uuid: string;
   /** a uuid; immutable */
   _version: string;
-  /** a string */
-  name: string;
-  /** an integer */
-  nb_cfg: number;
-  /** an integer */
-  nb_cfg_timestamp: number;
-  /** an integer */
-  sb_cfg: number;
-  /** an integer */
-  sb_cfg_timestamp: number;
-  /** an integer */
-  hv_cfg: number;
-  /** an integer */
-  hv_cfg_timestamp: number;
+  /** a string (one of "allow", "allow-related", "allow-stateless", "drop", "reject") */
+  action: "allow" | "allow-related" | "allow-stateless" | "drop" | "reject";
+  /** a string (one of "from-lport", "to-lport") */
+  direction: "from-lport" | "to-lport";
   /** a map of any number of pairs from a string to a string */
   external_ids: Record<string, string>;
-  /** a set of any number of elements, each a uuid referencing Connection */
-  connections: string[];
-  /** a uuid referencing SSL or null */
-  ssl: string | null;
+  /** an integer in 0..4294967295 */
+  label: number;
+  /** a boolean */
+  log: boolean;
+  /** a string */
+  match: string;
+  /** a string or null */
+  meter: string | null;
+  /** a string of length 63 or less or null */
+  name: string | null;
   /** a map of any number of pairs from a string to a string */
   options: Record<string, string>;
-  /** a boolean */
-  ipsec: boolean;
-}
-
-/** A row of table Copp of OVN_Northbound. */
-export interface CoppRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a map of any number of pairs from a string to a string */
-  meters: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Logical_Switch of OVN_Northbound. */
-export interface LogicalSwitchRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a set of any number of elements, each a uuid referencing Logical_Switch_Port */
-  ports: string[];
-  /** a set of any number of elements, each a uuid referencing ACL */
-  acls: string[];
-  /** a set of any number of elements, each a uuid referencing QoS */
-  qos_rules: string[];
-  /** a set of any number of elements, each a uuid referencing Load_Balancer */
-  load_balancer: string[];
-  /** a set of any number of elements, each a uuid referencing Load_Balancer_Group */
-  load_balancer_group: string[];
-  /** a set of any number of elements, each a uuid referencing DNS */
-  dns_records: string[];
-  /** a uuid referencing Copp or null */
-  copp: string | null;
-  /** a map of any number of pairs from a string to a string */
-  other_config: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-  /** a set of any number of elements, each a uuid referencing Forwarding_Group */
-  forwarding_groups: string[];
-}
-
-/** A row of table Logical_Switch_Port of OVN_Northbound. */
-export interface LogicalSwitchPortRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a string */
-  type: string;
-  /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-  /** a string or null */
-  parent_name: string | null;
-  /** an integer in 0..4095 or null */
-  tag_request: number | null;
-  /** an integer in 1..4095 or null */
-  tag: number | null;
-  /** a set of any number of elements, each a string */
-  addresses: string[];
-  /** a string or null */
-  dynamic_addresses: string | null;
-  /** a set of any number of elements, each a string */
-  port_security: string[];
-  /** a boolean or null */
-  up: boolean | null;
-  /** a boolean or null */
-  enabled: boolean | null;
-  /** a uuid referencing DHCP_Options or null */
-  dhcpv4_options: string | null;
-  /** a uuid referencing DHCP_Options or null */
-  dhcpv6_options: string | null;
-  /** a set of any number of elements, each a uuid referencing Mirror */
-  mirror_rules: string[];
-  /** a uuid referencing HA_Chassis_Group or null */
-  ha_chassis_group: string | null;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Forwarding_Group of OVN_Northbound. */
-export interface ForwardingGroupRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a string */
-  vip: string;
-  /** a string */
-  vmac: string;
-  /** a boolean */
-  liveness: boolean;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-  /** a set of at least 1 elements, each a string */
-  child_port: string[];
+  /** an integer in 0..32767 */
+  priority: number;
+  /** a string (one of "alert", "debug", "info", "notice", "warning") or null */
+  severity: "alert" | "debug" | "info" | "notice" | "warning" | null;
 }
 
 /** A row of table Address_Set of OVN_Northbound. */
@@ -144,434 +38,12 @@ export interface AddressSetRow {
   _uuid: string;
   /** a uuid; immutable */
   _version: string;
-  /** a string */
-  name: string;
   /** a set of any number of elements, each a string */
   addresses: string[];
   /** a map of any number of pairs from a string to a string */
   external_ids: Record<string, string>;
-}
-
-/** A row of table Port_Group of OVN_Northbound. */
-export interface PortGroupRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
   /** a string */
   name: string;
-  /** a set of any number of elements, each a uuid referencing Logical_Switch_Port */
-  ports: string[];
-  /** a set of any number of elements, each a uuid referencing ACL */
-  acls: string[];
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Load_Balancer of OVN_Northbound. */
-export interface LoadBalancerRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a map of any number of pairs from a string to a string */
-  vips: Record<string, string>;
-  /** a string (one of "tcp", "udp", "sctp") or null */
-  protocol: "tcp" | "udp" | "sctp" | null;
-  /** a set of any number of elements, each a uuid referencing Load_Balancer_Health_Check */
-  health_check: string[];
-  /** a map of any number of pairs from a string to a string */
-  ip_port_mappings: Record<string, string>;
-  /** a set of any number of elements, each a string (one of "eth_src", "eth_dst", "ip_src", "ip_dst", "tp_src", "tp_dst") */
-  selection_fields: ("eth_src" | "eth_dst" | "ip_src" | "ip_dst" | "tp_src" | "tp_dst")[];
-  /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Load_Balancer_Group of OVN_Northbound. */
-export interface LoadBalancerGroupRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a set of any number of elements, each a uuid referencing Load_Balancer */
-  load_balancer: string[];
-}
-
-/** A row of table Load_Balancer_Health_Check of OVN_Northbound. */
-export interface LoadBalancerHealthCheckRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  vip: string;
-  /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table ACL of OVN_Northbound. */
-export interface ACLRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string of length 63 or less or null */
-  name: string | null;
-  /** an integer in 0..32767 */
-  priority: number;
-  /** a string (one of "from-lport", "to-lport") */
-  direction: "from-lport" | "to-lport";
-  /** a string */
-  match: string;
-  /** a string (one of "allow", "allow-related", "allow-stateless", "drop", "reject") */
-  action: "allow" | "allow-related" | "allow-stateless" | "drop" | "reject";
-  /** a boolean */
-  log: boolean;
-  /** a string (one of "alert", "warning", "notice", "info", "debug") or null */
-  severity: "alert" | "warning" | "notice" | "info" | "debug" | null;
-  /** a string or null */
-  meter: string | null;
-  /** an integer in 0..4294967295 */
-  label: number;
-  /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table QoS of OVN_Northbound. */
-export interface QoSRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** an integer in 0..32767 */
-  priority: number;
-  /** a string (one of "from-lport", "to-lport") */
-  direction: "from-lport" | "to-lport";
-  /** a string */
-  match: string;
-  /** a map of any number of pairs from a string (one of "dscp") to an integer in 0..63 */
-  action: Partial<Record<"dscp", number>>;
-  /** a map of any number of pairs from a string (one of "rate", "burst") to an integer in 1..4294967295 */
-  bandwidth: Partial<Record<"rate" | "burst", number>>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Mirror of OVN_Northbound. */
-export interface MirrorRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a string (one of "from-lport", "to-lport") */
-  filter: "from-lport" | "to-lport";
-  /** a string */
-  sink: string;
-  /** a string (one of "gre", "erspan") */
-  type: "gre" | "erspan";
-  /** an integer */
-  index: number;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Meter of OVN_Northbound. */
-export interface MeterRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a string (one of "kbps", "pktps") */
-  unit: "kbps" | "pktps";
-  /** a set of at least 1 elements, each a uuid referencing Meter_Band */
-  bands: string[];
-  /** a boolean or null */
-  fair: boolean | null;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Meter_Band of OVN_Northbound. */
-export interface MeterBandRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string (one of "drop") */
-  action: "drop";
-  /** an integer in 1..4294967295 */
-  rate: number;
-  /** an integer in 0..4294967295 */
-  burst_size: number;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Logical_Router of OVN_Northbound. */
-export interface LogicalRouterRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a set of any number of elements, each a uuid referencing Logical_Router_Port */
-  ports: string[];
-  /** a set of any number of elements, each a uuid referencing Logical_Router_Static_Route */
-  static_routes: string[];
-  /** a set of any number of elements, each a uuid referencing Logical_Router_Policy */
-  policies: string[];
-  /** a boolean or null */
-  enabled: boolean | null;
-  /** a set of any number of elements, each a uuid referencing NAT */
-  nat: string[];
-  /** a set of any number of elements, each a uuid referencing Load_Balancer */
-  load_balancer: string[];
-  /** a set of any number of elements, each a uuid referencing Load_Balancer_Group */
-  load_balancer_group: string[];
-  /** a uuid referencing Copp or null */
-  copp: string | null;
-  /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Logical_Router_Port of OVN_Northbound. */
-export interface LogicalRouterPortRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a set of any number of elements, each a uuid referencing Gateway_Chassis */
-  gateway_chassis: string[];
-  /** a uuid referencing HA_Chassis_Group or null */
-  ha_chassis_group: string | null;
-  /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-  /** a set of at least 1 elements, each a string */
-  networks: string[];
-  /** a string */
-  mac: string;
-  /** a string or null */
-  peer: string | null;
-  /** a boolean or null */
-  enabled: boolean | null;
-  /** a map of any number of pairs from a string to a string */
-  ipv6_ra_configs: Record<string, string>;
-  /** a set of any number of elements, each a string */
-  ipv6_prefix: string[];
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Logical_Router_Static_Route of OVN_Northbound. */
-export interface LogicalRouterStaticRouteRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  route_table: string;
-  /** a string */
-  ip_prefix: string;
-  /** a string (one of "src-ip", "dst-ip") or null */
-  policy: "src-ip" | "dst-ip" | null;
-  /** a string */
-  nexthop: string;
-  /** a string or null */
-  output_port: string | null;
-  /** a uuid referencing BFD or null */
-  bfd: string | null;
-  /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Logical_Router_Policy of OVN_Northbound. */
-export interface LogicalRouterPolicyRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** an integer in 0..32767 */
-  priority: number;
-  /** a string */
-  match: string;
-  /** a string (one of "allow", "drop", "reroute") */
-  action: "allow" | "drop" | "reroute";
-  /** a string or null */
-  nexthop: string | null;
-  /** a set of any number of elements, each a string */
-  nexthops: string[];
-  /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table NAT of OVN_Northbound. */
-export interface NATRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  external_ip: string;
-  /** a string or null */
-  external_mac: string | null;
-  /** a string */
-  external_port_range: string;
-  /** a string */
-  logical_ip: string;
-  /** a string or null */
-  logical_port: string | null;
-  /** a string (one of "dnat", "snat", "dnat_and_snat") */
-  type: "dnat" | "snat" | "dnat_and_snat";
-  /** a uuid referencing Address_Set or null */
-  allowed_ext_ips: string | null;
-  /** a uuid referencing Address_Set or null */
-  exempted_ext_ips: string | null;
-  /** a uuid referencing Logical_Router_Port or null */
-  gateway_port: string | null;
-  /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table DHCP_Options of OVN_Northbound. */
-export interface DHCPOptionsRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  cidr: string;
-  /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Connection of OVN_Northbound. */
-export interface ConnectionRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  target: string;
-  /** an integer in 1000 or more or null */
-  max_backoff: number | null;
-  /** an integer or null */
-  inactivity_probe: number | null;
-  /** a map of any number of pairs from a string to a string */
-  other_config: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-  /** a boolean; ephemeral */
-  is_connected: boolean;
-  /** a map of any number of pairs from a string to a string; ephemeral */
-  status: Record<string, string>;
-}
-
-/** A row of table DNS of OVN_Northbound. */
-export interface DNSRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a map of any number of pairs from a string to a string */
-  records: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table SSL of OVN_Northbound. */
-export interface SSLRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  private_key: string;
-  /** a string */
-  certificate: string;
-  /** a string */
-  ca_cert: string;
-  /** a boolean */
-  bootstrap_ca_cert: boolean;
-  /** a string */
-  ssl_protocols: string;
-  /** a string */
-  ssl_ciphers: string;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Gateway_Chassis of OVN_Northbound. */
-export interface GatewayChassisRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a string */
-  chassis_name: string;
-  /** an integer in 0..32767 */
-  priority: number;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-}
-
-/** A row of table HA_Chassis of OVN_Northbound. */
-export interface HAChassisRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  chassis_name: string;
-  /** an integer in 0..32767 */
-  priority: number;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table HA_Chassis_Group of OVN_Northbound. */
-export interface HAChassisGroupRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a set of any number of elements, each a uuid referencing HA_Chassis */
-  ha_chassis: string[];
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
 }
 
 /** A row of table BFD of OVN_Northbound. */
@@ -580,38 +52,22 @@ export interface BFDRow {
   _uuid: string;
   /** a uuid; immutable */
   _version: string;
-  /** a string */
-  logical_port: string;
+  /** an integer in 1 or more or null */
+  detect_mult: number | null;
   /** a string */
   dst_ip: string;
-  /** an integer in 1 or more or null */
-  min_tx: number | null;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a string */
+  logical_port: string;
   /** an integer or null */
   min_rx: number | null;
   /** an integer in 1 or more or null */
-  detect_mult: number | null;
-  /** a string (one of "down", "init", "up", "admin_down") or null */
-  status: "down" | "init" | "up" | "admin_down" | null;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
+  min_tx: number | null;
   /** a map of any number of pairs from a string to a string */
   options: Record<string, string>;
-}
-
-/** A row of table Static_MAC_Binding of OVN_Northbound. */
-export interface StaticMACBindingRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  logical_port: string;
-  /** a string */
-  ip: string;
-  /** a string */
-  mac: string;
-  /** a boolean */
-  override_dynamic_mac: boolean;
+  /** a string (one of "admin_down", "down", "init", "up") or null */
+  status: "admin_down" | "down" | "init" | "up" | null;
 }
 
 /** A row of table Chassis_Template_Var of OVN_Northbound. */
@@ -623,43 +79,587 @@ export interface ChassisTemplateVarRow {
   /** a string */
   chassis: string;
   /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a map of any number of pairs from a string to a string */
   variables: Record<string, string>;
+}
+
+/** A row of table Connection of OVN_Northbound. */
+export interface ConnectionRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
   /** a map of any number of pairs from a string to a string */
   external_ids: Record<string, string>;
+  /** an integer or null */
+  inactivity_probe: number | null;
+  /** a boolean; ephemeral */
+  is_connected: boolean;
+  /** an integer in 1000 or more or null */
+  max_backoff: number | null;
+  /** a map of any number of pairs from a string to a string */
+  other_config: Record<string, string>;
+  /** a map of any number of pairs from a string to a string; ephemeral */
+  status: Record<string, string>;
+  /** a string */
+  target: string;
+}
+
+/** A row of table Copp of OVN_Northbound. */
+export interface CoppRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a map of any number of pairs from a string to a string */
+  meters: Record<string, string>;
+  /** a string */
+  name: string;
+}
+
+/** A row of table DHCP_Options of OVN_Northbound. */
+export interface DHCPOptionsRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a string */
+  cidr: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+}
+
+/** A row of table DNS of OVN_Northbound. */
+export interface DNSRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a map of any number of pairs from a string to a string */
+  records: Record<string, string>;
+}
+
+/** A row of table Forwarding_Group of OVN_Northbound. */
+export interface ForwardingGroupRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a set of at least 1 elements, each a string */
+  child_port: string[];
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a boolean */
+  liveness: boolean;
+  /** a string */
+  name: string;
+  /** a string */
+  vip: string;
+  /** a string */
+  vmac: string;
+}
+
+/** A row of table Gateway_Chassis of OVN_Northbound. */
+export interface GatewayChassisRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a string */
+  chassis_name: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a string */
+  name: string;
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+  /** an integer in 0..32767 */
+  priority: number;
+}
+
+/** A row of table HA_Chassis of OVN_Northbound. */
+export interface HAChassisRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a string */
+  chassis_name: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** an integer in 0..32767 */
+  priority: number;
+}
+
+/** A row of table HA_Chassis_Group of OVN_Northbound. */
+export interface HAChassisGroupRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a set of any number of elements, each a uuid referencing HA_Chassis */
+  ha_chassis: string[];
+  /** a string */
+  name: string;
+}
+
+/** A row of table Load_Balancer of OVN_Northbound. */
+export interface LoadBalancerRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a set of any number of elements, each a uuid referencing Load_Balancer_Health_Check */
+  health_check: string[];
+  /** a map of any number of pairs from a string to a string */
+  ip_port_mappings: Record<string, string>;
+  /** a string */
+  name: string;
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+  /** a string (one of "sctp", "tcp", "udp") or null */
+  protocol: "sctp" | "tcp" | "udp" | null;
+  /** a set of any number of elements, each a string (one of "eth_dst", "eth_src", "ip_dst", "ip_src", "tp_dst", "tp_src") */
+  selection_fields: ("eth_dst" | "eth_src" | "ip_dst" | "ip_src" | "tp_dst" | "tp_src")[];
+  /** a map of any number of pairs from a string to a string */
+  vips: Record<string, string>;
+}
+
+/** A row of table Load_Balancer_Group of OVN_Northbound. */
+export interface LoadBalancerGroupRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a set of any number of elements, each a uuid referencing Load_Balancer */
+  load_balancer: string[];
+  /** a string */
+  name: string;
+}
+
+/** A row of table Load_Balancer_Health_Check of OVN_Northbound. */
+export interface LoadBalancerHealthCheckRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+  /** a string */
+  vip: string;
+}
+
+/** A row of table Logical_Router of OVN_Northbound. */
+export interface LogicalRouterRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a uuid referencing Copp or null */
+  copp: string | null;
+  /** a boolean or null */
+  enabled: boolean | null;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a set of any number of elements, each a uuid referencing Load_Balancer */
+  load_balancer: string[];
+  /** a set of any number of elements, each a uuid referencing Load_Balancer_Group */
+  load_balancer_group: string[];
+  /** a string */
+  name: string;
+  /** a set of any number of elements, each a uuid referencing NAT */
+  nat: string[];
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+  /** a set of any number of elements, each a uuid referencing Logical_Router_Policy */
+  policies: string[];
+  /** a set of any number of elements, each a uuid referencing Logical_Router_Port */
+  ports: string[];
+  /** a set of any number of elements, each a uuid referencing Logical_Router_Static_Route */
+  static_routes: string[];
+}
+
+/** A row of table Logical_Router_Policy of OVN_Northbound. */
+export interface LogicalRouterPolicyRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a string (one of "allow", "drop", "reroute") */
+  action: "allow" | "drop" | "reroute";
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a string */
+  match: string;
+  /** a string or null */
+  nexthop: string | null;
+  /** a set of any number of elements, each a string */
+  nexthops: string[];
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+  /** an integer in 0..32767 */
+  priority: number;
+}
+
+/** A row of table Logical_Router_Port of OVN_Northbound. */
+export interface LogicalRouterPortRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a boolean or null */
+  enabled: boolean | null;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a set of any number of elements, each a uuid referencing Gateway_Chassis */
+  gateway_chassis: string[];
+  /** a uuid referencing HA_Chassis_Group or null */
+  ha_chassis_group: string | null;
+  /** a set of any number of elements, each a string */
+  ipv6_prefix: string[];
+  /** a map of any number of pairs from a string to a string */
+  ipv6_ra_configs: Record<string, string>;
+  /** a string */
+  mac: string;
+  /** a string */
+  name: string;
+  /** a set of at least 1 elements, each a string */
+  networks: string[];
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+  /** a string or null */
+  peer: string | null;
+}
+
+/** A row of table Logical_Router_Static_Route of OVN_Northbound. */
+export interface LogicalRouterStaticRouteRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a uuid referencing BFD or null */
+  bfd: string | null;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a string */
+  ip_prefix: string;
+  /** a string */
+  nexthop: string;
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+  /** a string or null */
+  output_port: string | null;
+  /** a string (one of "dst-ip", "src-ip") or null */
+  policy: "dst-ip" | "src-ip" | null;
+  /** a string */
+  route_table: string;
+}
+
+/** A row of table Logical_Switch of OVN_Northbound. */
+export interface LogicalSwitchRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a set of any number of elements, each a uuid referencing ACL */
+  acls: string[];
+  /** a uuid referencing Copp or null */
+  copp: string | null;
+  /** a set of any number of elements, each a uuid referencing DNS */
+  dns_records: string[];
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a set of any number of elements, each a uuid referencing Forwarding_Group */
+  forwarding_groups: string[];
+  /** a set of any number of elements, each a uuid referencing Load_Balancer */
+  load_balancer: string[];
+  /** a set of any number of elements, each a uuid referencing Load_Balancer_Group */
+  load_balancer_group: string[];
+  /** a string */
+  name: string;
+  /** a map of any number of pairs from a string to a string */
+  other_config: Record<string, string>;
+  /** a set of any number of elements, each a uuid referencing Logical_Switch_Port */
+  ports: string[];
+  /** a set of any number of elements, each a uuid referencing QoS */
+  qos_rules: string[];
+}
+
+/** A row of table Logical_Switch_Port of OVN_Northbound. */
+export interface LogicalSwitchPortRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a set of any number of elements, each a string */
+  addresses: string[];
+  /** a uuid referencing DHCP_Options or null */
+  dhcpv4_options: string | null;
+  /** a uuid referencing DHCP_Options or null */
+  dhcpv6_options: string | null;
+  /** a string or null */
+  dynamic_addresses: string | null;
+  /** a boolean or null */
+  enabled: boolean | null;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a uuid referencing HA_Chassis_Group or null */
+  ha_chassis_group: string | null;
+  /** a set of any number of elements, each a uuid referencing Mirror */
+  mirror_rules: string[];
+  /** a string */
+  name: string;
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+  /** a string or null */
+  parent_name: string | null;
+  /** a set of any number of elements, each a string */
+  port_security: string[];
+  /** an integer in 1..4095 or null */
+  tag: number | null;
+  /** an integer in 0..4095 or null */
+  tag_request: number | null;
+  /** a string */
+  type: string;
+  /** a boolean or null */
+  up: boolean | null;
+}
+
+/** A row of table Meter of OVN_Northbound. */
+export interface MeterRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a set of at least 1 elements, each a uuid referencing Meter_Band */
+  bands: string[];
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a boolean or null */
+  fair: boolean | null;
+  /** a string */
+  name: string;
+  /** a string (one of "kbps", "pktps") */
+  unit: "kbps" | "pktps";
+}
+
+/** A row of table Meter_Band of OVN_Northbound. */
+export interface MeterBandRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a string (one of "drop") */
+  action: "drop";
+  /** an integer in 0..4294967295 */
+  burst_size: number;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** an integer in 1..4294967295 */
+  rate: number;
+}
+
+/** A row of table Mirror of OVN_Northbound. */
+export interface MirrorRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a string (one of "from-lport", "to-lport") */
+  filter: "from-lport" | "to-lport";
+  /** an integer */
+  index: number;
+  /** a string */
+  name: string;
+  /** a string */
+  sink: string;
+  /** a string (one of "erspan", "gre") */
+  type: "erspan" | "gre";
+}
+
+/** A row of table NAT of OVN_Northbound. */
+export interface NATRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a uuid referencing Address_Set or null */
+  allowed_ext_ips: string | null;
+  /** a uuid referencing Address_Set or null */
+  exempted_ext_ips: string | null;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a string */
+  external_ip: string;
+  /** a string or null */
+  external_mac: string | null;
+  /** a string */
+  external_port_range: string;
+  /** a uuid referencing Logical_Router_Port or null */
+  gateway_port: string | null;
+  /** a string */
+  logical_ip: string;
+  /** a string or null */
+  logical_port: string | null;
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+  /** a string (one of "dnat", "dnat_and_snat", "snat") */
+  type: "dnat" | "dnat_and_snat" | "snat";
+}
+
+/** A row of table NB_Global of OVN_Northbound. */
+export interface NBGlobalRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a set of any number of elements, each a uuid referencing Connection */
+  connections: string[];
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** an integer */
+  hv_cfg: number;
+  /** an integer */
+  hv_cfg_timestamp: number;
+  /** a boolean */
+  ipsec: boolean;
+  /** a string */
+  name: string;
+  /** an integer */
+  nb_cfg: number;
+  /** an integer */
+  nb_cfg_timestamp: number;
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+  /** an integer */
+  sb_cfg: number;
+  /** an integer */
+  sb_cfg_timestamp: number;
+  /** a uuid referencing SSL or null */
+  ssl: string | null;
+}
+
+/** A row of table Port_Group of OVN_Northbound. */
+export interface PortGroupRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a set of any number of elements, each a uuid referencing ACL */
+  acls: string[];
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a string */
+  name: string;
+  /** a set of any number of elements, each a uuid referencing Logical_Switch_Port */
+  ports: string[];
+}
+
+/** A row of table QoS of OVN_Northbound. */
+export interface QoSRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a map of any number of pairs from a string (one of "dscp") to an integer in 0..63 */
+  action: Partial<Record<"dscp", number>>;
+  /** a map of any number of pairs from a string (one of "burst", "rate") to an integer in 1..4294967295 */
+  bandwidth: Partial<Record<"burst" | "rate", number>>;
+  /** a string (one of "from-lport", "to-lport") */
+  direction: "from-lport" | "to-lport";
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a string */
+  match: string;
+  /** an integer in 0..32767 */
+  priority: number;
+}
+
+/** A row of table SSL of OVN_Northbound. */
+export interface SSLRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a boolean */
+  bootstrap_ca_cert: boolean;
+  /** a string */
+  ca_cert: string;
+  /** a string */
+  certificate: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a string */
+  private_key: string;
+  /** a string */
+  ssl_ciphers: string;
+  /** a string */
+  ssl_protocols: string;
+}
+
+/** A row of table Static_MAC_Binding of OVN_Northbound. */
+export interface StaticMACBindingRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a string */
+  ip: string;
+  /** a string */
+  logical_port: string;
+  /** a string */
+  mac: string;
+  /** a boolean */
+  override_dynamic_mac: boolean;
 }
 
 /** The row type of each table of OVN_Northbound. */
 export interface Tables {
-  NB_Global: NBGlobalRow;
-  Copp: CoppRow;
-  Logical_Switch: LogicalSwitchRow;
-  Logical_Switch_Port: LogicalSwitchPortRow;
-  Forwarding_Group: ForwardingGroupRow;
-  Address_Set: AddressSetRow;
-  Port_Group: PortGroupRow;
-  Load_Balancer: LoadBalancerRow;
-  Load_Balancer_Group: LoadBalancerGroupRow;
-  Load_Balancer_Health_Check: LoadBalancerHealthCheckRow;
   ACL: ACLRow;
-  QoS: QoSRow;
-  Mirror: MirrorRow;
-  Meter: MeterRow;
-  Meter_Band: MeterBandRow;
-  Logical_Router: LogicalRouterRow;
-  Logical_Router_Port: LogicalRouterPortRow;
-  Logical_Router_Static_Route: LogicalRouterStaticRouteRow;
-  Logical_Router_Policy: LogicalRouterPolicyRow;
-  NAT: NATRow;
-  DHCP_Options: DHCPOptionsRow;
+  Address_Set: AddressSetRow;
+  BFD: BFDRow;
+  Chassis_Template_Var: ChassisTemplateVarRow;
   Connection: ConnectionRow;
+  Copp: CoppRow;
+  DHCP_Options: DHCPOptionsRow;
   DNS: DNSRow;
-  SSL: SSLRow;
+  Forwarding_Group: ForwardingGroupRow;
   Gateway_Chassis: GatewayChassisRow;
   HA_Chassis: HAChassisRow;
   HA_Chassis_Group: HAChassisGroupRow;
-  BFD: BFDRow;
+  Load_Balancer: LoadBalancerRow;
+  Load_Balancer_Group: LoadBalancerGroupRow;
+  Load_Balancer_Health_Check: LoadBalancerHealthCheckRow;
+  Logical_Router: LogicalRouterRow;
+  Logical_Router_Policy: LogicalRouterPolicyRow;
+  Logical_Router_Port: LogicalRouterPortRow;
+  Logical_Router_Static_Route: LogicalRouterStaticRouteRow;
+  Logical_Switch: LogicalSwitchRow;
+  Logical_Switch_Port: LogicalSwitchPortRow;
+  Meter: MeterRow;
+  Meter_Band: MeterBandRow;
+  Mirror: MirrorRow;
+  NAT: NATRow;
+  NB_Global: NBGlobalRow;
+  Port_Group: PortGroupRow;
+  QoS: QoSRow;
+  SSL: SSLRow;
   Static_MAC_Binding: StaticMACBindingRow;
-  Chassis_Template_Var: ChassisTemplateVarRow;
 }
 
 /** The tables of OVN_Northbound: columns (kind, RFC 7047 type, mutability) and indexes. */
@@ -668,93 +668,23 @@ export const description = {
   version: "7.0.0",
   cksum: "94023179 33468",
   tables: {
-    NB_Global: {
-      isRoot: true,
-      maxRows: 1,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        nb_cfg: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        nb_cfg_timestamp: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        sb_cfg: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        sb_cfg_timestamp: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        hv_cfg: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        hv_cfg_timestamp: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        connections: { kind: "set", key: { type: "uuid", refTable: "Connection", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        ssl: { kind: "optional", key: { type: "uuid", refTable: "SSL", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        ipsec: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
-      },
-    },
-    Copp: {
-      isRoot: true,
-      indexes: [["name"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        meters: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Logical_Switch: {
-      isRoot: true,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ports: { kind: "set", key: { type: "uuid", refTable: "Logical_Switch_Port", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        acls: { kind: "set", key: { type: "uuid", refTable: "ACL", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        qos_rules: { kind: "set", key: { type: "uuid", refTable: "QoS", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        load_balancer: { kind: "set", key: { type: "uuid", refTable: "Load_Balancer", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        load_balancer_group: { kind: "set", key: { type: "uuid", refTable: "Load_Balancer_Group", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        dns_records: { kind: "set", key: { type: "uuid", refTable: "DNS", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        copp: { kind: "optional", key: { type: "uuid", refTable: "Copp", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        forwarding_groups: { kind: "set", key: { type: "uuid", refTable: "Forwarding_Group", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Logical_Switch_Port: {
-      isRoot: false,
-      indexes: [["name"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        type: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        parent_name: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        tag_request: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 4095 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        tag: { kind: "optional", key: { type: "integer", minInteger: 1, maxInteger: 4095 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        addresses: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        dynamic_addresses: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        port_security: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        up: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        enabled: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        dhcpv4_options: { kind: "optional", key: { type: "uuid", refTable: "DHCP_Options", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        dhcpv6_options: { kind: "optional", key: { type: "uuid", refTable: "DHCP_Options", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        mirror_rules: { kind: "set", key: { type: "uuid", refTable: "Mirror", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        ha_chassis_group: { kind: "optional", key: { type: "uuid", refTable: "HA_Chassis_Group", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Forwarding_Group: {
+    ACL: {
       isRoot: false,
       indexes: [],
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        vip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        vmac: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        liveness: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        action: { kind: "scalar", key: { type: "string", enum: ["allow", "allow-related", "allow-stateless", "drop", "reject"] }, min: 1, max: 1, mutable: true, ephemeral: false },
+        direction: { kind: "scalar", key: { type: "string", enum: ["from-lport", "to-lport"] }, min: 1, max: 1, mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        child_port: { kind: "set", key: { type: "string" }, min: 1, max: "unlimited", mutable: true, ephemeral: false },
+        label: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        log: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        match: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        meter: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        name: { kind: "optional", key: { type: "string", maxLength: 63 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        priority: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 32767 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        severity: { kind: "optional", key: { type: "string", enum: ["alert", "debug", "info", "notice", "warning"] }, min: 0, max: 1, mutable: true, ephemeral: false },
       },
     },
     Address_Set: {
@@ -763,305 +693,9 @@ export const description = {
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
         addresses: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Port_Group: {
-      isRoot: true,
-      indexes: [["name"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ports: { kind: "set", key: { type: "uuid", refTable: "Logical_Switch_Port", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        acls: { kind: "set", key: { type: "uuid", refTable: "ACL", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Load_Balancer: {
-      isRoot: true,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        vips: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        protocol: { kind: "optional", key: { type: "string", enum: ["tcp", "udp", "sctp"] }, min: 0, max: 1, mutable: true, ephemeral: false },
-        health_check: { kind: "set", key: { type: "uuid", refTable: "Load_Balancer_Health_Check", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        ip_port_mappings: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        selection_fields: { kind: "set", key: { type: "string", enum: ["eth_src", "eth_dst", "ip_src", "ip_dst", "tp_src", "tp_dst"] }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Load_Balancer_Group: {
-      isRoot: true,
-      indexes: [["name"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        load_balancer: { kind: "set", key: { type: "uuid", refTable: "Load_Balancer", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Load_Balancer_Health_Check: {
-      isRoot: false,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        vip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    ACL: {
-      isRoot: false,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "optional", key: { type: "string", maxLength: 63 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        priority: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 32767 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        direction: { kind: "scalar", key: { type: "string", enum: ["from-lport", "to-lport"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-        match: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        action: { kind: "scalar", key: { type: "string", enum: ["allow", "allow-related", "allow-stateless", "drop", "reject"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-        log: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        severity: { kind: "optional", key: { type: "string", enum: ["alert", "warning", "notice", "info", "debug"] }, min: 0, max: 1, mutable: true, ephemeral: false },
-        meter: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        label: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    QoS: {
-      isRoot: false,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        priority: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 32767 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        direction: { kind: "scalar", key: { type: "string", enum: ["from-lport", "to-lport"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-        match: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        action: { kind: "map", key: { type: "string", enum: ["dscp"] }, value: { type: "integer", minInteger: 0, maxInteger: 63 }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        bandwidth: { kind: "map", key: { type: "string", enum: ["rate", "burst"] }, value: { type: "integer", minInteger: 1, maxInteger: 4294967295 }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Mirror: {
-      isRoot: true,
-      indexes: [["name"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        filter: { kind: "scalar", key: { type: "string", enum: ["from-lport", "to-lport"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-        sink: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        type: { kind: "scalar", key: { type: "string", enum: ["gre", "erspan"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-        index: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Meter: {
-      isRoot: true,
-      indexes: [["name"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        unit: { kind: "scalar", key: { type: "string", enum: ["kbps", "pktps"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-        bands: { kind: "set", key: { type: "uuid", refTable: "Meter_Band", refType: "strong" }, min: 1, max: "unlimited", mutable: true, ephemeral: false },
-        fair: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Meter_Band: {
-      isRoot: false,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        action: { kind: "scalar", key: { type: "string", enum: ["drop"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-        rate: { kind: "scalar", key: { type: "integer", minInteger: 1, maxInteger: 4294967295 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        burst_size: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Logical_Router: {
-      isRoot: true,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ports: { kind: "set", key: { type: "uuid", refTable: "Logical_Router_Port", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        static_routes: { kind: "set", key: { type: "uuid", refTable: "Logical_Router_Static_Route", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        policies: { kind: "set", key: { type: "uuid", refTable: "Logical_Router_Policy", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        enabled: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        nat: { kind: "set", key: { type: "uuid", refTable: "NAT", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        load_balancer: { kind: "set", key: { type: "uuid", refTable: "Load_Balancer", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        load_balancer_group: { kind: "set", key: { type: "uuid", refTable: "Load_Balancer_Group", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        copp: { kind: "optional", key: { type: "uuid", refTable: "Copp", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Logical_Router_Port: {
-      isRoot: false,
-      indexes: [["name"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        gateway_chassis: { kind: "set", key: { type: "uuid", refTable: "Gateway_Chassis", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        ha_chassis_group: { kind: "optional", key: { type: "uuid", refTable: "HA_Chassis_Group", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        networks: { kind: "set", key: { type: "string" }, min: 1, max: "unlimited", mutable: true, ephemeral: false },
-        mac: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        peer: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        enabled: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        ipv6_ra_configs: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        ipv6_prefix: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Logical_Router_Static_Route: {
-      isRoot: false,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        route_table: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ip_prefix: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        policy: { kind: "optional", key: { type: "string", enum: ["src-ip", "dst-ip"] }, min: 0, max: 1, mutable: true, ephemeral: false },
-        nexthop: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        output_port: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        bfd: { kind: "optional", key: { type: "uuid", refTable: "BFD", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Logical_Router_Policy: {
-      isRoot: false,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        priority: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 32767 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        match: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        action: { kind: "scalar", key: { type: "string", enum: ["allow", "drop", "reroute"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-        nexthop: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        nexthops: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    NAT: {
-      isRoot: false,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        external_ip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        external_mac: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        external_port_range: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        logical_ip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        logical_port: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        type: { kind: "scalar", key: { type: "string", enum: ["dnat", "snat", "dnat_and_snat"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-        allowed_ext_ips: { kind: "optional", key: { type: "uuid", refTable: "Address_Set", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        exempted_ext_ips: { kind: "optional", key: { type: "uuid", refTable: "Address_Set", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        gateway_port: { kind: "optional", key: { type: "uuid", refTable: "Logical_Router_Port", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    DHCP_Options: {
-      isRoot: true,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        cidr: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Connection: {
-      isRoot: false,
-      indexes: [["target"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        target: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        max_backoff: { kind: "optional", key: { type: "integer", minInteger: 1000 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        inactivity_probe: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        is_connected: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: true },
-        status: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
-      },
-    },
-    DNS: {
-      isRoot: true,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        records: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    SSL: {
-      isRoot: false,
-      maxRows: 1,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        private_key: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        certificate: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ca_cert: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        bootstrap_ca_cert: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ssl_protocols: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ssl_ciphers: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Gateway_Chassis: {
-      isRoot: false,
-      indexes: [["name"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        chassis_name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        priority: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 32767 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    HA_Chassis: {
-      isRoot: false,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        chassis_name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        priority: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 32767 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    HA_Chassis_Group: {
-      isRoot: true,
-      indexes: [["name"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ha_chassis: { kind: "set", key: { type: "uuid", refTable: "HA_Chassis", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
       },
     },
     BFD: {
@@ -1070,26 +704,14 @@ export const description = {
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        logical_port: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        dst_ip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        min_tx: { kind: "optional", key: { type: "integer", minInteger: 1 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        min_rx: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
         detect_mult: { kind: "optional", key: { type: "integer", minInteger: 1 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        status: { kind: "optional", key: { type: "string", enum: ["down", "init", "up", "admin_down"] }, min: 0, max: 1, mutable: true, ephemeral: false },
+        dst_ip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Static_MAC_Binding: {
-      isRoot: true,
-      indexes: [["logical_port", "ip"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         logical_port: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        mac: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        override_dynamic_mac: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        min_rx: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        min_tx: { kind: "optional", key: { type: "integer", minInteger: 1 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        status: { kind: "optional", key: { type: "string", enum: ["admin_down", "down", "init", "up"] }, min: 0, max: 1, mutable: true, ephemeral: false },
       },
     },
     Chassis_Template_Var: {
@@ -1099,8 +721,386 @@ export const description = {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         chassis: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        variables: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        variables: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+      },
+    },
+    Connection: {
+      isRoot: false,
+      indexes: [["target"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        inactivity_probe: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        is_connected: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: true },
+        max_backoff: { kind: "optional", key: { type: "integer", minInteger: 1000 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        status: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
+        target: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Copp: {
+      isRoot: true,
+      indexes: [["name"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        meters: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    DHCP_Options: {
+      isRoot: true,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        cidr: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+      },
+    },
+    DNS: {
+      isRoot: true,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        records: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+      },
+    },
+    Forwarding_Group: {
+      isRoot: false,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        child_port: { kind: "set", key: { type: "string" }, min: 1, max: "unlimited", mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        liveness: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        vip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        vmac: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Gateway_Chassis: {
+      isRoot: false,
+      indexes: [["name"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        chassis_name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        priority: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 32767 }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    HA_Chassis: {
+      isRoot: false,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        chassis_name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        priority: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 32767 }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    HA_Chassis_Group: {
+      isRoot: true,
+      indexes: [["name"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        ha_chassis: { kind: "set", key: { type: "uuid", refTable: "HA_Chassis", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Load_Balancer: {
+      isRoot: true,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        health_check: { kind: "set", key: { type: "uuid", refTable: "Load_Balancer_Health_Check", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        ip_port_mappings: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        protocol: { kind: "optional", key: { type: "string", enum: ["sctp", "tcp", "udp"] }, min: 0, max: 1, mutable: true, ephemeral: false },
+        selection_fields: { kind: "set", key: { type: "string", enum: ["eth_dst", "eth_src", "ip_dst", "ip_src", "tp_dst", "tp_src"] }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        vips: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+      },
+    },
+    Load_Balancer_Group: {
+      isRoot: true,
+      indexes: [["name"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        load_balancer: { kind: "set", key: { type: "uuid", refTable: "Load_Balancer", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Load_Balancer_Health_Check: {
+      isRoot: false,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        vip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Logical_Router: {
+      isRoot: true,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        copp: { kind: "optional", key: { type: "uuid", refTable: "Copp", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        enabled: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        load_balancer: { kind: "set", key: { type: "uuid", refTable: "Load_Balancer", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        load_balancer_group: { kind: "set", key: { type: "uuid", refTable: "Load_Balancer_Group", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        nat: { kind: "set", key: { type: "uuid", refTable: "NAT", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        policies: { kind: "set", key: { type: "uuid", refTable: "Logical_Router_Policy", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        ports: { kind: "set", key: { type: "uuid", refTable: "Logical_Router_Port", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        static_routes: { kind: "set", key: { type: "uuid", refTable: "Logical_Router_Static_Route", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+      },
+    },
+    Logical_Router_Policy: {
+      isRoot: false,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        action: { kind: "scalar", key: { type: "string", enum: ["allow", "drop", "reroute"] }, min: 1, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        match: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        nexthop: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        nexthops: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        priority: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 32767 }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Logical_Router_Port: {
+      isRoot: false,
+      indexes: [["name"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        enabled: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        gateway_chassis: { kind: "set", key: { type: "uuid", refTable: "Gateway_Chassis", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        ha_chassis_group: { kind: "optional", key: { type: "uuid", refTable: "HA_Chassis_Group", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        ipv6_prefix: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        ipv6_ra_configs: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        mac: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        networks: { kind: "set", key: { type: "string" }, min: 1, max: "unlimited", mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        peer: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Logical_Router_Static_Route: {
+      isRoot: false,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        bfd: { kind: "optional", key: { type: "uuid", refTable: "BFD", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        ip_prefix: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        nexthop: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        output_port: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        policy: { kind: "optional", key: { type: "string", enum: ["dst-ip", "src-ip"] }, min: 0, max: 1, mutable: true, ephemeral: false },
+        route_table: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Logical_Switch: {
+      isRoot: true,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        acls: { kind: "set", key: { type: "uuid", refTable: "ACL", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        copp: { kind: "optional", key: { type: "uuid", refTable: "Copp", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        dns_records: { kind: "set", key: { type: "uuid", refTable: "DNS", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        forwarding_groups: { kind: "set", key: { type: "uuid", refTable: "Forwarding_Group", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        load_balancer: { kind: "set", key: { type: "uuid", refTable: "Load_Balancer", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        load_balancer_group: { kind: "set", key: { type: "uuid", refTable: "Load_Balancer_Group", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        ports: { kind: "set", key: { type: "uuid", refTable: "Logical_Switch_Port", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        qos_rules: { kind: "set", key: { type: "uuid", refTable: "QoS", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+      },
+    },
+    Logical_Switch_Port: {
+      isRoot: false,
+      indexes: [["name"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        addresses: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        dhcpv4_options: { kind: "optional", key: { type: "uuid", refTable: "DHCP_Options", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        dhcpv6_options: { kind: "optional", key: { type: "uuid", refTable: "DHCP_Options", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        dynamic_addresses: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        enabled: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        ha_chassis_group: { kind: "optional", key: { type: "uuid", refTable: "HA_Chassis_Group", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        mirror_rules: { kind: "set", key: { type: "uuid", refTable: "Mirror", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        parent_name: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        port_security: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        tag: { kind: "optional", key: { type: "integer", minInteger: 1, maxInteger: 4095 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        tag_request: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 4095 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        type: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        up: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Meter: {
+      isRoot: true,
+      indexes: [["name"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        bands: { kind: "set", key: { type: "uuid", refTable: "Meter_Band", refType: "strong" }, min: 1, max: "unlimited", mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        fair: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        unit: { kind: "scalar", key: { type: "string", enum: ["kbps", "pktps"] }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Meter_Band: {
+      isRoot: false,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        action: { kind: "scalar", key: { type: "string", enum: ["drop"] }, min: 1, max: 1, mutable: true, ephemeral: false },
+        burst_size: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        rate: { kind: "scalar", key: { type: "integer", minInteger: 1, maxInteger: 4294967295 }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Mirror: {
+      isRoot: true,
+      indexes: [["name"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        filter: { kind: "scalar", key: { type: "string", enum: ["from-lport", "to-lport"] }, min: 1, max: 1, mutable: true, ephemeral: false },
+        index: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        sink: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        type: { kind: "scalar", key: { type: "string", enum: ["erspan", "gre"] }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    NAT: {
+      isRoot: false,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        allowed_ext_ips: { kind: "optional", key: { type: "uuid", refTable: "Address_Set", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        exempted_ext_ips: { kind: "optional", key: { type: "uuid", refTable: "Address_Set", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        external_ip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        external_mac: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        external_port_range: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        gateway_port: { kind: "optional", key: { type: "uuid", refTable: "Logical_Router_Port", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        logical_ip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        logical_port: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        type: { kind: "scalar", key: { type: "string", enum: ["dnat", "dnat_and_snat", "snat"] }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    NB_Global: {
+      isRoot: true,
+      maxRows: 1,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        connections: { kind: "set", key: { type: "uuid", refTable: "Connection", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        hv_cfg: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        hv_cfg_timestamp: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ipsec: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        nb_cfg: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        nb_cfg_timestamp: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        sb_cfg: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        sb_cfg_timestamp: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ssl: { kind: "optional", key: { type: "uuid", refTable: "SSL", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Port_Group: {
+      isRoot: true,
+      indexes: [["name"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        acls: { kind: "set", key: { type: "uuid", refTable: "ACL", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ports: { kind: "set", key: { type: "uuid", refTable: "Logical_Switch_Port", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+      },
+    },
+    QoS: {
+      isRoot: false,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        action: { kind: "map", key: { type: "string", enum: ["dscp"] }, value: { type: "integer", minInteger: 0, maxInteger: 63 }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        bandwidth: { kind: "map", key: { type: "string", enum: ["burst", "rate"] }, value: { type: "integer", minInteger: 1, maxInteger: 4294967295 }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        direction: { kind: "scalar", key: { type: "string", enum: ["from-lport", "to-lport"] }, min: 1, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        match: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        priority: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 32767 }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    SSL: {
+      isRoot: false,
+      maxRows: 1,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        bootstrap_ca_cert: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ca_cert: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        certificate: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        private_key: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ssl_ciphers: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ssl_protocols: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Static_MAC_Binding: {
+      isRoot: true,
+      indexes: [["logical_port", "ip"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        ip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        logical_port: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        mac: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        override_dynamic_mac: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
       },
     },
   },

@@ -2,568 +2,16 @@
 // OVN_Southbound 20.27.0, cksum 4078371916 30328. Do not edit.
 import type { DatabaseDescription } from "./description";
 
-/** A row of table SB_Global of OVN_Southbound. */
-export interface SBGlobalRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** an integer */
-  nb_cfg: number;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-  /** a set of any number of elements, each a uuid referencing Connection */
-  connections: string[];
-  /** a uuid referencing SSL or null */
-  ssl: string | null;
-  /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-  /** a boolean */
-  ipsec: boolean;
-}
-
-/** A row of table Chassis of OVN_Southbound. */
-export interface ChassisRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a string */
-  hostname: string;
-  /** a set of at least 1 elements, each a uuid referencing Encap */
-  encaps: string[];
-  /** a set of any number of elements, each a string */
-  vtep_logical_switches: string[];
-  /** an integer */
-  nb_cfg: number;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  other_config: Record<string, string>;
-  /** a set of any number of elements, each a string */
-  transport_zones: string[];
-}
-
-/** A row of table Chassis_Private of OVN_Southbound. */
-export interface ChassisPrivateRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a uuid referencing Chassis or null */
-  chassis: string | null;
-  /** an integer */
-  nb_cfg: number;
-  /** an integer */
-  nb_cfg_timestamp: number;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Encap of OVN_Southbound. */
-export interface EncapRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string (one of "geneve", "stt", "vxlan") */
-  type: "geneve" | "stt" | "vxlan";
-  /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-  /** a string */
-  ip: string;
-  /** a string */
-  chassis_name: string;
-}
-
 /** A row of table Address_Set of OVN_Southbound. */
 export interface AddressSetRow {
   /** a uuid; immutable */
   _uuid: string;
   /** a uuid; immutable */
   _version: string;
-  /** a string */
-  name: string;
   /** a set of any number of elements, each a string */
   addresses: string[];
-}
-
-/** A row of table Port_Group of OVN_Southbound. */
-export interface PortGroupRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
   /** a string */
   name: string;
-  /** a set of any number of elements, each a string */
-  ports: string[];
-}
-
-/** A row of table Logical_Flow of OVN_Southbound. */
-export interface LogicalFlowRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a uuid referencing Datapath_Binding or null */
-  logical_datapath: string | null;
-  /** a uuid referencing Logical_DP_Group or null */
-  logical_dp_group: string | null;
-  /** a string (one of "ingress", "egress") */
-  pipeline: "ingress" | "egress";
-  /** an integer in 0..32 */
-  table_id: number;
-  /** an integer in 0..65535 */
-  priority: number;
-  /** a string */
-  match: string;
-  /** a string */
-  actions: string;
-  /** a map of any number of pairs from a string to a string */
-  tags: Record<string, string>;
-  /** a string or null */
-  controller_meter: string | null;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Logical_DP_Group of OVN_Southbound. */
-export interface LogicalDPGroupRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a set of any number of elements, each a uuid referencing Datapath_Binding */
-  datapaths: string[];
-}
-
-/** A row of table Multicast_Group of OVN_Southbound. */
-export interface MulticastGroupRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a uuid referencing Datapath_Binding */
-  datapath: string;
-  /** a string */
-  name: string;
-  /** an integer in 32768..65535 */
-  tunnel_key: number;
-  /** a set of any number of elements, each a uuid referencing Port_Binding */
-  ports: string[];
-}
-
-/** A row of table Mirror of OVN_Southbound. */
-export interface MirrorRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a string (one of "from-lport", "to-lport") */
-  filter: "from-lport" | "to-lport";
-  /** a string */
-  sink: string;
-  /** a string (one of "gre", "erspan") */
-  type: "gre" | "erspan";
-  /** an integer */
-  index: number;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Meter of OVN_Southbound. */
-export interface MeterRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a string (one of "kbps", "pktps") */
-  unit: "kbps" | "pktps";
-  /** a set of at least 1 elements, each a uuid referencing Meter_Band */
-  bands: string[];
-}
-
-/** A row of table Meter_Band of OVN_Southbound. */
-export interface MeterBandRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string (one of "drop") */
-  action: "drop";
-  /** an integer in 1..4294967295 */
-  rate: number;
-  /** an integer in 0..4294967295 */
-  burst_size: number;
-}
-
-/** A row of table Datapath_Binding of OVN_Southbound. */
-export interface DatapathBindingRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** an integer in 1..16777215 */
-  tunnel_key: number;
-  /** a set of any number of elements, each a uuid */
-  load_balancers: string[];
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Port_Binding of OVN_Southbound. */
-export interface PortBindingRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  logical_port: string;
-  /** a string */
-  type: string;
-  /** a set of any number of elements, each a uuid referencing Gateway_Chassis */
-  gateway_chassis: string[];
-  /** a uuid referencing HA_Chassis_Group or null */
-  ha_chassis_group: string | null;
-  /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-  /** a uuid referencing Datapath_Binding */
-  datapath: string;
-  /** an integer in 1..32767 */
-  tunnel_key: number;
-  /** a string or null */
-  parent_port: string | null;
-  /** an integer in 1..4095 or null */
-  tag: number | null;
-  /** a string or null */
-  virtual_parent: string | null;
-  /** a uuid referencing Chassis or null */
-  chassis: string | null;
-  /** a set of any number of elements, each a uuid referencing Chassis */
-  additional_chassis: string[];
-  /** a uuid referencing Encap or null */
-  encap: string | null;
-  /** a set of any number of elements, each a uuid referencing Encap */
-  additional_encap: string[];
-  /** a set of any number of elements, each a uuid referencing Mirror */
-  mirror_rules: string[];
-  /** a set of any number of elements, each a string */
-  mac: string[];
-  /** a set of any number of elements, each a string */
-  port_security: string[];
-  /** a set of any number of elements, each a string */
-  nat_addresses: string[];
-  /** a boolean or null */
-  up: boolean | null;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-  /** a uuid referencing Chassis or null */
-  requested_chassis: string | null;
-  /** a set of any number of elements, each a uuid referencing Chassis */
-  requested_additional_chassis: string[];
-}
-
-/** A row of table MAC_Binding of OVN_Southbound. */
-export interface MACBindingRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  logical_port: string;
-  /** a string */
-  ip: string;
-  /** a string */
-  mac: string;
-  /** an integer */
-  timestamp: number;
-  /** a uuid referencing Datapath_Binding */
-  datapath: string;
-}
-
-/** A row of table DHCP_Options of OVN_Southbound. */
-export interface DHCPOptionsRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** an integer in 0..254 */
-  code: number;
-  /** a string (one of "bool", "uint8", "uint16", "uint32", "ipv4", "static_routes", "str", "host_id", "domains") */
-  type: "bool" | "uint8" | "uint16" | "uint32" | "ipv4" | "static_routes" | "str" | "host_id" | "domains";
-}
-
-/** A row of table DHCPv6_Options of OVN_Southbound. */
-export interface DHCPv6OptionsRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** an integer in 0..254 */
-  code: number;
-  /** a string (one of "ipv6", "str", "mac") */
-  type: "ipv6" | "str" | "mac";
-}
-
-/** A row of table Connection of OVN_Southbound. */
-export interface ConnectionRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  target: string;
-  /** an integer in 1000 or more or null */
-  max_backoff: number | null;
-  /** an integer or null */
-  inactivity_probe: number | null;
-  /** a boolean */
-  read_only: boolean;
-  /** a string */
-  role: string;
-  /** a map of any number of pairs from a string to a string */
-  other_config: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-  /** a boolean; ephemeral */
-  is_connected: boolean;
-  /** a map of any number of pairs from a string to a string; ephemeral */
-  status: Record<string, string>;
-}
-
-/** A row of table SSL of OVN_Southbound. */
-export interface SSLRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  private_key: string;
-  /** a string */
-  certificate: string;
-  /** a string */
-  ca_cert: string;
-  /** a boolean */
-  bootstrap_ca_cert: boolean;
-  /** a string */
-  ssl_protocols: string;
-  /** a string */
-  ssl_ciphers: string;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table DNS of OVN_Southbound. */
-export interface DNSRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a map of any number of pairs from a string to a string */
-  records: Record<string, string>;
-  /** a set of at least 1 elements, each a uuid referencing Datapath_Binding */
-  datapaths: string[];
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table RBAC_Role of OVN_Southbound. */
-export interface RBACRoleRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a map of any number of pairs from a string to a uuid referencing RBAC_Permission */
-  permissions: Record<string, string>;
-}
-
-/** A row of table RBAC_Permission of OVN_Southbound. */
-export interface RBACPermissionRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  table: string;
-  /** a set of any number of elements, each a string */
-  authorization: string[];
-  /** a boolean */
-  insert_delete: boolean;
-  /** a set of any number of elements, each a string */
-  update: string[];
-}
-
-/** A row of table Gateway_Chassis of OVN_Southbound. */
-export interface GatewayChassisRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a uuid referencing Chassis or null */
-  chassis: string | null;
-  /** an integer in 0..32767 */
-  priority: number;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-}
-
-/** A row of table HA_Chassis of OVN_Southbound. */
-export interface HAChassisRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a uuid referencing Chassis or null */
-  chassis: string | null;
-  /** an integer in 0..32767 */
-  priority: number;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table HA_Chassis_Group of OVN_Southbound. */
-export interface HAChassisGroupRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a set of any number of elements, each a uuid referencing HA_Chassis */
-  ha_chassis: string[];
-  /** a set of any number of elements, each a uuid referencing Chassis */
-  ref_chassis: string[];
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Controller_Event of OVN_Southbound. */
-export interface ControllerEventRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string (one of "empty_lb_backends") */
-  event_type: "empty_lb_backends";
-  /** a map of any number of pairs from a string to a string */
-  event_info: Record<string, string>;
-  /** a uuid referencing Chassis or null */
-  chassis: string | null;
-  /** an integer */
-  seq_num: number;
-}
-
-/** A row of table IP_Multicast of OVN_Southbound. */
-export interface IPMulticastRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a uuid referencing Datapath_Binding */
-  datapath: string;
-  /** a boolean or null */
-  enabled: boolean | null;
-  /** a boolean or null */
-  querier: boolean | null;
-  /** a string */
-  eth_src: string;
-  /** a string */
-  ip4_src: string;
-  /** a string */
-  ip6_src: string;
-  /** an integer or null */
-  table_size: number | null;
-  /** an integer or null */
-  idle_timeout: number | null;
-  /** an integer or null */
-  query_interval: number | null;
-  /** an integer or null */
-  query_max_resp: number | null;
-  /** an integer */
-  seq_no: number;
-}
-
-/** A row of table IGMP_Group of OVN_Southbound. */
-export interface IGMPGroupRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  address: string;
-  /** a uuid referencing Datapath_Binding or null */
-  datapath: string | null;
-  /** a uuid referencing Chassis or null */
-  chassis: string | null;
-  /** a set of any number of elements, each a uuid referencing Port_Binding */
-  ports: string[];
-}
-
-/** A row of table Service_Monitor of OVN_Southbound. */
-export interface ServiceMonitorRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  ip: string;
-  /** a string (one of "tcp", "udp") or null */
-  protocol: "tcp" | "udp" | null;
-  /** an integer in 0..65535 */
-  port: number;
-  /** a string */
-  logical_port: string;
-  /** a string */
-  src_mac: string;
-  /** a string */
-  src_ip: string;
-  /** a string (one of "online", "offline", "error") or null */
-  status: "online" | "offline" | "error" | null;
-  /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Load_Balancer of OVN_Southbound. */
-export interface LoadBalancerRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a map of any number of pairs from a string to a string */
-  vips: Record<string, string>;
-  /** a string (one of "tcp", "udp", "sctp") or null */
-  protocol: "tcp" | "udp" | "sctp" | null;
-  /** a set of any number of elements, each a uuid referencing Datapath_Binding */
-  datapaths: string[];
-  /** a uuid referencing Logical_DP_Group or null */
-  datapath_group: string | null;
-  /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
 }
 
 /** A row of table BFD of OVN_Southbound. */
@@ -572,58 +20,68 @@ export interface BFDRow {
   _uuid: string;
   /** a uuid; immutable */
   _version: string;
-  /** an integer in 49152..65535 */
-  src_port: number;
+  /** an integer */
+  detect_mult: number;
   /** an integer */
   disc: number;
   /** a string */
-  logical_port: string;
-  /** a string */
   dst_ip: string;
-  /** an integer */
-  min_tx: number;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a string */
+  logical_port: string;
   /** an integer */
   min_rx: number;
   /** an integer */
-  detect_mult: number;
-  /** a string (one of "down", "init", "up", "admin_down") */
-  status: "down" | "init" | "up" | "admin_down";
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
+  min_tx: number;
   /** a map of any number of pairs from a string to a string */
   options: Record<string, string>;
+  /** an integer in 49152..65535 */
+  src_port: number;
+  /** a string (one of "admin_down", "down", "init", "up") */
+  status: "admin_down" | "down" | "init" | "up";
 }
 
-/** A row of table FDB of OVN_Southbound. */
-export interface FDBRow {
+/** A row of table Chassis of OVN_Southbound. */
+export interface ChassisRow {
   /** a uuid; immutable */
   _uuid: string;
   /** a uuid; immutable */
   _version: string;
+  /** a set of at least 1 elements, each a uuid referencing Encap */
+  encaps: string[];
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
   /** a string */
-  mac: string;
-  /** an integer in 1..16777215 */
-  dp_key: number;
-  /** an integer in 1..16777215 */
-  port_key: number;
+  hostname: string;
+  /** a string */
+  name: string;
+  /** an integer */
+  nb_cfg: number;
+  /** a map of any number of pairs from a string to a string */
+  other_config: Record<string, string>;
+  /** a set of any number of elements, each a string */
+  transport_zones: string[];
+  /** a set of any number of elements, each a string */
+  vtep_logical_switches: string[];
 }
 
-/** A row of table Static_MAC_Binding of OVN_Southbound. */
-export interface StaticMACBindingRow {
+/** A row of table Chassis_Private of OVN_Southbound. */
+export interface ChassisPrivateRow {
   /** a uuid; immutable */
   _uuid: string;
   /** a uuid; immutable */
   _version: string;
+  /** a uuid referencing Chassis or null */
+  chassis: string | null;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
   /** a string */
-  logical_port: string;
-  /** a string */
-  ip: string;
-  /** a string */
-  mac: string;
-  /** a boolean */
-  override_dynamic_mac: boolean;
-  /** a uuid referencing Datapath_Binding */
-  datapath: string;
+  name: string;
+  /** an integer */
+  nb_cfg: number;
+  /** an integer */
+  nb_cfg_timestamp: number;
 }
 
 /** A row of table Chassis_Template_Var of OVN_Southbound. */
@@ -638,42 +96,584 @@ export interface ChassisTemplateVarRow {
   variables: Record<string, string>;
 }
 
+/** A row of table Connection of OVN_Southbound. */
+export interface ConnectionRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** an integer or null */
+  inactivity_probe: number | null;
+  /** a boolean; ephemeral */
+  is_connected: boolean;
+  /** an integer in 1000 or more or null */
+  max_backoff: number | null;
+  /** a map of any number of pairs from a string to a string */
+  other_config: Record<string, string>;
+  /** a boolean */
+  read_only: boolean;
+  /** a string */
+  role: string;
+  /** a map of any number of pairs from a string to a string; ephemeral */
+  status: Record<string, string>;
+  /** a string */
+  target: string;
+}
+
+/** A row of table Controller_Event of OVN_Southbound. */
+export interface ControllerEventRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a uuid referencing Chassis or null */
+  chassis: string | null;
+  /** a map of any number of pairs from a string to a string */
+  event_info: Record<string, string>;
+  /** a string (one of "empty_lb_backends") */
+  event_type: "empty_lb_backends";
+  /** an integer */
+  seq_num: number;
+}
+
+/** A row of table DHCP_Options of OVN_Southbound. */
+export interface DHCPOptionsRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** an integer in 0..254 */
+  code: number;
+  /** a string */
+  name: string;
+  /** a string (one of "bool", "domains", "host_id", "ipv4", "static_routes", "str", "uint16", "uint32", "uint8") */
+  type: "bool" | "domains" | "host_id" | "ipv4" | "static_routes" | "str" | "uint16" | "uint32" | "uint8";
+}
+
+/** A row of table DHCPv6_Options of OVN_Southbound. */
+export interface DHCPv6OptionsRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** an integer in 0..254 */
+  code: number;
+  /** a string */
+  name: string;
+  /** a string (one of "ipv6", "mac", "str") */
+  type: "ipv6" | "mac" | "str";
+}
+
+/** A row of table DNS of OVN_Southbound. */
+export interface DNSRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a set of at least 1 elements, each a uuid referencing Datapath_Binding */
+  datapaths: string[];
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a map of any number of pairs from a string to a string */
+  records: Record<string, string>;
+}
+
+/** A row of table Datapath_Binding of OVN_Southbound. */
+export interface DatapathBindingRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a set of any number of elements, each a uuid */
+  load_balancers: string[];
+  /** an integer in 1..16777215 */
+  tunnel_key: number;
+}
+
+/** A row of table Encap of OVN_Southbound. */
+export interface EncapRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a string */
+  chassis_name: string;
+  /** a string */
+  ip: string;
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+  /** a string (one of "geneve", "stt", "vxlan") */
+  type: "geneve" | "stt" | "vxlan";
+}
+
+/** A row of table FDB of OVN_Southbound. */
+export interface FDBRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** an integer in 1..16777215 */
+  dp_key: number;
+  /** a string */
+  mac: string;
+  /** an integer in 1..16777215 */
+  port_key: number;
+}
+
+/** A row of table Gateway_Chassis of OVN_Southbound. */
+export interface GatewayChassisRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a uuid referencing Chassis or null */
+  chassis: string | null;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a string */
+  name: string;
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+  /** an integer in 0..32767 */
+  priority: number;
+}
+
+/** A row of table HA_Chassis of OVN_Southbound. */
+export interface HAChassisRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a uuid referencing Chassis or null */
+  chassis: string | null;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** an integer in 0..32767 */
+  priority: number;
+}
+
+/** A row of table HA_Chassis_Group of OVN_Southbound. */
+export interface HAChassisGroupRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a set of any number of elements, each a uuid referencing HA_Chassis */
+  ha_chassis: string[];
+  /** a string */
+  name: string;
+  /** a set of any number of elements, each a uuid referencing Chassis */
+  ref_chassis: string[];
+}
+
+/** A row of table IGMP_Group of OVN_Southbound. */
+export interface IGMPGroupRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a string */
+  address: string;
+  /** a uuid referencing Chassis or null */
+  chassis: string | null;
+  /** a uuid referencing Datapath_Binding or null */
+  datapath: string | null;
+  /** a set of any number of elements, each a uuid referencing Port_Binding */
+  ports: string[];
+}
+
+/** A row of table IP_Multicast of OVN_Southbound. */
+export interface IPMulticastRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a uuid referencing Datapath_Binding */
+  datapath: string;
+  /** a boolean or null */
+  enabled: boolean | null;
+  /** a string */
+  eth_src: string;
+  /** an integer or null */
+  idle_timeout: number | null;
+  /** a string */
+  ip4_src: string;
+  /** a string */
+  ip6_src: string;
+  /** a boolean or null */
+  querier: boolean | null;
+  /** an integer or null */
+  query_interval: number | null;
+  /** an integer or null */
+  query_max_resp: number | null;
+  /** an integer */
+  seq_no: number;
+  /** an integer or null */
+  table_size: number | null;
+}
+
+/** A row of table Load_Balancer of OVN_Southbound. */
+export interface LoadBalancerRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a uuid referencing Logical_DP_Group or null */
+  datapath_group: string | null;
+  /** a set of any number of elements, each a uuid referencing Datapath_Binding */
+  datapaths: string[];
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a string */
+  name: string;
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+  /** a string (one of "sctp", "tcp", "udp") or null */
+  protocol: "sctp" | "tcp" | "udp" | null;
+  /** a map of any number of pairs from a string to a string */
+  vips: Record<string, string>;
+}
+
+/** A row of table Logical_DP_Group of OVN_Southbound. */
+export interface LogicalDPGroupRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a set of any number of elements, each a uuid referencing Datapath_Binding */
+  datapaths: string[];
+}
+
+/** A row of table Logical_Flow of OVN_Southbound. */
+export interface LogicalFlowRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a string */
+  actions: string;
+  /** a string or null */
+  controller_meter: string | null;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a uuid referencing Datapath_Binding or null */
+  logical_datapath: string | null;
+  /** a uuid referencing Logical_DP_Group or null */
+  logical_dp_group: string | null;
+  /** a string */
+  match: string;
+  /** a string (one of "egress", "ingress") */
+  pipeline: "egress" | "ingress";
+  /** an integer in 0..65535 */
+  priority: number;
+  /** an integer in 0..32 */
+  table_id: number;
+  /** a map of any number of pairs from a string to a string */
+  tags: Record<string, string>;
+}
+
+/** A row of table MAC_Binding of OVN_Southbound. */
+export interface MACBindingRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a uuid referencing Datapath_Binding */
+  datapath: string;
+  /** a string */
+  ip: string;
+  /** a string */
+  logical_port: string;
+  /** a string */
+  mac: string;
+  /** an integer */
+  timestamp: number;
+}
+
+/** A row of table Meter of OVN_Southbound. */
+export interface MeterRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a set of at least 1 elements, each a uuid referencing Meter_Band */
+  bands: string[];
+  /** a string */
+  name: string;
+  /** a string (one of "kbps", "pktps") */
+  unit: "kbps" | "pktps";
+}
+
+/** A row of table Meter_Band of OVN_Southbound. */
+export interface MeterBandRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a string (one of "drop") */
+  action: "drop";
+  /** an integer in 0..4294967295 */
+  burst_size: number;
+  /** an integer in 1..4294967295 */
+  rate: number;
+}
+
+/** A row of table Mirror of OVN_Southbound. */
+export interface MirrorRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a string (one of "from-lport", "to-lport") */
+  filter: "from-lport" | "to-lport";
+  /** an integer */
+  index: number;
+  /** a string */
+  name: string;
+  /** a string */
+  sink: string;
+  /** a string (one of "erspan", "gre") */
+  type: "erspan" | "gre";
+}
+
+/** A row of table Multicast_Group of OVN_Southbound. */
+export interface MulticastGroupRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a uuid referencing Datapath_Binding */
+  datapath: string;
+  /** a string */
+  name: string;
+  /** a set of any number of elements, each a uuid referencing Port_Binding */
+  ports: string[];
+  /** an integer in 32768..65535 */
+  tunnel_key: number;
+}
+
+/** A row of table Port_Binding of OVN_Southbound. */
+export interface PortBindingRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a set of any number of elements, each a uuid referencing Chassis */
+  additional_chassis: string[];
+  /** a set of any number of elements, each a uuid referencing Encap */
+  additional_encap: string[];
+  /** a uuid referencing Chassis or null */
+  chassis: string | null;
+  /** a uuid referencing Datapath_Binding */
+  datapath: string;
+  /** a uuid referencing Encap or null */
+  encap: string | null;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a set of any number of elements, each a uuid referencing Gateway_Chassis */
+  gateway_chassis: string[];
+  /** a uuid referencing HA_Chassis_Group or null */
+  ha_chassis_group: string | null;
+  /** a string */
+  logical_port: string;
+  /** a set of any number of elements, each a string */
+  mac: string[];
+  /** a set of any number of elements, each a uuid referencing Mirror */
+  mirror_rules: string[];
+  /** a set of any number of elements, each a string */
+  nat_addresses: string[];
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+  /** a string or null */
+  parent_port: string | null;
+  /** a set of any number of elements, each a string */
+  port_security: string[];
+  /** a set of any number of elements, each a uuid referencing Chassis */
+  requested_additional_chassis: string[];
+  /** a uuid referencing Chassis or null */
+  requested_chassis: string | null;
+  /** an integer in 1..4095 or null */
+  tag: number | null;
+  /** an integer in 1..32767 */
+  tunnel_key: number;
+  /** a string */
+  type: string;
+  /** a boolean or null */
+  up: boolean | null;
+  /** a string or null */
+  virtual_parent: string | null;
+}
+
+/** A row of table Port_Group of OVN_Southbound. */
+export interface PortGroupRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a string */
+  name: string;
+  /** a set of any number of elements, each a string */
+  ports: string[];
+}
+
+/** A row of table RBAC_Permission of OVN_Southbound. */
+export interface RBACPermissionRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a set of any number of elements, each a string */
+  authorization: string[];
+  /** a boolean */
+  insert_delete: boolean;
+  /** a string */
+  table: string;
+  /** a set of any number of elements, each a string */
+  update: string[];
+}
+
+/** A row of table RBAC_Role of OVN_Southbound. */
+export interface RBACRoleRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a string */
+  name: string;
+  /** a map of any number of pairs from a string to a uuid referencing RBAC_Permission */
+  permissions: Record<string, string>;
+}
+
+/** A row of table SB_Global of OVN_Southbound. */
+export interface SBGlobalRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a set of any number of elements, each a uuid referencing Connection */
+  connections: string[];
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a boolean */
+  ipsec: boolean;
+  /** an integer */
+  nb_cfg: number;
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+  /** a uuid referencing SSL or null */
+  ssl: string | null;
+}
+
+/** A row of table SSL of OVN_Southbound. */
+export interface SSLRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a boolean */
+  bootstrap_ca_cert: boolean;
+  /** a string */
+  ca_cert: string;
+  /** a string */
+  certificate: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a string */
+  private_key: string;
+  /** a string */
+  ssl_ciphers: string;
+  /** a string */
+  ssl_protocols: string;
+}
+
+/** A row of table Service_Monitor of OVN_Southbound. */
+export interface ServiceMonitorRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a string */
+  ip: string;
+  /** a string */
+  logical_port: string;
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+  /** an integer in 0..65535 */
+  port: number;
+  /** a string (one of "tcp", "udp") or null */
+  protocol: "tcp" | "udp" | null;
+  /** a string */
+  src_ip: string;
+  /** a string */
+  src_mac: string;
+  /** a string (one of "error", "offline", "online") or null */
+  status: "error" | "offline" | "online" | null;
+}
+
+/** A row of table Static_MAC_Binding of OVN_Southbound. */
+export interface StaticMACBindingRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a uuid referencing Datapath_Binding */
+  datapath: string;
+  /** a string */
+  ip: string;
+  /** a string */
+  logical_port: string;
+  /** a string */
+  mac: string;
+  /** a boolean */
+  override_dynamic_mac: boolean;
+}
+
 /** The row type of each table of OVN_Southbound. */
 export interface Tables {
-  SB_Global: SBGlobalRow;
+  Address_Set: AddressSetRow;
+  BFD: BFDRow;
   Chassis: ChassisRow;
   Chassis_Private: ChassisPrivateRow;
-  Encap: EncapRow;
-  Address_Set: AddressSetRow;
-  Port_Group: PortGroupRow;
-  Logical_Flow: LogicalFlowRow;
-  Logical_DP_Group: LogicalDPGroupRow;
-  Multicast_Group: MulticastGroupRow;
-  Mirror: MirrorRow;
-  Meter: MeterRow;
-  Meter_Band: MeterBandRow;
-  Datapath_Binding: DatapathBindingRow;
-  Port_Binding: PortBindingRow;
-  MAC_Binding: MACBindingRow;
+  Chassis_Template_Var: ChassisTemplateVarRow;
+  Connection: ConnectionRow;
+  Controller_Event: ControllerEventRow;
   DHCP_Options: DHCPOptionsRow;
   DHCPv6_Options: DHCPv6OptionsRow;
-  Connection: ConnectionRow;
-  SSL: SSLRow;
   DNS: DNSRow;
-  RBAC_Role: RBACRoleRow;
-  RBAC_Permission: RBACPermissionRow;
+  Datapath_Binding: DatapathBindingRow;
+  Encap: EncapRow;
+  FDB: FDBRow;
   Gateway_Chassis: GatewayChassisRow;
   HA_Chassis: HAChassisRow;
   HA_Chassis_Group: HAChassisGroupRow;
-  Controller_Event: ControllerEventRow;
-  IP_Multicast: IPMulticastRow;
   IGMP_Group: IGMPGroupRow;
-  Service_Monitor: ServiceMonitorRow;
+  IP_Multicast: IPMulticastRow;
   Load_Balancer: LoadBalancerRow;
-  BFD: BFDRow;
-  FDB: FDBRow;
+  Logical_DP_Group: LogicalDPGroupRow;
+  Logical_Flow: LogicalFlowRow;
+  MAC_Binding: MACBindingRow;
+  Meter: MeterRow;
+  Meter_Band: MeterBandRow;
+  Mirror: MirrorRow;
+  Multicast_Group: MulticastGroupRow;
+  Port_Binding: PortBindingRow;
+  Port_Group: PortGroupRow;
+  RBAC_Permission: RBACPermissionRow;
+  RBAC_Role: RBACRoleRow;
+  SB_Global: SBGlobalRow;
+  SSL: SSLRow;
+  Service_Monitor: ServiceMonitorRow;
   Static_MAC_Binding: StaticMACBindingRow;
-  Chassis_Template_Var: ChassisTemplateVarRow;
 }
 
 /** The tables of OVN_Southbound: columns (kind, RFC 7047 type, mutability) and indexes. */
@@ -682,19 +682,32 @@ export const description = {
   version: "20.27.0",
   cksum: "4078371916 30328",
   tables: {
-    SB_Global: {
+    Address_Set: {
       isRoot: true,
-      maxRows: 1,
-      indexes: [],
+      indexes: [["name"]],
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        nb_cfg: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        addresses: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    BFD: {
+      isRoot: true,
+      indexes: [["logical_port", "dst_ip", "src_port", "disc"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        detect_mult: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        disc: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        dst_ip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        connections: { kind: "set", key: { type: "uuid", refTable: "Connection", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        ssl: { kind: "optional", key: { type: "uuid", refTable: "SSL", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        logical_port: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        min_rx: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        min_tx: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
         options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        ipsec: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        src_port: { kind: "scalar", key: { type: "integer", minInteger: 49152, maxInteger: 65535 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        status: { kind: "scalar", key: { type: "string", enum: ["admin_down", "down", "init", "up"] }, min: 1, max: 1, mutable: true, ephemeral: false },
       },
     },
     Chassis: {
@@ -703,14 +716,14 @@ export const description = {
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        hostname: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
         encaps: { kind: "set", key: { type: "uuid", refTable: "Encap", refType: "strong" }, min: 1, max: "unlimited", mutable: true, ephemeral: false },
-        vtep_logical_switches: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        nb_cfg: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        hostname: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        nb_cfg: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
         other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
         transport_zones: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        vtep_logical_switches: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
       },
     },
     Chassis_Private: {
@@ -719,11 +732,94 @@ export const description = {
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
         chassis: { kind: "optional", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
         nb_cfg: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
         nb_cfg_timestamp: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Chassis_Template_Var: {
+      isRoot: true,
+      indexes: [["chassis"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        chassis: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        variables: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+      },
+    },
+    Connection: {
+      isRoot: false,
+      indexes: [["target"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        inactivity_probe: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        is_connected: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: true },
+        max_backoff: { kind: "optional", key: { type: "integer", minInteger: 1000 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        read_only: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        role: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        status: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
+        target: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Controller_Event: {
+      isRoot: true,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        chassis: { kind: "optional", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        event_info: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        event_type: { kind: "scalar", key: { type: "string", enum: ["empty_lb_backends"] }, min: 1, max: 1, mutable: true, ephemeral: false },
+        seq_num: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    DHCP_Options: {
+      isRoot: true,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        code: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 254 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        type: { kind: "scalar", key: { type: "string", enum: ["bool", "domains", "host_id", "ipv4", "static_routes", "str", "uint16", "uint32", "uint8"] }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    DHCPv6_Options: {
+      isRoot: true,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        code: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 254 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        type: { kind: "scalar", key: { type: "string", enum: ["ipv6", "mac", "str"] }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    DNS: {
+      isRoot: true,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        datapaths: { kind: "set", key: { type: "uuid", refTable: "Datapath_Binding", refType: "strong" }, min: 1, max: "unlimited", mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        records: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+      },
+    },
+    Datapath_Binding: {
+      isRoot: true,
+      indexes: [["tunnel_key"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        load_balancers: { kind: "set", key: { type: "uuid" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        tunnel_key: { kind: "scalar", key: { type: "integer", minInteger: 1, maxInteger: 16777215 }, min: 1, max: 1, mutable: true, ephemeral: false },
       },
     },
     Encap: {
@@ -732,20 +828,221 @@ export const description = {
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        type: { kind: "scalar", key: { type: "string", enum: ["geneve", "stt", "vxlan"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        ip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
         chassis_name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        type: { kind: "scalar", key: { type: "string", enum: ["geneve", "stt", "vxlan"] }, min: 1, max: 1, mutable: true, ephemeral: false },
       },
     },
-    Address_Set: {
+    FDB: {
+      isRoot: true,
+      indexes: [["mac", "dp_key"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        dp_key: { kind: "scalar", key: { type: "integer", minInteger: 1, maxInteger: 16777215 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        mac: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        port_key: { kind: "scalar", key: { type: "integer", minInteger: 1, maxInteger: 16777215 }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Gateway_Chassis: {
+      isRoot: false,
+      indexes: [["name"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        chassis: { kind: "optional", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        priority: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 32767 }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    HA_Chassis: {
+      isRoot: false,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        chassis: { kind: "optional", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        priority: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 32767 }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    HA_Chassis_Group: {
       isRoot: true,
       indexes: [["name"]],
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        ha_chassis: { kind: "set", key: { type: "uuid", refTable: "HA_Chassis", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
         name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        addresses: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        ref_chassis: { kind: "set", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+      },
+    },
+    IGMP_Group: {
+      isRoot: true,
+      indexes: [["address", "datapath", "chassis"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        address: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        chassis: { kind: "optional", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        datapath: { kind: "optional", key: { type: "uuid", refTable: "Datapath_Binding", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        ports: { kind: "set", key: { type: "uuid", refTable: "Port_Binding", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+      },
+    },
+    IP_Multicast: {
+      isRoot: true,
+      indexes: [["datapath"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        datapath: { kind: "scalar", key: { type: "uuid", refTable: "Datapath_Binding", refType: "weak" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        enabled: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        eth_src: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        idle_timeout: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        ip4_src: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ip6_src: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        querier: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        query_interval: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        query_max_resp: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        seq_no: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        table_size: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Load_Balancer: {
+      isRoot: true,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        datapath_group: { kind: "optional", key: { type: "uuid", refTable: "Logical_DP_Group", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        datapaths: { kind: "set", key: { type: "uuid", refTable: "Datapath_Binding", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        protocol: { kind: "optional", key: { type: "string", enum: ["sctp", "tcp", "udp"] }, min: 0, max: 1, mutable: true, ephemeral: false },
+        vips: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+      },
+    },
+    Logical_DP_Group: {
+      isRoot: false,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        datapaths: { kind: "set", key: { type: "uuid", refTable: "Datapath_Binding", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+      },
+    },
+    Logical_Flow: {
+      isRoot: true,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        actions: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        controller_meter: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        logical_datapath: { kind: "optional", key: { type: "uuid", refTable: "Datapath_Binding", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        logical_dp_group: { kind: "optional", key: { type: "uuid", refTable: "Logical_DP_Group", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        match: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        pipeline: { kind: "scalar", key: { type: "string", enum: ["egress", "ingress"] }, min: 1, max: 1, mutable: true, ephemeral: false },
+        priority: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 65535 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        table_id: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 32 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        tags: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+      },
+    },
+    MAC_Binding: {
+      isRoot: true,
+      indexes: [["logical_port", "ip"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        datapath: { kind: "scalar", key: { type: "uuid", refTable: "Datapath_Binding", refType: "strong" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        logical_port: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        mac: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        timestamp: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Meter: {
+      isRoot: true,
+      indexes: [["name"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        bands: { kind: "set", key: { type: "uuid", refTable: "Meter_Band", refType: "strong" }, min: 1, max: "unlimited", mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        unit: { kind: "scalar", key: { type: "string", enum: ["kbps", "pktps"] }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Meter_Band: {
+      isRoot: false,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        action: { kind: "scalar", key: { type: "string", enum: ["drop"] }, min: 1, max: 1, mutable: true, ephemeral: false },
+        burst_size: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        rate: { kind: "scalar", key: { type: "integer", minInteger: 1, maxInteger: 4294967295 }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Mirror: {
+      isRoot: true,
+      indexes: [["name"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        filter: { kind: "scalar", key: { type: "string", enum: ["from-lport", "to-lport"] }, min: 1, max: 1, mutable: true, ephemeral: false },
+        index: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        sink: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        type: { kind: "scalar", key: { type: "string", enum: ["erspan", "gre"] }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Multicast_Group: {
+      isRoot: true,
+      indexes: [["datapath", "tunnel_key"], ["datapath", "name"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        datapath: { kind: "scalar", key: { type: "uuid", refTable: "Datapath_Binding", refType: "strong" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ports: { kind: "set", key: { type: "uuid", refTable: "Port_Binding", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        tunnel_key: { kind: "scalar", key: { type: "integer", minInteger: 32768, maxInteger: 65535 }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Port_Binding: {
+      isRoot: true,
+      indexes: [["datapath", "tunnel_key"], ["logical_port"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        additional_chassis: { kind: "set", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        additional_encap: { kind: "set", key: { type: "uuid", refTable: "Encap", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        chassis: { kind: "optional", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        datapath: { kind: "scalar", key: { type: "uuid", refTable: "Datapath_Binding", refType: "strong" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        encap: { kind: "optional", key: { type: "uuid", refTable: "Encap", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        gateway_chassis: { kind: "set", key: { type: "uuid", refTable: "Gateway_Chassis", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        ha_chassis_group: { kind: "optional", key: { type: "uuid", refTable: "HA_Chassis_Group", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        logical_port: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        mac: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        mirror_rules: { kind: "set", key: { type: "uuid", refTable: "Mirror", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        nat_addresses: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        parent_port: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        port_security: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        requested_additional_chassis: { kind: "set", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        requested_chassis: { kind: "optional", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        tag: { kind: "optional", key: { type: "integer", minInteger: 1, maxInteger: 4095 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        tunnel_key: { kind: "scalar", key: { type: "integer", minInteger: 1, maxInteger: 32767 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        type: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        up: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        virtual_parent: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
       },
     },
     Port_Group: {
@@ -758,199 +1055,16 @@ export const description = {
         ports: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
       },
     },
-    Logical_Flow: {
+    RBAC_Permission: {
       isRoot: true,
       indexes: [],
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        logical_datapath: { kind: "optional", key: { type: "uuid", refTable: "Datapath_Binding", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        logical_dp_group: { kind: "optional", key: { type: "uuid", refTable: "Logical_DP_Group", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        pipeline: { kind: "scalar", key: { type: "string", enum: ["ingress", "egress"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-        table_id: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 32 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        priority: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 65535 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        match: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        actions: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        tags: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        controller_meter: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Logical_DP_Group: {
-      isRoot: false,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        datapaths: { kind: "set", key: { type: "uuid", refTable: "Datapath_Binding", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Multicast_Group: {
-      isRoot: true,
-      indexes: [["datapath", "tunnel_key"], ["datapath", "name"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        datapath: { kind: "scalar", key: { type: "uuid", refTable: "Datapath_Binding", refType: "strong" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        tunnel_key: { kind: "scalar", key: { type: "integer", minInteger: 32768, maxInteger: 65535 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ports: { kind: "set", key: { type: "uuid", refTable: "Port_Binding", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Mirror: {
-      isRoot: true,
-      indexes: [["name"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        filter: { kind: "scalar", key: { type: "string", enum: ["from-lport", "to-lport"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-        sink: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        type: { kind: "scalar", key: { type: "string", enum: ["gre", "erspan"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-        index: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Meter: {
-      isRoot: true,
-      indexes: [["name"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        unit: { kind: "scalar", key: { type: "string", enum: ["kbps", "pktps"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-        bands: { kind: "set", key: { type: "uuid", refTable: "Meter_Band", refType: "strong" }, min: 1, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Meter_Band: {
-      isRoot: false,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        action: { kind: "scalar", key: { type: "string", enum: ["drop"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-        rate: { kind: "scalar", key: { type: "integer", minInteger: 1, maxInteger: 4294967295 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        burst_size: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 1, max: 1, mutable: true, ephemeral: false },
-      },
-    },
-    Datapath_Binding: {
-      isRoot: true,
-      indexes: [["tunnel_key"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        tunnel_key: { kind: "scalar", key: { type: "integer", minInteger: 1, maxInteger: 16777215 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        load_balancers: { kind: "set", key: { type: "uuid" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Port_Binding: {
-      isRoot: true,
-      indexes: [["datapath", "tunnel_key"], ["logical_port"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        logical_port: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        type: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        gateway_chassis: { kind: "set", key: { type: "uuid", refTable: "Gateway_Chassis", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        ha_chassis_group: { kind: "optional", key: { type: "uuid", refTable: "HA_Chassis_Group", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        datapath: { kind: "scalar", key: { type: "uuid", refTable: "Datapath_Binding", refType: "strong" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        tunnel_key: { kind: "scalar", key: { type: "integer", minInteger: 1, maxInteger: 32767 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        parent_port: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        tag: { kind: "optional", key: { type: "integer", minInteger: 1, maxInteger: 4095 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        virtual_parent: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        chassis: { kind: "optional", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        additional_chassis: { kind: "set", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        encap: { kind: "optional", key: { type: "uuid", refTable: "Encap", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        additional_encap: { kind: "set", key: { type: "uuid", refTable: "Encap", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        mirror_rules: { kind: "set", key: { type: "uuid", refTable: "Mirror", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        mac: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        port_security: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        nat_addresses: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        up: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        requested_chassis: { kind: "optional", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        requested_additional_chassis: { kind: "set", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    MAC_Binding: {
-      isRoot: true,
-      indexes: [["logical_port", "ip"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        logical_port: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        mac: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        timestamp: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        datapath: { kind: "scalar", key: { type: "uuid", refTable: "Datapath_Binding", refType: "strong" }, min: 1, max: 1, mutable: true, ephemeral: false },
-      },
-    },
-    DHCP_Options: {
-      isRoot: true,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        code: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 254 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        type: { kind: "scalar", key: { type: "string", enum: ["bool", "uint8", "uint16", "uint32", "ipv4", "static_routes", "str", "host_id", "domains"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-      },
-    },
-    DHCPv6_Options: {
-      isRoot: true,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        code: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 254 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        type: { kind: "scalar", key: { type: "string", enum: ["ipv6", "str", "mac"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-      },
-    },
-    Connection: {
-      isRoot: false,
-      indexes: [["target"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        target: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        max_backoff: { kind: "optional", key: { type: "integer", minInteger: 1000 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        inactivity_probe: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        read_only: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        role: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        is_connected: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: true },
-        status: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
-      },
-    },
-    SSL: {
-      isRoot: false,
-      maxRows: 1,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        private_key: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        certificate: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ca_cert: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        bootstrap_ca_cert: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ssl_protocols: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ssl_ciphers: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    DNS: {
-      isRoot: true,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        records: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        datapaths: { kind: "set", key: { type: "uuid", refTable: "Datapath_Binding", refType: "strong" }, min: 1, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        authorization: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        insert_delete: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        table: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        update: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
       },
     },
     RBAC_Role: {
@@ -963,95 +1077,35 @@ export const description = {
         permissions: { kind: "map", key: { type: "string" }, value: { type: "uuid", refTable: "RBAC_Permission", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
       },
     },
-    RBAC_Permission: {
+    SB_Global: {
       isRoot: true,
+      maxRows: 1,
       indexes: [],
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        table: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        authorization: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        insert_delete: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        update: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Gateway_Chassis: {
-      isRoot: false,
-      indexes: [["name"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        chassis: { kind: "optional", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        priority: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 32767 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        connections: { kind: "set", key: { type: "uuid", refTable: "Connection", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        ipsec: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        nb_cfg: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
         options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        ssl: { kind: "optional", key: { type: "uuid", refTable: "SSL", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
       },
     },
-    HA_Chassis: {
+    SSL: {
       isRoot: false,
+      maxRows: 1,
       indexes: [],
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        chassis: { kind: "optional", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        priority: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 32767 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        bootstrap_ca_cert: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ca_cert: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        certificate: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    HA_Chassis_Group: {
-      isRoot: true,
-      indexes: [["name"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ha_chassis: { kind: "set", key: { type: "uuid", refTable: "HA_Chassis", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        ref_chassis: { kind: "set", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Controller_Event: {
-      isRoot: true,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        event_type: { kind: "scalar", key: { type: "string", enum: ["empty_lb_backends"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-        event_info: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        chassis: { kind: "optional", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        seq_num: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-      },
-    },
-    IP_Multicast: {
-      isRoot: true,
-      indexes: [["datapath"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        datapath: { kind: "scalar", key: { type: "uuid", refTable: "Datapath_Binding", refType: "weak" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        enabled: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        querier: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        eth_src: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ip4_src: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ip6_src: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        table_size: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        idle_timeout: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        query_interval: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        query_max_resp: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        seq_no: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-      },
-    },
-    IGMP_Group: {
-      isRoot: true,
-      indexes: [["address", "datapath", "chassis"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        address: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        datapath: { kind: "optional", key: { type: "uuid", refTable: "Datapath_Binding", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        chassis: { kind: "optional", key: { type: "uuid", refTable: "Chassis", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        ports: { kind: "set", key: { type: "uuid", refTable: "Port_Binding", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        private_key: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ssl_ciphers: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ssl_protocols: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
       },
     },
     Service_Monitor: {
@@ -1060,59 +1114,15 @@ export const description = {
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
         ip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        protocol: { kind: "optional", key: { type: "string", enum: ["tcp", "udp"] }, min: 0, max: 1, mutable: true, ephemeral: false },
+        logical_port: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
         port: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 65535 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        logical_port: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        src_mac: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        protocol: { kind: "optional", key: { type: "string", enum: ["tcp", "udp"] }, min: 0, max: 1, mutable: true, ephemeral: false },
         src_ip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        status: { kind: "optional", key: { type: "string", enum: ["online", "offline", "error"] }, min: 0, max: 1, mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Load_Balancer: {
-      isRoot: true,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        vips: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        protocol: { kind: "optional", key: { type: "string", enum: ["tcp", "udp", "sctp"] }, min: 0, max: 1, mutable: true, ephemeral: false },
-        datapaths: { kind: "set", key: { type: "uuid", refTable: "Datapath_Binding", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        datapath_group: { kind: "optional", key: { type: "uuid", refTable: "Logical_DP_Group", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    BFD: {
-      isRoot: true,
-      indexes: [["logical_port", "dst_ip", "src_port", "disc"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        src_port: { kind: "scalar", key: { type: "integer", minInteger: 49152, maxInteger: 65535 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        disc: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        logical_port: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        dst_ip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        min_tx: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        min_rx: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        detect_mult: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        status: { kind: "scalar", key: { type: "string", enum: ["down", "init", "up", "admin_down"] }, min: 1, max: 1, mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    FDB: {
-      isRoot: true,
-      indexes: [["mac", "dp_key"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        mac: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        dp_key: { kind: "scalar", key: { type: "integer", minInteger: 1, maxInteger: 16777215 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        port_key: { kind: "scalar", key: { type: "integer", minInteger: 1, maxInteger: 16777215 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        src_mac: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        status: { kind: "optional", key: { type: "string", enum: ["error", "offline", "online"] }, min: 0, max: 1, mutable: true, ephemeral: false },
       },
     },
     Static_MAC_Binding: {
@@ -1121,21 +1131,11 @@ export const description = {
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        logical_port: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        datapath: { kind: "scalar", key: { type: "uuid", refTable: "Datapath_Binding", refType: "strong" }, min: 1, max: 1, mutable: true, ephemeral: false },
         ip: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        logical_port: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
         mac: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
         override_dynamic_mac: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        datapath: { kind: "scalar", key: { type: "uuid", refTable: "Datapath_Binding", refType: "strong" }, min: 1, max: 1, mutable: true, ephemeral: false },
-      },
-    },
-    Chassis_Template_Var: {
-      isRoot: true,
-      indexes: [["chassis"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        chassis: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        variables: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
       },
     },
   },

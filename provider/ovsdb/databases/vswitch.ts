@@ -2,46 +2,18 @@
 // Open_vSwitch 8.3.1, cksum 3012963480 26720. Do not edit.
 import type { DatabaseDescription } from "./description";
 
-/** A row of table Open_vSwitch of Open_vSwitch. */
-export interface OpenVSwitchRow {
+/** A row of table AutoAttach of Open_vSwitch. */
+export interface AutoAttachRow {
   /** a uuid; immutable */
   _uuid: string;
   /** a uuid; immutable */
   _version: string;
-  /** a map of any number of pairs from a string to a uuid referencing Datapath */
-  datapaths: Record<string, string>;
-  /** a set of any number of elements, each a uuid referencing Bridge */
-  bridges: string[];
-  /** a set of any number of elements, each a uuid referencing Manager */
-  manager_options: string[];
-  /** a uuid referencing SSL or null */
-  ssl: string | null;
-  /** a map of any number of pairs from a string to a string */
-  other_config: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-  /** an integer */
-  next_cfg: number;
-  /** an integer */
-  cur_cfg: number;
-  /** a map of any number of pairs from a string to a string; ephemeral */
-  statistics: Record<string, string>;
-  /** a string or null */
-  ovs_version: string | null;
-  /** a string or null */
-  db_version: string | null;
-  /** a string or null */
-  system_type: string | null;
-  /** a string or null */
-  system_version: string | null;
-  /** a set of any number of elements, each a string */
-  datapath_types: string[];
-  /** a set of any number of elements, each a string */
-  iface_types: string[];
-  /** a boolean */
-  dpdk_initialized: boolean;
-  /** a string or null */
-  dpdk_version: string | null;
+  /** a map of any number of pairs from an integer in 0..16777215 to an integer in 0..4095 */
+  mappings: Record<string, number>;
+  /** a string */
+  system_description: string;
+  /** a string */
+  system_name: string;
 }
 
 /** A row of table Bridge of Open_vSwitch. */
@@ -50,180 +22,148 @@ export interface BridgeRow {
   _uuid: string;
   /** a uuid; immutable */
   _version: string;
-  /** a string; immutable */
-  name: string;
+  /** a uuid referencing AutoAttach or null */
+  auto_attach: string | null;
+  /** a set of any number of elements, each a uuid referencing Controller */
+  controller: string[];
+  /** a string or null; ephemeral */
+  datapath_id: string | null;
   /** a string */
   datapath_type: string;
   /** a string */
   datapath_version: string;
-  /** a string or null; ephemeral */
-  datapath_id: string | null;
-  /** a boolean */
-  stp_enable: boolean;
-  /** a boolean */
-  rstp_enable: boolean;
-  /** a boolean */
-  mcast_snooping_enable: boolean;
-  /** a set of any number of elements, each a uuid referencing Port */
-  ports: string[];
-  /** a set of any number of elements, each a uuid referencing Mirror */
-  mirrors: string[];
-  /** a uuid referencing NetFlow or null */
-  netflow: string | null;
-  /** a uuid referencing sFlow or null */
-  sflow: string | null;
-  /** a uuid referencing IPFIX or null */
-  ipfix: string | null;
-  /** a set of any number of elements, each a uuid referencing Controller */
-  controller: string[];
-  /** a set of any number of elements, each a string (one of "OpenFlow10", "OpenFlow11", "OpenFlow12", "OpenFlow13", "OpenFlow14", "OpenFlow15") */
-  protocols: ("OpenFlow10" | "OpenFlow11" | "OpenFlow12" | "OpenFlow13" | "OpenFlow14" | "OpenFlow15")[];
-  /** a string (one of "standalone", "secure") or null */
-  fail_mode: "standalone" | "secure" | null;
-  /** a map of any number of pairs from a string to a string; ephemeral */
-  status: Record<string, string>;
-  /** a map of any number of pairs from a string to a string; ephemeral */
-  rstp_status: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  other_config: Record<string, string>;
   /** a map of any number of pairs from a string to a string */
   external_ids: Record<string, string>;
+  /** a string (one of "secure", "standalone") or null */
+  fail_mode: "secure" | "standalone" | null;
   /** a set of 0 to 4096 elements, each an integer in 0..4095 */
   flood_vlans: number[];
   /** a map of any number of pairs from an integer in 0..254 to a uuid referencing Flow_Table */
   flow_tables: Record<string, string>;
-  /** a uuid referencing AutoAttach or null */
-  auto_attach: string | null;
-}
-
-/** A row of table Port of Open_vSwitch. */
-export interface PortRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
+  /** a uuid referencing IPFIX or null */
+  ipfix: string | null;
+  /** a boolean */
+  mcast_snooping_enable: boolean;
+  /** a set of any number of elements, each a uuid referencing Mirror */
+  mirrors: string[];
   /** a string; immutable */
   name: string;
-  /** a set of at least 1 elements, each a uuid referencing Interface */
-  interfaces: string[];
-  /** a set of 0 to 4096 elements, each an integer in 0..4095 */
-  trunks: number[];
-  /** a set of 0 to 4096 elements, each an integer in 0..4095 */
-  cvlans: number[];
-  /** an integer in 0..4095 or null */
-  tag: number | null;
-  /** a string (one of "trunk", "access", "native-tagged", "native-untagged", "dot1q-tunnel") or null */
-  vlan_mode: "trunk" | "access" | "native-tagged" | "native-untagged" | "dot1q-tunnel" | null;
-  /** a uuid referencing QoS or null */
-  qos: string | null;
-  /** a string or null */
-  mac: string | null;
-  /** a string (one of "balance-tcp", "balance-slb", "active-backup") or null */
-  bond_mode: "balance-tcp" | "balance-slb" | "active-backup" | null;
-  /** a string (one of "active", "passive", "off") or null */
-  lacp: "active" | "passive" | "off" | null;
-  /** an integer */
-  bond_updelay: number;
-  /** an integer */
-  bond_downdelay: number;
-  /** a string or null */
-  bond_active_slave: string | null;
+  /** a uuid referencing NetFlow or null */
+  netflow: string | null;
+  /** a map of any number of pairs from a string to a string */
+  other_config: Record<string, string>;
+  /** a set of any number of elements, each a uuid referencing Port */
+  ports: string[];
+  /** a set of any number of elements, each a string (one of "OpenFlow10", "OpenFlow11", "OpenFlow12", "OpenFlow13", "OpenFlow14", "OpenFlow15") */
+  protocols: ("OpenFlow10" | "OpenFlow11" | "OpenFlow12" | "OpenFlow13" | "OpenFlow14" | "OpenFlow15")[];
   /** a boolean */
-  bond_fake_iface: boolean;
-  /** a boolean */
-  fake_bridge: boolean;
-  /** a map of any number of pairs from a string to a string; ephemeral */
-  status: Record<string, string>;
+  rstp_enable: boolean;
   /** a map of any number of pairs from a string to a string; ephemeral */
   rstp_status: Record<string, string>;
-  /** a map of any number of pairs from a string to an integer; ephemeral */
-  rstp_statistics: Record<string, number>;
-  /** a map of any number of pairs from a string to an integer; ephemeral */
-  statistics: Record<string, number>;
+  /** a uuid referencing sFlow or null */
+  sflow: string | null;
+  /** a map of any number of pairs from a string to a string; ephemeral */
+  status: Record<string, string>;
   /** a boolean */
-  protected: boolean;
-  /** a map of any number of pairs from a string to a string */
-  other_config: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
+  stp_enable: boolean;
 }
 
-/** A row of table Interface of Open_vSwitch. */
-export interface InterfaceRow {
+/** A row of table CT_Timeout_Policy of Open_vSwitch. */
+export interface CTTimeoutPolicyRow {
   /** a uuid; immutable */
   _uuid: string;
   /** a uuid; immutable */
   _version: string;
-  /** a string; immutable */
-  name: string;
-  /** a string */
-  type: string;
   /** a map of any number of pairs from a string to a string */
-  options: Record<string, string>;
-  /** an integer in 0 or more */
-  ingress_policing_rate: number;
-  /** an integer in 0 or more */
-  ingress_policing_burst: number;
-  /** an integer in 0 or more */
-  ingress_policing_kpkts_rate: number;
-  /** an integer in 0 or more */
-  ingress_policing_kpkts_burst: number;
-  /** a string or null; ephemeral */
-  mac_in_use: string | null;
-  /** a string or null */
-  mac: string | null;
-  /** an integer in 0..4294967295 or null; ephemeral */
-  ifindex: number | null;
+  external_ids: Record<string, string>;
+  /** a map of any number of pairs from a string (one of "icmp_first", "icmp_reply", "tcp_close", "tcp_close_wait", "tcp_established", "tcp_fin_wait", "tcp_last_ack", "tcp_retransmit", "tcp_syn_recv", "tcp_syn_sent", "tcp_syn_sent2", "tcp_time_wait", "tcp_unack", "udp_first", "udp_multiple", "udp_single") to an integer in 0..4294967295 */
+  timeouts: Partial<Record<"icmp_first" | "icmp_reply" | "tcp_close" | "tcp_close_wait" | "tcp_established" | "tcp_fin_wait" | "tcp_last_ack" | "tcp_retransmit" | "tcp_syn_recv" | "tcp_syn_sent" | "tcp_syn_sent2" | "tcp_time_wait" | "tcp_unack" | "udp_first" | "udp_multiple" | "udp_single", number>>;
+}
+
+/** A row of table CT_Zone of Open_vSwitch. */
+export interface CTZoneRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a uuid referencing CT_Timeout_Policy or null */
+  timeout_policy: string | null;
+}
+
+/** A row of table Controller of Open_vSwitch. */
+export interface ControllerRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a string (one of "in-band", "out-of-band") or null */
+  connection_mode: "in-band" | "out-of-band" | null;
+  /** an integer in 25 or more or null */
+  controller_burst_limit: number | null;
+  /** an integer in 1..512 or null */
+  controller_queue_size: number | null;
+  /** an integer in 100 or more or null */
+  controller_rate_limit: number | null;
+  /** a boolean or null */
+  enable_async_messages: boolean | null;
   /** a map of any number of pairs from a string to a string */
   external_ids: Record<string, string>;
   /** an integer or null */
-  ofport: number | null;
-  /** an integer in 1..65279 or null */
-  ofport_request: number | null;
-  /** a map of any number of pairs from a string to a string */
-  bfd: Record<string, string>;
-  /** a map of any number of pairs from a string to a string; ephemeral */
-  bfd_status: Record<string, string>;
-  /** an integer or null */
-  cfm_mpid: number | null;
-  /** a set of any number of elements, each an integer; ephemeral */
-  cfm_remote_mpids: number[];
-  /** an integer or null */
-  cfm_flap_count: number | null;
-  /** a boolean or null; ephemeral */
-  cfm_fault: boolean | null;
-  /** a set of any number of elements, each a string; ephemeral */
-  cfm_fault_status: string[];
-  /** a string (one of "up", "down") or null; ephemeral */
-  cfm_remote_opstate: "up" | "down" | null;
-  /** an integer in 0..100 or null; ephemeral */
-  cfm_health: number | null;
-  /** a boolean or null; ephemeral */
-  lacp_current: boolean | null;
-  /** a map of any number of pairs from a string to a string */
-  lldp: Record<string, string>;
+  inactivity_probe: number | null;
+  /** a boolean; ephemeral */
+  is_connected: boolean;
+  /** a string or null */
+  local_gateway: string | null;
+  /** a string or null */
+  local_ip: string | null;
+  /** a string or null */
+  local_netmask: string | null;
+  /** an integer in 1000 or more or null */
+  max_backoff: number | null;
   /** a map of any number of pairs from a string to a string */
   other_config: Record<string, string>;
-  /** a map of any number of pairs from a string to an integer; ephemeral */
-  statistics: Record<string, number>;
+  /** a string (one of "master", "other", "slave") or null; ephemeral */
+  role: "master" | "other" | "slave" | null;
   /** a map of any number of pairs from a string to a string; ephemeral */
   status: Record<string, string>;
-  /** a string (one of "up", "down") or null; ephemeral */
-  admin_state: "up" | "down" | null;
-  /** a string (one of "up", "down") or null; ephemeral */
-  link_state: "up" | "down" | null;
-  /** an integer or null; ephemeral */
-  link_resets: number | null;
-  /** an integer or null; ephemeral */
-  link_speed: number | null;
-  /** a string (one of "half", "full") or null; ephemeral */
-  duplex: "half" | "full" | null;
-  /** an integer or null; ephemeral */
-  mtu: number | null;
-  /** an integer in 1 or more or null */
-  mtu_request: number | null;
-  /** a string or null */
-  error: string | null;
+  /** a string */
+  target: string;
+  /** a string (one of "primary", "service") or null */
+  type: "primary" | "service" | null;
+}
+
+/** A row of table Datapath of Open_vSwitch. */
+export interface DatapathRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a map of any number of pairs from a string to a string */
+  capabilities: Record<string, string>;
+  /** a map of any number of pairs from an integer in 0..65535 to a uuid referencing CT_Zone */
+  ct_zones: Record<string, string>;
+  /** a string */
+  datapath_version: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+}
+
+/** A row of table Flow_Sample_Collector_Set of Open_vSwitch. */
+export interface FlowSampleCollectorSetRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a uuid referencing Bridge */
+  bridge: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** an integer in 0..4294967295 */
+  id: number;
+  /** a uuid referencing IPFIX or null */
+  ipfix: string | null;
 }
 
 /** A row of table Flow_Table of Open_vSwitch. */
@@ -232,18 +172,286 @@ export interface FlowTableRow {
   _uuid: string;
   /** a uuid; immutable */
   _version: string;
-  /** a string or null */
-  name: string | null;
-  /** an integer in 0 or more or null */
-  flow_limit: number | null;
-  /** a string (one of "refuse", "evict") or null */
-  overflow_policy: "refuse" | "evict" | null;
-  /** a set of any number of elements, each a string */
-  groups: string[];
-  /** a set of 0 to 3 elements, each a string */
-  prefixes: string[];
   /** a map of any number of pairs from a string to a string */
   external_ids: Record<string, string>;
+  /** an integer in 0 or more or null */
+  flow_limit: number | null;
+  /** a set of any number of elements, each a string */
+  groups: string[];
+  /** a string or null */
+  name: string | null;
+  /** a string (one of "evict", "refuse") or null */
+  overflow_policy: "evict" | "refuse" | null;
+  /** a set of 0 to 3 elements, each a string */
+  prefixes: string[];
+}
+
+/** A row of table IPFIX of Open_vSwitch. */
+export interface IPFIXRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** an integer in 0..4200 or null */
+  cache_active_timeout: number | null;
+  /** an integer in 0..4294967295 or null */
+  cache_max_flows: number | null;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** an integer in 0..4294967295 or null */
+  obs_domain_id: number | null;
+  /** an integer in 0..4294967295 or null */
+  obs_point_id: number | null;
+  /** a map of any number of pairs from a string to a string */
+  other_config: Record<string, string>;
+  /** an integer in 1..4294967295 or null */
+  sampling: number | null;
+  /** a set of any number of elements, each a string */
+  targets: string[];
+}
+
+/** A row of table Interface of Open_vSwitch. */
+export interface InterfaceRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a string (one of "down", "up") or null; ephemeral */
+  admin_state: "down" | "up" | null;
+  /** a map of any number of pairs from a string to a string */
+  bfd: Record<string, string>;
+  /** a map of any number of pairs from a string to a string; ephemeral */
+  bfd_status: Record<string, string>;
+  /** a boolean or null; ephemeral */
+  cfm_fault: boolean | null;
+  /** a set of any number of elements, each a string; ephemeral */
+  cfm_fault_status: string[];
+  /** an integer or null */
+  cfm_flap_count: number | null;
+  /** an integer in 0..100 or null; ephemeral */
+  cfm_health: number | null;
+  /** an integer or null */
+  cfm_mpid: number | null;
+  /** a set of any number of elements, each an integer; ephemeral */
+  cfm_remote_mpids: number[];
+  /** a string (one of "down", "up") or null; ephemeral */
+  cfm_remote_opstate: "down" | "up" | null;
+  /** a string (one of "full", "half") or null; ephemeral */
+  duplex: "full" | "half" | null;
+  /** a string or null */
+  error: string | null;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** an integer in 0..4294967295 or null; ephemeral */
+  ifindex: number | null;
+  /** an integer in 0 or more */
+  ingress_policing_burst: number;
+  /** an integer in 0 or more */
+  ingress_policing_kpkts_burst: number;
+  /** an integer in 0 or more */
+  ingress_policing_kpkts_rate: number;
+  /** an integer in 0 or more */
+  ingress_policing_rate: number;
+  /** a boolean or null; ephemeral */
+  lacp_current: boolean | null;
+  /** an integer or null; ephemeral */
+  link_resets: number | null;
+  /** an integer or null; ephemeral */
+  link_speed: number | null;
+  /** a string (one of "down", "up") or null; ephemeral */
+  link_state: "down" | "up" | null;
+  /** a map of any number of pairs from a string to a string */
+  lldp: Record<string, string>;
+  /** a string or null */
+  mac: string | null;
+  /** a string or null; ephemeral */
+  mac_in_use: string | null;
+  /** an integer or null; ephemeral */
+  mtu: number | null;
+  /** an integer in 1 or more or null */
+  mtu_request: number | null;
+  /** a string; immutable */
+  name: string;
+  /** an integer or null */
+  ofport: number | null;
+  /** an integer in 1..65279 or null */
+  ofport_request: number | null;
+  /** a map of any number of pairs from a string to a string */
+  options: Record<string, string>;
+  /** a map of any number of pairs from a string to a string */
+  other_config: Record<string, string>;
+  /** a map of any number of pairs from a string to an integer; ephemeral */
+  statistics: Record<string, number>;
+  /** a map of any number of pairs from a string to a string; ephemeral */
+  status: Record<string, string>;
+  /** a string */
+  type: string;
+}
+
+/** A row of table Manager of Open_vSwitch. */
+export interface ManagerRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a string (one of "in-band", "out-of-band") or null */
+  connection_mode: "in-band" | "out-of-band" | null;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** an integer or null */
+  inactivity_probe: number | null;
+  /** a boolean; ephemeral */
+  is_connected: boolean;
+  /** an integer in 1000 or more or null */
+  max_backoff: number | null;
+  /** a map of any number of pairs from a string to a string */
+  other_config: Record<string, string>;
+  /** a map of any number of pairs from a string to a string; ephemeral */
+  status: Record<string, string>;
+  /** a string */
+  target: string;
+}
+
+/** A row of table Mirror of Open_vSwitch. */
+export interface MirrorRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a string */
+  name: string;
+  /** a uuid referencing Port or null */
+  output_port: string | null;
+  /** an integer in 1..4095 or null */
+  output_vlan: number | null;
+  /** a boolean */
+  select_all: boolean;
+  /** a set of any number of elements, each a uuid referencing Port */
+  select_dst_port: string[];
+  /** a set of any number of elements, each a uuid referencing Port */
+  select_src_port: string[];
+  /** a set of 0 to 4096 elements, each an integer in 0..4095 */
+  select_vlan: number[];
+  /** an integer in 14..65535 or null */
+  snaplen: number | null;
+  /** a map of any number of pairs from a string to an integer; ephemeral */
+  statistics: Record<string, number>;
+}
+
+/** A row of table NetFlow of Open_vSwitch. */
+export interface NetFlowRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** an integer in -1 or more */
+  active_timeout: number;
+  /** a boolean */
+  add_id_to_interface: boolean;
+  /** an integer in 0..255 or null */
+  engine_id: number | null;
+  /** an integer in 0..255 or null */
+  engine_type: number | null;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a set of at least 1 elements, each a string */
+  targets: string[];
+}
+
+/** A row of table Open_vSwitch of Open_vSwitch. */
+export interface OpenVSwitchRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a set of any number of elements, each a uuid referencing Bridge */
+  bridges: string[];
+  /** an integer */
+  cur_cfg: number;
+  /** a set of any number of elements, each a string */
+  datapath_types: string[];
+  /** a map of any number of pairs from a string to a uuid referencing Datapath */
+  datapaths: Record<string, string>;
+  /** a string or null */
+  db_version: string | null;
+  /** a boolean */
+  dpdk_initialized: boolean;
+  /** a string or null */
+  dpdk_version: string | null;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a set of any number of elements, each a string */
+  iface_types: string[];
+  /** a set of any number of elements, each a uuid referencing Manager */
+  manager_options: string[];
+  /** an integer */
+  next_cfg: number;
+  /** a map of any number of pairs from a string to a string */
+  other_config: Record<string, string>;
+  /** a string or null */
+  ovs_version: string | null;
+  /** a uuid referencing SSL or null */
+  ssl: string | null;
+  /** a map of any number of pairs from a string to a string; ephemeral */
+  statistics: Record<string, string>;
+  /** a string or null */
+  system_type: string | null;
+  /** a string or null */
+  system_version: string | null;
+}
+
+/** A row of table Port of Open_vSwitch. */
+export interface PortRow {
+  /** a uuid; immutable */
+  _uuid: string;
+  /** a uuid; immutable */
+  _version: string;
+  /** a string or null */
+  bond_active_slave: string | null;
+  /** an integer */
+  bond_downdelay: number;
+  /** a boolean */
+  bond_fake_iface: boolean;
+  /** a string (one of "active-backup", "balance-slb", "balance-tcp") or null */
+  bond_mode: "active-backup" | "balance-slb" | "balance-tcp" | null;
+  /** an integer */
+  bond_updelay: number;
+  /** a set of 0 to 4096 elements, each an integer in 0..4095 */
+  cvlans: number[];
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** a boolean */
+  fake_bridge: boolean;
+  /** a set of at least 1 elements, each a uuid referencing Interface */
+  interfaces: string[];
+  /** a string (one of "active", "off", "passive") or null */
+  lacp: "active" | "off" | "passive" | null;
+  /** a string or null */
+  mac: string | null;
+  /** a string; immutable */
+  name: string;
+  /** a map of any number of pairs from a string to a string */
+  other_config: Record<string, string>;
+  /** a boolean */
+  protected: boolean;
+  /** a uuid referencing QoS or null */
+  qos: string | null;
+  /** a map of any number of pairs from a string to an integer; ephemeral */
+  rstp_statistics: Record<string, number>;
+  /** a map of any number of pairs from a string to a string; ephemeral */
+  rstp_status: Record<string, string>;
+  /** a map of any number of pairs from a string to an integer; ephemeral */
+  statistics: Record<string, number>;
+  /** a map of any number of pairs from a string to a string; ephemeral */
+  status: Record<string, string>;
+  /** an integer in 0..4095 or null */
+  tag: number | null;
+  /** a set of 0 to 4096 elements, each an integer in 0..4095 */
+  trunks: number[];
+  /** a string (one of "access", "dot1q-tunnel", "native-tagged", "native-untagged", "trunk") or null */
+  vlan_mode: "access" | "dot1q-tunnel" | "native-tagged" | "native-untagged" | "trunk" | null;
 }
 
 /** A row of table QoS of Open_vSwitch. */
@@ -252,14 +460,14 @@ export interface QoSRow {
   _uuid: string;
   /** a uuid; immutable */
   _version: string;
-  /** a string */
-  type: string;
-  /** a map of any number of pairs from an integer in 0..4294967295 to a uuid referencing Queue */
-  queues: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  other_config: Record<string, string>;
   /** a map of any number of pairs from a string to a string */
   external_ids: Record<string, string>;
+  /** a map of any number of pairs from a string to a string */
+  other_config: Record<string, string>;
+  /** a map of any number of pairs from an integer in 0..4294967295 to a uuid referencing Queue */
+  queues: Record<string, string>;
+  /** a string */
+  type: string;
 }
 
 /** A row of table Queue of Open_vSwitch. */
@@ -271,223 +479,9 @@ export interface QueueRow {
   /** an integer in 0..63 or null */
   dscp: number | null;
   /** a map of any number of pairs from a string to a string */
-  other_config: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
   external_ids: Record<string, string>;
-}
-
-/** A row of table Mirror of Open_vSwitch. */
-export interface MirrorRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  name: string;
-  /** a boolean */
-  select_all: boolean;
-  /** a set of any number of elements, each a uuid referencing Port */
-  select_src_port: string[];
-  /** a set of any number of elements, each a uuid referencing Port */
-  select_dst_port: string[];
-  /** a set of 0 to 4096 elements, each an integer in 0..4095 */
-  select_vlan: number[];
-  /** a uuid referencing Port or null */
-  output_port: string | null;
-  /** an integer in 1..4095 or null */
-  output_vlan: number | null;
-  /** an integer in 14..65535 or null */
-  snaplen: number | null;
-  /** a map of any number of pairs from a string to an integer; ephemeral */
-  statistics: Record<string, number>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table NetFlow of Open_vSwitch. */
-export interface NetFlowRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a set of at least 1 elements, each a string */
-  targets: string[];
-  /** an integer in 0..255 or null */
-  engine_type: number | null;
-  /** an integer in 0..255 or null */
-  engine_id: number | null;
-  /** a boolean */
-  add_id_to_interface: boolean;
-  /** an integer in -1 or more */
-  active_timeout: number;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table sFlow of Open_vSwitch. */
-export interface SFlowRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a set of at least 1 elements, each a string */
-  targets: string[];
-  /** an integer or null */
-  sampling: number | null;
-  /** an integer or null */
-  polling: number | null;
-  /** an integer or null */
-  header: number | null;
-  /** a string or null */
-  agent: string | null;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table IPFIX of Open_vSwitch. */
-export interface IPFIXRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a set of any number of elements, each a string */
-  targets: string[];
-  /** an integer in 1..4294967295 or null */
-  sampling: number | null;
-  /** an integer in 0..4294967295 or null */
-  obs_domain_id: number | null;
-  /** an integer in 0..4294967295 or null */
-  obs_point_id: number | null;
-  /** an integer in 0..4200 or null */
-  cache_active_timeout: number | null;
-  /** an integer in 0..4294967295 or null */
-  cache_max_flows: number | null;
   /** a map of any number of pairs from a string to a string */
   other_config: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Flow_Sample_Collector_Set of Open_vSwitch. */
-export interface FlowSampleCollectorSetRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** an integer in 0..4294967295 */
-  id: number;
-  /** a uuid referencing Bridge */
-  bridge: string;
-  /** a uuid referencing IPFIX or null */
-  ipfix: string | null;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table Controller of Open_vSwitch. */
-export interface ControllerRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string (one of "primary", "service") or null */
-  type: "primary" | "service" | null;
-  /** a string */
-  target: string;
-  /** an integer in 1000 or more or null */
-  max_backoff: number | null;
-  /** an integer or null */
-  inactivity_probe: number | null;
-  /** a string (one of "in-band", "out-of-band") or null */
-  connection_mode: "in-band" | "out-of-band" | null;
-  /** a string or null */
-  local_ip: string | null;
-  /** a string or null */
-  local_netmask: string | null;
-  /** a string or null */
-  local_gateway: string | null;
-  /** a boolean or null */
-  enable_async_messages: boolean | null;
-  /** an integer in 1..512 or null */
-  controller_queue_size: number | null;
-  /** an integer in 100 or more or null */
-  controller_rate_limit: number | null;
-  /** an integer in 25 or more or null */
-  controller_burst_limit: number | null;
-  /** a map of any number of pairs from a string to a string */
-  other_config: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-  /** a boolean; ephemeral */
-  is_connected: boolean;
-  /** a string (one of "other", "master", "slave") or null; ephemeral */
-  role: "other" | "master" | "slave" | null;
-  /** a map of any number of pairs from a string to a string; ephemeral */
-  status: Record<string, string>;
-}
-
-/** A row of table Manager of Open_vSwitch. */
-export interface ManagerRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  target: string;
-  /** an integer in 1000 or more or null */
-  max_backoff: number | null;
-  /** an integer or null */
-  inactivity_probe: number | null;
-  /** a string (one of "in-band", "out-of-band") or null */
-  connection_mode: "in-band" | "out-of-band" | null;
-  /** a map of any number of pairs from a string to a string */
-  other_config: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-  /** a boolean; ephemeral */
-  is_connected: boolean;
-  /** a map of any number of pairs from a string to a string; ephemeral */
-  status: Record<string, string>;
-}
-
-/** A row of table Datapath of Open_vSwitch. */
-export interface DatapathRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a string */
-  datapath_version: string;
-  /** a map of any number of pairs from an integer in 0..65535 to a uuid referencing CT_Zone */
-  ct_zones: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  capabilities: Record<string, string>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table CT_Zone of Open_vSwitch. */
-export interface CTZoneRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a uuid referencing CT_Timeout_Policy or null */
-  timeout_policy: string | null;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
-}
-
-/** A row of table CT_Timeout_Policy of Open_vSwitch. */
-export interface CTTimeoutPolicyRow {
-  /** a uuid; immutable */
-  _uuid: string;
-  /** a uuid; immutable */
-  _version: string;
-  /** a map of any number of pairs from a string (one of "tcp_syn_sent", "tcp_syn_recv", "tcp_established", "tcp_fin_wait", "tcp_close_wait", "tcp_last_ack", "tcp_time_wait", "tcp_close", "tcp_syn_sent2", "tcp_retransmit", "tcp_unack", "udp_first", "udp_single", "udp_multiple", "icmp_first", "icmp_reply") to an integer in 0..4294967295 */
-  timeouts: Partial<Record<"tcp_syn_sent" | "tcp_syn_recv" | "tcp_established" | "tcp_fin_wait" | "tcp_close_wait" | "tcp_last_ack" | "tcp_time_wait" | "tcp_close" | "tcp_syn_sent2" | "tcp_retransmit" | "tcp_unack" | "udp_first" | "udp_single" | "udp_multiple" | "icmp_first" | "icmp_reply", number>>;
-  /** a map of any number of pairs from a string to a string */
-  external_ids: Record<string, string>;
 }
 
 /** A row of table SSL of Open_vSwitch. */
@@ -496,53 +490,59 @@ export interface SSLRow {
   _uuid: string;
   /** a uuid; immutable */
   _version: string;
-  /** a string */
-  private_key: string;
-  /** a string */
-  certificate: string;
-  /** a string */
-  ca_cert: string;
   /** a boolean */
   bootstrap_ca_cert: boolean;
+  /** a string */
+  ca_cert: string;
+  /** a string */
+  certificate: string;
   /** a map of any number of pairs from a string to a string */
   external_ids: Record<string, string>;
+  /** a string */
+  private_key: string;
 }
 
-/** A row of table AutoAttach of Open_vSwitch. */
-export interface AutoAttachRow {
+/** A row of table sFlow of Open_vSwitch. */
+export interface SFlowRow {
   /** a uuid; immutable */
   _uuid: string;
   /** a uuid; immutable */
   _version: string;
-  /** a string */
-  system_name: string;
-  /** a string */
-  system_description: string;
-  /** a map of any number of pairs from an integer in 0..16777215 to an integer in 0..4095 */
-  mappings: Record<string, number>;
+  /** a string or null */
+  agent: string | null;
+  /** a map of any number of pairs from a string to a string */
+  external_ids: Record<string, string>;
+  /** an integer or null */
+  header: number | null;
+  /** an integer or null */
+  polling: number | null;
+  /** an integer or null */
+  sampling: number | null;
+  /** a set of at least 1 elements, each a string */
+  targets: string[];
 }
 
 /** The row type of each table of Open_vSwitch. */
 export interface Tables {
-  Open_vSwitch: OpenVSwitchRow;
+  AutoAttach: AutoAttachRow;
   Bridge: BridgeRow;
-  Port: PortRow;
-  Interface: InterfaceRow;
+  CT_Timeout_Policy: CTTimeoutPolicyRow;
+  CT_Zone: CTZoneRow;
+  Controller: ControllerRow;
+  Datapath: DatapathRow;
+  Flow_Sample_Collector_Set: FlowSampleCollectorSetRow;
   Flow_Table: FlowTableRow;
-  QoS: QoSRow;
-  Queue: QueueRow;
+  IPFIX: IPFIXRow;
+  Interface: InterfaceRow;
+  Manager: ManagerRow;
   Mirror: MirrorRow;
   NetFlow: NetFlowRow;
-  sFlow: SFlowRow;
-  IPFIX: IPFIXRow;
-  Flow_Sample_Collector_Set: FlowSampleCollectorSetRow;
-  Controller: ControllerRow;
-  Manager: ManagerRow;
-  Datapath: DatapathRow;
-  CT_Zone: CTZoneRow;
-  CT_Timeout_Policy: CTTimeoutPolicyRow;
+  Open_vSwitch: OpenVSwitchRow;
+  Port: PortRow;
+  QoS: QoSRow;
+  Queue: QueueRow;
   SSL: SSLRow;
-  AutoAttach: AutoAttachRow;
+  sFlow: SFlowRow;
 }
 
 /** The tables of Open_vSwitch: columns (kind, RFC 7047 type, mutability) and indexes. */
@@ -551,30 +551,15 @@ export const description = {
   version: "8.3.1",
   cksum: "3012963480 26720",
   tables: {
-    Open_vSwitch: {
-      isRoot: true,
-      maxRows: 1,
+    AutoAttach: {
+      isRoot: false,
       indexes: [],
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        datapaths: { kind: "map", key: { type: "string" }, value: { type: "uuid", refTable: "Datapath", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        bridges: { kind: "set", key: { type: "uuid", refTable: "Bridge", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        manager_options: { kind: "set", key: { type: "uuid", refTable: "Manager", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        ssl: { kind: "optional", key: { type: "uuid", refTable: "SSL", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        next_cfg: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        cur_cfg: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        statistics: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
-        ovs_version: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        db_version: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        system_type: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        system_version: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        datapath_types: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        iface_types: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        dpdk_initialized: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        dpdk_version: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        mappings: { kind: "map", key: { type: "integer", minInteger: 0, maxInteger: 16777215 }, value: { type: "integer", minInteger: 0, maxInteger: 4095 }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        system_description: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        system_name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
       },
     },
     Bridge: {
@@ -583,199 +568,84 @@ export const description = {
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        auto_attach: { kind: "optional", key: { type: "uuid", refTable: "AutoAttach", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        controller: { kind: "set", key: { type: "uuid", refTable: "Controller", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        datapath_id: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: true },
         datapath_type: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
         datapath_version: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        datapath_id: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: true },
-        stp_enable: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        rstp_enable: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        mcast_snooping_enable: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ports: { kind: "set", key: { type: "uuid", refTable: "Port", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        mirrors: { kind: "set", key: { type: "uuid", refTable: "Mirror", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        netflow: { kind: "optional", key: { type: "uuid", refTable: "NetFlow", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        sflow: { kind: "optional", key: { type: "uuid", refTable: "sFlow", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        ipfix: { kind: "optional", key: { type: "uuid", refTable: "IPFIX", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        controller: { kind: "set", key: { type: "uuid", refTable: "Controller", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        protocols: { kind: "set", key: { type: "string", enum: ["OpenFlow10", "OpenFlow11", "OpenFlow12", "OpenFlow13", "OpenFlow14", "OpenFlow15"] }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        fail_mode: { kind: "optional", key: { type: "string", enum: ["standalone", "secure"] }, min: 0, max: 1, mutable: true, ephemeral: false },
-        status: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
-        rstp_status: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
-        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        fail_mode: { kind: "optional", key: { type: "string", enum: ["secure", "standalone"] }, min: 0, max: 1, mutable: true, ephemeral: false },
         flood_vlans: { kind: "set", key: { type: "integer", minInteger: 0, maxInteger: 4095 }, min: 0, max: 4096, mutable: true, ephemeral: false },
         flow_tables: { kind: "map", key: { type: "integer", minInteger: 0, maxInteger: 254 }, value: { type: "uuid", refTable: "Flow_Table", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        auto_attach: { kind: "optional", key: { type: "uuid", refTable: "AutoAttach", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
-      },
-    },
-    Port: {
-      isRoot: false,
-      indexes: [["name"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        ipfix: { kind: "optional", key: { type: "uuid", refTable: "IPFIX", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        mcast_snooping_enable: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        mirrors: { kind: "set", key: { type: "uuid", refTable: "Mirror", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
         name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        interfaces: { kind: "set", key: { type: "uuid", refTable: "Interface", refType: "strong" }, min: 1, max: "unlimited", mutable: true, ephemeral: false },
-        trunks: { kind: "set", key: { type: "integer", minInteger: 0, maxInteger: 4095 }, min: 0, max: 4096, mutable: true, ephemeral: false },
-        cvlans: { kind: "set", key: { type: "integer", minInteger: 0, maxInteger: 4095 }, min: 0, max: 4096, mutable: true, ephemeral: false },
-        tag: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 4095 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        vlan_mode: { kind: "optional", key: { type: "string", enum: ["trunk", "access", "native-tagged", "native-untagged", "dot1q-tunnel"] }, min: 0, max: 1, mutable: true, ephemeral: false },
-        qos: { kind: "optional", key: { type: "uuid", refTable: "QoS", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        mac: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        bond_mode: { kind: "optional", key: { type: "string", enum: ["balance-tcp", "balance-slb", "active-backup"] }, min: 0, max: 1, mutable: true, ephemeral: false },
-        lacp: { kind: "optional", key: { type: "string", enum: ["active", "passive", "off"] }, min: 0, max: 1, mutable: true, ephemeral: false },
-        bond_updelay: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        bond_downdelay: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        bond_active_slave: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        bond_fake_iface: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        fake_bridge: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        status: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
+        netflow: { kind: "optional", key: { type: "uuid", refTable: "NetFlow", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        ports: { kind: "set", key: { type: "uuid", refTable: "Port", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        protocols: { kind: "set", key: { type: "string", enum: ["OpenFlow10", "OpenFlow11", "OpenFlow12", "OpenFlow13", "OpenFlow14", "OpenFlow15"] }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        rstp_enable: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
         rstp_status: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
-        rstp_statistics: { kind: "map", key: { type: "string" }, value: { type: "integer" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
-        statistics: { kind: "map", key: { type: "string" }, value: { type: "integer" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
-        protected: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Interface: {
-      isRoot: false,
-      indexes: [["name"]],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        type: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        ingress_policing_rate: { kind: "scalar", key: { type: "integer", minInteger: 0 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ingress_policing_burst: { kind: "scalar", key: { type: "integer", minInteger: 0 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ingress_policing_kpkts_rate: { kind: "scalar", key: { type: "integer", minInteger: 0 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ingress_policing_kpkts_burst: { kind: "scalar", key: { type: "integer", minInteger: 0 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        mac_in_use: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: true },
-        mac: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        ifindex: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 0, max: 1, mutable: true, ephemeral: true },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        ofport: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        ofport_request: { kind: "optional", key: { type: "integer", minInteger: 1, maxInteger: 65279 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        bfd: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        bfd_status: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
-        cfm_mpid: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        cfm_remote_mpids: { kind: "set", key: { type: "integer" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
-        cfm_flap_count: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        cfm_fault: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: true },
-        cfm_fault_status: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
-        cfm_remote_opstate: { kind: "optional", key: { type: "string", enum: ["up", "down"] }, min: 0, max: 1, mutable: true, ephemeral: true },
-        cfm_health: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 100 }, min: 0, max: 1, mutable: true, ephemeral: true },
-        lacp_current: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: true },
-        lldp: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        statistics: { kind: "map", key: { type: "string" }, value: { type: "integer" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
+        sflow: { kind: "optional", key: { type: "uuid", refTable: "sFlow", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
         status: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
-        admin_state: { kind: "optional", key: { type: "string", enum: ["up", "down"] }, min: 0, max: 1, mutable: true, ephemeral: true },
-        link_state: { kind: "optional", key: { type: "string", enum: ["up", "down"] }, min: 0, max: 1, mutable: true, ephemeral: true },
-        link_resets: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: true },
-        link_speed: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: true },
-        duplex: { kind: "optional", key: { type: "string", enum: ["half", "full"] }, min: 0, max: 1, mutable: true, ephemeral: true },
-        mtu: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: true },
-        mtu_request: { kind: "optional", key: { type: "integer", minInteger: 1 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        error: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        stp_enable: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
       },
     },
-    Flow_Table: {
+    CT_Timeout_Policy: {
       isRoot: false,
       indexes: [],
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        flow_limit: { kind: "optional", key: { type: "integer", minInteger: 0 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        overflow_policy: { kind: "optional", key: { type: "string", enum: ["refuse", "evict"] }, min: 0, max: 1, mutable: true, ephemeral: false },
-        groups: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        prefixes: { kind: "set", key: { type: "string" }, min: 0, max: 3, mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        timeouts: { kind: "map", key: { type: "string", enum: ["icmp_first", "icmp_reply", "tcp_close", "tcp_close_wait", "tcp_established", "tcp_fin_wait", "tcp_last_ack", "tcp_retransmit", "tcp_syn_recv", "tcp_syn_sent", "tcp_syn_sent2", "tcp_time_wait", "tcp_unack", "udp_first", "udp_multiple", "udp_single"] }, value: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
       },
     },
-    QoS: {
-      isRoot: true,
+    CT_Zone: {
+      isRoot: false,
       indexes: [],
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        type: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        queues: { kind: "map", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, value: { type: "uuid", refTable: "Queue", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        timeout_policy: { kind: "optional", key: { type: "uuid", refTable: "CT_Timeout_Policy", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Controller: {
+      isRoot: false,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        connection_mode: { kind: "optional", key: { type: "string", enum: ["in-band", "out-of-band"] }, min: 0, max: 1, mutable: true, ephemeral: false },
+        controller_burst_limit: { kind: "optional", key: { type: "integer", minInteger: 25 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        controller_queue_size: { kind: "optional", key: { type: "integer", minInteger: 1, maxInteger: 512 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        controller_rate_limit: { kind: "optional", key: { type: "integer", minInteger: 100 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        enable_async_messages: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        inactivity_probe: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        is_connected: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: true },
+        local_gateway: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        local_ip: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        local_netmask: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        max_backoff: { kind: "optional", key: { type: "integer", minInteger: 1000 }, min: 0, max: 1, mutable: true, ephemeral: false },
         other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        role: { kind: "optional", key: { type: "string", enum: ["master", "other", "slave"] }, min: 0, max: 1, mutable: true, ephemeral: true },
+        status: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
+        target: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        type: { kind: "optional", key: { type: "string", enum: ["primary", "service"] }, min: 0, max: 1, mutable: true, ephemeral: false },
       },
     },
-    Queue: {
-      isRoot: true,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        dscp: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 63 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    Mirror: {
+    Datapath: {
       isRoot: false,
       indexes: [],
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        select_all: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        select_src_port: { kind: "set", key: { type: "uuid", refTable: "Port", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        select_dst_port: { kind: "set", key: { type: "uuid", refTable: "Port", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        select_vlan: { kind: "set", key: { type: "integer", minInteger: 0, maxInteger: 4095 }, min: 0, max: 4096, mutable: true, ephemeral: false },
-        output_port: { kind: "optional", key: { type: "uuid", refTable: "Port", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        output_vlan: { kind: "optional", key: { type: "integer", minInteger: 1, maxInteger: 4095 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        snaplen: { kind: "optional", key: { type: "integer", minInteger: 14, maxInteger: 65535 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        statistics: { kind: "map", key: { type: "string" }, value: { type: "integer" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    NetFlow: {
-      isRoot: false,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        targets: { kind: "set", key: { type: "string" }, min: 1, max: "unlimited", mutable: true, ephemeral: false },
-        engine_type: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 255 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        engine_id: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 255 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        add_id_to_interface: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        active_timeout: { kind: "scalar", key: { type: "integer", minInteger: -1 }, min: 1, max: 1, mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    sFlow: {
-      isRoot: false,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        targets: { kind: "set", key: { type: "string" }, min: 1, max: "unlimited", mutable: true, ephemeral: false },
-        sampling: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        polling: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        header: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        agent: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-      },
-    },
-    IPFIX: {
-      isRoot: false,
-      indexes: [],
-      columns: {
-        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        targets: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        sampling: { kind: "optional", key: { type: "integer", minInteger: 1, maxInteger: 4294967295 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        obs_domain_id: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        obs_point_id: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        cache_active_timeout: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 4200 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        cache_max_flows: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        capabilities: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        ct_zones: { kind: "map", key: { type: "integer", minInteger: 0, maxInteger: 65535 }, value: { type: "uuid", refTable: "CT_Zone", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        datapath_version: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
       },
     },
@@ -785,35 +655,83 @@ export const description = {
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        id: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 1, max: 1, mutable: true, ephemeral: false },
         bridge: { kind: "scalar", key: { type: "uuid", refTable: "Bridge", refType: "strong" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ipfix: { kind: "optional", key: { type: "uuid", refTable: "IPFIX", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        id: { kind: "scalar", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ipfix: { kind: "optional", key: { type: "uuid", refTable: "IPFIX", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
       },
     },
-    Controller: {
+    Flow_Table: {
       isRoot: false,
       indexes: [],
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        type: { kind: "optional", key: { type: "string", enum: ["primary", "service"] }, min: 0, max: 1, mutable: true, ephemeral: false },
-        target: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        max_backoff: { kind: "optional", key: { type: "integer", minInteger: 1000 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        inactivity_probe: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        connection_mode: { kind: "optional", key: { type: "string", enum: ["in-band", "out-of-band"] }, min: 0, max: 1, mutable: true, ephemeral: false },
-        local_ip: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        local_netmask: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        local_gateway: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        enable_async_messages: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: false },
-        controller_queue_size: { kind: "optional", key: { type: "integer", minInteger: 1, maxInteger: 512 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        controller_rate_limit: { kind: "optional", key: { type: "integer", minInteger: 100 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        controller_burst_limit: { kind: "optional", key: { type: "integer", minInteger: 25 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        is_connected: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: true },
-        role: { kind: "optional", key: { type: "string", enum: ["other", "master", "slave"] }, min: 0, max: 1, mutable: true, ephemeral: true },
+        flow_limit: { kind: "optional", key: { type: "integer", minInteger: 0 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        groups: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        name: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        overflow_policy: { kind: "optional", key: { type: "string", enum: ["evict", "refuse"] }, min: 0, max: 1, mutable: true, ephemeral: false },
+        prefixes: { kind: "set", key: { type: "string" }, min: 0, max: 3, mutable: true, ephemeral: false },
+      },
+    },
+    IPFIX: {
+      isRoot: false,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        cache_active_timeout: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 4200 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        cache_max_flows: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        obs_domain_id: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        obs_point_id: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        sampling: { kind: "optional", key: { type: "integer", minInteger: 1, maxInteger: 4294967295 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        targets: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+      },
+    },
+    Interface: {
+      isRoot: false,
+      indexes: [["name"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        admin_state: { kind: "optional", key: { type: "string", enum: ["down", "up"] }, min: 0, max: 1, mutable: true, ephemeral: true },
+        bfd: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        bfd_status: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
+        cfm_fault: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: true },
+        cfm_fault_status: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
+        cfm_flap_count: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        cfm_health: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 100 }, min: 0, max: 1, mutable: true, ephemeral: true },
+        cfm_mpid: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        cfm_remote_mpids: { kind: "set", key: { type: "integer" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
+        cfm_remote_opstate: { kind: "optional", key: { type: "string", enum: ["down", "up"] }, min: 0, max: 1, mutable: true, ephemeral: true },
+        duplex: { kind: "optional", key: { type: "string", enum: ["full", "half"] }, min: 0, max: 1, mutable: true, ephemeral: true },
+        error: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        ifindex: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 0, max: 1, mutable: true, ephemeral: true },
+        ingress_policing_burst: { kind: "scalar", key: { type: "integer", minInteger: 0 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ingress_policing_kpkts_burst: { kind: "scalar", key: { type: "integer", minInteger: 0 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ingress_policing_kpkts_rate: { kind: "scalar", key: { type: "integer", minInteger: 0 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ingress_policing_rate: { kind: "scalar", key: { type: "integer", minInteger: 0 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        lacp_current: { kind: "optional", key: { type: "boolean" }, min: 0, max: 1, mutable: true, ephemeral: true },
+        link_resets: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: true },
+        link_speed: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: true },
+        link_state: { kind: "optional", key: { type: "string", enum: ["down", "up"] }, min: 0, max: 1, mutable: true, ephemeral: true },
+        lldp: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        mac: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        mac_in_use: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: true },
+        mtu: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: true },
+        mtu_request: { kind: "optional", key: { type: "integer", minInteger: 1 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        ofport: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        ofport_request: { kind: "optional", key: { type: "integer", minInteger: 1, maxInteger: 65279 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        options: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        statistics: { kind: "map", key: { type: "string" }, value: { type: "integer" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
         status: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
+        type: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
       },
     },
     Manager: {
@@ -822,46 +740,125 @@ export const description = {
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        target: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        max_backoff: { kind: "optional", key: { type: "integer", minInteger: 1000 }, min: 0, max: 1, mutable: true, ephemeral: false },
-        inactivity_probe: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
         connection_mode: { kind: "optional", key: { type: "string", enum: ["in-band", "out-of-band"] }, min: 0, max: 1, mutable: true, ephemeral: false },
-        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        inactivity_probe: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
         is_connected: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: true },
+        max_backoff: { kind: "optional", key: { type: "integer", minInteger: 1000 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
         status: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
+        target: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
       },
     },
-    Datapath: {
+    Mirror: {
       isRoot: false,
       indexes: [],
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        datapath_version: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ct_zones: { kind: "map", key: { type: "integer", minInteger: 0, maxInteger: 65535 }, value: { type: "uuid", refTable: "CT_Zone", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
-        capabilities: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        output_port: { kind: "optional", key: { type: "uuid", refTable: "Port", refType: "weak" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        output_vlan: { kind: "optional", key: { type: "integer", minInteger: 1, maxInteger: 4095 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        select_all: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        select_dst_port: { kind: "set", key: { type: "uuid", refTable: "Port", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        select_src_port: { kind: "set", key: { type: "uuid", refTable: "Port", refType: "weak" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        select_vlan: { kind: "set", key: { type: "integer", minInteger: 0, maxInteger: 4095 }, min: 0, max: 4096, mutable: true, ephemeral: false },
+        snaplen: { kind: "optional", key: { type: "integer", minInteger: 14, maxInteger: 65535 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        statistics: { kind: "map", key: { type: "string" }, value: { type: "integer" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
       },
     },
-    CT_Zone: {
+    NetFlow: {
       isRoot: false,
       indexes: [],
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        timeout_policy: { kind: "optional", key: { type: "uuid", refTable: "CT_Timeout_Policy", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        active_timeout: { kind: "scalar", key: { type: "integer", minInteger: -1 }, min: 1, max: 1, mutable: true, ephemeral: false },
+        add_id_to_interface: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        engine_id: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 255 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        engine_type: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 255 }, min: 0, max: 1, mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        targets: { kind: "set", key: { type: "string" }, min: 1, max: "unlimited", mutable: true, ephemeral: false },
       },
     },
-    CT_Timeout_Policy: {
-      isRoot: false,
+    Open_vSwitch: {
+      isRoot: true,
+      maxRows: 1,
       indexes: [],
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        timeouts: { kind: "map", key: { type: "string", enum: ["tcp_syn_sent", "tcp_syn_recv", "tcp_established", "tcp_fin_wait", "tcp_close_wait", "tcp_last_ack", "tcp_time_wait", "tcp_close", "tcp_syn_sent2", "tcp_retransmit", "tcp_unack", "udp_first", "udp_single", "udp_multiple", "icmp_first", "icmp_reply"] }, value: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        bridges: { kind: "set", key: { type: "uuid", refTable: "Bridge", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        cur_cfg: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        datapath_types: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        datapaths: { kind: "map", key: { type: "string" }, value: { type: "uuid", refTable: "Datapath", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        db_version: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        dpdk_initialized: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        dpdk_version: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        iface_types: { kind: "set", key: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        manager_options: { kind: "set", key: { type: "uuid", refTable: "Manager", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        next_cfg: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        ovs_version: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        ssl: { kind: "optional", key: { type: "uuid", refTable: "SSL", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        statistics: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
+        system_type: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        system_version: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Port: {
+      isRoot: false,
+      indexes: [["name"]],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        bond_active_slave: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        bond_downdelay: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        bond_fake_iface: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        bond_mode: { kind: "optional", key: { type: "string", enum: ["active-backup", "balance-slb", "balance-tcp"] }, min: 0, max: 1, mutable: true, ephemeral: false },
+        bond_updelay: { kind: "scalar", key: { type: "integer" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        cvlans: { kind: "set", key: { type: "integer", minInteger: 0, maxInteger: 4095 }, min: 0, max: 4096, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        fake_bridge: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        interfaces: { kind: "set", key: { type: "uuid", refTable: "Interface", refType: "strong" }, min: 1, max: "unlimited", mutable: true, ephemeral: false },
+        lacp: { kind: "optional", key: { type: "string", enum: ["active", "off", "passive"] }, min: 0, max: 1, mutable: true, ephemeral: false },
+        mac: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        protected: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        qos: { kind: "optional", key: { type: "uuid", refTable: "QoS", refType: "strong" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        rstp_statistics: { kind: "map", key: { type: "string" }, value: { type: "integer" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
+        rstp_status: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
+        statistics: { kind: "map", key: { type: "string" }, value: { type: "integer" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
+        status: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: true },
+        tag: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 4095 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        trunks: { kind: "set", key: { type: "integer", minInteger: 0, maxInteger: 4095 }, min: 0, max: 4096, mutable: true, ephemeral: false },
+        vlan_mode: { kind: "optional", key: { type: "string", enum: ["access", "dot1q-tunnel", "native-tagged", "native-untagged", "trunk"] }, min: 0, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    QoS: {
+      isRoot: true,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        queues: { kind: "map", key: { type: "integer", minInteger: 0, maxInteger: 4294967295 }, value: { type: "uuid", refTable: "Queue", refType: "strong" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        type: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+      },
+    },
+    Queue: {
+      isRoot: true,
+      indexes: [],
+      columns: {
+        _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
+        dscp: { kind: "optional", key: { type: "integer", minInteger: 0, maxInteger: 63 }, min: 0, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        other_config: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
       },
     },
     SSL: {
@@ -871,22 +868,25 @@ export const description = {
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        private_key: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        certificate: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        ca_cert: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
         bootstrap_ca_cert: { kind: "scalar", key: { type: "boolean" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        ca_cert: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
+        certificate: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
         external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        private_key: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
       },
     },
-    AutoAttach: {
+    sFlow: {
       isRoot: false,
       indexes: [],
       columns: {
         _uuid: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
         _version: { kind: "scalar", key: { type: "uuid" }, min: 1, max: 1, mutable: false, ephemeral: false },
-        system_name: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        system_description: { kind: "scalar", key: { type: "string" }, min: 1, max: 1, mutable: true, ephemeral: false },
-        mappings: { kind: "map", key: { type: "integer", minInteger: 0, maxInteger: 16777215 }, value: { type: "integer", minInteger: 0, maxInteger: 4095 }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        agent: { kind: "optional", key: { type: "string" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        external_ids: { kind: "map", key: { type: "string" }, value: { type: "string" }, min: 0, max: "unlimited", mutable: true, ephemeral: false },
+        header: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        polling: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        sampling: { kind: "optional", key: { type: "integer" }, min: 0, max: 1, mutable: true, ephemeral: false },
+        targets: { kind: "set", key: { type: "string" }, min: 1, max: "unlimited", mutable: true, ephemeral: false },
       },
     },
   },
