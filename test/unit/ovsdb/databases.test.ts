@@ -16,7 +16,9 @@ import { decodeDatum, defaultValue } from "../../../provider/ovsdb/codec";
 import { DATABASES, columnKind, nb, vswitch, type RowOf } from "../../../provider/ovsdb/databases";
 import { eq } from "../../../provider/ovsdb/conditions";
 import type { CacheSpec, CachedRow } from "../../../provider/ovsdb/cache";
-import type { Selected } from "../../../provider/ovsdb/select";
+import { selectRows, type Selected } from "../../../provider/ovsdb/select";
+import type { OvsdbClient } from "../../../provider/ovsdb/client";
+import type { Value } from "../../../provider/ovsdb/notation";
 import type { ColumnSchema } from "../../../provider/ovsdb/schema";
 
 const schemas = SCHEMA_SOURCES.map((s) => ({ ...s, schema: readSchema(s.schemaFile) }));
@@ -159,5 +161,24 @@ describe("the types (checked by the compiler, run as plain assertions)", () => {
     const untyped: CacheSpec = { Anything: { indexes: ["at_all"] } };
     expect([selected, typo, spec, badSpec, cached, untyped]).toHaveLength(6);
     expect(Object.keys(row).sort()).toEqual(Object.keys(nb.description.tables.Logical_Switch.columns).sort());
+  });
+
+  it("selectRows is typed by its literal database and table, untyped for a string", () => {
+    // Not run (no server here): the compiler checks the calls and the @ts-expect-error lines.
+    async function calls(c: OvsdbClient): Promise<unknown[]> {
+      const [sw] = await selectRows(c, "OVN_Northbound", "Logical_Switch", [eq("name", "sw0")], ["ports"]);
+      const ports: string[] = sw.ports;
+      // @ts-expect-error: name was not selected
+      const name: string = sw.name;
+      // @ts-expect-error: Logical_Switch has no column "nme"
+      await selectRows(c, "OVN_Northbound", "Logical_Switch", [eq("nme", "sw0")]);
+      const [br] = await selectRows(c, "Open_vSwitch", "Bridge");
+      const fail: "standalone" | "secure" | null = br.fail_mode;
+      const db: string = "Open_vSwitch";
+      const [any] = await selectRows(c, db, "Bridge", [eq("anything", 1)], ["at_all"]);
+      const value: Value = any.at_all;
+      return [ports, name, fail, value];
+    }
+    expect(calls).toBeInstanceOf(Function);
   });
 });
