@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { startDaemon } from "./daemons";
 import { SandboxError } from "./exec";
 import { addNetns } from "./netns";
 import type { DaemonInfo, HostInfo, SandboxInfo } from "./state";
@@ -64,21 +65,41 @@ export async function allSettled(ctx: Ctx, tasks: (Promise<unknown> | undefined)
   if (failures.length > 0) throw failures.find((e) => !(e instanceof Aborted)) ?? failures[0];
 }
 
-export function daemonRecord(
-  ns: string,
-  runDir: string,
-  program: string,
-  role: string,
-  base: string,
-): DaemonInfo {
-  return {
-    program,
-    role,
-    namespace: ns,
-    pidfile: join(runDir, `${base}.pid`),
-    logfile: join(runDir, `${base}.log`),
-    ctl: join(runDir, program === "ovn-controller" ? "ovn-controller.PID.ctl" : `${base}.ctl`),
+/** One daemon to start for a host or the central: see {@link launch}. */
+export interface Launch {
+  /** Host name, or "central". */
+  owner: string;
+  /** The host or central it belongs to: its namespace, run directory and daemon records. */
+  at: { namespace: string; runDir: string; daemons: DaemonInfo[] };
+  program: string;
+  /** Default the program name. */
+  role?: string;
+  /** Base name of its pidfile, log and unixctl socket in the run directory; default the program name. */
+  files?: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+/**
+ * Records daemon `l` (so a crash leaves its pidfile path in the state) and starts it in its
+ * namespace; resolves once it has daemonized. ovn-controller takes no `--unixctl`: its socket is
+ * `RUNDIR/ovn-controller.PID.ctl`.
+ */
+export async function launch(ctx: Ctx, l: Launch): Promise<DaemonInfo> {
+  checkAbort(ctx);
+  const files = l.files ?? l.program;
+  const unixctlOption = l.program !== "ovn-controller";
+  const d: DaemonInfo = {
+    program: l.program,
+    role: l.role ?? l.program,
+    namespace: l.at.namespace,
+    pidfile: join(l.at.runDir, `${files}.pid`),
+    logfile: join(l.at.runDir, `${files}.log`),
+    ctl: join(l.at.runDir, unixctlOption ? `${files}.ctl` : `${l.program}.PID.ctl`),
   };
+  l.at.daemons.push(d);
+  await startDaemon({ daemon: d, owner: l.owner, args: l.args, env: l.env, unixctlOption, record: ctx.save });
+  return d;
 }
 
 export async function createNamespace(ctx: Ctx, ns: string): Promise<void> {

@@ -9,11 +9,11 @@ import {
   UNDERLAY_NIC,
   VSWITCH_SCHEMA,
   checkAbort,
-  daemonRecord,
+  launch,
   vsctlArgv,
   type Ctx,
 } from "./context";
-import { daemonError, startDaemon, waitSocket } from "./daemons";
+import { daemonError, waitSocket } from "./daemons";
 import { run, runOk } from "./exec";
 import { addVeth, ipIn, linkInfo, txOff } from "./netns";
 import { isAlive } from "./procs";
@@ -80,16 +80,12 @@ export async function startHostDb(ctx: Ctx, h: HostInfo): Promise<void> {
   const { options, underlay } = ctx.info;
   const db = join(h.runDir, "conf.db");
   await runOk(`${h.name}: ovsdb-tool create`, ["ovsdb-tool", "create", db, VSWITCH_SCHEMA]);
-  checkAbort(ctx);
-  const d = daemonRecord(h.namespace, h.runDir, "ovsdb-server", "ovsdb-server", "ovsdb-server");
-  h.daemons.push(d);
   const sock = h.remotes.unix.slice("unix:".length);
-  await startDaemon({
-    daemon: d,
+  const d = await launch(ctx, {
     owner: h.name,
+    at: h,
+    program: "ovsdb-server",
     args: [db, `--remote=punix:${sock}`, "--remote=db:Open_vSwitch,Open_vSwitch,manager_options"],
-    unixctlOption: true,
-    record: ctx.save,
   });
   await waitSocket(d, h.name, sock);
   ctx.log(`${h.name}: ovsdb-server pid ${d.pid}`);
@@ -115,16 +111,12 @@ export async function startHostDb(ctx: Ctx, h: HostInfo): Promise<void> {
 
 /** ovs-vswitchd, the underlay IP on br-phy, and the TCP remote on it. */
 export async function startVswitchd(ctx: Ctx, h: HostInfo): Promise<void> {
-  checkAbort(ctx);
-  const d = daemonRecord(h.namespace, h.runDir, "ovs-vswitchd", "ovs-vswitchd", "ovs-vswitchd");
-  h.daemons.push(d);
-  await startDaemon({
-    daemon: d,
+  const d = await launch(ctx, {
     owner: h.name,
+    at: h,
+    program: "ovs-vswitchd",
     args: [h.remotes.unix],
     env: { OVS_RUNDIR: h.runDir },
-    unixctlOption: true,
-    record: ctx.save,
   });
   ctx.log(`${h.name}: ovs-vswitchd pid ${d.pid}`);
   // ovs-vswitchd detaches after its first reconfiguration, so br-phy should exist already.

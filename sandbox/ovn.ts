@@ -3,8 +3,8 @@
  * namespace) and one ovn-controller per host.
  */
 import { join } from "node:path";
-import { OVN_SCHEMAS, allSettled, checkAbort, daemonRecord, type Ctx } from "./context";
-import { daemonError, startDaemon, waitSocket } from "./daemons";
+import { OVN_SCHEMAS, allSettled, checkAbort, launch, type Ctx } from "./context";
+import { daemonError, waitSocket } from "./daemons";
 import { run, runOk } from "./exec";
 import type { CentralInfo, DaemonInfo, HostInfo, SandboxInfo } from "./state";
 
@@ -34,47 +34,38 @@ export async function startOvnCentral(ctx: Ctx, c: CentralInfo): Promise<void> {
   const dbs = (["nb", "sb"] as const).map(async (part) => {
     const db = join(c.runDir, `${part}.db`);
     await runOk(`central: ovsdb-tool create ${part}`, ["ovsdb-tool", "create", db, OVN_SCHEMAS[part]]);
-    checkAbort(ctx);
-    const d = daemonRecord(c.namespace, c.runDir, "ovsdb-server", part, `ovsdb-${part}`);
-    c.daemons.push(d);
     const remote = part === "nb" ? c.nbRemote : c.sbRemote;
     const sock = remote.unix.slice("unix:".length);
     const listen = `ptcp:${ctx.info.underlay.ports[part]}:${c.ip}`;
-    await startDaemon({
-      daemon: d,
+    const d = await launch(ctx, {
       owner: "central",
+      at: c,
+      program: "ovsdb-server",
+      role: part,
+      files: `ovsdb-${part}`,
       args: [db, `--remote=punix:${sock}`, `--remote=${listen}`],
-      unixctlOption: true,
-      record: ctx.save,
     });
     await waitSocket(d, "central", sock);
   });
   await allSettled(ctx, dbs);
-  checkAbort(ctx);
-  const d = daemonRecord(c.namespace, c.runDir, "ovn-northd", "northd", "ovn-northd");
-  c.daemons.push(d);
-  await startDaemon({
-    daemon: d,
+  await launch(ctx, {
     owner: "central",
+    at: c,
+    program: "ovn-northd",
+    role: "northd",
     args: [`--ovnnb-db=${c.nbRemote.unix}`, `--ovnsb-db=${c.sbRemote.unix}`],
     env: { OVS_RUNDIR: c.runDir, OVN_RUNDIR: c.runDir },
-    unixctlOption: true,
-    record: ctx.save,
   });
 }
 
 /** ovn-controller; it creates br-int itself (netdev, fail_mode=secure, disable-in-band). */
 export async function startController(ctx: Ctx, h: HostInfo): Promise<void> {
-  checkAbort(ctx);
-  const d = daemonRecord(h.namespace, h.runDir, "ovn-controller", "ovn-controller", "ovn-controller");
-  h.daemons.push(d);
-  await startDaemon({
-    daemon: d,
+  await launch(ctx, {
     owner: h.name,
+    at: h,
+    program: "ovn-controller",
     args: [h.remotes.unix],
     env: { OVS_RUNDIR: h.runDir, OVN_RUNDIR: h.runDir },
-    unixctlOption: false,
-    record: ctx.save,
   });
 }
 
