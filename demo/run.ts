@@ -6,9 +6,11 @@
  * The state lives in `.pulumi-state/` (local file backend, passphrase "pulumi-ovs-demo").
  */
 import * as path from "node:path";
+import { parseArgs } from "node:util";
 import * as auto from "@pulumi/pulumi/automation";
+import { formatTable } from "../bench/table";
 import { startSandbox, stopSandbox } from "../sandbox";
-import { pulumiEnv, REPO_ROOT } from "../sandbox/pulumi";
+import { pulumiEnv, REPO_ROOT } from "../test/e2e/harness/cli";
 import { demoOutputs, fieldReportDemo } from "./program";
 import { currentStatus, formatStatus } from "./status";
 import { environmentFromConfig } from "./config";
@@ -45,11 +47,7 @@ async function workspaceStack(): Promise<auto.Stack> {
 }
 
 function printTable(header: string[], rows: string[][]): void {
-  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => "| " + r.map((c, i) => c.padEnd(w[i])).join(" | ") + " |";
-  console.log(line(header));
-  console.log("|" + w.map((x) => "-".repeat(x + 2)).join("|") + "|");
-  for (const r of rows) console.log(line(r));
+  console.log(formatTable(header, rows));
 }
 
 async function up(): Promise<void> {
@@ -121,9 +119,18 @@ async function down(): Promise<void> {
   step("done");
 }
 
-const cmd = process.argv[2] ?? "up";
 const actions: Record<string, () => Promise<void>> = { up, preview, down };
-if (!actions[cmd]) {
+/** The one positional argument (default `up`); undefined for anything else. */
+function command(): string | undefined {
+  try {
+    const { positionals } = parseArgs({ allowPositionals: true });
+    return positionals.length <= 1 ? (positionals[0] ?? "up") : undefined;
+  } catch {
+    return undefined; // an option: the demo takes none
+  }
+}
+const cmd = command();
+if (cmd === undefined || !Object.hasOwn(actions, cmd)) {
   console.error(`usage: npm run demo [-- up|preview|down]`);
   process.exit(2);
 }

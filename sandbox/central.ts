@@ -3,14 +3,15 @@
  * ovsdb-servers from the installed schemas, optionally with ovn-northd between them (a child
  * process, killed in `stop()`, logging to `northdLog`), and a bare Open_vSwitch database.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
+import { spawnChild, type Child } from "./exec";
 import { TestOvsdbServer } from "./ovsdb-server";
+import { waitFor } from "./wait";
 
 export interface OvnCentral {
   nb: TestOvsdbServer;
   sb: TestOvsdbServer;
-  northd?: ChildProcess;
+  northd?: Child;
   /** ovn-northd's log file (when started with northd). */
   northdLog?: string;
   nbctl(...args: string[]): Promise<string>;
@@ -18,38 +19,39 @@ export interface OvnCentral {
   stop(): Promise<void>;
 }
 
+/**
+ * An ovn-northd child process between northbound remote(s) `nb` and southbound remote `sb`, with
+ * its unixctl socket and log (`northd.log`) in `dir`.
+ */
+export function startNorthd(nb: string, sb: string, dir: string): Child {
+  return spawnChild(
+    [
+      "ovn-northd",
+      `--ovnnb-db=${nb}`,
+      `--ovnsb-db=${sb}`,
+      `--unixctl=${path.join(dir, "northd.ctl")}`,
+      "-vconsole:off",
+      `--log-file=${path.join(dir, "northd.log")}`,
+    ],
+    { env: { OVN_RUNDIR: dir, OVS_RUNDIR: dir } },
+  );
+}
+
 /** NB and SB servers; with `northd: true`, an ovn-northd translating NB into SB. */
 export async function startCentral(opts: { northd?: boolean } = {}): Promise<OvnCentral> {
   const nb = await TestOvsdbServer.start("nb");
   const sb = await TestOvsdbServer.start("sb");
-  let northd: ChildProcess | undefined;
+  let northd: Child | undefined;
   if (opts.northd) {
-    northd = spawn(
-      "ovn-northd",
-      [
-        `--ovnnb-db=${nb.unix}`,
-        `--ovnsb-db=${sb.unix}`,
-        `--unixctl=${path.join(nb.dir, "northd.ctl")}`,
-        "-vconsole:off",
-        `--log-file=${path.join(nb.dir, "northd.log")}`,
-      ],
-      { stdio: "ignore", env: { ...process.env, OVN_RUNDIR: nb.dir, OVS_RUNDIR: nb.dir } },
-    );
+    northd = startNorthd(nb.unix, sb.unix, nb.dir);
     // ovn-northd creates NB_Global once it is connected and active.
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const out = await nb.tool("ovn-nbctl", ["list", "NB_Global"]).catch(() => "");
-      if (out.includes("_uuid")) break;
-      if (Date.now() > deadline) throw new Error("ovn-northd did not create NB_Global");
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(
+      async () => (await nb.tool("ovn-nbctl", ["list", "NB_Global"]).catch(() => "")).includes("_uuid"),
+      15_000,
+      () => new Error("ovn-northd did not create NB_Global"),
+      50,
+    );
   }
-  const stopNorthd = async () => {
-    if (!northd || northd.exitCode !== null || northd.signalCode !== null) return;
-    const exited = new Promise((r) => northd!.once("exit", r));
-    northd.kill("SIGTERM");
-    await exited;
-  };
   return {
     nb,
     sb,
@@ -58,7 +60,7 @@ export async function startCentral(opts: { northd?: boolean } = {}): Promise<Ovn
     nbctl: (...args) => nb.tool("ovn-nbctl", args),
     sbctl: (...args) => sb.tool("ovn-sbctl", args),
     async stop() {
-      await stopNorthd();
+      await northd?.stop();
       await nb.stop();
       await sb.stop();
     },

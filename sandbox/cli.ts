@@ -3,9 +3,10 @@
  * Command line for the sandbox: `node dist/sandbox/cli.js up|down|status|list|container|exec …`
  * (or `npm run sandbox -- …`). Run `… help` for usage.
  */
-import { spawnSync } from "node:child_process";
+import { parseArgs } from "node:util";
 import { z } from "zod";
-import { SandboxError } from "./exec";
+import { formatTable } from "../bench/table";
+import { SandboxError, execInNs } from "./exec";
 import {
   addContainer,
   loadSandbox,
@@ -14,7 +15,7 @@ import {
   sandboxStatus,
   startSandbox,
   stopSandbox,
-} from "./sandbox";
+} from ".";
 import { registryEntries } from "./state";
 
 const USAGE = `usage: sandbox <command> [options]
@@ -32,76 +33,55 @@ const USAGE = `usage: sandbox <command> [options]
   --name defaults to "default"; the directory to $PULUMI_OVS_SANDBOX_DIR/NAME or /tmp/pulumi-ovs-sandbox/NAME.
   Needs root.`;
 
-type FlagKind = "string" | "boolean";
-const FLAGS: Record<string, FlagKind> = {
-  name: "string",
-  hosts: "string",
-  ovn: "boolean",
-  encap: "string",
-  mtu: "string",
-  dir: "string",
-  quiet: "boolean",
-  json: "boolean",
-  host: "string",
-  ip: "string",
-  mac: "string",
-  gateway: "string",
-  "port-name": "string",
-  attach: "boolean",
-  bridge: "string",
-  "iface-id": "string",
-  detach: "boolean",
-  help: "boolean",
-};
+/** Every option of every command; {@link allowOnly} says which apply to which command. */
+const OPTIONS = {
+  name: { type: "string" },
+  hosts: { type: "string" },
+  ovn: { type: "boolean" },
+  encap: { type: "string" },
+  mtu: { type: "string" },
+  dir: { type: "string" },
+  quiet: { type: "boolean" },
+  json: { type: "boolean" },
+  host: { type: "string" },
+  ip: { type: "string" },
+  mac: { type: "string" },
+  gateway: { type: "string" },
+  "port-name": { type: "string" },
+  attach: { type: "boolean" },
+  bridge: { type: "string" },
+  "iface-id": { type: "string" },
+  detach: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
 
 interface Parsed {
   positional: string[];
-  flags: Record<string, string | boolean>;
+  flags: Record<string, string | boolean | undefined>;
+  /** What follows `--`, passed through unparsed. */
   rest: string[];
 }
 
-/** Parses `--flag value`, `--flag=value`, `--bool`, `--no-bool`, and `--` (the rest is passed through). */
-function parseArgs(argv: string[]): Parsed {
-  const out: Parsed = { positional: [], flags: {}, rest: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === "--") {
-      out.rest = argv.slice(i + 1);
-      break;
-    }
-    if (a === "-h") {
-      out.flags.help = true;
-      continue;
-    }
-    if (!a.startsWith("--")) {
-      out.positional.push(a);
-      continue;
-    }
-    let key = a.slice(2);
-    let value: string | undefined;
-    const eq = key.indexOf("=");
-    if (eq >= 0) {
-      value = key.slice(eq + 1);
-      key = key.slice(0, eq);
-    }
-    if (key.startsWith("no-") && FLAGS[key.slice(3)] === "boolean" && value === undefined) {
-      out.flags[key.slice(3)] = false;
-      continue;
-    }
-    const kind = FLAGS[key];
-    if (!kind) throw new SandboxError(`unknown option --${key}\n\n${USAGE}`);
-    if (kind === "boolean") {
-      if (value !== undefined) throw new SandboxError(`option --${key} takes no value`);
-      out.flags[key] = true;
-    } else {
-      if (value === undefined) {
-        value = argv[++i];
-        if (value === undefined) throw new SandboxError(`option --${key} needs a value`);
-      }
-      out.flags[key] = value;
-    }
+/** `--flag value`, `--flag=value`, `--bool`, `--no-bool`, and `--` (the rest is passed through). */
+function parse(argv: string[]): Parsed {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: OPTIONS,
+      strict: true,
+      allowPositionals: true,
+      allowNegative: true,
+      tokens: true,
+    });
+  } catch (e) {
+    throw new SandboxError(`${(e as Error).message}\n\n${USAGE}`);
   }
-  return out;
+  const end = parsed.tokens.find((t) => t.kind === "option-terminator")?.index ?? argv.length;
+  const positional = parsed.tokens.flatMap((t) =>
+    t.kind === "positional" && t.index < end ? [t.value] : [],
+  );
+  return { positional, flags: parsed.values, rest: argv.slice(end + 1) };
 }
 
 const int = (what: string) =>
@@ -139,7 +119,7 @@ function allowOnly(p: Parsed, cmd: string, allowed: string[]): void {
   }
 }
 
-function validate<T>(schema: z.ZodType<T>, flags: Record<string, string | boolean>): T {
+function validate<T>(schema: z.ZodType<T>, flags: Parsed["flags"]): T {
   const r = schema.safeParse(flags);
   if (!r.success) throw new SandboxError(r.error.issues.map((i) => i.message).join("; "));
   return r.data;
@@ -149,7 +129,7 @@ const sandboxName = (p: Parsed): string => (typeof p.flags.name === "string" ? p
 const print = (v: unknown): void => void process.stdout.write(JSON.stringify(v, null, 2) + "\n");
 
 async function main(argv: string[]): Promise<number> {
-  const p = parseArgs(argv);
+  const p = parse(argv);
   const cmd = p.positional.shift();
   if (!cmd || cmd === "help" || p.flags.help) {
     process.stdout.write(USAGE + "\n");
@@ -196,14 +176,16 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(
           `sandbox ${s.name}: ${s.phase}, ${s.healthy ? "healthy" : "UNHEALTHY"} (${s.dir})\n`,
         );
-        for (const d of s.daemons) {
-          const state = d.alive ? "alive" : "DEAD ";
-          process.stdout.write(
-            `  ${d.owner.padEnd(8)} ${d.role.padEnd(15)} pid ${String(d.pid ?? "-").padEnd(7)} ${state} ${d.logfile}\n`,
-          );
-        }
-        for (const n of s.namespaces)
-          process.stdout.write(`  netns ${n.name}${n.exists ? "" : " MISSING"}\n`);
+        const daemons = s.daemons.map((d) => [
+          d.owner,
+          d.role,
+          String(d.pid ?? "-"),
+          d.alive ? "alive" : "DEAD",
+          d.logfile,
+        ]);
+        process.stdout.write(formatTable(["host", "role", "pid", "state", "log"], daemons) + "\n");
+        const namespaces = s.namespaces.map((n) => [n.name, n.exists ? "present" : "MISSING"]);
+        process.stdout.write(formatTable(["namespace", "state"], namespaces) + "\n");
       }
       return s.healthy ? 0 : 1;
     }
@@ -220,11 +202,16 @@ async function main(argv: string[]): Promise<number> {
         };
       });
       if (p.flags.json) print(rows);
-      else
-        for (const r of rows)
-          process.stdout.write(
-            `${r.name}\t${r.subnet}\t${r.phase ?? "gone"}\t${r.healthy ? "healthy" : "unhealthy"}\t${r.dir}\n`,
-          );
+      else {
+        const body = rows.map((r) => [
+          r.name,
+          r.subnet,
+          r.phase ?? "gone",
+          r.healthy ? "healthy" : "unhealthy",
+          r.dir,
+        ]);
+        process.stdout.write(formatTable(["name", "subnet", "phase", "health", "dir"], body) + "\n");
+      }
       return 0;
     }
     case "container": {
@@ -271,9 +258,9 @@ async function main(argv: string[]): Promise<number> {
           : (info.hosts.find((h) => h.name === target)?.namespace ??
             info.containers.find((c) => c.name === target)?.namespace);
       if (!ns) throw new SandboxError(`no host or container ${target} in sandbox ${info.name}`);
-      const r = spawnSync("ip", ["netns", "exec", ns, ...p.rest], { stdio: "inherit" });
-      if (r.error) throw new SandboxError(`exec: ${r.error.message}`);
-      return r.status ?? 1;
+      const r = await execInNs(ns, p.rest, { inherit: true });
+      if (r.code === -1) throw new SandboxError(`exec: ${r.stderr.trim()}`);
+      return r.code;
     }
     default:
       throw new SandboxError(`unknown command ${cmd}\n\n${USAGE}`);

@@ -1,6 +1,7 @@
 /** Starting OVS/OVN daemons inside a namespace, with pidfiles and logs in the sandbox directory. */
 import { existsSync, readFileSync } from "node:fs";
-import { SandboxError, run, waitFor } from "./exec";
+import { SandboxError, run } from "./exec";
+import { waitFor } from "./wait";
 import { isAlive, readPidfile } from "./procs";
 import type { DaemonInfo } from "./state";
 
@@ -63,7 +64,7 @@ export async function startDaemon(spec: DaemonSpec): Promise<void> {
   const pid = await waitFor(
     () => readPidfile(d.pidfile),
     5000,
-    () => daemonError(d, spec.owner, `started but wrote no pidfile ${d.pidfile}`).message,
+    () => daemonError(d, spec.owner, `started but wrote no pidfile ${d.pidfile}`),
   );
   d.pid = pid;
   if (!spec.unixctlOption) d.ctl = d.ctl.replace("PID", String(pid));
@@ -84,6 +85,6 @@ export async function waitSocket(
       return existsSync(path);
     },
     timeoutMs,
-    () => daemonError(d, owner, `did not create ${path} within ${timeoutMs} ms`).message,
+    () => daemonError(d, owner, `did not create ${path} within ${timeoutMs} ms`),
   );
 }

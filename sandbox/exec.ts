@@ -1,9 +1,11 @@
 /**
- * Process helpers: run a program with an argv array (never a shell string), run a
- * program inside a network namespace, ping.
+ * The one process-spawn wrapper of the sandbox, the test fixtures, the harness and the
+ * benchmarks: run a program with an argv array (never a shell string) to completion
+ * ({@link run}, {@link runOk}), or keep one running as a child ({@link spawnChild}); run a program
+ * inside a network namespace; ping.
  */
-import { spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { accessSync, closeSync, constants, openSync } from "node:fs";
 import { delimiter, join } from "node:path";
 
 /** Error raised by the sandbox for every failure it detects; the message says what failed and where to look. */
@@ -25,10 +27,14 @@ export interface ExecResult {
 export interface RunOptions {
   /** Extra environment variables (merged over the current environment). */
   env?: Record<string, string>;
+  /** Working directory; default the current one. */
+  cwd?: string;
   /** Kill the command (SIGKILL) after this many milliseconds. Default: no limit. */
   timeoutMs?: number;
   /** Text written to the command's standard input. */
   input?: string;
+  /** Share this process's standard input, output and error (nothing is captured). */
+  inherit?: boolean;
   /**
    * The command daemonizes (OVS `--detach`): resolve as soon as the started process exits,
    * without waiting for the daemon that inherited its pipes to close them.
@@ -46,7 +52,8 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Exe
     }
     const child = spawn(cmd, args, {
       env: opts.env ? { ...process.env, ...opts.env } : process.env,
-      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      cwd: opts.cwd,
+      stdio: opts.inherit ? "inherit" : [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
@@ -148,24 +155,51 @@ export function which(name: string): string | undefined {
   return undefined;
 }
 
-/** Resolves after `ms` milliseconds. */
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** A program kept running as a child of this process (a test server, an ovn-northd). */
+export interface Child {
+  readonly process: ChildProcess;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<void>;
+  /** True while the process has not exited. */
+  readonly running: boolean;
+  /** Sends `signal` (default SIGTERM), SIGKILL after 3 s, and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
 
 /**
- * Polls `probe` every `intervalMs` until it returns a value other than `undefined`/`false`,
- * or throws a {@link SandboxError} built by `onTimeout` after `timeoutMs`.
+ * Starts `argv` as a child that keeps running (not detached: it dies with its parent's
+ * {@link Child.stop}); standard output and error go to `logFile` (appended), or nowhere.
  */
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs: number,
-  onTimeout: () => string,
-  intervalMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() >= deadline) throw new SandboxError(onTimeout());
-    await sleep(intervalMs);
-  }
+export function spawnChild(
+  argv: readonly string[],
+  opts: { env?: Record<string, string>; logFile?: string } = {},
+): Child {
+  const [cmd, ...args] = argv;
+  if (cmd === undefined) throw new SandboxError("spawnChild: empty argv");
+  const log = opts.logFile === undefined ? "ignore" : openSync(opts.logFile, "a");
+  const child = spawn(cmd, args, {
+    stdio: ["ignore", log, log],
+    env: opts.env ? { ...process.env, ...opts.env } : process.env,
+  });
+  if (typeof log === "number") closeSync(log);
+  const exited = new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.once("error", () => resolve());
+  });
+  const running = (): boolean =>
+    child.exitCode === null && child.signalCode === null && child.pid !== undefined;
+  return {
+    process: child,
+    exited,
+    get running() {
+      return running();
+    },
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (!running()) return;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }

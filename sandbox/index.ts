@@ -9,19 +9,13 @@
  * await stopSandbox(sb);
  * ```
  */
-export {
-  addContainer,
-  execIn,
-  loadSandbox,
-  ping,
-  removeContainer,
-  requireRoot,
-  restartDaemon,
-  sandboxStatus,
-  startSandbox,
-  stopSandbox,
-} from "./sandbox";
-export type { ContainerOptions, DaemonStatus, SandboxOptions, SandboxStatus, StopReport } from "./sandbox";
+export { requireRoot } from "./context";
+export { addContainer, execIn, ping, removeContainer } from "./containers";
+export type { ContainerOptions } from "./containers";
+export { restartDaemon, startSandbox, stopSandbox } from "./lifecycle";
+export type { SandboxOptions, StopReport } from "./lifecycle";
+export { loadSandbox, sandboxStatus } from "./status";
+export type { DaemonStatus, SandboxStatus } from "./status";
 export type {
   CentralInfo,
   ContainerInfo,

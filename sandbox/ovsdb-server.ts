@@ -4,14 +4,12 @@
  * of the installed schemas, or a clustered database of several members on loopback. Every process
  * is a child of this one, tracked by PID and killed in `stop()`.
  */
-import { spawn, execFile, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
-
-const execFileP = promisify(execFile);
+import { run, runOk, spawnChild, type Child } from "./exec";
+import { waitFor } from "./wait";
 
 export const SCHEMAS = {
   vswitch: "/usr/share/openvswitch/vswitch.ovsschema",
@@ -43,17 +41,13 @@ export function makeTempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `povs-${prefix}-`));
 }
 
-async function waitFor(
+/** Waits up to 15 s for `cond`. */
+async function waitUntil(
   cond: () => Promise<boolean> | boolean,
   what: string,
   timeoutMs = 15_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitFor(cond, timeoutMs, () => new Error(`timed out waiting for ${what}`));
 }
 
 function canConnect(socketPath: string): Promise<boolean> {
@@ -67,23 +61,8 @@ function canConnect(socketPath: string): Promise<boolean> {
   });
 }
 
-interface ServerProcess {
-  child: ChildProcess;
-  exited: Promise<void>;
-}
-
-function spawnServer(args: string[], logFile: string): ServerProcess {
-  const child = spawn("ovsdb-server", args, { stdio: ["ignore", "ignore", fs.openSync(logFile, "a")] });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return { child, exited };
-}
-
-async function killServer(p: ServerProcess | undefined, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
-  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
-  p.child.kill(signal);
-  const timer = setTimeout(() => p.child.kill("SIGKILL"), 3000);
-  await p.exited;
-  clearTimeout(timer);
+function spawnServer(args: string[], logFile: string): Child {
+  return spawnChild(["ovsdb-server", ...args], { logFile });
 }
 
 /** One standalone ovsdb-server listening on a unix socket and on 127.0.0.1:PORT. */
@@ -94,7 +73,7 @@ export class TestOvsdbServer {
   readonly unix: string;
   readonly tcp: string;
   readonly dbName: string;
-  private proc: ServerProcess | undefined;
+  private proc: Child | undefined;
 
   private constructor(
     readonly schema: SchemaName,
@@ -133,13 +112,13 @@ export class TestOvsdbServer {
         `--remote=pssl:${port}:127.0.0.1`,
       ];
     }
-    await execFileP("ovsdb-tool", ["create", server.dbFile, SCHEMAS[schema]]);
+    await runOk("creating the database", ["ovsdb-tool", "create", server.dbFile, SCHEMAS[schema]]);
     await server.launch();
     return server;
   }
 
   get pid(): number | undefined {
-    return this.proc?.child.pid;
+    return this.proc?.process.pid;
   }
 
   private async launch(): Promise<void> {
@@ -156,21 +135,21 @@ export class TestOvsdbServer {
       path.join(this.dir, "stderr"),
     );
     const proc = this.proc;
-    await waitFor(async () => {
-      if (proc.child.exitCode !== null) throw new Error(`ovsdb-server exited; see ${this.dir}/log`);
+    await waitUntil(async () => {
+      if (!proc.running) throw new Error(`ovsdb-server exited; see ${this.dir}/log`);
       return canConnect(this.socket);
     }, `ovsdb-server in ${this.dir}`);
   }
 
   /** Stop the process (SIGTERM) and start it again on the same database and ports. */
   async restart(): Promise<void> {
-    await killServer(this.proc);
+    await this.proc?.stop();
     await this.launch();
   }
 
   /** Kill the process without restarting it. */
   async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
-    await killServer(this.proc, signal);
+    await this.proc?.stop(signal);
   }
 
   async start(): Promise<void> {
@@ -178,14 +157,13 @@ export class TestOvsdbServer {
   }
 
   async stop(): Promise<void> {
-    await killServer(this.proc);
+    await this.proc?.stop();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** Run an ovs-vsctl / ovn-nbctl style tool against this server. */
   async tool(cmd: string, args: string[]): Promise<string> {
-    const { stdout } = await execFileP(cmd, [`--db=${this.unix}`, ...args], { maxBuffer: 256 * 1024 * 1024 });
-    return stdout;
+    return runOk(cmd, [cmd, `--db=${this.unix}`, ...args]);
   }
 }
 
@@ -198,7 +176,7 @@ export class TestCluster {
     ctl: string;
     tcp: string;
     raftPort: number;
-    proc?: ServerProcess;
+    proc?: Child;
   }[] = [];
 
   private constructor(
@@ -229,9 +207,11 @@ export class TestCluster {
         });
       }
       const raft = (i: number) => `tcp:127.0.0.1:${c.members[i].raftPort}`;
-      await execFileP("ovsdb-tool", ["create-cluster", c.members[0].dbFile, SCHEMAS[schema], raft(0)]);
+      const first = c.members[0].dbFile;
+      await runOk("creating the cluster", ["ovsdb-tool", "create-cluster", first, SCHEMAS[schema], raft(0)]);
       for (let i = 1; i < size; i++) {
-        await execFileP("ovsdb-tool", ["join-cluster", c.members[i].dbFile, c.dbName, raft(i), raft(0)]);
+        const db = c.members[i].dbFile;
+        await runOk("joining the cluster", ["ovsdb-tool", "join-cluster", db, c.dbName, raft(i), raft(0)]);
       }
       await Promise.all(c.members.map((m) => c.launch(m.index)));
       await c.waitForLeader();
@@ -256,42 +236,37 @@ export class TestCluster {
       ],
       path.join(this.dir, `stderr${i}`),
     );
-    await waitFor(() => canConnect(m.socket), `cluster member ${i}`);
+    await waitUntil(() => canConnect(m.socket), `cluster member ${i}`);
   }
 
   /** The index of the member that says it is the leader, waiting for an election if needed. */
   async waitForLeader(timeoutMs = 20_000): Promise<number> {
-    let leader = -1;
-    await waitFor(
+    return waitFor(
       async () => {
-        leader = await this.findLeader();
-        return leader >= 0;
+        const leader = await this.findLeader();
+        return leader >= 0 ? leader : undefined;
       },
-      "a cluster leader",
       timeoutMs,
+      () => new Error("timed out waiting for a cluster leader"),
     );
-    return leader;
   }
 
   async findLeader(): Promise<number> {
     for (const m of this.members) {
-      if (!m.proc || m.proc.child.exitCode !== null || m.proc.child.signalCode !== null) continue;
-      try {
-        const { stdout } = await execFileP("ovs-appctl", ["-t", m.ctl, "cluster/status", this.dbName]);
-        if (/^Role: leader$/m.test(stdout)) return m.index;
-      } catch {
-        // member not answering: not the leader
-      }
+      if (!m.proc?.running) continue;
+      // A member that does not answer is not the leader.
+      const r = await run(["ovs-appctl", "-t", m.ctl, "cluster/status", this.dbName]);
+      if (r.code === 0 && /^Role: leader$/m.test(r.stdout)) return m.index;
     }
     return -1;
   }
 
   async kill(i: number, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
-    await killServer(this.members[i].proc, signal);
+    await this.members[i].proc?.stop(signal);
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.members.map((m) => killServer(m.proc)));
+    await Promise.all(this.members.map((m) => m.proc?.stop()));
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

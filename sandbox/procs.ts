@@ -6,7 +6,7 @@
  * zombie until PID 1 reaps it (on these VMs, only every few seconds).
  */
 import { readFileSync, readdirSync } from "node:fs";
-import { sleep } from "./exec";
+import { poll } from "./wait";
 
 /** Program names of the daemons a sandbox starts (as in /proc/PID/comm, 15 chars max). */
 export const DAEMON_COMMS: ReadonlySet<string> = new Set([
@@ -99,20 +99,13 @@ export async function terminate(
 ): Promise<{ signalled: number[]; survivors: number[] }> {
   const targets = [...new Set(pids)].filter((p) => isOurs(p, dir));
   for (const p of targets) signal(p, "SIGTERM");
-  const waitGone = async (ms: number): Promise<number[]> => {
-    const deadline = Date.now() + ms;
-    const stillOurs = (p: number): boolean => isOurs(p, dir);
-    let left = targets.filter(stillOurs);
-    while (left.length > 0 && Date.now() < deadline) {
-      await sleep(20);
-      left = left.filter(stillOurs);
-    }
-    return left;
-  };
-  let left = await waitGone(graceMs);
+  let left = targets;
+  const allGone = (timeoutMs: number) =>
+    poll(() => (left = left.filter((p) => isOurs(p, dir))).length === 0, { timeoutMs, intervalMs: 20 });
+  await allGone(graceMs);
   if (left.length > 0) {
     for (const p of left) if (isOurs(p, dir)) signal(p, "SIGKILL");
-    left = await waitGone(2000);
+    await allGone(2000);
   }
   return { signalled: targets, survivors: left };
 }

@@ -15,8 +15,9 @@ import {
   closeSync,
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { SandboxError, sleep } from "./exec";
+import { SandboxError } from "./exec";
 import { isAlive, readPidfile } from "./procs";
+import { sleep, waitFor } from "./wait";
 
 /** Tunnel protocol OVN uses between chassis. */
 export type EncapType = "geneve" | "vxlan";
@@ -320,30 +321,33 @@ async function withFileLock<T>(
   timeoutMs: number,
 ): Promise<T> {
   mkdirSync(dirname(path), { recursive: true });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const fd = openSync(path, "wx");
-      writeFileSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const holder = readPidfile(path);
-      // Our own PID here means a leaked lock (calls in this process are serialized above).
-      if (holder === undefined || holder === process.pid || !isAlive(holder)) {
-        // Stale, or being written this instant: take over only if it is still stale a moment later.
+  // A holder that is gone (or our own PID: a leaked lock, since calls in this process are
+  // serialized above) leaves a stale lock; so may a holder writing its PID this instant.
+  const stale = (): boolean => {
+    const holder = readPidfile(path);
+    return holder === undefined || holder === process.pid || !isAlive(holder);
+  };
+  await waitFor(
+    async () => {
+      try {
+        const fd = openSync(path, "wx");
+        writeFileSync(fd, `${process.pid}\n`);
+        closeSync(fd);
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+      if (stale()) {
+        // Take a stale lock over only if it is still stale a moment later.
         await sleep(10);
-        const again = readPidfile(path);
-        if (again === undefined || again === process.pid || !isAlive(again)) rmSync(path, { force: true });
-        continue;
+        if (stale()) rmSync(path, { force: true });
       }
-      if (Date.now() >= deadline) {
-        throw new SandboxError(`${what}: timed out waiting for lock ${path} held by PID ${holder}`);
-      }
-      await sleep(50);
-    }
-  }
+      return false;
+    },
+    timeoutMs,
+    () => `${what}: timed out waiting for lock ${path} held by PID ${readPidfile(path) ?? "?"}`,
+    50,
+  );
   try {
     return await fn();
   } finally {

@@ -15,7 +15,7 @@ import { OvsdbClient, select, type Row } from "../../provider/ovsdb";
 import { INSTANCE_KEY, OWNER_KEY } from "../../provider/resources/common";
 import { cookieBase, familyOf, formatCookie, parseCookie, resourceOf } from "../../provider/openflow/cookie";
 import { dumpFlows } from "../../provider/openflow/ofctl";
-import type { ExportedState } from "../../sandbox/pulumi";
+import type { ExportedState } from "../../test/e2e/harness/pulumi";
 
 /** Tables a stack can write, per database. */
 const TABLES = {

@@ -3,15 +3,12 @@
  * Pulumi CLI's process tree, and turning an audit into a {@link FaultRow}.
  */
 import { readFileSync, readdirSync } from "node:fs";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import * as auto from "@pulumi/pulumi/automation";
 import { ovn } from "../../sdk";
-import { TestStack, PulumiOperationError, type PulumiProgram } from "../../sandbox/pulumi";
+import { runOk } from "../../sandbox/exec";
+import { TestStack, PulumiOperationError, type PulumiProgram } from "../../test/e2e/harness/pulumi";
 import { audit, foreignFacts, readLive, type AuditScope } from "./audit";
 import type { FaultRow } from "./types";
-
-const execFileP = promisify(execFile);
 
 export const PROJECT = "faults";
 
@@ -51,8 +48,7 @@ export function makeStack(stack: string, program: PulumiProgram): Promise<TestSt
 
 /** `ovn-nbctl` / `ovs-vsctl` on a database. */
 export async function ctl(tool: string, db: string, ...args: string[]): Promise<string> {
-  const { stdout } = await execFileP(tool, [`--db=${db}`, "--timeout=30", ...args]);
-  return stdout;
+  return runOk(tool, [tool, `--db=${db}`, "--timeout=30", ...args]);
 }
 
 /** Foreign rows and keys every NB scenario seeds: a switch with a port, both with a foreign key. */
@@ -272,5 +268,3 @@ export function descendants(root: number): number[] {
 export function ourPulumiCli(): number[] {
   return descendants(process.pid).filter((p) => parentOf(p) === process.pid && commOf(p) === "pulumi");
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

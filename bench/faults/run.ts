@@ -10,7 +10,7 @@
  * or reports a loss.
  */
 import { parseArgs } from "node:util";
-import { TestStack } from "../../sandbox/pulumi";
+import { TestStack } from "../../test/e2e/harness/pulumi";
 import { formatTable } from "../table";
 import type { FaultRow } from "./types";
 

@@ -8,15 +8,14 @@
  *
  *   npm run build && node dist/bench/ovn/run.js [--switches N] [--ports M] [--skip-pulumi] [--skip-checkpoints]
  */
+import { time, wholeNumber, withServer } from "../measure";
 import { formatTable } from "../table";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { TestOvsdbServer } from "../../sandbox/ovsdb-server";
-import { TestStack } from "../../sandbox/pulumi";
+import { parseArgs } from "node:util";
+import { runOk } from "../../sandbox/exec";
+import type { TestOvsdbServer } from "../../sandbox/ovsdb-server";
+import { TestStack } from "../../test/e2e/harness/pulumi";
 import { handler, closeAll } from "../../provider";
 import { ovn } from "../../sdk";
-
-const execFileP = promisify(execFile);
 
 interface Row {
   tool: string;
@@ -31,17 +30,6 @@ interface Port {
   name: string;
   /** Addresses before and after the change (only the first port of each switch changes). */
   addresses: [string, string];
-}
-
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-}
-
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
 const hex = (n: number) => n.toString(16).padStart(2, "0");
@@ -61,24 +49,23 @@ function workload(switches: number, portsPer: number): { switches: string[]; por
   return { switches: sws, ports };
 }
 
-async function withServer<T>(fn: (s: TestOvsdbServer) => Promise<T>): Promise<T> {
-  const s = await TestOvsdbServer.start("nb");
-  try {
-    return await fn(s);
-  } finally {
-    await s.stop();
-  }
-}
-
 async function count(s: TestOvsdbServer, table: string): Promise<number> {
   const out = await s.tool("ovn-nbctl", ["--bare", "--columns=_uuid", "list", table]);
   return out.split("\n").filter((l) => l.trim()).length;
 }
 
 async function main(): Promise<void> {
-  const nSwitches = arg("--switches", 100);
-  const nPorts = arg("--ports", 10);
-  const skipPulumi = process.argv.includes("--skip-pulumi");
+  const { values } = parseArgs({
+    options: {
+      switches: { type: "string" },
+      ports: { type: "string" },
+      "skip-pulumi": { type: "boolean", default: false },
+      "skip-checkpoints": { type: "boolean", default: false },
+    },
+  });
+  const nSwitches = wholeNumber(values.switches, "--switches", 100);
+  const nPorts = wholeNumber(values.ports, "--ports", 10);
+  const skipPulumi = values["skip-pulumi"];
   const { switches, ports } = workload(nSwitches, nPorts);
   const changed = ports.filter((p) => p.addresses[0] !== p.addresses[1]);
   const total = switches.length + ports.length;
@@ -89,16 +76,16 @@ async function main(): Promise<void> {
     log(`${r.tool}: ${r.create.toFixed(0)} / ${r.change.toFixed(0)} / ${r.destroy.toFixed(0)} ms`);
   };
   const nbctlOn = (s: TestOvsdbServer) => (args: string[]) =>
-    execFileP("ovn-nbctl", [`--db=${s.unix}`, "--timeout=600", ...args], { maxBuffer: 256 * 1024 * 1024 });
+    runOk("ovn-nbctl", ["ovn-nbctl", `--db=${s.unix}`, "--timeout=600", ...args]);
 
   // 1. pulumi up through the real engine (and, with --skip-checkpoints, without the file
   //    backend's snapshot rewrite after every step).
   const pulumiRuns: [string, Record<string, string>][] = skipPulumi ? [] : [["pulumi up (this package)", {}]];
-  if (!skipPulumi && process.argv.includes("--skip-checkpoints")) {
+  if (!skipPulumi && values["skip-checkpoints"]) {
     pulumiRuns.push(["pulumi up, PULUMI_SKIP_CHECKPOINTS=true", { PULUMI_SKIP_CHECKPOINTS: "true" }]);
   }
   for (const [tool, envVars] of pulumiRuns) {
-    await withServer(async (s) => {
+    await withServer("nb", async (s) => {
       const nb = { remote: s.unix };
       const program = (phase: 0 | 1) => async () => {
         const sw: Record<string, ovn.LogicalSwitch> = {};
@@ -142,7 +129,7 @@ async function main(): Promise<void> {
 
   // 2. The provider handlers called directly (check + create/update/delete), as concurrently as
   //    the engine would: switches first, then their ports.
-  await withServer(async (s) => {
+  await withServer("nb", async (s) => {
     const nb = { remote: s.unix };
     const sw = handler("ovn:LogicalSwitch");
     const lsp = handler("ovn:LogicalSwitchPort");
@@ -190,7 +177,7 @@ async function main(): Promise<void> {
   });
 
   // 3. ovn-nbctl once per object.
-  await withServer(async (s) => {
+  await withServer("nb", async (s) => {
     const nbctl = nbctlOn(s);
     const create = await time(async () => {
       for (const name of switches) await nbctl(["ls-add", name]);
@@ -215,7 +202,7 @@ async function main(): Promise<void> {
   });
 
   // 4. One ovn-nbctl invocation with every command chained.
-  await withServer(async (s) => {
+  await withServer("nb", async (s) => {
     const nbctl = nbctlOn(s);
     const chain = (cmds: string[][]) => cmds.flatMap((c, k) => [...(k ? ["--"] : []), ...c]);
     const create = await time(() =>

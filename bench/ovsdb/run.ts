@@ -5,14 +5,14 @@
  *   npm run build && node dist/bench/ovsdb/run.js [--repeat N]
  */
 import { formatTable } from "../table";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
+import { parseArgs } from "node:util";
 import { OvsdbClient } from "../../provider/ovsdb/client";
 import { MonitorCache } from "../../provider/ovsdb/cache";
 import { insert } from "../../provider/ovsdb/operations";
-import { TestOvsdbServer } from "../../sandbox/ovsdb-server";
+import { runOk } from "../../sandbox/exec";
+import type { TestOvsdbServer } from "../../sandbox/ovsdb-server";
+import { time, wholeNumber, withServer } from "../measure";
 
-const execFileP = promisify(execFile);
 const NB = "OVN_Northbound";
 
 interface Row {
@@ -27,24 +27,8 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function time(fn: () => Promise<void>): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
-/** A fresh server per measurement, so every run starts from the same empty database. */
-async function withServer<T>(fn: (s: TestOvsdbServer) => Promise<T>): Promise<T> {
-  const s = await TestOvsdbServer.start("nb");
-  try {
-    return await fn(s);
-  } finally {
-    await s.stop();
-  }
-}
-
 async function nbctl(s: TestOvsdbServer, args: string[]): Promise<void> {
-  await execFileP("ovn-nbctl", [`--db=${s.unix}`, ...args], { maxBuffer: 512 * 1024 * 1024 });
+  await runOk("ovn-nbctl", ["ovn-nbctl", `--db=${s.unix}`, ...args]);
 }
 
 async function fill(s: TestOvsdbServer, n: number): Promise<void> {
@@ -65,8 +49,8 @@ async function fill(s: TestOvsdbServer, n: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const repeatArg = process.argv.indexOf("--repeat");
-  const repeat = repeatArg > 0 ? Number(process.argv[repeatArg + 1]) : 5;
+  const { values } = parseArgs({ options: { repeat: { type: "string" } } });
+  const repeat = wholeNumber(values.repeat, "--repeat", 5);
   const rows: Row[] = [];
   const measure = async (
     work: string,
@@ -86,7 +70,7 @@ async function main(): Promise<void> {
   process.stderr.write(`benchmark (median of ${repeat} runs; fresh ovsdb-server per run)\n`);
 
   await measure("1,000 inserts in one transaction", "pulumi-ovs client", repeat, () =>
-    withServer(async (s) => {
+    withServer("nb", async (s) => {
       const c = await OvsdbClient.connect(s.unix);
       await c.getSchema(NB); // a long-lived provider process has the schema already
       const t = await time(async () => {
@@ -97,14 +81,14 @@ async function main(): Promise<void> {
     }),
   );
   await measure("1,000 inserts in one transaction", "ovn-nbctl, 1 call, 1,000 chained ls-add", repeat, () =>
-    withServer(async (s) => {
+    withServer("nb", async (s) => {
       const args: string[] = [];
       for (let i = 0; i < 1000; i++) args.push(...(i ? ["--"] : []), "ls-add", `ls-${i}`);
       return time(() => nbctl(s, args));
     }),
   );
   await measure("1,000 single-insert transactions", "pulumi-ovs client", Math.min(repeat, 3), () =>
-    withServer(async (s) => {
+    withServer("nb", async (s) => {
       const c = await OvsdbClient.connect(s.unix);
       await c.getSchema(NB);
       const t = await time(async () => {
@@ -119,7 +103,7 @@ async function main(): Promise<void> {
     "ovn-nbctl, 1,000 calls",
     1,
     () =>
-      withServer(async (s) =>
+      withServer("nb", async (s) =>
         time(async () => {
           for (let i = 0; i < 1000; i++) await nbctl(s, ["ls-add", `ls-${i}`]);
         }),
@@ -127,7 +111,7 @@ async function main(): Promise<void> {
     "one run: slow",
   );
   await measure("initial load of 10,000 rows", "pulumi-ovs MonitorCache", repeat, () =>
-    withServer(async (s) => {
+    withServer("nb", async (s) => {
       await fill(s, 10_000);
       const c = await OvsdbClient.connect(s.unix);
       await c.getSchema(NB);
@@ -142,7 +126,7 @@ async function main(): Promise<void> {
     }),
   );
   await measure("initial load of 10,000 rows", "ovn-nbctl list Logical_Switch", repeat, () =>
-    withServer(async (s) => {
+    withServer("nb", async (s) => {
       await fill(s, 10_000);
       return time(() => nbctl(s, ["list", "Logical_Switch"]));
     }),

@@ -6,15 +6,14 @@
  *
  *   npm run build && node dist/bench/ports/run.js [--ports N]
  */
+import { parseArgs } from "node:util";
+import { time, wholeNumber } from "../measure";
 import { formatTable } from "../table";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { startSandbox, stopSandbox, type SandboxInfo } from "../../sandbox";
-import { TestStack } from "../../sandbox/pulumi";
+import { runOk } from "../../sandbox/exec";
+import { TestStack } from "../../test/e2e/harness/pulumi";
 import { handler, closeAll } from "../../provider";
 import { ovs } from "../../sdk";
-
-const execFileP = promisify(execFile);
 
 interface Row {
   tool: string;
@@ -23,21 +22,15 @@ interface Row {
   delete: number;
 }
 
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
 async function main(): Promise<void> {
-  const i = process.argv.indexOf("--ports");
-  const n = i > 0 ? Number(process.argv[i + 1]) : 200;
+  const { values } = parseArgs({ options: { ports: { type: "string" } } });
+  const n = wholeNumber(values.ports, "--ports", 200);
   const names = Array.from({ length: n }, (_, k) => `bp${k}`);
   const sb: SandboxInfo = await startSandbox({ name: "bench-ports", hosts: 1, ovn: false });
   const remote = sb.hosts[0].remotes.unix;
   const host = { remote };
   const vsctl = (args: string[]) =>
-    execFileP("ovs-vsctl", [`--db=${remote}`, "--timeout=120", ...args], { maxBuffer: 64 * 1024 * 1024 });
+    runOk("ovs-vsctl", ["ovs-vsctl", `--db=${remote}`, "--timeout=120", ...args]);
   const freshBridge = async () => {
     await vsctl(["--if-exists", "del-br", "bench0"]);
     await vsctl(["add-br", "bench0", "--", "set", "bridge", "bench0", "datapath_type=netdev"]);

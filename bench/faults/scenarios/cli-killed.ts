@@ -9,7 +9,7 @@
 import { readdirSync, rmSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { startSandbox, stopSandbox } from "../../../sandbox";
-import type { TestStack } from "../../../sandbox/pulumi";
+import type { TestStack } from "../../../test/e2e/harness/pulumi";
 import type { FaultRow } from "../types";
 import {
   faultMidUp,

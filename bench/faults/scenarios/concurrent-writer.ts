@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { ovn } from "../../../sdk";
 import { startSandbox, stopSandbox } from "../../../sandbox";
-import { PulumiOperationError, type TestStack } from "../../../sandbox/pulumi";
+import { PulumiOperationError, type TestStack } from "../../../test/e2e/harness/pulumi";
 import type { FaultRow } from "../types";
 import { readLive } from "../audit";
 import { ConflictProxy } from "../proxy";

@@ -4,10 +4,11 @@
  * client moves to the new leader; the run or its rerun converges with no row written twice, and
  * ovn-northd follows the new leader too (every switch gets its southbound datapath).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import * as path from "node:path";
+import { startNorthd } from "../../../sandbox/central";
+import type { Child } from "../../../sandbox/exec";
 import { TestCluster, TestOvsdbServer } from "../../../sandbox/ovsdb-server";
-import type { TestStack } from "../../../sandbox/pulumi";
+import { poll } from "../../../sandbox/wait";
+import type { TestStack } from "../../../test/e2e/harness/pulumi";
 import type { FaultRow } from "../types";
 import {
   faultMidUp,
@@ -20,36 +21,23 @@ import {
   nbWorkload,
   objectsWanted,
   seedForeignNb,
-  sleep,
   snapshot,
 } from "../lib";
 
 export const SCENARIO = "clustered NB (3 members): leader killed mid-up; rerun";
 
-function startNorthd(cluster: TestCluster, sb: TestOvsdbServer): ChildProcess {
-  const dir = cluster.dir;
-  return spawn(
-    "ovn-northd",
-    [
-      `--ovnnb-db=${cluster.remotes}`,
-      `--ovnsb-db=${sb.unix}`,
-      `--unixctl=${path.join(dir, "northd.ctl")}`,
-      "-vconsole:off",
-      `--log-file=${path.join(dir, "northd.log")}`,
-    ],
-    { stdio: "ignore", env: { ...process.env, OVN_RUNDIR: dir, OVS_RUNDIR: dir } },
-  );
-}
-
 /** Waits until ovn-northd has a southbound datapath for each of `n` switches; returns how many. */
 async function datapaths(sb: TestOvsdbServer, n: number, timeoutMs = 60_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const out = await sb.tool("ovn-sbctl", ["--bare", "--columns=_uuid", "list", "Datapath_Binding"]);
-    const count = out.split("\n").filter((l) => l.trim()).length;
-    if (count >= n || Date.now() > deadline) return count;
-    await sleep(500);
-  }
+  let count = 0;
+  await poll(
+    async () => {
+      const out = await sb.tool("ovn-sbctl", ["--bare", "--columns=_uuid", "list", "Datapath_Binding"]);
+      count = out.split("\n").filter((l) => l.trim()).length;
+      return count >= n;
+    },
+    { timeoutMs, intervalMs: 500 },
+  );
+  return count;
 }
 
 export async function run(log: (m: string) => void = () => undefined): Promise<FaultRow[]> {
@@ -57,12 +45,12 @@ export async function run(log: (m: string) => void = () => undefined): Promise<F
   const started = Date.now();
   const cluster = await TestCluster.start("nb", 3);
   let sb: TestOvsdbServer | undefined;
-  let northd: ChildProcess | undefined;
+  let northd: Child | undefined;
   let stack: TestStack | undefined;
   try {
     sb = await TestOvsdbServer.start("sb");
     await ctl("ovn-nbctl", cluster.remotes, "init");
-    northd = startNorthd(cluster, sb);
+    northd = startNorthd(cluster.remotes, sb.unix, cluster.dir);
     const nb = cluster.remotes;
     stack = await makeStack("nb-cluster", nbWorkload({ remote: nb }, objects, "fc"));
     const scope = nbScope(stack, nb);
@@ -83,11 +71,7 @@ export async function run(log: (m: string) => void = () => undefined): Promise<F
     return [await finish({ scenario: SCENARIO, objects, stack, scope, before, outcome, started, log })];
   } finally {
     await stack?.remove().catch((e: unknown) => log(`cleanup: ${firstError(e)}`));
-    if (northd?.pid !== undefined && northd.exitCode === null) {
-      const exited = new Promise((r) => northd!.once("exit", r));
-      northd.kill("SIGTERM");
-      await exited;
-    }
+    await northd?.stop();
     await sb?.stop();
     await cluster.stop();
   }

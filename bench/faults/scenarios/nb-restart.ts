@@ -4,7 +4,7 @@
  * the new connection; a rerun of `up` converges with no row duplicated or left orphaned.
  */
 import { restartDaemon, startSandbox, stopSandbox } from "../../../sandbox";
-import type { TestStack } from "../../../sandbox/pulumi";
+import type { TestStack } from "../../../test/e2e/harness/pulumi";
 import type { FaultRow } from "../types";
 import {
   faultMidUp,

@@ -17,18 +17,15 @@
  *
  *   import { run } from "./scenarios/parent-gone";   // rows for the bench table
  */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { startSandbox, stopSandbox, type SandboxInfo } from "../../../sandbox";
-import { TestStack, type OpResult } from "../../../sandbox/pulumi";
+import { runOk } from "../../../sandbox/exec";
+import { TestStack, type OpResult } from "../../../test/e2e/harness/pulumi";
 import { closeAll } from "../../../provider";
 import { RESOURCE_MASK, cookieBase, parseDump } from "../../../provider/openflow";
 import { OWNER_KEY } from "../../../provider/resources/common";
 import { ovs, ovn } from "../../../sdk";
 import type { FaultRow } from "../types";
-
-const execFileP = promisify(execFile);
 
 const PROJECT = "lcparent";
 const STACK = "dev";
@@ -86,8 +83,7 @@ interface Tools {
 function toolsFor(sb: SandboxInfo): Tools {
   const h = sb.hosts[0];
   const nb = sb.central!.nbRemote.unix;
-  const sh = async (cmd: string, args: string[]) =>
-    (await execFileP(cmd, args, { timeout: 30_000, maxBuffer: 64 * 1024 * 1024 })).stdout;
+  const sh = (cmd: string, args: string[]) => runOk(cmd, [cmd, ...args], { timeoutMs: 30_000 });
   return {
     vsctl: (...a) => sh("ovs-vsctl", [`--db=${h.remotes.unix}`, "--timeout=20", ...a]),
     nbctl: (...a) => sh("ovn-nbctl", [`--db=${nb}`, "--timeout=20", ...a]),

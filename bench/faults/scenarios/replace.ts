@@ -11,16 +11,13 @@
  * `run()` returns one {@link FaultRow} per resource type (the bench prints them);
  * {@link runReplaceScenario} also returns the details the e2e test asserts.
  */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { startSandbox, stopSandbox, type SandboxInfo } from "../../../sandbox";
-import { TestStack, type ExportedState } from "../../../sandbox/pulumi";
+import { runOk } from "../../../sandbox/exec";
+import { TestStack, type ExportedState } from "../../../test/e2e/harness/pulumi";
 import { ovn, ovs } from "../../../sdk";
 import { RESOURCE_MASK, cookieBase, parseCookie } from "../../../provider/openflow/cookie";
 import type { FaultRow } from "../types";
-
-const execFileP = promisify(execFile);
 
 const PROJECT = "lcreplace";
 const STACK = "dev";
@@ -270,7 +267,7 @@ class Probe {
 
   async run(db: Db, ...args: string[]): Promise<string> {
     const [tool, remote] = this.ctl(db);
-    return (await execFileP(tool, [`--db=${remote}`, "--timeout=20", ...args])).stdout;
+    return runOk(tool, [tool, `--db=${remote}`, "--timeout=20", ...args]);
   }
 
   async list(db: Db, table: string): Promise<Row[]> {
@@ -282,7 +279,7 @@ class Probe {
   async flows(): Promise<World["flows"]> {
     const mgmt = `unix:${this.sb.hosts[0].runDir}/${BRIDGE}.mgmt`;
     try {
-      const { stdout } = await execFileP("ovs-ofctl", ["dump-flows", mgmt]);
+      const stdout = await runOk("ovs-ofctl", ["ovs-ofctl", "dump-flows", mgmt]);
       return stdout
         .split("\n")
         .map((l) => l.trim())
@@ -434,7 +431,8 @@ async function addForeign(sb: SandboxInfo, probe: Probe): Promise<void> {
   }
   await probe.run("nb", "ls-add", "lcr-foreign-sw");
   await probe.run("vswitch", "set", "Open_vSwitch", ".", "external_ids:lcr-foreign=kept");
-  await execFileP("ovs-ofctl", [
+  await runOk("ovs-ofctl", [
+    "ovs-ofctl",
     "add-flow",
     `unix:${sb.hosts[0].runDir}/${BRIDGE}.mgmt`,
     "priority=3,ip,nw_dst=10.1.2.3,actions=drop",

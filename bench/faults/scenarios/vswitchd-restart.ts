@@ -6,10 +6,11 @@
 import { existsSync } from "node:fs";
 import { ovs } from "../../../sdk";
 import { restartDaemon, startSandbox, stopSandbox } from "../../../sandbox";
-import type { TestStack } from "../../../sandbox/pulumi";
+import type { TestStack } from "../../../test/e2e/harness/pulumi";
 import type { FaultRow } from "../types";
 import type { AuditScope } from "../audit";
-import { ctl, finish, firstError, makeStack, objectsWanted, PROJECT, sleep, snapshot } from "../lib";
+import { ctl, finish, firstError, makeStack, objectsWanted, PROJECT, snapshot } from "../lib";
+import { poll } from "../../../sandbox/wait";
 
 export const SCENARIO = "ovs-vswitchd restarted (flows lost); preview --refresh; up --refresh";
 const BRIDGE = "fv-br";
@@ -72,7 +73,7 @@ export async function run(log: (m: string) => void = () => undefined): Promise<F
 
     const pid = await restartDaemon(sb, h.name, "ovs-vswitchd");
     const mgmt = target.slice("unix:".length);
-    for (let i = 0; i < 200 && !existsSync(mgmt); i++) await sleep(50);
+    await poll(() => existsSync(mgmt), { timeoutMs: 10_000, intervalMs: 50 });
     log(`ovs-vswitchd restarted (new PID ${pid})`);
 
     let outcome: string;

@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { audit, foreignFacts, readLive, type AuditScope } from "../../../bench/faults/audit";
 import { TestOvsdbServer } from "../../../sandbox/ovsdb-server";
-import type { ExportedState } from "../../../sandbox/pulumi";
+import type { ExportedState } from "../../e2e/harness/pulumi";
 
 jest.setTimeout(60_000);
 const execFileP = promisify(execFile);

@@ -3,12 +3,10 @@
  * OpenFlow integration tests, plus small ovs-vsctl / ovs-ofctl helpers. Every test file starts its
  * own sandbox under a unique name and stops it in afterAll.
  */
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { promisify } from "node:util";
 import { startSandbox, stopSandbox, type HostInfo, type SandboxInfo } from "../../../sandbox";
-
-const execFileP = promisify(execFile);
+import { runOk } from "../../../sandbox/exec";
+import { waitFor } from "../../../sandbox/wait";
 
 const TOOLS = ["/usr/bin/ovs-vsctl", "/usr/sbin/ovs-vswitchd", "/usr/bin/ovs-ofctl"];
 const missing = TOOLS.filter((t) => !existsSync(t));
@@ -32,10 +30,8 @@ export async function stopHost(sb: SandboxInfo | undefined, name: string): Promi
   await stopSandbox(sb ?? name);
 }
 
-export async function sh(argv: string[]): Promise<string> {
-  const [cmd, ...args] = argv;
-  const { stdout } = await execFileP(cmd as string, args, { timeout: 30_000 });
-  return stdout;
+export function sh(argv: string[]): Promise<string> {
+  return runOk(argv[0] ?? "", argv, { timeoutMs: 30_000 });
 }
 
 export const vsctl = (h: HostInfo, ...args: string[]): Promise<string> =>
@@ -81,13 +77,13 @@ export async function makeBridge(
   }
   await vsctl(h, ...args);
   if (opts.controller) await vsctl(h, "set-controller", bridge, opts.controller);
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (existsSync(`${h.runDir}/${bridge}.mgmt`)) {
+  await waitFor(
+    async () => {
+      if (!existsSync(`${h.runDir}/${bridge}.mgmt`)) return false;
       const show = await sh(["ovs-ofctl", "show", mgmt(h, bridge)]).catch(() => "");
-      if ((show.match(/^\s*\d+\(/gm) ?? []).length >= (opts.ports ?? 0)) return;
-    }
-    if (Date.now() > deadline) throw new Error(`bridge ${bridge} did not come up`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+      return (show.match(/^\s*\d+\(/gm) ?? []).length >= (opts.ports ?? 0);
+    },
+    15_000,
+    () => new Error(`bridge ${bridge} did not come up`),
+  );
 }
