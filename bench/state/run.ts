@@ -6,11 +6,11 @@
  * takes in the checkpoint, split into `__provider` (inputs and outputs) and the rest, and the size
  * of the checkpoint of a stack of N resources. Prints tables; asserts nothing.
  *
- *   npm run build && node dist/bench/state/run.js [--resources N] [--many-all]
+ *   npm run build && node dist/bench/state/run.js [--resources N] [--many-all] [--only sdk,v1,…]
  *
  * `--resources N` (default 100): the large stack is one logical switch and N-1 ports; it is
  * deployed with the SDK as installed and with the closure shim of before issue 10, or with every
- * deployable variant under `--many-all`.
+ * deployable variant under `--many-all`. `--only` deploys the listed rows only (ids as printed).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { execFile } from "node:child_process";
@@ -73,12 +73,19 @@ async function main(): Promise<void> {
   const i = process.argv.indexOf("--resources");
   const manyCount = i > 0 ? Number(process.argv[i + 1]) : 100;
   const manyAll = process.argv.includes("--many-all");
+  const o = process.argv.indexOf("--only");
+  const only = o > 0 ? new Set(process.argv[o + 1].split(",")) : undefined;
   const log = (s: string) => process.stderr.write(`${s}\n`);
 
   const installed = await installPacked();
   log(`installed from npm pack into ${installed.project}`);
   const rows: Row[] = [
-    { id: "sdk", name: "SDK as installed", note: "what `new ovs.Bridge(…)` stores", deployable: true },
+    {
+      id: "sdk",
+      name: "SDK as installed",
+      note: "what `new ovs.Bridge(…)` stores (sdk/shim.ts)",
+      deployable: true,
+    },
   ];
   for (const [k, v] of installed.variants.variants.entries()) {
     const texts = new Map<string, string>();
@@ -101,7 +108,7 @@ async function main(): Promise<void> {
       .trim()
       .replace(/^"|"$/g, "");
     const target = kindsTarget(sb, ovnRemote);
-    for (const row of rows.filter((r) => r.deployable)) {
+    for (const row of rows.filter((r) => r.deployable && (!only || only.has(r.id)))) {
       log(`${row.id} ${row.name}: one of each kind`);
       row.kinds = await deployAndMeasure(
         installed,
@@ -125,7 +132,7 @@ async function main(): Promise<void> {
   }
 
   const deployed = rows.filter((r) => r.kinds);
-  const sdk = rows[0].kinds!;
+  const base = deployed[0].kinds!;
   console.log(
     `\nBytes per resource in the checkpoint, one resource of each kind (rest = everything but __provider; ` +
       `trace = sourcePosition + stackTrace, part of the rest); __provider per variant:\n`,
@@ -134,11 +141,11 @@ async function main(): Promise<void> {
     formatTable(
       ["kind", "rest", "trace", ...deployed.map((r) => `__provider ${r.id}`)],
       KINDS.map((kind) => {
-        const base = kindOf(sdk, kind)!;
+        const b = kindOf(base, kind)!;
         return [
           kind,
-          String(base.total - base.provider),
-          String(base.trace),
+          String(b.total - b.provider),
+          String(b.trace),
           ...deployed.map((r) => String(kindOf(r.kinds!, kind)?.provider ?? "")),
         ];
       }),
@@ -162,7 +169,8 @@ async function main(): Promise<void> {
         "how",
       ],
       rows.map((r) => {
-        const text = r.texts?.get("ovs:Bridge") ?? kindOf(sdk, "ovs:Bridge")!.providerText;
+        const text =
+          r.texts?.get("ovs:Bridge") ?? (r.kinds ? kindOf(r.kinds, "ovs:Bridge")!.providerText : "");
         const res = r.kinds ? dynamicOnly(r.kinds) : undefined;
         return [
           r.id,
@@ -170,7 +178,9 @@ async function main(): Promise<void> {
           String(Buffer.byteLength(text)),
           res
             ? String(mean(res.map((x) => x.provider)))
-            : `${mean(KINDS.map((k) => providerCost(r.texts!.get(k)!)))} est.`,
+            : r.texts
+              ? `${mean(KINDS.map((k) => providerCost(r.texts!.get(k)!)))} est.`
+              : "",
           res ? String(mean(res.map((x) => x.total))) : "",
           r.kinds ? String(r.kinds.file) : "",
           r.many ? String(r.many.file) : "",

@@ -164,4 +164,13 @@ export const variants: Variant[] = [
       (await pulumi.runtime.serializeFunction(() => require("pulumi-ovs/provider").handler(type))).text,
     deployable: true,
   },
+  {
+    name: "module text: six forwarding methods",
+    note: "hand-written text; each method requires and forwards",
+    text: async (type) =>
+      `exports.handler=()=>{const h=()=>require("pulumi-ovs/provider").handler(${JSON.stringify(type)});` +
+      `return{check:(o,n)=>h().check(o,n),diff:(i,o,n)=>h().diff(i,o,n),create:(n)=>h().create(n),` +
+      `read:(i,p)=>h().read(i,p),update:(i,o,n)=>h().update(i,o,n),delete:(i,p)=>h().delete(i,p)}}`,
+    deployable: true,
+  },
 ];
