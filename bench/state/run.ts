@@ -34,16 +34,19 @@ interface Row {
   deployable: boolean;
   /** `__provider` text per resource type; undefined: what the SDK itself passes. */
   texts?: Map<string, string>;
-  kinds?: CheckpointBytes;
-  many?: CheckpointBytes;
+  kinds?: Deployed;
+  many?: Deployed;
 }
+
+/** The checkpoint after `pulumi up`, and how long the up took. */
+type Deployed = CheckpointBytes & { upMs: number };
 
 async function deployAndMeasure(
   installed: InstalledPackage,
   stackName: string,
   declare: (sdk: Sdk) => void,
   texts: Map<string, string> | undefined,
-): Promise<CheckpointBytes> {
+): Promise<Deployed> {
   const stack = await TestStack.create({
     project: PROJECT,
     stack: stackName,
@@ -54,8 +57,11 @@ async function deployAndMeasure(
     },
   });
   try {
-    await stack.up();
-    return measureCheckpoint(checkpointPath(stack.env.backendDir, PROJECT, stackName));
+    const up = await stack.up();
+    return {
+      ...measureCheckpoint(checkpointPath(stack.env.backendDir, PROJECT, stackName)),
+      upMs: up.durationMs,
+    };
   } finally {
     await stack.remove();
   }
@@ -166,6 +172,7 @@ async function main(): Promise<void> {
         "total B/res",
         `checkpoint, ${KINDS.length} kinds`,
         `checkpoint, ${manyCount} res`,
+        `up s, ${manyCount} res`,
         "how",
       ],
       rows.map((r) => {
@@ -184,10 +191,11 @@ async function main(): Promise<void> {
           res ? String(mean(res.map((x) => x.total))) : "",
           r.kinds ? String(r.kinds.file) : "",
           r.many ? String(r.many.file) : "",
+          r.many ? (r.many.upMs / 1000).toFixed(1) : "",
           r.note,
         ];
       }),
-      new Set([2, 3, 4, 5, 6]),
+      new Set([2, 3, 4, 5, 6, 7]),
     ),
   );
 }
