@@ -1,34 +1,43 @@
 /**
- * The provider object each SDK resource hands to Pulumi. Pulumi serializes it into the state of
- * every resource, so it must stay tiny: each method requires `pulumi-ovs/provider` BY NAME inside
- * the dynamic-provider process and forwards to the handler of its resource type. Nothing from
- * this package is captured by value (a provider that captured local modules would be copied into
- * the state, with module state reset on every call).
+ * How each SDK resource hands Pulumi its provider. Pulumi stores the provider of a dynamic resource
+ * as the text of a CommonJS module in the `__provider` property of every resource, twice (inputs
+ * and outputs); the dynamic-provider process evaluates that text and calls its `exports.handler()`
+ * to get the provider object. Since the file backend rewrites the whole checkpoint at every step,
+ * that text is kept as small as Pulumi allows: one line that requires `pulumi-ovs/provider` BY
+ * NAME and returns the handler of the resource type. Nothing of this package is in the text
+ * (a provider that captured local modules would be copied into the state by value, with module
+ * state reset on every call).
+ *
+ * `pulumi.dynamic.Resource` cannot store such a text: it always runs Pulumi's closure serializer,
+ * whose output for any object of six methods is about 2 KB (bench/state measures the variants).
+ * {@link DynamicResource} registers the same resource (`pulumi-nodejs:dynamic/<module>:<type>`,
+ * served by the same dynamic-provider plugin) with the text given directly.
+ *
+ * Stacks deployed before keep, for resources not updated since, the serialized closure in their
+ * state; it requires `pulumi-ovs/provider` by name too and calls `handler(type)`, so that export is
+ * part of the contract with old states.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
-/**
- * One provider object per resource type, reused: Pulumi caches the serialized provider by object
- * identity, and serializing a closure costs tens of milliseconds (for 200 ports, most of an update).
- */
-const providers = new Map<string, pulumi.dynamic.ResourceProvider>();
-
-export function providerFor(type: string): pulumi.dynamic.ResourceProvider {
-  let p = providers.get(type);
-  if (!p) providers.set(type, (p = makeShim(type)));
-  return p;
+/** The `__provider` text of a resource type, e.g. `ovs:Bridge` (about 80 bytes). */
+export function providerFor(type: string): string {
+  return `exports.handler=()=>require("pulumi-ovs/provider").handler(${JSON.stringify(type)})`;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-function makeShim(type: string): pulumi.dynamic.ResourceProvider {
-  return {
-    check: (olds: any, news: any) => require("pulumi-ovs/provider").handler(type).check(olds, news),
-    diff: (id: any, olds: any, news: any) =>
-      require("pulumi-ovs/provider").handler(type).diff(id, olds, news),
-    create: (inputs: any) => require("pulumi-ovs/provider").handler(type).create(inputs),
-    read: (id: any, props: any) => require("pulumi-ovs/provider").handler(type).read(id, props),
-    update: (id: any, olds: any, news: any) =>
-      require("pulumi-ovs/provider").handler(type).update(id, olds, news),
-    delete: (id: any, props: any) => require("pulumi-ovs/provider").handler(type).delete(id, props),
-  };
+/**
+ * A Pulumi dynamic resource whose provider is given as text ({@link providerFor}); the arguments
+ * are those of `pulumi.dynamic.Resource`, and the resource is registered exactly as that class
+ * registers it, so the state of existing stacks matches.
+ */
+export class DynamicResource extends pulumi.CustomResource {
+  constructor(
+    provider: string,
+    name: string,
+    props: pulumi.Inputs,
+    opts: pulumi.CustomResourceOptions | undefined,
+    module: string,
+    type: string,
+  ) {
+    super(`pulumi-nodejs:dynamic/${module}:${type}`, name, { ...props, __provider: provider }, opts);
+  }
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor } from "../shim";
+import { DynamicResource, providerFor } from "../shim";
 import { ownerMarker, withSecrets, type Connection, type OwnedArgs } from "../common";
 
 export interface ChassisConfigArgs extends OwnedArgs {
@@ -44,7 +44,7 @@ export interface ChassisConfigArgs extends OwnedArgs {
  * sets: keys written by ovn-controller or other tools survive update and destroy. Keys someone
  * else already set are taken over only with `adopt: true` (destroy then removes them).
  */
-export class ChassisConfig extends pulumi.dynamic.Resource {
+export class ChassisConfig extends DynamicResource {
   declare readonly systemId: pulumi.Output<string | undefined>;
   declare readonly ovnRemote: pulumi.Output<string | undefined>;
   /** Comma-separated, e.g. `geneve,vxlan`. */

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor } from "../shim";
+import { DynamicResource, providerFor } from "../shim";
 import { ownerMarker, withSecrets, type Connection, type OwnedArgs } from "../common";
 
 interface ConnectionTargetArgs extends OwnedArgs {
@@ -42,7 +42,7 @@ export interface SouthboundConnectionArgs extends ConnectionTargetArgs {
  * removing other connections. Takes effect where ovsdb-server runs with
  * `--remote=db:OVN_Northbound,NB_Global,connections` (as ovn-ctl starts it).
  */
-export class NorthboundConnection extends pulumi.dynamic.Resource {
+export class NorthboundConnection extends DynamicResource {
   declare readonly target: pulumi.Output<string>;
   declare readonly inactivityProbe: pulumi.Output<number | undefined>;
   declare readonly maxBackoff: pulumi.Output<number | undefined>;
@@ -77,7 +77,7 @@ export class NorthboundConnection extends pulumi.dynamic.Resource {
  * `ovn-sbctl set-connection ptcp:6642:0.0.0.0 -- set connection . inactivity_probe=60000`, where
  * the chassis' ovn-controllers connect.
  */
-export class SouthboundConnection extends pulumi.dynamic.Resource {
+export class SouthboundConnection extends DynamicResource {
   declare readonly target: pulumi.Output<string>;
   declare readonly inactivityProbe: pulumi.Output<number | undefined>;
   declare readonly maxBackoff: pulumi.Output<number | undefined>;

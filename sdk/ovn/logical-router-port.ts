@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor } from "../shim";
+import { DynamicResource, providerFor } from "../shim";
 import { ownerMarker, withSecrets } from "../common";
 import type { NorthboundArgs } from "./common";
 
@@ -58,7 +58,7 @@ export interface LogicalRouterPortArgs extends NorthboundArgs {
  * A logical router port: `ovn-nbctl lrp-add ROUTER NAME MAC NETWORK…`, optionally joined to a
  * logical switch in the same step (`switch`).
  */
-export class LogicalRouterPort extends pulumi.dynamic.Resource {
+export class LogicalRouterPort extends DynamicResource {
   declare readonly router: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;
   declare readonly mac: pulumi.Output<string>;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor } from "../shim";
+import { DynamicResource, providerFor } from "../shim";
 import { ownerMarker, withSecrets } from "../common";
 import type { NorthboundArgs } from "./common";
 
@@ -18,7 +18,7 @@ export interface LogicalRouterArgs extends NorthboundArgs {
 }
 
 /** An OVN logical router: `ovn-nbctl lr-add NAME`. */
-export class LogicalRouter extends pulumi.dynamic.Resource {
+export class LogicalRouter extends DynamicResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly enabled: pulumi.Output<boolean | undefined>;
   declare readonly options: pulumi.Output<Record<string, string> | undefined>;

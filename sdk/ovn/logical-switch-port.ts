@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor } from "../shim";
+import { DynamicResource, providerFor } from "../shim";
 import { ownerMarker, withSecrets } from "../common";
 import type { NorthboundArgs } from "./common";
 
@@ -43,7 +43,7 @@ export interface LogicalSwitchPortArgs extends NorthboundArgs {
 }
 
 /** A logical switch port: `ovn-nbctl lsp-add SWITCH NAME -- lsp-set-addresses NAME …`. */
-export class LogicalSwitchPort extends pulumi.dynamic.Resource {
+export class LogicalSwitchPort extends DynamicResource {
   declare readonly switch: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;
   declare readonly addresses: pulumi.Output<string[] | undefined>;

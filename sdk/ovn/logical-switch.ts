@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor } from "../shim";
+import { DynamicResource, providerFor } from "../shim";
 import { ownerMarker, withSecrets } from "../common";
 import type { NorthboundArgs } from "./common";
 
@@ -35,7 +35,7 @@ export interface LogicalSwitchArgs extends NorthboundArgs {
 }
 
 /** An OVN logical switch: `ovn-nbctl ls-add NAME -- set logical_switch NAME other_config:subnet=…`. */
-export class LogicalSwitch extends pulumi.dynamic.Resource {
+export class LogicalSwitch extends DynamicResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly subnet: pulumi.Output<string | undefined>;
   declare readonly excludeIps: pulumi.Output<string[] | undefined>;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor } from "../shim";
+import { DynamicResource, providerFor } from "../shim";
 import { ownerMarker, withSecrets } from "../common";
 import type { NorthboundArgs } from "./common";
 
@@ -34,7 +34,7 @@ export interface LogicalRouterNatArgs extends NorthboundArgs {
 }
 
 /** A NAT rule of a logical router: `ovn-nbctl lr-nat-add ROUTER TYPE EXTERNAL_IP LOGICAL_IP`. */
-export class LogicalRouterNat extends pulumi.dynamic.Resource {
+export class LogicalRouterNat extends DynamicResource {
   declare readonly router: pulumi.Output<string>;
   declare readonly type: pulumi.Output<string>;
   declare readonly externalIp: pulumi.Output<string>;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor } from "../shim";
+import { DynamicResource, providerFor } from "../shim";
 import { ownerMarker, withSecrets } from "../common";
 import type { NorthboundArgs } from "./common";
 
@@ -31,7 +31,7 @@ export interface LogicalRouterStaticRouteArgs extends NorthboundArgs {
 }
 
 /** A static route of a logical router: `ovn-nbctl lr-route-add ROUTER PREFIX NEXTHOP [PORT]`. */
-export class LogicalRouterStaticRoute extends pulumi.dynamic.Resource {
+export class LogicalRouterStaticRoute extends DynamicResource {
   declare readonly router: pulumi.Output<string>;
   declare readonly ipPrefix: pulumi.Output<string>;
   declare readonly nexthop: pulumi.Output<string>;

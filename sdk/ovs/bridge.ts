@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor } from "../shim";
+import { DynamicResource, providerFor } from "../shim";
 import { ownerMarker, withSecrets, type Connection, type OwnedArgs } from "../common";
 
 export interface BridgeArgs extends OwnedArgs {
@@ -32,7 +32,7 @@ export interface BridgeArgs extends OwnedArgs {
 }
 
 /** An Open vSwitch bridge: `ovs-vsctl add-br NAME -- set bridge NAME …`. */
-export class Bridge extends pulumi.dynamic.Resource {
+export class Bridge extends DynamicResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly host: pulumi.Output<Connection>;
   declare readonly datapathType: pulumi.Output<string | undefined>;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor } from "../shim";
+import { DynamicResource, providerFor } from "../shim";
 import { ownerMarker, withSecrets, type Connection, type TlsArgs } from "../common";
 
 /** OpenFlow versions, as ovs-ofctl's `-O` and the bridge's `protocols` spell them. */
@@ -96,7 +96,7 @@ export interface InstalledFlow {
  * Flows live in ovs-vswitchd's memory: a restart of ovs-vswitchd drops them; `pulumi refresh`
  * then shows them gone and `pulumi up` puts them back.
  */
-export class Flow extends pulumi.dynamic.Resource {
+export class Flow extends DynamicResource {
   declare readonly bridge: pulumi.Output<string>;
   declare readonly table: pulumi.Output<number | undefined>;
   declare readonly priority: pulumi.Output<number | undefined>;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor } from "../shim";
+import { DynamicResource, providerFor } from "../shim";
 import { ownerMarker, withSecrets, type Connection, type OwnedArgs } from "../common";
 
 export interface ManagerArgs extends OwnedArgs {
@@ -24,7 +24,7 @@ export interface ManagerArgs extends OwnedArgs {
 }
 
 /** One OVSDB manager target of a host (`ovs-vsctl set-manager`, without touching other managers). */
-export class Manager extends pulumi.dynamic.Resource {
+export class Manager extends DynamicResource {
   declare readonly target: pulumi.Output<string>;
   /** The Manager row's uuid. */
   declare readonly uuid: pulumi.Output<string>;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerFor } from "../shim";
+import { DynamicResource, providerFor } from "../shim";
 import { ownerMarker, withSecrets, type Connection, type OwnedArgs } from "../common";
 
 /** The port's single interface (`ovs-vsctl set interface NAME …`). */
@@ -45,7 +45,7 @@ export interface PortArgs extends OwnedArgs {
 }
 
 /** A port with its interface on a bridge: `ovs-vsctl add-port BRIDGE NAME tag=…`. */
-export class Port extends pulumi.dynamic.Resource {
+export class Port extends DynamicResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly bridge: pulumi.Output<string>;
   declare readonly tag: pulumi.Output<number | undefined>;
