@@ -20,24 +20,22 @@ export interface Renamed {
 
 type Props = Record<string, unknown>;
 
-function parentAt(o: Props, path: string[]): Props | undefined {
-  let cur: unknown = o;
-  for (const k of path) {
-    if (!cur || typeof cur !== "object" || Array.isArray(cur)) return undefined;
-    cur = (cur as Props)[k];
-  }
-  return cur && typeof cur === "object" && !Array.isArray(cur) ? (cur as Props) : undefined;
+function isObject(v: unknown): v is Props {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** The object holding the last key of `path`, and that key. */
+/** The object holding the last key of dotted `path` in `o` (undefined if there is none), and that key. */
 function locate(o: Props, path: string): { holder: Props | undefined; key: string } {
   const parts = path.split(".");
-  return { holder: parentAt(o, parts.slice(0, -1)), key: parts[parts.length - 1] };
+  let holder: unknown = o;
+  for (const k of parts.slice(0, -1)) holder = isObject(holder) ? holder[k] : undefined;
+  return { holder: isObject(holder) ? holder : undefined, key: parts[parts.length - 1] };
 }
 
-function has(o: Props, path: string): boolean {
+/** The value at dotted `path` in `o`, or undefined. */
+function valueAt(o: Props, path: string): unknown {
   const { holder, key } = locate(o, path);
-  return holder !== undefined && holder[key] !== undefined;
+  return holder?.[key];
 }
 
 /**
@@ -46,7 +44,7 @@ function has(o: Props, path: string): boolean {
  */
 export function renamedInputs(renames: readonly Renamed[] | undefined, news: Props): InputProblem[] {
   return (renames ?? [])
-    .filter((r) => !r.output && has(news, r.from))
+    .filter((r) => !r.output && valueAt(news, r.from) != null) // null: nothing, like an absent argument
     .map((r) => ({ property: r.from, reason: `${r.from} was renamed ${r.to} (column ${r.column})` }));
 }
 
@@ -59,12 +57,13 @@ export function renamedInputs(renames: readonly Renamed[] | undefined, news: Pro
 export function upgradeState<T extends Props>(renames: readonly Renamed[] | undefined, state: T): T {
   if (!renames?.length) return state;
   const reused = new Set(renames.map((r) => r.to));
-  if (!renames.some((r) => !reused.has(r.from) && has(state, r.from))) return state;
+  // A null output counts: state keeps it (`assignedTag: null` is old state).
+  if (!renames.some((r) => !reused.has(r.from) && valueAt(state, r.from) !== undefined)) return state;
   const out = structuredClone(state) as Props;
   for (const r of renames) {
     const from = locate(out, r.from);
-    if (!from.holder || !(from.key in from.holder)) continue;
-    const value = from.holder[from.key];
+    const value = from.holder?.[from.key];
+    if (!from.holder || value === undefined) continue;
     delete from.holder[from.key];
     const to = locate(out, r.to);
     if (to.holder) to.holder[to.key] = value;

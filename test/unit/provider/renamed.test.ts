@@ -148,6 +148,7 @@ describe("a program passing an old name", () => {
       interface: { mac: "50:54:00:00:00:0a" },
     });
     expect(renamedInputs(lspKind.renamed, { assignedTag: 5 })).toEqual([]);
+    expect(renamedInputs(lspKind.renamed, { tag: null })).toEqual([]); // nothing, like absent
   });
 });
 
