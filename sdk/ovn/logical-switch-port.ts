@@ -88,8 +88,6 @@ export class LogicalSwitchPort extends pulumi.dynamic.Resource {
       providerFor("ovn:LogicalSwitchPort"),
       name,
       {
-        ...args,
-        owner: ownerMarker(name),
         uuid: undefined,
         dynamicAddresses: undefined,
         dynamicMac: undefined,
@@ -97,6 +95,9 @@ export class LogicalSwitchPort extends pulumi.dynamic.Resource {
         dynamicIpv6: undefined,
         up: undefined,
         tag: undefined,
+        // After the outputs: `tag` passed by a program written before the rename reaches check.
+        ...args,
+        owner: ownerMarker(name),
       },
       withSecrets(opts, "nb", args.nb),
       "ovn",
