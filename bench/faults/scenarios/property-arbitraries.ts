@@ -571,7 +571,7 @@ export function typeSpecs(): TypeSpec[] {
           staticAddress,
         ),
         type: fc.constantFrom("vif", "Router", 3),
-        tag: badInt(0, 4095),
+        tagRequest: badInt(0, 4095),
         enabled: fc.constantFrom("no", 0),
       }),
   };
