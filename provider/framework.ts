@@ -9,6 +9,7 @@ import { z } from "zod";
 import { OvsdbError, type OvsdbErrorCode } from "./ovsdb";
 import { OpenFlowError, type OpenFlowErrorCode } from "./openflow/errors";
 import { ResourceError, withCode, type InputProblem, type ResourceErrorCode } from "./errors";
+import { renamedInputs, upgradeState, type Renamed } from "./renamed";
 
 /** The placeholder Pulumi passes for values not known during preview. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -49,6 +50,11 @@ export interface ResourceKind<I extends Props, O extends Props> {
   inputKeys: readonly string[];
   /** Input properties whose change needs a new row. */
   replaceOn: readonly string[];
+  /**
+   * Arguments and outputs renamed since earlier releases, in the order to apply them: old state is
+   * read in today's layout, and a program passing an old argument name fails `check`.
+   */
+  renamed?: readonly Renamed[];
   /** Cross-field rules zod cannot express simply; returns problems (empty when fine). */
   validate?: (inputs: I) => InputProblem[];
   /**
@@ -119,7 +125,7 @@ export function makeHandler<I extends Props, O extends Props>(kind: ResourceKind
     },
     async read(id, props) {
       try {
-        const r = await kind.read(id, props as O & Instance);
+        const r = await kind.read(id, upgradeState(kind.renamed, props) as O & Instance);
         if (!r) return { id: "" }; // gone: Pulumi drops it from the state
         return { id: r.id, props: wire({ ...r.outs, instance: props.instance }), inputs: wire(r.inputs) };
       } catch (e) {
@@ -130,7 +136,10 @@ export function makeHandler<I extends Props, O extends Props>(kind: ResourceKind
       try {
         // State from before tokens existed gets one now: the row is rewritten with it.
         const instance = tokens ? ((olds.instance as string | undefined) ?? newInstanceToken()) : undefined;
-        const outs = await kind.update(id, olds as O & Instance, { ...parseOrThrow(kind, news), instance });
+        const outs = await kind.update(id, upgradeState(kind.renamed, olds) as O & Instance, {
+          ...parseOrThrow(kind, news),
+          instance,
+        });
         return { outs: wire({ ...outs, instance }) };
       } catch (e) {
         return fail(news, e);
@@ -138,7 +147,7 @@ export function makeHandler<I extends Props, O extends Props>(kind: ResourceKind
     },
     async delete(id, props) {
       try {
-        await kind.delete(id, props as O & Instance);
+        await kind.delete(id, upgradeState(kind.renamed, props) as O & Instance);
       } catch (e) {
         fail(props, e);
       }
@@ -189,6 +198,7 @@ export function checkInputs<I extends Props, O extends Props>(
 ): CheckResult {
   const raw = stripProvider(news);
   const unknowns = unknownPaths(raw);
+  const renamed = renamedInputs(kind.renamed, raw);
   const parsed = kind.schema.safeParse(raw);
   if (!parsed.success) {
     const failures = parsed.error.issues
@@ -199,11 +209,11 @@ export function checkInputs<I extends Props, O extends Props>(
           ),
       )
       .map((issue) => ({ property: issue.path.join(".") || "(arguments)", reason: issue.message }));
-    return { inputs: news, failures: dedupe(failures) };
+    return { inputs: news, failures: dedupe([...renamed, ...failures]) };
   }
-  if (unknowns.length > 0) return { inputs: news, failures: [] };
+  if (unknowns.length > 0) return { inputs: news, failures: renamed };
   const problems = kind.validate?.(parsed.data) ?? [];
-  return { inputs: { ...parsed.data }, failures: problems };
+  return { inputs: { ...parsed.data }, failures: [...renamed, ...problems] };
 }
 
 function dedupe(fs: { property: string; reason: string }[]): { property: string; reason: string }[] {
@@ -234,10 +244,11 @@ export function diffInputs<I extends Props, O extends Props>(
 ): DiffResult {
   const diffs: string[] = [];
   const replaces: string[] = [];
+  const old = upgradeState(kind.renamed, olds); // state written before a rename, in today's names
   for (const k of kind.inputKeys) {
     // Equal as given is equal in canonical form; only values that differ are parsed.
-    if (sameValue(olds[k], news[k])) continue;
-    if (!sameValue(canonicalInput(kind, k, olds[k]), canonicalInput(kind, k, news[k]))) {
+    if (sameValue(old[k], news[k])) continue;
+    if (!sameValue(canonicalInput(kind, k, old[k]), canonicalInput(kind, k, news[k]))) {
       diffs.push(k);
       if (kind.replaceOn.includes(k)) replaces.push(k);
     }

@@ -757,7 +757,7 @@ export function renderReference(ref: Reference): string {
       "member of the objects in an array argument.",
     "- **Outputs** lists the properties a resource reports besides its arguments. Those that " +
       "describe runtime status (`ovs.Port` `ofport` and `interfaceError`, `ovn.LogicalSwitchPort` " +
-      "`up`, `dynamicAddresses` and `assignedTag`, a connection's `isConnected` and `status`) are " +
+      "`up`, `dynamicAddresses` and `tag`, a connection's `isConnected` and `status`) are " +
       "read at create, update and refresh: they are only as fresh as the last of those " +
       "(`pulumi refresh`, or `pulumi up` in a project with `refresh: always`, reads them again).",
     "",

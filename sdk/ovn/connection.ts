@@ -10,8 +10,8 @@ interface ConnectionTargetArgs extends OwnedArgs {
    */
   target: pulumi.Input<string>;
   /**
-   * Milliseconds of idle time before the server probes the peer (`inactivity_probe`); 0 disables.
-   * The field report uses 60000.
+   * Milliseconds of idle time before the server probes the peer (`inactivity_probe`), e.g.
+   * 60000; 0 disables. Unset: ovsdb-server's default (5000).
    */
   inactivityProbe?: pulumi.Input<number>;
   /** Longest wait between reconnection attempts for active targets, milliseconds (≥ 1000). */

@@ -40,16 +40,16 @@ export interface LogicalRouterPortArgs extends NorthboundArgs {
   /**
    * Join this router port to a logical switch (e.g. `sw0.name`): the switch-side port of type
    * `router` with `options:router-port` is created (and removed) with this resource, in the same
-   * transaction — the field report's `lsp-add` / `lsp-set-type` / `lsp-set-addresses` /
-   * `lsp-set-options` in one argument.
+   * transaction: what `ovn-nbctl lsp-add` / `lsp-set-type` / `lsp-set-addresses` /
+   * `lsp-set-options` do by hand, in one argument.
    */
   switch?: pulumi.Input<string>;
   /** Name of the switch-side port. Default `NAME-attachment` (e.g. `lrp0-attachment`). */
   switchPortName?: pulumi.Input<string>;
   /**
-   * Addresses of the switch-side port. Default `["router"]` (taken from this router port); the
-   * field report's form is the MAC, e.g. `["00:00:00:00:ff:01"]`. A set, canonical like a switch
-   * port's `addresses`.
+   * Addresses of the switch-side port. Default `["router"]` (this router port's MAC and
+   * networks); or the router port's MAC alone, e.g. `["00:00:00:00:ff:01"]`. A set, canonical like a
+   * switch port's `addresses`.
    */
   switchPortAddresses?: pulumi.Input<pulumi.Input<string>[]>;
 }

@@ -34,8 +34,12 @@ export interface LogicalSwitchPortArgs extends NorthboundArgs {
   options?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** For a container inside a VM: the VM's logical port (`lsp-add SWITCH PORT PARENT TAG`). */
   parentName?: pulumi.Input<string>;
-  /** VLAN tag (`tag_request`) of a container port, 1..4095; 0 or unset lets ovn-northd choose. */
-  tag?: pulumi.Input<number>;
+  /**
+   * The VLAN tag a container port asks for (`tag_request`, the `TAG` of `lsp-add SWITCH PORT
+   * PARENT TAG`), 1..4095; 0 or unset lets ovn-northd choose. Needs `parentName`. The tag in use
+   * is the output `tag`.
+   */
+  tagRequest?: pulumi.Input<number>;
   /** Administrative state; false drops the port's traffic. Default: enabled. */
   enabled?: pulumi.Input<boolean>;
   /** Keys to set in `external_ids`. Keys not listed here are left alone. */
@@ -72,10 +76,11 @@ export class LogicalSwitchPort extends DynamicResource {
    */
   declare readonly up: pulumi.Output<boolean | null>;
   /**
-   * The VLAN tag ovn-northd assigned to a container port.
+   * The VLAN tag of a container port (`tag`): `tagRequest` if given, otherwise the one ovn-northd
+   * chose; null for a port without `parentName`.
    * Runtime status, read at create, update and refresh: only as fresh as the last of them.
    */
-  declare readonly assignedTag: pulumi.Output<number | null>;
+  declare readonly tag: pulumi.Output<number | null>;
   declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: LogicalSwitchPortArgs, opts?: pulumi.CustomResourceOptions) {
@@ -83,15 +88,16 @@ export class LogicalSwitchPort extends DynamicResource {
       providerFor("ovn:LogicalSwitchPort"),
       name,
       {
-        ...args,
-        owner: ownerMarker(name),
         uuid: undefined,
         dynamicAddresses: undefined,
         dynamicMac: undefined,
         dynamicIpv4: undefined,
         dynamicIpv6: undefined,
         up: undefined,
-        assignedTag: undefined,
+        tag: undefined,
+        // After the outputs: `tag` passed by a program written before the rename reaches check.
+        ...args,
+        owner: ownerMarker(name),
       },
       withSecrets(opts, "nb", args.nb),
       "ovn",

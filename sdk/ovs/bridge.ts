@@ -11,8 +11,8 @@ export interface BridgeArgs extends OwnedArgs {
   datapathType?: pulumi.Input<"system" | "netdev">;
   /**
    * `standalone` (default in OVS): without a controller the bridge acts as a learning switch.
-   * `secure`: no default NORMAL flow; only the flows you add forward traffic (the field report's
-   * `ovs-ofctl del-flows` step, declaratively).
+   * `secure`: no default NORMAL flow; only the flows you add forward traffic (what
+   * `ovs-ofctl del-flows BRIDGE` does to the default flow, kept across restarts).
    */
   failMode?: pulumi.Input<"standalone" | "secure">;
   /** OpenFlow versions the bridge speaks, e.g. `["OpenFlow10", "OpenFlow13"]`. A set: order and repeats do not matter. */

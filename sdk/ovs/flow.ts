@@ -89,9 +89,9 @@ export interface InstalledFlow {
  * and deletes flows with that cookie, so flows added by hand or by a controller are never removed.
  * `pulumi refresh` shows a flow deleted by hand (as gone) or changed by hand (as drift).
  *
- * For a bridge that forwards only what its flows say (the field report's `ovs-ofctl del-flows`
- * step), create the bridge with `failMode: "secure"`: it then starts with an empty flow table,
- * without the default `priority=0 actions=NORMAL` flow.
+ * For a bridge that forwards only what its flows say (instead of `ovs-ofctl del-flows BRIDGE`),
+ * create the bridge with `failMode: "secure"`: it then starts with an empty flow table, without
+ * the default `priority=0 actions=NORMAL` flow.
  *
  * Flows live in ovs-vswitchd's memory: a restart of ovs-vswitchd drops them; `pulumi refresh`
  * then shows them gone and `pulumi up` puts them back.

@@ -6,7 +6,7 @@ export interface ManagerArgs extends OwnedArgs {
   /** The host's Open_vSwitch database. */
   host: pulumi.Input<Connection>;
   /**
-   * Manager target: `ptcp:6640` (open the database to remote access, as in the field report),
+   * Manager target: `ptcp:6640` (listen for remote OVSDB clients on TCP port 6640),
    * `pssl:6640`, `punix:PATH`, or an outgoing `tcp:IP:PORT` / `ssl:IP:PORT`. Written in canonical
    * form (IPv6 in brackets, compressed, lower case). Changing it replaces the row.
    */

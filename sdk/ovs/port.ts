@@ -19,8 +19,11 @@ export interface InterfaceArgs {
   mtuRequest?: pulumi.Input<number>;
   /** Requested OpenFlow port number (`ofport_request`), 1..65279. */
   ofportRequest?: pulumi.Input<number>;
-  /** Requested MAC address (`mac`), for internal interfaces; written in lower case. */
-  macRequest?: pulumi.Input<string>;
+  /**
+   * MAC address of an internal interface (column `mac`), e.g. `"50:54:00:00:00:01"`; written in
+   * lower case. Unset: ovs-vswitchd chooses one. Other interface types keep their device's MAC.
+   */
+  mac?: pulumi.Input<string>;
 }
 
 export interface PortArgs extends OwnedArgs {

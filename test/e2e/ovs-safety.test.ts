@@ -58,8 +58,8 @@ describe("OVS resources: bad input, ownership, adoption", () => {
     ["an invalid VLAN tag", { tag: 4096 }, /tag.*0\.\.4095/],
     [
       "a malformed MAC",
-      { interface: { type: "internal", macRequest: "50:54:00:zz:00:01" } },
-      /macRequest.*not a MAC address/,
+      { interface: { type: "internal", mac: "50:54:00:zz:00:01" } },
+      /interface\.mac.*not a MAC address/,
     ],
     [
       "a malformed IP",

@@ -278,7 +278,7 @@ export function typeSpecs(): TypeSpec[] {
           interface: fc.record(
             {
               type: fc.constant("internal"),
-              macRequest: padded(macArb),
+              mac: padded(macArb),
               mtuRequest: fc.integer({ min: 1280, max: 9000 }),
               externalIds: mapArb,
             },
@@ -297,7 +297,7 @@ export function typeSpecs(): TypeSpec[] {
         trunks: badList(badInt(0, 4095), fc.integer({ min: 0, max: 4095 })),
         vlanMode: fc.constantFrom("Trunk", "tagged", ""),
         interface: fc.oneof(
-          badMac.map((m) => ({ type: "internal", macRequest: m })),
+          badMac.map((m) => ({ type: "internal", mac: m })),
           fc.constantFrom({ type: "vxlan2" }, { mtuRequest: 10 }, { ofportRequest: 0 }, "internal"),
         ),
       }),
@@ -571,7 +571,7 @@ export function typeSpecs(): TypeSpec[] {
           staticAddress,
         ),
         type: fc.constantFrom("vif", "Router", 3),
-        tag: badInt(0, 4095),
+        tagRequest: badInt(0, 4095),
         enabled: fc.constantFrom("no", 0),
       }),
   };

@@ -5,7 +5,8 @@
  *
  * With `switch`, the same transaction also joins the router port to that logical switch: it
  * creates the switch-side port of type "router" with `options:router-port` and addresses
- * "router" (the field report's four `lsp-*` commands), owned by this resource.
+ * "router" (what `lsp-add`, `lsp-set-type`, `lsp-set-addresses` and `lsp-set-options` do by
+ * hand), owned by this resource.
  *
  * Router ports, their gateway chassis and the switch-side port are not root rows: delete removes
  * the references and the server drops the rows.
@@ -139,7 +140,7 @@ function validate(i: LrpInputs): InputProblem[] {
   return problems;
 }
 
-/** Name of the switch-side port created by `switch` (the field report's `lrp0-attachment`). */
+/** Name of the switch-side port created by `switch`: `switchPortName`, or `NAME-attachment`. */
 export function attachmentName(i: Pick<LrpInputs, "name" | "switchPortName">): string {
   return i.switchPortName ?? `${i.name}-attachment`;
 }

@@ -69,11 +69,11 @@ export const LSP_TYPES = [
   "remote",
 ] as const;
 
-const tag = z
-  .number({ error: "tag must be an integer VLAN id 0..4095" })
-  .int("tag: accepted an integer VLAN id 0..4095 (0 lets ovn-northd choose)")
-  .min(0, "tag: accepted 0..4095 (0 lets ovn-northd choose)")
-  .max(4095, "tag: accepted 0..4095 (0 lets ovn-northd choose)");
+const tagRequest = z
+  .number({ error: "tagRequest must be an integer VLAN id 0..4095" })
+  .int("tagRequest: accepted an integer VLAN id 0..4095 (0 lets ovn-northd choose)")
+  .min(0, "tagRequest: accepted 0..4095 (0 lets ovn-northd choose)")
+  .max(4095, "tagRequest: accepted 0..4095 (0 lets ovn-northd choose)");
 
 export const lspInputs = z.object({
   ...nbBase,
@@ -99,7 +99,7 @@ export const lspInputs = z.object({
     .optional(),
   options: stringMap.optional(),
   parentName: ovnName("parentName").optional(),
-  tag: tag.optional(),
+  tagRequest: tagRequest.optional(),
   enabled: z.boolean({ error: "enabled must be true or false" }).optional(),
   externalIds: stringMap.optional(),
 });
@@ -116,8 +116,8 @@ export type LspOutputs = {
   dynamicIpv6: string | null;
   /** True once a chassis has bound the port (null: never reported). */
   up: boolean | null;
-  /** The VLAN tag ovn-northd assigned (for a container port with parentName), or null. */
-  assignedTag: number | null;
+  /** `tag`: the VLAN tag ovn-northd assigned (for a container port with parentName), or null. */
+  tag: number | null;
 };
 
 export function validateLsp(i: LspInputs): InputProblem[] {
@@ -142,10 +142,10 @@ export function validateLsp(i: LspInputs): InputProblem[] {
         'a port of type "localnet" needs options.network_name (a name of the chassis\' ovn-bridge-mappings)',
     });
   }
-  if (i.tag !== undefined && i.parentName === undefined) {
+  if (i.tagRequest !== undefined && i.parentName === undefined) {
     problems.push({
-      property: "tag",
-      reason: "tag applies to a container port: set parentName (the VM's port) too",
+      property: "tagRequest",
+      reason: "tagRequest applies to a container port: set parentName (the VM's port) too",
     });
   }
   if (i.parentName !== undefined && i.parentName === i.name) {
@@ -161,7 +161,7 @@ export function lspColumns(i: LspInputs): Row {
     addresses: i.addresses ?? [],
     port_security: i.portSecurity ?? [],
     parent_name: i.parentName ?? null,
-    tag_request: i.parentName !== undefined ? (i.tag ?? 0) : null,
+    tag_request: i.parentName !== undefined ? (i.tagRequest ?? 0) : null,
     enabled: i.enabled ?? null,
   };
 }
@@ -338,7 +338,7 @@ export async function lspOutputs(c: OvsdbClient, uuid: string): Promise<LspOutpu
     uuid,
     ...parseDynamicAddresses(row?.dynamic_addresses as string | null),
     up: (row?.up as boolean | null | undefined) ?? null,
-    assignedTag: (row?.tag as number | null | undefined) ?? null,
+    tag: (row?.tag as number | null | undefined) ?? null,
   };
 }
 
@@ -402,7 +402,7 @@ async function create(i: LspInputs): Promise<{ id: string; outs: LspState }> {
   return { id: uuid, outs: { ...i, ...(await finish(c, uuid, sw, i)) } };
 }
 
-/** tag_request as the program would say it: 0 (let ovn-northd choose) is what an unset tag means. */
+/** tag_request as the program would say it: 0 (let ovn-northd choose) is what an unset tagRequest means. */
 function readTag(request: number | null, program: number | undefined): number | undefined {
   if (request === null) return undefined;
   return request === 0 && program === undefined ? undefined : request;
@@ -423,7 +423,7 @@ async function read(id: string, s: LspState): Promise<ReadResult<LspState> | und
     type: ((live.type as string) || (s.type === "" ? "" : undefined)) as LspInputs["type"],
     options: managedKeys(live.options, s.options),
     parentName: (live.parent_name as string | null) ?? undefined,
-    tag: readTag(live.tag_request as number | null, s.tag),
+    tagRequest: readTag(live.tag_request as number | null, s.tagRequest),
     enabled: (live.enabled as boolean | null) ?? undefined,
     externalIds: managedKeys(live.external_ids, s.externalIds),
     waitForChassis: s.waitForChassis,
@@ -436,7 +436,7 @@ async function read(id: string, s: LspState): Promise<ReadResult<LspState> | und
     uuid: id,
     ...parseDynamicAddresses(live.dynamic_addresses as string | null),
     up: (live.up as boolean | null) ?? null,
-    assignedTag: (live.tag as number | null) ?? null,
+    tag: (live.tag as number | null) ?? null,
   };
   return { id, outs, inputs };
 }
@@ -479,11 +479,15 @@ export const lspKind: ResourceKind<LspInputs, LspState> = {
     "type",
     "options",
     "parentName",
-    "tag",
+    "tagRequest",
     "enabled",
     "externalIds",
   ],
   replaceOn: ["nb", "name"],
+  renamed: [
+    { from: "tag", to: "tagRequest", column: "Logical_Switch_Port.tag_request" },
+    { from: "assignedTag", to: "tag", column: "Logical_Switch_Port.tag", output: true },
+  ],
   validate: validateLsp,
   create,
   read,

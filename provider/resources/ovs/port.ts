@@ -100,7 +100,7 @@ export const interfaceInputs = z.object({
     .min(1, "ofportRequest: accepted 1..65279")
     .max(65279, "ofportRequest: accepted 1..65279")
     .optional(),
-  macRequest: mac("macRequest").optional(),
+  mac: mac("interface.mac").optional(),
 });
 
 export const portInputs = z.object({
@@ -175,7 +175,7 @@ function interfaceColumns(i: PortInputs): Row {
     type: i.interface?.type ?? "",
     mtu_request: i.interface?.mtuRequest ?? null,
     ofport_request: i.interface?.ofportRequest ?? null,
-    mac: i.interface?.macRequest ?? null,
+    mac: i.interface?.mac ?? null,
   };
 }
 
@@ -367,7 +367,7 @@ async function read(id: string, s: PortState): Promise<ReadResult<PortState> | u
           : undefined,
         mtuRequest: (iface.mtu_request as number | null) ?? undefined,
         ofportRequest: (iface.ofport_request as number | null) ?? undefined,
-        macRequest: (iface.mac as string | null) ?? undefined,
+        mac: (iface.mac as string | null) ?? undefined,
       }
     : undefined;
   const inputs: PortInputs = {
@@ -449,6 +449,7 @@ export const portKind: ResourceKind<PortInputs, PortState> = {
     "otherConfig",
   ],
   replaceOn: ["host", "bridge", "name"],
+  renamed: [{ from: "interface.macRequest", to: "interface.mac", column: "Interface.mac" }],
   validate,
   create,
   read,

@@ -297,7 +297,7 @@ describe("ovn:LogicalSwitchPort", () => {
     expect(await count("Logical_Switch_Port")).toBe(before);
   });
 
-  it("rejects bad addresses, a router address on a VIF, and a tag without parentName", async () => {
+  it("rejects bad addresses, a router address on a VIF, and a tagRequest without parentName", async () => {
     const h = provider.handler(type);
     const r = await h.check(
       {},
@@ -306,26 +306,37 @@ describe("ovn:LogicalSwitchPort", () => {
         switch: "ls-p",
         name: "x",
         addresses: ["50:54:00:00:00:zz 192.168.0.2", "router"],
-        tag: 5,
+        tagRequest: 5,
         owner: "o/s/x",
       },
     );
     expect(r.failures.map((f) => f.property)).toEqual(expect.arrayContaining(["addresses.0"]));
     const r2 = await h.check(
       {},
-      { nb, switch: "ls-p", name: "x", addresses: ["router"], tag: 5, owner: "o/s/x" },
+      { nb, switch: "ls-p", name: "x", addresses: ["router"], tagRequest: 5, owner: "o/s/x" },
     );
-    expect(r2.failures.map((f) => f.property).sort()).toEqual(["addresses", "tag"]);
+    expect(r2.failures.map((f) => f.property).sort()).toEqual(["addresses", "tagRequest"]);
+    // The name before the rename fails, naming the new one, instead of being dropped.
+    const r3 = await h.check(
+      {},
+      { nb, switch: "ls-p", name: "x", parentName: "vm1", tag: 5, owner: "o/s/x" },
+    );
+    expect(r3.failures).toEqual([
+      {
+        property: "tag",
+        reason: "[INVALID_INPUT] tag was renamed tagRequest (column Logical_Switch_Port.tag_request)",
+      },
+    ]);
   });
 
-  it("creates a container port (parentName + tag), updates in place, moves between switches, deletes", async () => {
+  it("creates a container port (parentName + tagRequest), updates in place, moves between switches, deletes", async () => {
     await createVia(type, { nb, switch: "ls-p", name: "vm1", addresses: ["unknown"], owner: owner("vm1") });
     const inputs: Props = {
       nb,
       switch: "ls-p",
       name: "c1",
       parentName: "vm1",
-      tag: 42,
+      tagRequest: 42,
       addresses: ["50:54:00:00:00:42 192.168.20.42"],
       enabled: true,
       owner: owner("c1"),
@@ -346,14 +357,47 @@ describe("ovn:LogicalSwitchPort", () => {
     expect(read.inputs).toMatchObject({
       switch: "ls-p2",
       enabled: false,
-      tag: 42,
+      tagRequest: 42,
       externalIds: { app: "db" },
     });
+    expect(read.props).toMatchObject({ tagRequest: 42, tag: 42 }); // ovn-northd copies the request
     expect((await provider.handler(type).diff(id, read.props!, news)).changes).toBe(false);
 
     await provider.handler(type).delete(id, o2);
     expect(await count("Logical_Switch_Port", ["name=c1"])).toBe(0);
     void swId;
+  });
+
+  it("works on state written before tag was renamed tagRequest and assignedTag tag: no change, no replacement", async () => {
+    const h = provider.handler(type);
+    const inputs: Props = {
+      nb,
+      switch: "ls-p",
+      name: "c2",
+      parentName: "vm1",
+      tagRequest: 43,
+      owner: owner("c2"),
+    };
+    const { id, outs } = await createVia(type, inputs);
+    await central.nbctl("--wait=sb", "sync"); // ovn-northd has copied tag_request into tag
+    const { tagRequest, tag, ...rest } = outs;
+    const old: Props = { ...rest, tag: tagRequest, assignedTag: tag }; // as the earlier release wrote it
+
+    expect(await h.diff(id, old, inputs)).toMatchObject({ changes: false, replaces: [] });
+    expect((await h.diff(id, old, { ...inputs, tagRequest: 44 })).diffs).toEqual(["tagRequest"]);
+    const read = await h.read(id, old);
+    expect(read.props).toMatchObject({ tagRequest: 43, tag: 43 });
+    expect(read.props).not.toHaveProperty("assignedTag");
+    expect(read.inputs).toMatchObject({ tagRequest: 43 });
+    expect(read.inputs).not.toHaveProperty("tag");
+
+    const { outs: o2 } = await h.update(id, old, { ...inputs, tagRequest: 44 });
+    expect(o2).toMatchObject({ tagRequest: 44 });
+    expect(o2).not.toHaveProperty("assignedTag");
+    expect(await nbGet(central, "Logical_Switch_Port", "c2", "tag_request")).toBe("44");
+
+    await h.delete(id, old);
+    expect(await count("Logical_Switch_Port", ["name=c2"])).toBe(0);
   });
 });
 

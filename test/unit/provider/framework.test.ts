@@ -44,7 +44,7 @@ describe("check", () => {
     ],
     [{ interface: { type: "vxlan" } }, "interface.options.remote_ip", /needs options.remote_ip/],
     [{ interface: { type: "patch" } }, "interface.options.peer", /needs options.peer/],
-    [{ interface: { macRequest: "50:54:00:00:00" } }, "interface.macRequest", /not a MAC address/],
+    [{ interface: { mac: "50:54:00:00:00" } }, "interface.mac", /not a MAC address/],
     [{ name: "a-very-long-port-name" }, "name", /at most 15 characters/],
     [{ vlanMode: "sideways" }, "vlanMode", /accepted "trunk"/],
     [{ host: { remote: "ptcp:6640" } }, "host.remote", /listening remote/],

@@ -124,7 +124,7 @@ describe("check per resource", () => {
     expect(failures(switchKind, { nb, name: "sw 0", owner }).name).toMatch(/whitespace/);
   });
 
-  it("LogicalSwitchPort: addresses by index, type, router-port, tag/parentName", () => {
+  it("LogicalSwitchPort: addresses by index, type, router-port, tagRequest/parentName", () => {
     const f = failures(lspKind, {
       nb,
       switch: "sw0",
@@ -140,7 +140,9 @@ describe("check per resource", () => {
         "options.router-port"
       ],
     ).toMatch(/needs options\["router-port"\]/);
-    expect(failures(lspKind, { nb, switch: "sw0", name: "p", tag: 7, owner }).tag).toMatch(/set parentName/);
+    expect(failures(lspKind, { nb, switch: "sw0", name: "p", tagRequest: 7, owner }).tagRequest).toMatch(
+      /set parentName/,
+    );
     expect(
       failures(lspKind, {
         nb,
@@ -151,8 +153,9 @@ describe("check per resource", () => {
       }).addresses,
     ).toMatch(/only one entry/);
     expect(
-      failures(lspKind, { nb, switch: "sw0", name: "p", tag: 4096, parentName: "vm", owner }).tag,
-    ).toMatch(/0\.\.4095/);
+      failures(lspKind, { nb, switch: "sw0", name: "p", tagRequest: 4096, parentName: "vm", owner })
+        .tagRequest,
+    ).toMatch(/tagRequest: accepted 0\.\.4095/);
   });
 
   it("LogicalRouterPort: MAC, networks, gateway chassis, switch-only arguments", () => {
