@@ -21,3 +21,4 @@ export {
 } from "./logical-router-port";
 export { LogicalRouterStaticRoute, type LogicalRouterStaticRouteArgs } from "./static-route";
 export { LogicalRouterNat, type LogicalRouterNatArgs } from "./nat";
+export { AddressSet, type AddressSetArgs } from "./address-set";

@@ -1,0 +1,10 @@
+/**
+ * Every resource declared as a {@link TableSpec}: their handlers come from `provider/engine`,
+ * their SDK classes from `scripts/gen-sdk.ts`.
+ */
+import type { TableSpec } from "../engine/spec";
+import { addressSetSpec } from "./ovn/address-set";
+import { switchSpec } from "./ovn/logical-switch";
+import { routerSpec } from "./ovn/logical-router";
+
+export const tableSpecs: readonly TableSpec[] = [switchSpec, routerSpec, addressSetSpec];
