@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { execFileSync } from "node:child_process";
 import { tableSpecs } from "../provider/resources/specs";
 import { labelOf, type TableSpec } from "../provider/engine/spec";
+import { tableKind } from "../provider/engine/table";
 
 /** The repository root (this file runs from `scripts/` under ts-jest and from `dist/scripts/`). */
 function root(): string {
@@ -67,8 +68,9 @@ function optional(spec: TableSpec, key: string): boolean {
 export function renderSdk(spec: TableSpec): string {
   const [ns, cls] = spec.type.split(":");
   const conn = spec.db.connectionArg;
+  const replaces = tableKind(spec).replaceOn;
   const args = Object.entries(spec.args).map(([k, a]) => {
-    const suffix = a.replace ? " Changing it replaces the resource." : "";
+    const suffix = replaces.includes(k) ? " Changing it replaces the resource." : "";
     return `${docComment(a.doc + suffix)}\n  ${k}${optional(spec, k) ? "?" : ""}: ${inputType(a.type)};`;
   });
   const outs = [

@@ -41,6 +41,21 @@ export interface ArgSpec {
   decode?: (v: never) => unknown;
   /** A change needs a new row (the engine replaces the resource). */
   replace?: boolean;
+  /**
+   * The column value when the argument is left out: `[]` (an empty optional or set column) by
+   * default; `""` for a string column that cannot be empty (e.g. `route_table`).
+   */
+  empty?: Value;
+  /**
+   * The value an empty column means (e.g. `policy` `"dst-ip"`): identity matches treat the two
+   * alike, and refresh keeps it when the program states it.
+   */
+  implied?: unknown;
+  /**
+   * The argument names another row (by its `name`), stored as a reference to it (its uuid), e.g. a
+   * NAT rule's `gatewayPort`. Create fails with PARENT_MISSING while no such row exists.
+   */
+  ref?: { table: string; noun: string; sdk: string };
 }
 
 /** A read-only output taken from the row (besides `uuid`), e.g. a value ovn-northd assigns. */
@@ -70,7 +85,22 @@ export interface DatabaseBinding {
   where(i: Props): string;
 }
 
-/** A resource that is one row of one table, found by a unique name. */
+/** The row a child hangs off, through one of its reference columns (e.g. a router's `nat`). */
+export interface ParentSpec {
+  /** The argument naming the parent, e.g. `router`; changing it replaces the resource. */
+  arg: string;
+  table: string;
+  /** The parent's column that references the children. */
+  column: string;
+  noun: string;
+  /** The SDK resource that makes the parent, for the PARENT_MISSING message. */
+  sdk: string;
+}
+
+/**
+ * A resource that is one row of one table: a root row found by a unique name (`nameArg`), or a
+ * child of a parent row (`parent`) found on its parent by the columns of its `matchArgs`.
+ */
 export interface TableSpec {
   /** Pulumi type token, e.g. `ovn:AddressSet`. */
   type: string;
@@ -81,7 +111,17 @@ export interface TableSpec {
   /** The row in messages, e.g. `address set`. */
   noun: string;
   /** The argument (and column) that names the row: unique among the table's rows. */
-  nameArg: string;
+  nameArg?: string;
+  /** For a child without a name: the arguments whose columns identify it on its parent (they force replacement). */
+  matchArgs?: readonly string[];
+  parent?: ParentSpec;
+  /** The row in messages; default `<noun> <name>`. */
+  describe?: (i: Props) => string;
+  /**
+   * How often a write is planned again when its guards found the rows changed (default 3); more
+   * for children of a busy parent, whose creations in parallel all guard the parent's column.
+   */
+  attempts?: number;
   args: Record<string, ArgSpec>;
   outputs?: Record<string, OutputSpec>;
   /** Cross-argument rules zod cannot express simply. */

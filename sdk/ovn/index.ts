@@ -19,6 +19,6 @@ export {
   type LogicalRouterPortArgs,
   type GatewayChassisArgs,
 } from "./logical-router-port";
-export { LogicalRouterStaticRoute, type LogicalRouterStaticRouteArgs } from "./static-route";
-export { LogicalRouterNat, type LogicalRouterNatArgs } from "./nat";
+export { LogicalRouterStaticRoute, type LogicalRouterStaticRouteArgs } from "./logical-router-static-route";
+export { LogicalRouterNat, type LogicalRouterNatArgs } from "./logical-router-nat";
 export { AddressSet, type AddressSetArgs } from "./address-set";

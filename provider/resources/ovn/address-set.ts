@@ -26,7 +26,10 @@ export const addressSetSpec: TableSpec = {
     name: {
       schema: z
         .string({ error: "name must be a string" })
-        .regex(SET_NAME, "name: accepted letters, digits, '_' and '.', not starting with a digit (matches use it as $name)"),
+        .regex(
+          SET_NAME,
+          "name: accepted letters, digits, '_' and '.', not starting with a digit (matches use it as $name)",
+        ),
       type: "string",
       doc:
         "Set name (`Address_Set.name`, unique), as matches refer to it after `$`: letters, digits, " +

@@ -127,7 +127,12 @@ export async function requireParent(
 }
 
 /** Rows of northbound `table` with the given UUIDs (one transaction; missing rows are skipped). */
-export function selectByUuids(c: OvsdbClient, table: string, uuids: string[], columns?: string[]): Promise<Row[]> {
+export function selectByUuids(
+  c: OvsdbClient,
+  table: string,
+  uuids: string[],
+  columns?: string[],
+): Promise<Row[]> {
   return selectRowsByUuid(c, NB_DB, table, uuids, columns);
 }
 

@@ -4,12 +4,20 @@
  * generated SDK files are up to date. A new spec must add its samples here.
  */
 import * as fs from "node:fs";
+import { createHash } from "node:crypto";
 import { DatabaseSchema, checkOperations, type Operation, type Row } from "../../../provider/ovsdb";
 import { isMap } from "../../../provider/ovsdb/schema";
 import { checkInputs, diffInputs, type Props } from "../../../provider/framework";
 import { OWNER_KEY, INSTANCE_KEY } from "../../../provider/resources/common";
 import { tableSpecs } from "../../../provider/resources/specs";
-import { inputsFromRow, insertRow, planCreate, planUpdate, tableKind } from "../../../provider/engine/table";
+import {
+  inputsFromRow,
+  insertRow,
+  matchesRow,
+  planCreate,
+  planUpdate,
+  tableKind,
+} from "../../../provider/engine/table";
 import type { TableSpec } from "../../../provider/engine/spec";
 import { staleFiles } from "../../../scripts/gen-sdk";
 
@@ -30,6 +38,8 @@ interface Samples {
   full: Props;
   /** For each stored argument, another valid value. */
   changes: Props;
+  /** Other arguments a change needs to stay valid (e.g. a NAT type without a logical port). */
+  along?: Record<string, Props>;
 }
 
 const SAMPLES: Record<string, Samples> = {
@@ -58,8 +68,62 @@ const SAMPLES: Record<string, Samples> = {
     full: { nb, name: "lr0", enabled: false, options: { chassis: "h1" }, externalIds: { a: "b" } },
     changes: { name: "lr1", enabled: true, options: { chassis: "h2" }, externalIds: { a: "c" } },
   },
+  "ovn:LogicalRouterStaticRoute": {
+    full: {
+      nb,
+      router: "lr0",
+      ipPrefix: "10.0.0.0/8",
+      nexthop: "192.168.0.254",
+      outputPort: "lr0-up",
+      policy: "src-ip",
+      routeTable: "rtb",
+      options: { ecmp_symmetric_reply: "true" },
+      externalIds: { a: "b" },
+    },
+    changes: {
+      ipPrefix: "10.0.0.0/9",
+      nexthop: "192.168.0.253",
+      outputPort: "lr0-down",
+      policy: "dst-ip",
+      routeTable: "rtc",
+      options: { ecmp_symmetric_reply: "false" },
+      externalIds: { a: "c" },
+    },
+  },
+  "ovn:LogicalRouterNat": {
+    full: {
+      nb,
+      router: "lr0",
+      type: "dnat_and_snat",
+      externalIp: "172.16.0.10",
+      logicalIp: "192.168.0.5",
+      logicalPort: "vm1",
+      externalMac: "0A:00:00:00:00:01",
+      externalPortRange: "1024-2047",
+      gatewayPort: "lr0-gw",
+      options: { stateless: "true" },
+      externalIds: { a: "b" },
+    },
+    changes: {
+      type: "dnat",
+      externalIp: "172.16.0.11",
+      logicalIp: "192.168.0.6",
+      logicalPort: "vm2",
+      externalMac: "0a:00:00:00:00:02",
+      externalPortRange: "2048-4095",
+      gatewayPort: "lr0-gw2",
+      options: { stateless: "false" },
+      externalIds: { a: "c" },
+    },
+    along: { type: { logicalPort: undefined, externalMac: undefined } },
+  },
   "ovn:AddressSet": {
-    full: { nb, name: "admins", addresses: ["10.0.0.5", "10.1.0.0/16", "fd00::/64"], externalIds: { a: "b" } },
+    full: {
+      nb,
+      name: "admins",
+      addresses: ["10.0.0.5", "10.1.0.0/16", "fd00::/64"],
+      externalIds: { a: "b" },
+    },
     changes: { name: "admins2", addresses: ["10.0.0.6"], externalIds: { a: "c" } },
   },
 };
@@ -69,6 +133,18 @@ function parsed(spec: TableSpec, raw: Props): Props & { owner: string } {
   const r = checkInputs(tableKind(spec), { ...raw, owner });
   expect(r.failures).toEqual([]);
   return { ...r.inputs, owner, instance } as Props & { owner: string };
+}
+
+/** A stand-in uuid for the row a reference argument names (`ref`), and the way back. */
+const uuidOf = (name: string) =>
+  `aaaaaaaa-aaaa-aaaa-aaaa-${createHash("sha1").update(name).digest("hex").slice(0, 12)}`;
+function resolved(spec: TableSpec, i: Props): Record<string, string | null> {
+  const refs = Object.entries(spec.args).filter(([, a]) => a.ref);
+  return Object.fromEntries(refs.map(([k]) => [k, i[k] === undefined ? null : uuidOf(i[k] as string)]));
+}
+function names(spec: TableSpec, i: Props): Record<string, string | null> {
+  const refs = Object.entries(spec.args).filter(([, a]) => a.ref);
+  return Object.fromEntries(refs.map(([k]) => [k, (i[k] as string | undefined) ?? null]));
 }
 
 const touches = (ops: Operation[], column: string): boolean =>
@@ -104,52 +180,83 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
 
   it("create: a guard that the name is free, then an insert valid against the schema, with marker and token", () => {
     const i = parsed(spec, samples.full);
-    const ops = planCreate(spec, i);
-    expect(ops[0]).toMatchObject({ op: "wait", table: spec.table, rows: [], timeout: 0 });
-    expect(ops[1]).toMatchObject({ op: "insert", table: spec.table, uuidName: "row" });
+    const parent = spec.parent
+      ? { _uuid: U1, name: i[spec.parent.arg], [spec.parent.column]: [] }
+      : undefined;
+    const ops = planCreate(spec, i, parent, resolved(spec, i));
+    if (spec.parent) {
+      // The parent still has its name and the children that were searched; insert, then reference.
+      expect(ops.map((o) => `${o.op} ${"table" in o ? o.table : ""}`)).toEqual([
+        `wait ${spec.parent.table}`,
+        `wait ${spec.parent.table}`,
+        `insert ${spec.table}`,
+        `mutate ${spec.parent.table}`,
+      ]);
+    } else {
+      expect(ops[0]).toMatchObject({ op: "wait", table: spec.table, rows: [], timeout: 0 });
+      expect(ops[1]).toMatchObject({ op: "insert", table: spec.table, uuidName: "row" });
+    }
     expect(checkOperations(schema, ops)).toEqual([]);
-    expect(insertRow(spec, i).external_ids).toMatchObject({ [OWNER_KEY]: owner, [INSTANCE_KEY]: instance });
+    expect(insertRow(spec, i, resolved(spec, i)).external_ids).toMatchObject({
+      [OWNER_KEY]: owner,
+      [INSTANCE_KEY]: instance,
+    });
   });
 
   it("read-back of the inserted row gives the inputs; an update to the same inputs is empty", () => {
     const i = parsed(spec, samples.full);
-    const live: Row = { ...insertRow(spec, i), _uuid: U1 };
-    const back = inputsFromRow(spec, live, i);
+    const live: Row = { ...insertRow(spec, i, resolved(spec, i)), _uuid: U1 };
+    const back = inputsFromRow(spec, live, i, names(spec, i));
     expect(diffInputs(tableKind(spec), back, i).diffs).toEqual([]);
-    expect(planUpdate(spec, live, i, i)).toEqual([]);
+    expect(planUpdate(spec, live, i, i, resolved(spec, i))).toEqual([]);
   });
 
   it("a change of each argument is an in-place update of its column, valid against the schema", () => {
     const i = parsed(spec, samples.full);
-    const live: Row = { ...insertRow(spec, i), _uuid: U1 };
+    const live: Row = { ...insertRow(spec, i, resolved(spec, i)), _uuid: U1 };
     for (const [k, a] of stored) {
-      const next = parsed(spec, { ...samples.full, [k]: samples.changes[k] });
-      const ops = planUpdate(spec, live, i, next);
+      const next = parsed(spec, { ...samples.full, [k]: samples.changes[k], ...samples.along?.[k] });
+      const ops = planUpdate(spec, live, i, next, resolved(spec, next));
       expect({ k, touches: touches(ops, a.storage!.column) }).toEqual({ k, touches: true });
       expect(checkOperations(schema, ops)).toEqual([]);
       const d = diffInputs(tableKind(spec), i, next);
-      expect(d.diffs).toEqual([k]);
-      expect(d.replaces).toEqual(a.replace ? [k] : []);
+      expect(d.diffs).toEqual(expect.arrayContaining([k]));
+      expect(d.replaces).toEqual(tableKind(spec).replaceOn.includes(k) ? [k] : []);
     }
   });
 
   it("leaving an optional argument out clears its column or key; other keys stay", () => {
     const i = parsed(spec, samples.full);
-    const live: Row = { ...insertRow(spec, i), _uuid: U1 };
+    const live: Row = { ...insertRow(spec, i, resolved(spec, i)), _uuid: U1 };
     for (const [k, a] of stored) {
       if (!a.schema.safeParse(undefined).success) continue;
       const { [k]: _dropped, ...rest } = samples.full;
       const r = checkInputs(tableKind(spec), { ...rest, owner });
       if (r.failures.length) continue; // another argument needs it (e.g. excludeIps needs subnet)
-      const ops = planUpdate(spec, live, i, { ...r.inputs, owner, instance } as Props & { owner: string });
+      const next = { ...r.inputs, owner, instance } as Props & { owner: string };
+      const ops = planUpdate(spec, live, i, next, resolved(spec, next));
       expect({ k, touches: touches(ops, a.storage!.column) }).toEqual({ k, touches: true });
       for (const o of ops) if (o.op === "update") expect(Object.keys(o.row)).toEqual([a.storage!.column]);
     }
   });
 
+  it("a child is found on its parent by the columns of its match arguments, and only by those", () => {
+    if (!spec.matchArgs) return;
+    const i = parsed(spec, samples.full);
+    const row = insertRow(spec, i, resolved(spec, i));
+    expect(matchesRow(spec, row, i)).toBe(true);
+    for (const k of spec.matchArgs) {
+      const other = parsed(spec, { ...samples.full, [k]: samples.changes[k], ...samples.along?.[k] });
+      expect({ k, matches: matchesRow(spec, row, other) }).toEqual({ k, matches: false });
+    }
+  });
+
   it("a new connection replaces the resource", () => {
     const i = parsed(spec, samples.full);
-    const d = diffInputs(tableKind(spec), i, { ...i, [spec.db.connectionArg]: { remote: "tcp:10.0.0.2:6641" } });
+    const d = diffInputs(tableKind(spec), i, {
+      ...i,
+      [spec.db.connectionArg]: { remote: "tcp:10.0.0.2:6641" },
+    });
     expect(d.replaces).toEqual([spec.db.connectionArg]);
   });
 });

@@ -40,9 +40,9 @@ import {
   planLrpCreate,
   type LrpInputs,
 } from "../../../provider/resources/ovn/logical-router-port";
-import { planChildCreate } from "../../../provider/resources/ovn/router-child";
-import { routeColumns, routeMatches, type RouteInputs } from "../../../provider/resources/ovn/static-route";
-import { natColumns, natMatches, type NatInputs } from "../../../provider/resources/ovn/nat";
+import { planCreate } from "../../../provider/engine/table";
+import { routeMatches, routeSpec, type RouteInputs } from "../../../provider/resources/ovn/static-route";
+import { natMatches, natSpec, type NatInputs } from "../../../provider/resources/ovn/nat";
 import {
   CHASSIS_OWNER_KEY,
   checkChassisClaim,
@@ -361,21 +361,11 @@ describe("static routes and NAT", () => {
 
   it("create: the router's list is unchanged since searched, then insert and reference", () => {
     const router: Row = { _uuid: U1, name: "lr0", static_routes: [U2] };
-    const ops = planChildCreate("Logical_Router_Static_Route", "static_routes", router, "lr0", {
-      ...routeColumns(route),
-      options: {},
-      external_ids: { [OWNER_KEY]: owner },
-    });
+    const ops = planCreate(routeSpec, route, router);
     expect(ops[1]).toMatchObject({ op: "wait", columns: ["static_routes"], rows: [{ static_routes: [U2] }] });
+    expect(ops[2]).toMatchObject({ op: "insert", row: { external_ids: { [OWNER_KEY]: owner } } });
     valid(NB, ops);
-    valid(
-      NB,
-      planChildCreate("NAT", "nat", { _uuid: U1, name: "lr0", nat: [] }, "lr0", {
-        ...natColumns(nat, null),
-        options: {},
-        external_ids: {},
-      }),
-    );
+    valid(NB, planCreate(natSpec, nat, { _uuid: U1, name: "lr0", nat: [] }));
   });
 
   it("identity: routes by prefix, next hop, policy, table; NAT by type and addresses", () => {
