@@ -180,8 +180,8 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
 
   it("create: a guard that the name is free, then an insert valid against the schema, with marker and token", () => {
     const i = parsed(spec, samples.full);
-    const parent = spec.parent
-      ? { _uuid: U1, name: i[spec.parent.arg], [spec.parent.column]: [] }
+    const parent: Row | undefined = spec.parent
+      ? { _uuid: U1, name: i[spec.parent.arg] as string, [spec.parent.column]: [] }
       : undefined;
     const ops = planCreate(spec, i, parent, resolved(spec, i));
     if (spec.parent) {
