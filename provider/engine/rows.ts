@@ -4,7 +4,18 @@
  * update of a row (changed columns guarded by a `wait`, map keys mutated one by one), the guards a
  * write carries, and reading back the map keys a resource manages.
  */
-import { mutate, select, update, wait, eq, type OvsdbClient, type Operation, type Row } from "../ovsdb";
+import {
+  mutate,
+  select,
+  update,
+  wait,
+  eq,
+  type OvsdbClient,
+  type Operation,
+  type OperationResult,
+  type Row,
+} from "../ovsdb";
+import { ResourceError } from "../errors";
 import { mapMutations, ownedIds, ownerOf, planMap, stackOf } from "../resources/common";
 
 export { ownedIds };
@@ -116,11 +127,6 @@ export function foreignRows(rows: Row[], owner: string): Row[] {
   });
 }
 
-/** A copy without undefined members. */
-export function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
 /** Rows of `table` with the given UUIDs (one transaction; missing rows are skipped; all columns by default). */
 export async function selectRowsByUuid(
   c: OvsdbClient,
@@ -136,4 +142,18 @@ export async function selectRowsByUuid(
     uuids.map((u) => select(table, [eq("_uuid", u)], cols)),
   );
   return results.flatMap((r) => (r.rows ?? []) as Row[]);
+}
+
+/** The uuid the server gave the row inserted under `uuidName` (found by name, not position). */
+export function insertedUuid(
+  ops: Operation[],
+  results: OperationResult[] | undefined,
+  uuidName: string,
+): string {
+  const at = ops.findIndex((o) => o.op === "insert" && o.uuidName === uuidName);
+  const uuid = at < 0 ? undefined : results?.[at]?.uuid;
+  if (typeof uuid !== "string") {
+    throw new ResourceError("INTERNAL", `the server returned no uuid for the inserted row ${uuidName}`);
+  }
+  return uuid;
 }

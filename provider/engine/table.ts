@@ -24,12 +24,11 @@ import {
   namedUuid,
   type OvsdbClient,
   type Operation,
-  type OperationResult,
   type Row,
   type Value,
 } from "../ovsdb";
 import { ResourceError, type InputProblem } from "../errors";
-import type { Instance, Props, ReadResult, ResourceKind } from "../framework";
+import { wire, type Instance, type Props, type ReadResult, type ResourceKind } from "../framework";
 import {
   claimExisting,
   holdsRow,
@@ -42,13 +41,13 @@ import {
 } from "../resources/common";
 import {
   canonical,
-  compact,
   foreignRows,
   guardAbsent,
   guardPresent,
   managedKeys,
   ownedIds,
   planRowUpdate,
+  insertedUuid,
   selectRowsByUuid,
   type RowPlan,
   type StringMap,
@@ -203,7 +202,7 @@ export function inputsFromRow(spec: TableSpec, live: Row, s: Inputs, names: Reso
       else out[k] = decodeArg(a, v);
     }
   }
-  return compact(out) as Inputs;
+  return wire(out) as Inputs;
 }
 
 /** Whether a live child row is the one the inputs identify (the columns of `matchArgs`). Pure. */
@@ -215,20 +214,6 @@ export function matchesRow(spec: TableSpec, row: Row, i: Props): boolean {
     const have = isEmpty(a, row[col]) ? a.implied : decodeArg(a, row[col]);
     return canonical(want ?? null) === canonical(have ?? null);
   });
-}
-
-/** The uuid the server gave the row inserted under `uuidName` (found by name, not position). */
-export function insertedUuid(
-  ops: Operation[],
-  results: OperationResult[] | undefined,
-  uuidName: string,
-): string {
-  const at = ops.findIndex((o) => o.op === "insert" && o.uuidName === uuidName);
-  const uuid = at < 0 ? undefined : results?.[at]?.uuid;
-  if (typeof uuid !== "string") {
-    throw new ResourceError("INTERNAL", `the server returned no uuid for the inserted row ${uuidName}`);
-  }
-  return uuid;
 }
 
 /** Problems of map keys set both by a dedicated argument and in the map argument of the same column. Pure. */

@@ -28,7 +28,6 @@ export { ownedIds };
 export {
   canonical,
   changedColumns,
-  compact,
   foreignRows,
   guardAbsent,
   guardPresent,

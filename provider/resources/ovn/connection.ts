@@ -9,9 +9,10 @@
  */
 import { z } from "zod";
 import { insert, mutate, wait, eq, namedUuid, type OvsdbClient, type Operation, type Row } from "../../ovsdb";
+import { insertedUuid } from "../../engine/rows";
 import { getClient } from "../../pool";
 import { ResourceError } from "../../errors";
-import type { ResourceKind, ReadResult, Instance } from "../../framework";
+import { wire, type ResourceKind, type ReadResult, type Instance } from "../../framework";
 import {
   claimExisting,
   connectionSchema,
@@ -28,7 +29,6 @@ import { identifier, target } from "../values";
 import {
   NB_DB,
   SB_DB,
-  compact,
   describeNb,
   describeSb,
   managedKeys,
@@ -215,8 +215,7 @@ function makeKind<I extends AnyInputs>(
         }
         const g = await globalRow(c);
         const ops = planConnectionCreate(f, g?._uuid as string | undefined, i, southbound);
-        const results = await c.transact(f.db, ops);
-        return results[1].uuid as string;
+        return insertedUuid(ops, await c.transact(f.db, ops), "conn");
       });
       return { id: uuid, outs: { ...i, uuid, ...(await status(c, uuid)) } as ConnectionState<I> };
     },
@@ -226,7 +225,7 @@ function makeKind<I extends AnyInputs>(
       if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
       const g = await globalRow(c);
       if (g && !(g.connections as string[]).includes(id)) return undefined;
-      const inputs = compact({
+      const inputs = wire({
         [f.connKey]: conn(s),
         target: live.target as string,
         inactivityProbe: (live.inactivity_probe as number | null) ?? undefined,

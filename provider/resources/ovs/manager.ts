@@ -15,6 +15,7 @@ import {
   type Operation,
   type Row,
 } from "../../ovsdb";
+import { insertedUuid } from "../../engine/rows";
 import { getClient } from "../../pool";
 import { ResourceError } from "../../errors";
 import type { ResourceKind, ReadResult, Instance } from "../../framework";
@@ -99,7 +100,7 @@ async function insertManager(c: OvsdbClient, i: ManagerInputs): Promise<string> 
     mutate("Open_vSwitch", [eq("_uuid", r)], [["manager_options", "insert", [namedUuid("m")]]]),
   ];
   const results = await c.transact(VSWITCH_DB, ops);
-  return results[1].uuid!;
+  return insertedUuid(ops, results, "m");
 }
 
 async function applyUpdate(
