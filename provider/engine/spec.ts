@@ -87,13 +87,16 @@ export interface DatabaseBinding {
 
 /** The row a child hangs off, through one of its reference columns (e.g. a router's `nat`). */
 export interface ParentSpec {
-  /** The argument naming the parent, e.g. `router`; changing it replaces the resource. */
-  arg: string;
+  /**
+   * The argument naming the parent, e.g. `router`; changing it replaces the resource. Absent for
+   * the only row of a table (the `Open_vSwitch` row of a host, `NB_Global`).
+   */
+  arg?: string;
   table: string;
   /** The parent's column that references the children. */
   column: string;
   noun: string;
-  /** The SDK resource that makes the parent, for the PARENT_MISSING message. */
+  /** What makes the parent (the SDK resource, or a command), for the PARENT_MISSING message. */
   sdk: string;
 }
 

@@ -144,9 +144,9 @@ export function planCreate(spec: TableSpec, i: Inputs, parent?: Row, resolved: R
   const p = spec.parent;
   const uuid = parent._uuid as string;
   return [
-    guardPresent(p.table, uuid, "name", i[p.arg]),
-    // No duplicate was added since the parent's list was searched.
-    guardPresent(p.table, uuid, p.column, parent[p.column]),
+    ...(p.arg ? [guardPresent(p.table, uuid, "name", i[p.arg])] : []),
+    // No duplicate was added since the parent's list was searched (a name has its own guard).
+    ...(spec.nameArg ? [] : [guardPresent(p.table, uuid, p.column, parent[p.column])]),
     ...ops,
     row,
     mutate(p.table, [eq("_uuid", uuid)], [[p.column, "insert", [namedUuid(NEW_ROW)]]]),
@@ -294,6 +294,13 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
 
   async function requireParent(c: OvsdbClient, i: Props): Promise<Row> {
     const p = parent!;
+    if (!p.arg) {
+      const rows = await selectRows(c, db.name, p.table, [], [p.column]);
+      if (rows.length !== 1) {
+        throw new ResourceError("PARENT_MISSING", `the ${p.table} table has no row; ${p.sdk}`);
+      }
+      return rows[0];
+    }
     const row = await findNamed(c, p.table, "name", i[p.arg] as string);
     if (!row) {
       throw new ResourceError(
@@ -347,7 +354,7 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
 
   const replaceOn = [
     db.connectionArg,
-    ...(parent ? [parent.arg] : []),
+    ...(parent?.arg ? [parent.arg] : []),
     ...Object.entries(spec.args)
       .filter(([k, a]) => a.replace || spec.matchArgs?.includes(k))
       .map(([k]) => k),
@@ -369,15 +376,32 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
           const parentRow = parent ? await requireParent(c, i) : undefined;
           const existing = await findExisting(c, i, parentRow);
           if (existing) {
-            const on = parent ? ` on ${parent.noun} ${String(i[parent.arg])}` : "";
+            const uuid = existing._uuid as string;
+            const on = parent?.arg ? ` on ${parent.noun} ${String(i[parent.arg])}` : "";
             claimExisting({
               what: `${what(i)}${on}`,
               row: existing,
               owner: i.owner,
               adopt: i.adopt ?? false,
             });
-            await applyUpdate(c, existing._uuid as string, undefined, i);
-            return existing._uuid as string;
+            const held = parentRow !== undefined && (parentRow[parent!.column] as string[]).includes(uuid);
+            if (parentRow && !held && parent!.arg) {
+              throw new ResourceError(
+                "NAME_TAKEN",
+                `${what(i)} exists, but not on ${parent!.noun} ${String(i[parent!.arg])}; it cannot be adopted here`,
+              );
+            }
+            await applyUpdate(c, uuid, undefined, i);
+            // A row of a half-done setup that the only parent row does not reference is attached.
+            if (parentRow && !held) {
+              const attach = mutate(
+                parent!.table,
+                [eq("_uuid", parentRow._uuid as string)],
+                [[parent!.column, "insert", [uuid]]],
+              );
+              await db.commit(c, [attach], i);
+            }
+            return uuid;
           }
           const ops = planCreate(spec, i, parentRow, await resolve(c, i));
           return insertedUuid(ops, await db.commit(c, ops, i), NEW_ROW);
@@ -394,9 +418,8 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
       const inputs = inputsFromRow(spec, live, s, await namesOf(c, live));
       if (parent) {
         const parents = await selectRows(c, db.name, parent.table, [includes(parent.column, [id])], ["name"]);
-        const name = parentOf(parents, s[parent.arg] as string);
-        if (name === undefined) return undefined; // its parent is gone: so is the row
-        inputs[parent.arg] = name;
+        if (parents.length === 0) return undefined; // its parent is gone (or dropped it): so is the row
+        if (parent.arg) inputs[parent.arg] = parentOf(parents, s[parent.arg] as string);
       }
       return { id, outs: { ...inputs, ...(await outputs(c, id)), uuid: id }, inputs };
     },

@@ -4,9 +4,17 @@
  */
 import type { TableSpec } from "../engine/spec";
 import { addressSetSpec } from "./ovn/address-set";
+import { managerSpec } from "./ovs/manager";
 import { switchSpec } from "./ovn/logical-switch";
 import { routerSpec } from "./ovn/logical-router";
 import { natSpec } from "./ovn/nat";
 import { routeSpec } from "./ovn/static-route";
 
-export const tableSpecs: readonly TableSpec[] = [switchSpec, routerSpec, routeSpec, natSpec, addressSetSpec];
+export const tableSpecs: readonly TableSpec[] = [
+  managerSpec,
+  switchSpec,
+  routerSpec,
+  routeSpec,
+  natSpec,
+  addressSetSpec,
+];

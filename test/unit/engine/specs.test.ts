@@ -42,7 +42,28 @@ interface Samples {
   along?: Record<string, Props>;
 }
 
+const host = { remote: "unix:/var/run/openvswitch/db.sock" };
+
 const SAMPLES: Record<string, Samples> = {
+  "ovs:Manager": {
+    full: {
+      host,
+      target: "ptcp:6640",
+      inactivityProbe: 10000,
+      maxBackoff: 2000,
+      connectionMode: "out-of-band",
+      externalIds: { a: "b" },
+      otherConfig: { dscp: "48" },
+    },
+    changes: {
+      target: "ptcp:6641:127.0.0.1",
+      inactivityProbe: 0,
+      maxBackoff: 4000,
+      connectionMode: "in-band",
+      externalIds: { a: "c" },
+      otherConfig: { dscp: "40" },
+    },
+  },
   "ovn:LogicalSwitch": {
     full: {
       nb,
@@ -180,18 +201,18 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
 
   it("create: a guard that the name is free, then an insert valid against the schema, with marker and token", () => {
     const i = parsed(spec, samples.full);
-    const parent: Row | undefined = spec.parent
-      ? { _uuid: U1, name: i[spec.parent.arg] as string, [spec.parent.column]: [] }
+    const p = spec.parent;
+    const parent: Row | undefined = p
+      ? { _uuid: U1, ...(p.arg ? { name: i[p.arg] as string } : {}), [p.column]: [] }
       : undefined;
     const ops = planCreate(spec, i, parent, resolved(spec, i));
-    if (spec.parent) {
-      // The parent still has its name and the children that were searched; insert, then reference.
-      expect(ops.map((o) => `${o.op} ${"table" in o ? o.table : ""}`)).toEqual([
-        `wait ${spec.parent.table}`,
-        `wait ${spec.parent.table}`,
-        `insert ${spec.table}`,
-        `mutate ${spec.parent.table}`,
-      ]);
+    if (p) {
+      // Guards first (the parent keeps its name; its children list, or the name, is as searched),
+      // then the insert and the parent's reference to it.
+      const shape = ops.map((o) => `${o.op} ${"table" in o ? o.table : ""}`);
+      expect(shape.slice(-2)).toEqual([`insert ${spec.table}`, `mutate ${p.table}`]);
+      expect(shape.slice(0, -2).every((x) => x.startsWith("wait "))).toBe(true);
+      expect(shape.slice(0, -2)).toHaveLength((p.arg ? 1 : 0) + 1);
     } else {
       expect(ops[0]).toMatchObject({ op: "wait", table: spec.table, rows: [], timeout: 0 });
       expect(ops[1]).toMatchObject({ op: "insert", table: spec.table, uuidName: "row" });
