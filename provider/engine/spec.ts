@@ -98,6 +98,11 @@ export interface ParentSpec {
   noun: string;
   /** What makes the parent (the SDK resource, or a command), for the PARENT_MISSING message. */
   sdk: string;
+  /**
+   * For the only row of a table: when the table has none yet (e.g. `NB_Global` before ovn-northd
+   * first ran), create inserts it, guarded by a `wait` that the table is still empty.
+   */
+  createIfMissing?: boolean;
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   insert,
   mutate,
   namedUuid,
+  wait,
   type OvsdbClient,
   type Operation,
   type Row,
@@ -140,8 +141,13 @@ export function planCreate(spec: TableSpec, i: Inputs, parent?: Row, resolved: R
   if (spec.nameArg)
     ops.push(guardAbsent(spec.table, columnOf(spec, spec.nameArg), i[spec.nameArg] as string));
   if (!spec.parent) return [...ops, row];
-  if (!parent) throw new ResourceError("INTERNAL", `${labelOf(spec)}: a child is created under a parent row`);
   const p = spec.parent;
+  if (!parent && p.createIfMissing && !p.arg) {
+    // The only row of the parent table does not exist yet: insert it, if the table is still empty.
+    const first = insert(p.table, { [p.column]: [namedUuid(NEW_ROW)] });
+    return [...ops, row, wait(p.table, [], [], [], { until: "==", timeout: 0 }), first];
+  }
+  if (!parent) throw new ResourceError("INTERNAL", `${labelOf(spec)}: a child is created under a parent row`);
   const uuid = parent._uuid as string;
   return [
     ...(p.arg ? [guardPresent(p.table, uuid, "name", i[p.arg])] : []),
@@ -292,10 +298,11 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
     return out;
   }
 
-  async function requireParent(c: OvsdbClient, i: Props): Promise<Row> {
+  async function requireParent(c: OvsdbClient, i: Props): Promise<Row | undefined> {
     const p = parent!;
     if (!p.arg) {
       const rows = await selectRows(c, db.name, p.table, [], [p.column]);
+      if (rows.length === 0 && p.createIfMissing) return undefined;
       if (rows.length !== 1) {
         throw new ResourceError("PARENT_MISSING", `the ${p.table} table has no row; ${p.sdk}`);
       }

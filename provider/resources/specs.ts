@@ -5,6 +5,7 @@
 import type { TableSpec } from "../engine/spec";
 import { addressSetSpec } from "./ovn/address-set";
 import { managerSpec } from "./ovs/manager";
+import { nbConnectionSpec, sbConnectionSpec } from "./ovn/connection";
 import { switchSpec } from "./ovn/logical-switch";
 import { routerSpec } from "./ovn/logical-router";
 import { natSpec } from "./ovn/nat";
@@ -12,6 +13,8 @@ import { routeSpec } from "./ovn/static-route";
 
 export const tableSpecs: readonly TableSpec[] = [
   managerSpec,
+  nbConnectionSpec,
+  sbConnectionSpec,
   switchSpec,
   routerSpec,
   routeSpec,

@@ -64,6 +64,44 @@ const SAMPLES: Record<string, Samples> = {
       otherConfig: { dscp: "40" },
     },
   },
+  "ovn:NorthboundConnection": {
+    full: {
+      nb,
+      target: "ptcp:6641:0.0.0.0",
+      inactivityProbe: 60000,
+      maxBackoff: 2000,
+      otherConfig: { dscp: "48" },
+      externalIds: { a: "b" },
+    },
+    changes: {
+      target: "pssl:6641",
+      inactivityProbe: 0,
+      maxBackoff: 4000,
+      otherConfig: { dscp: "40" },
+      externalIds: { a: "c" },
+    },
+  },
+  "ovn:SouthboundConnection": {
+    full: {
+      sb: nb,
+      target: "ptcp:6642:0.0.0.0",
+      inactivityProbe: 60000,
+      maxBackoff: 2000,
+      readOnly: true,
+      role: "ovn-controller",
+      otherConfig: { dscp: "48" },
+      externalIds: { a: "b" },
+    },
+    changes: {
+      target: "pssl:6642",
+      inactivityProbe: 0,
+      maxBackoff: 4000,
+      readOnly: false,
+      role: "ovn-admin",
+      otherConfig: { dscp: "40" },
+      externalIds: { a: "c" },
+    },
+  },
   "ovn:LogicalSwitch": {
     full: {
       nb,

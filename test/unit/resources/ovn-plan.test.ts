@@ -50,7 +50,7 @@ import {
   planChassis,
   type ChassisInputs,
 } from "../../../provider/resources/ovn/chassis";
-import { planConnectionCreate } from "../../../provider/resources/ovn/connection";
+import { nbConnectionSpec, sbConnectionSpec } from "../../../provider/resources/ovn/connection";
 
 const load = (file: string) => DatabaseSchema.parse(JSON.parse(fs.readFileSync(file, "utf8")));
 const haveSchemas = fs.existsSync("/usr/share/ovn/ovn-nb.ovsschema");
@@ -458,15 +458,14 @@ describe("chassis settings", () => {
 describe("connections and helpers", () => {
   it("a connection without a global row inserts one, guarded by an empty-table wait", () => {
     const i = { nb, target: "ptcp:6641:0.0.0.0", inactivityProbe: 60000, owner };
-    const ops = planConnectionCreate({ global: "NB_Global" }, undefined, i, false);
+    const ops = planCreate(nbConnectionSpec, i);
     expect(ops.map((o) => o.op)).toEqual(["wait", "insert", "wait", "insert"]);
     expect(ops[2]).toMatchObject({ table: "NB_Global", where: [], columns: [], rows: [] });
     valid(NB, ops);
-    const sbOps = planConnectionCreate(
-      { global: "SB_Global" },
-      U1,
+    const sbOps = planCreate(
+      sbConnectionSpec,
       { sb: nb, ...i, role: "ovn-controller" },
-      true,
+      { _uuid: U1, connections: [] },
     );
     expect(sbOps[1]).toMatchObject({
       row: { role: "ovn-controller", read_only: false, inactivity_probe: 60000 },
