@@ -6,6 +6,7 @@
  * resource's lifecycle; `scripts/gen-sdk.ts` turns it into the SDK class and its documentation.
  */
 import type { z } from "zod";
+import { stringMap } from "../resources/common";
 import type { OvsdbClient, Operation, OperationResult, Row, Value } from "../ovsdb";
 import type { InputProblem } from "../errors";
 import type { Props } from "../framework";
@@ -144,4 +145,18 @@ export interface TableSpec {
 /** `ovn:AddressSet` → `ovn.AddressSet`, as messages and the SDK say it. */
 export function labelOf(spec: Pick<TableSpec, "type">): string {
   return spec.type.replace(":", ".");
+}
+
+/**
+ * A map argument whose keys are managed one by one in `column` (`externalIds` → `external_ids`):
+ * `example` names typical keys, e.g. "`stateless`".
+ */
+export function mapArg(column: string, example?: string): ArgSpec {
+  const eg = example ? ` (e.g. ${example})` : "";
+  return {
+    schema: stringMap.optional(),
+    type: "Record<string, string>",
+    doc: `Keys to set in \`${column}\`${eg}. Keys not listed here are left alone.`,
+    storage: { column, managedKeys: true },
+  };
 }

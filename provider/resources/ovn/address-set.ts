@@ -4,8 +4,7 @@
  * lifecycle comes from `provider/engine`.
  */
 import { z } from "zod";
-import { stringMap } from "../common";
-import type { TableSpec } from "../../engine/spec";
+import { mapArg, type TableSpec } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { northbound } from "./common";
 import { prefix, setOf, PREFIX_FORM } from "../values";
@@ -45,12 +44,7 @@ export const addressSetSpec: TableSpec = {
         "stored as `ovn-nbctl` writes them (a /32 or /128 as the bare address). Default: empty.",
       storage: { column: "addresses" },
     },
-    externalIds: {
-      schema: stringMap.optional(),
-      type: "Record<string, string>",
-      doc: "Keys to set in `external_ids`. Keys not listed here are left alone.",
-      storage: { column: "external_ids", managedKeys: true },
-    },
+    externalIds: mapArg("external_ids"),
   },
 };
 

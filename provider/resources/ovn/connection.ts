@@ -12,8 +12,14 @@
 import { z } from "zod";
 import type { Row } from "../../ovsdb";
 import { getClient, type Connection } from "../../pool";
-import { connectionSchema, ownerSchema, stringMap } from "../common";
-import type { ArgSpec, DatabaseBinding, OutputSpec, TableSpec } from "../../engine/spec";
+import { connectionSchema, ownerSchema } from "../common";
+import {
+  mapArg,
+  type ArgSpec,
+  type DatabaseBinding,
+  type OutputSpec,
+  type TableSpec,
+} from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { identifier, target } from "../values";
 import { NB_DB, SB_DB, describeNb, describeSb, type StringMap } from "./common";
@@ -67,18 +73,8 @@ const targetArgs: Record<string, ArgSpec> = {
     doc: "Longest wait between reconnection attempts for active targets, milliseconds, at least 1000 (`max_backoff`).",
     storage: { column: "max_backoff" },
   },
-  otherConfig: {
-    schema: stringMap.optional(),
-    type: "Record<string, string>",
-    doc: "Keys to set in `other_config` (e.g. `dscp`). Keys not listed here are left alone.",
-    storage: { column: "other_config", managedKeys: true },
-  },
-  externalIds: {
-    schema: stringMap.optional(),
-    type: "Record<string, string>",
-    doc: "Keys to set in `external_ids`. Keys not listed here are left alone.",
-    storage: { column: "external_ids", managedKeys: true },
-  },
+  otherConfig: mapArg("other_config", "`dscp`"),
+  externalIds: mapArg("external_ids"),
 };
 
 const RUNTIME = "Runtime status, read at create, update and refresh: only as fresh as the last of them.";

@@ -8,8 +8,7 @@
 import { z } from "zod";
 import type { Operation } from "../../ovsdb";
 import type { Instance, Props } from "../../framework";
-import { stringMap } from "../common";
-import type { TableSpec } from "../../engine/spec";
+import { mapArg, type TableSpec } from "../../engine/spec";
 import { planCreate, tableKind } from "../../engine/table";
 import { northbound } from "./common";
 import { ovnName } from "./validation";
@@ -36,20 +35,8 @@ export const routerSpec: TableSpec = {
       doc: "Administrative state (`Logical_Router.enabled`). Default: enabled.",
       storage: { column: "enabled" },
     },
-    options: {
-      schema: stringMap.optional(),
-      type: "Record<string, string>",
-      doc:
-        "Keys to set in `options` (e.g. `chassis` for a gateway router). Keys not listed here are left " +
-        "alone.",
-      storage: { column: "options", managedKeys: true },
-    },
-    externalIds: {
-      schema: stringMap.optional(),
-      type: "Record<string, string>",
-      doc: "Keys to set in `external_ids`. Keys not listed here are left alone.",
-      storage: { column: "external_ids", managedKeys: true },
-    },
+    options: mapArg("options", "`chassis` for a gateway router"),
+    externalIds: mapArg("external_ids"),
   },
   children: [
     { column: "ports", table: "Logical_Router_Port", noun: "port" },

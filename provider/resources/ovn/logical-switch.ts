@@ -11,8 +11,7 @@ import { z } from "zod";
 import type { Operation, Row } from "../../ovsdb";
 import type { InputProblem } from "../../errors";
 import type { Instance, Props } from "../../framework";
-import { stringMap } from "../common";
-import type { TableSpec } from "../../engine/spec";
+import { mapArg, type TableSpec } from "../../engine/spec";
 import { planCreate, planUpdate, rowPlan, tableKind } from "../../engine/table";
 import { northbound, type StringMap } from "./common";
 import { excludeIpProblem, ovnName } from "./validation";
@@ -72,18 +71,8 @@ export const switchSpec: TableSpec = {
       encode: (v: boolean) => String(v),
       decode: (s: string) => s === "true",
     },
-    otherConfig: {
-      schema: stringMap.optional(),
-      type: "Record<string, string>",
-      doc: "Keys to set in `other_config` (e.g. `mcast_snoop`). Keys not listed here are left alone.",
-      storage: { column: "other_config", managedKeys: true },
-    },
-    externalIds: {
-      schema: stringMap.optional(),
-      type: "Record<string, string>",
-      doc: "Keys to set in `external_ids`. Keys not listed here are left alone.",
-      storage: { column: "external_ids", managedKeys: true },
-    },
+    otherConfig: mapArg("other_config", "`mcast_snoop`"),
+    externalIds: mapArg("external_ids"),
   },
   validate(i): InputProblem[] {
     const problems: InputProblem[] = [];

@@ -9,8 +9,7 @@ import { z } from "zod";
 import type { Row } from "../../ovsdb";
 import type { InputProblem } from "../../errors";
 import type { Props } from "../../framework";
-import { stringMap } from "../common";
-import type { TableSpec } from "../../engine/spec";
+import { mapArg, type TableSpec } from "../../engine/spec";
 import { matchesRow, tableKind } from "../../engine/table";
 import { northbound } from "./common";
 import { family, ovnName } from "./validation";
@@ -127,18 +126,8 @@ export const natSpec: TableSpec = {
       storage: { column: "gateway_port" },
       ref: { table: "Logical_Router_Port", noun: "gateway port", sdk: "ovn.LogicalRouterPort" },
     },
-    options: {
-      schema: stringMap.optional(),
-      type: "Record<string, string>",
-      doc: "Keys to set in `options` (e.g. `stateless`). Keys not listed here are left alone.",
-      storage: { column: "options", managedKeys: true },
-    },
-    externalIds: {
-      schema: stringMap.optional(),
-      type: "Record<string, string>",
-      doc: "Keys to set in `external_ids`. Keys not listed here are left alone.",
-      storage: { column: "external_ids", managedKeys: true },
-    },
+    options: mapArg("options", "`stateless`"),
+    externalIds: mapArg("external_ids"),
   },
   validate,
 };

@@ -8,8 +8,7 @@ import { z } from "zod";
 import type { Row } from "../../ovsdb";
 import type { InputProblem } from "../../errors";
 import type { Props } from "../../framework";
-import { stringMap } from "../common";
-import type { TableSpec } from "../../engine/spec";
+import { mapArg, type TableSpec } from "../../engine/spec";
 import { matchesRow, tableKind } from "../../engine/table";
 import { northbound } from "./common";
 import { routerArg } from "./nat";
@@ -88,18 +87,8 @@ export const routeSpec: TableSpec = {
       storage: { column: "route_table" },
       empty: "",
     },
-    options: {
-      schema: stringMap.optional(),
-      type: "Record<string, string>",
-      doc: "Keys to set in `options` (e.g. `ecmp_symmetric_reply`). Keys not listed here are left alone.",
-      storage: { column: "options", managedKeys: true },
-    },
-    externalIds: {
-      schema: stringMap.optional(),
-      type: "Record<string, string>",
-      doc: "Keys to set in `external_ids`. Keys not listed here are left alone.",
-      storage: { column: "external_ids", managedKeys: true },
-    },
+    options: mapArg("options", "`ecmp_symmetric_reply`"),
+    externalIds: mapArg("external_ids"),
   },
   validate,
 };

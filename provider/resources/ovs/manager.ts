@@ -5,8 +5,7 @@
  * lifecycle comes from `provider/engine`.
  */
 import { z } from "zod";
-import { stringMap } from "../common";
-import type { TableSpec } from "../../engine/spec";
+import { mapArg, type TableSpec } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { target } from "../values";
 import { openVswitch } from "./database";
@@ -62,18 +61,8 @@ export const managerSpec: TableSpec = {
       doc: "`in-band` or `out-of-band` (`connection_mode`). Default: in-band.",
       storage: { column: "connection_mode" },
     },
-    externalIds: {
-      schema: stringMap.optional(),
-      type: "Record<string, string>",
-      doc: "Keys to set in the Manager row's `external_ids`. Keys not listed here are left alone.",
-      storage: { column: "external_ids", managedKeys: true },
-    },
-    otherConfig: {
-      schema: stringMap.optional(),
-      type: "Record<string, string>",
-      doc: "Keys to set in the Manager row's `other_config` (e.g. `dscp`). Keys not listed here are left alone.",
-      storage: { column: "other_config", managedKeys: true },
-    },
+    externalIds: mapArg("external_ids"),
+    otherConfig: mapArg("other_config", "`dscp`"),
   },
 };
 
