@@ -224,7 +224,7 @@ function parseOrThrow<I extends Props, O extends Props>(kind: ResourceKind<I, O>
   if (r.failures.length) {
     throw new ResourceError("INVALID_INPUT", r.failures.map((f) => `${f.property}: ${f.reason}`).join("; "));
   }
-  return kind.schema.parse(stripProvider(inputs));
+  return r.inputs as I; // parsed (canonical) by checkInputs: no unknowns reach create or update
 }
 
 // ---- diff --------------------------------------------------------------------------------------
