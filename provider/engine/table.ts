@@ -424,7 +424,8 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
       if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
       const inputs = inputsFromRow(spec, live, s, await namesOf(c, live));
       if (parent) {
-        const parents = await selectRows(c, db.name, parent.table, [includes(parent.column, [id])], ["name"]);
+        const named = parent.arg ? ["name"] : [];
+        const parents = await selectRows(c, db.name, parent.table, [includes(parent.column, [id])], named);
         if (parents.length === 0) return undefined; // its parent is gone (or dropped it): so is the row
         if (parent.arg) inputs[parent.arg] = parentOf(parents, s[parent.arg] as string);
       }
