@@ -5,6 +5,7 @@
  * delete. A resource kind supplies its input schema and its four database operations.
  */
 import { randomBytes } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { OvsdbError, type OvsdbErrorCode } from "./ovsdb";
 import { OpenFlowError, type OpenFlowErrorCode } from "./openflow/errors";
@@ -156,8 +157,9 @@ export function makeHandler<I extends Props, O extends Props>(kind: ResourceKind
 }
 
 /**
- * Values as the engine's protobuf Struct accepts them: `undefined` members removed (they would
- * make the dynamic provider fail with "Unexpected struct type").
+ * A deep copy without `undefined` members: the package's one "drop undefined". Values the engine's
+ * protobuf Struct accepts (an `undefined` member makes the dynamic provider fail with "Unexpected
+ * struct type"), and inputs read back from rows.
  */
 export function wire<T>(v: T): T {
   if (Array.isArray(v)) return v.map(wire) as T;
@@ -232,7 +234,7 @@ function parseOrThrow<I extends Props, O extends Props>(kind: ResourceKind<I, O>
   if (r.failures.length) {
     throw new ResourceError("INVALID_INPUT", r.failures.map((f) => `${f.property}: ${f.reason}`).join("; "));
   }
-  return kind.schema.parse(stripProvider(inputs));
+  return r.inputs as I; // parsed (canonical) by checkInputs: no unknowns reach create or update
 }
 
 // ---- diff --------------------------------------------------------------------------------------
@@ -277,7 +279,7 @@ export function canonicalInput<I extends Props, O extends Props>(
 /** Structural equality where a missing value, null, {} and [] are all "nothing". */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === UNKNOWN || b === UNKNOWN) return false;
-  return deepEqual(normalize(a), normalize(b));
+  return isDeepStrictEqual(normalize(a), normalize(b));
 }
 
 /** Drop nothing-values (undefined, null, empty objects and arrays) everywhere. */
@@ -296,19 +298,6 @@ function normalize(v: unknown): unknown {
     return Object.keys(o).length ? o : undefined;
   }
   return v;
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
-  }
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => k in b && deepEqual((a as Props)[k], (b as Props)[k]));
 }
 
 // ---- errors ------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { startSandbox, stopSandbox, type SandboxInfo } from "../../sandbox";
 // The only import of the Pulumi harness in this benchmark.
-import { REPO_ROOT, TestStack, type OpResult } from "../../sandbox/pulumi";
+import { REPO_ROOT, TestStack, type OpResult } from "../../test/e2e/harness/pulumi";
 import { makeFloorWorkDir } from "./floor";
 import { workload, type Workload } from "./workload";
 

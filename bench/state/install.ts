@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { REPO_ROOT } from "../../sandbox/pulumi";
+import { REPO_ROOT } from "../../test/e2e/harness/pulumi";
 import type { Sdk } from "./kinds";
 import type * as variantsModule from "./variants";
 

@@ -17,7 +17,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { formatTable } from "../table";
 import { startSandbox, stopSandbox } from "../../sandbox";
-import { TestStack } from "../../sandbox/pulumi";
+import { TestStack } from "../../test/e2e/harness/pulumi";
 import { checkpointPath, measureCheckpoint, type CheckpointBytes } from "./checkpoint";
 import { installPacked, type InstalledPackage } from "./install";
 import { KINDS, kindsTarget, manyPorts, oneOfEachKind, type Sdk } from "./kinds";

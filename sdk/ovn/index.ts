@@ -3,14 +3,10 @@
  * targets (`NorthboundConnection`, `SouthboundConnection`) and the logical network in the
  * northbound database (switches, ports, routers, router ports, static routes, NAT).
  */
-export type { NorthboundArgs } from "./common";
+export type { NorthboundArgs, NorthboundDatabaseArgs, SouthboundDatabaseArgs } from "./common";
 export { ChassisConfig, type ChassisConfigArgs } from "./chassis";
-export {
-  NorthboundConnection,
-  SouthboundConnection,
-  type NorthboundConnectionArgs,
-  type SouthboundConnectionArgs,
-} from "./connection";
+export { NorthboundConnection, type NorthboundConnectionArgs } from "./northbound-connection";
+export { SouthboundConnection, type SouthboundConnectionArgs } from "./southbound-connection";
 export { LogicalSwitch, type LogicalSwitchArgs } from "./logical-switch";
 export { LogicalSwitchPort, type LogicalSwitchPortArgs } from "./logical-switch-port";
 export { LogicalRouter, type LogicalRouterArgs } from "./logical-router";
@@ -19,5 +15,6 @@ export {
   type LogicalRouterPortArgs,
   type GatewayChassisArgs,
 } from "./logical-router-port";
-export { LogicalRouterStaticRoute, type LogicalRouterStaticRouteArgs } from "./static-route";
-export { LogicalRouterNat, type LogicalRouterNatArgs } from "./nat";
+export { LogicalRouterStaticRoute, type LogicalRouterStaticRouteArgs } from "./logical-router-static-route";
+export { LogicalRouterNat, type LogicalRouterNatArgs } from "./logical-router-nat";
+export { AddressSet, type AddressSetArgs } from "./address-set";

@@ -1,4 +1,5 @@
 /** Open vSwitch resources: one host's Open_vSwitch database (and its OpenFlow tables). */
+export type { HostArgs } from "./common";
 export { Bridge, type BridgeArgs } from "./bridge";
 export { Port, type PortArgs, type InterfaceArgs } from "./port";
 export { Manager, type ManagerArgs } from "./manager";

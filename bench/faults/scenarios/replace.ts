@@ -138,6 +138,11 @@ export const CASES: ReplaceCase[] = [
     },
   },
   {
+    type: "ovn.AddressSet",
+    name: "aset",
+    where: { kind: "row", db: "nb", table: "Address_Set", identity: ["name"], want: { name: "lcr_as" } },
+  },
+  {
     type: "ovn.NorthboundConnection",
     name: "nbconn",
     where: {
@@ -205,6 +210,7 @@ function program(sb: SandboxInfo): () => Promise<void> {
       ipPrefix: "10.99.0.0/16",
       nexthop: "10.77.9.254",
     });
+    new ovn.AddressSet("aset", { nb, name: "lcr_as", addresses: ["10.77.9.0/24"] });
     new ovn.NorthboundConnection("nbconn", { nb, target: "ptcp:26641:127.0.0.1" });
     new ovn.SouthboundConnection("sbconn", { sb: sbDb, target: "ptcp:26642:127.0.0.1" });
   };
@@ -241,6 +247,7 @@ const TABLES: Record<Db, string[]> = {
     "Logical_Router_Port",
     "NAT",
     "Logical_Router_Static_Route",
+    "Address_Set",
     "Connection",
   ],
   sb: ["Connection"],

@@ -9,7 +9,6 @@ import {
   OvsdbTransactionError,
   mutate,
   select,
-  update,
   wait,
   eq,
   ge,
@@ -21,18 +20,21 @@ import {
 } from "../../ovsdb";
 import { getClient, type Connection } from "../../pool";
 import { ResourceError } from "../../errors";
-import {
-  connectionSchema,
-  mapMutations,
-  ownedIds,
-  ownerOf,
-  ownerSchema,
-  planMap,
-  selectRows,
-  stackOf,
-} from "../common";
+import { canonical, selectRowsByUuid } from "../../engine/rows";
+import type { DatabaseBinding } from "../../engine/spec";
+import { connectionSchema, ownedIds, ownerSchema, selectRows } from "../common";
 
 export { ownedIds };
+export {
+  canonical,
+  changedColumns,
+  foreignRows,
+  guardAbsent,
+  guardPresent,
+  managedKeys,
+  planRowUpdate,
+  type RowPlan,
+} from "../../engine/rows";
 
 export const NB_DB = "OVN_Northbound";
 export const SB_DB = "OVN_Southbound";
@@ -42,7 +44,7 @@ export const DYNAMIC_ADDRESS_TIMEOUT_MS = 10_000;
 /** Default limit of `waitForChassis`. */
 export const DEFAULT_WAIT_TIMEOUT_S = 60;
 
-export type StringMap = Record<string, string>;
+export type { StringMap } from "../../engine/rows";
 
 /** Arguments every northbound resource takes. */
 export const nbBase = {
@@ -74,118 +76,6 @@ export function describeNb(c: Connection | undefined): string {
 
 export function describeSb(c: Connection | undefined): string {
   return c?.remote ? `OVN southbound database ${c.remote}` : "OVN southbound database (unknown)";
-}
-
-// ---- comparing and planning rows ---------------------------------------------------------------
-
-/** A column value in a form that compares equal when OVSDB considers it equal (sets unordered). */
-export function canonical(v: unknown): string {
-  if (v === undefined || v === null) return "null";
-  if (Array.isArray(v)) return JSON.stringify(v.map((x) => canonical(x)).sort());
-  if (typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    return JSON.stringify(
-      Object.keys(o)
-        .sort()
-        .map((k) => [k, canonical(o[k])]),
-    );
-  }
-  return JSON.stringify(v);
-}
-
-/** The columns of `want` whose value differs from the live row. */
-export function changedColumns(live: Row, want: Row): Row {
-  const out: Row = {};
-  for (const [col, v] of Object.entries(want)) {
-    // An optional column reads back as null when empty; [] and null both mean "not set".
-    const l = live[col];
-    const emptyL = l === null || l === undefined || (Array.isArray(l) && l.length === 0);
-    const emptyW = v === null || v === undefined || (Array.isArray(v) && v.length === 0);
-    if (emptyL && emptyW) continue;
-    if (canonical(l) !== canonical(v)) out[col] = v;
-  }
-  return out;
-}
-
-/** What one row should become. */
-export interface RowPlan {
-  /** Columns set as a whole, compared with the live row. */
-  columns: Row;
-  /** Map columns planned key by key: keys in `previous` but not `desired` are removed. */
-  maps?: Record<string, { previous?: StringMap; desired?: StringMap }>;
-  /** Owner marker to (re)write in external_ids. */
-  owner?: string;
-  /** Instance token to (re)write in external_ids next to the marker. */
-  instance?: string;
-}
-
-/**
- * Operations that bring the live row `uuid` of `table` to `plan`: a guard that the columns about
- * to be replaced still hold what was read, an update of those columns and a mutate of the map
- * keys. Empty when nothing differs. Pure.
- */
-export function planRowUpdate(table: string, uuid: string, live: Row, plan: RowPlan): Operation[] {
-  const changed = changedColumns(live, plan.columns);
-  const mutations = [];
-  const maps = { ...(plan.maps ?? {}) };
-  if (plan.owner !== undefined) {
-    const ids = maps.external_ids ?? {};
-    maps.external_ids = {
-      previous: ids.previous,
-      desired: ownedIds(ids.desired, { owner: plan.owner, instance: plan.instance }),
-    };
-  }
-  for (const [column, m] of Object.entries(maps)) {
-    mutations.push(...mapMutations(column, planMap(live[column] as StringMap, m.previous, m.desired)));
-  }
-  const ops: Operation[] = [];
-  const cols = Object.keys(changed);
-  if (cols.length) {
-    ops.push(
-      wait(table, [eq("_uuid", uuid)], cols, [Object.fromEntries(cols.map((k) => [k, live[k]]))], {
-        until: "==",
-        timeout: 0,
-      }),
-      update(table, [eq("_uuid", uuid)], changed),
-    );
-  }
-  if (mutations.length) ops.push(mutate(table, [eq("_uuid", uuid)], mutations));
-  return ops;
-}
-
-/** A guard that no row of `table` has `column` == `value` (a name is still free). */
-export function guardAbsent(table: string, column: string, value: string): Operation {
-  return wait(table, [eq(column, value)], [column], [], { until: "==", timeout: 0 });
-}
-
-/** A guard that row `uuid` still has `column` == `value` (a parent still exists, unrenamed). */
-export function guardPresent(table: string, uuid: string, column: string, value: unknown): Operation {
-  return wait(table, [eq("_uuid", uuid)], [column], [{ [column]: value } as Row], {
-    until: "==",
-    timeout: 0,
-  });
-}
-
-/** Keys of a live map the resource manages (for refresh), or undefined when it manages none. */
-export function managedKeys(live: unknown, managed: StringMap | undefined): StringMap | undefined {
-  if (!managed) return undefined;
-  const m = (live ?? {}) as StringMap;
-  const out: StringMap = {};
-  for (const k of Object.keys(managed)) if (k in m) out[k] = m[k];
-  return out;
-}
-
-/** Rows among `rows` that the stack of `owner` does not manage (no marker, or another stack's). */
-export function foreignRows(rows: Row[], owner: string): Row[] {
-  return rows.filter((r) => {
-    const o = ownerOf(r);
-    return o === undefined || stackOf(o) !== stackOf(owner);
-  });
-}
-
-/** A copy without undefined members. */
-export function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 // ---- lookups -----------------------------------------------------------------------------------
@@ -235,20 +125,14 @@ export async function requireParent(
   return row;
 }
 
-/** Rows of `table` with the given UUIDs (one transaction; missing rows are skipped; all columns by default). */
-export async function selectByUuids(
+/** Rows of northbound `table` with the given UUIDs (one transaction; missing rows are skipped). */
+export function selectByUuids(
   c: OvsdbClient,
   table: string,
   uuids: string[],
   columns?: string[],
 ): Promise<Row[]> {
-  if (uuids.length === 0) return [];
-  const cols = columns ? [...new Set(["_uuid", ...columns])] : undefined;
-  const results = await c.transact(
-    NB_DB,
-    uuids.map((u) => select(table, [eq("_uuid", u)], cols)),
-  );
-  return results.flatMap((r) => (r.rows ?? []) as Row[]);
+  return selectRowsByUuid(c, NB_DB, table, uuids, columns);
 }
 
 /** Keeps the program's order of a set column when the live set holds the same elements. */
@@ -326,3 +210,16 @@ export async function waitForHvCfg(c: OvsdbClient, target: number, timeoutMs: nu
     throw e;
   }
 }
+
+// ---- the database binding of the declaration engine ---------------------------------------------
+
+/** The OVN northbound database, as the resources declared with `provider/engine` reach it. */
+export const northbound: DatabaseBinding = {
+  name: NB_DB,
+  connectionArg: "nb",
+  base: nbBase,
+  sdkBase: { name: "NorthboundArgs", from: "./common" },
+  client: (i) => nbClient(i as { nb: Connection }),
+  commit: (c, ops, i) => commitNb(c, ops, i as WaitSettings),
+  where: (i) => describeNb(i.nb as Connection | undefined),
+};

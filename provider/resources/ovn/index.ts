@@ -8,6 +8,7 @@ import { routerKind } from "./logical-router";
 import { lrpKind } from "./logical-router-port";
 import { routeKind } from "./static-route";
 import { natKind } from "./nat";
+import { addressSetKind } from "./address-set";
 
 export const ovnHandlers: Record<string, Handler> = {
   "ovn:ChassisConfig": makeHandler(chassisKind),
@@ -19,4 +20,5 @@ export const ovnHandlers: Record<string, Handler> = {
   "ovn:LogicalRouterPort": makeHandler(lrpKind),
   "ovn:LogicalRouterStaticRoute": makeHandler(routeKind),
   "ovn:LogicalRouterNat": makeHandler(natKind),
+  "ovn:AddressSet": makeHandler(addressSetKind),
 };

@@ -24,7 +24,7 @@ import {
   type Row,
 } from "../../ovsdb";
 import { ResourceError, type InputProblem } from "../../errors";
-import type { ResourceKind, ReadResult, Instance } from "../../framework";
+import { wire, type ResourceKind, type ReadResult, type Instance } from "../../framework";
 import {
   claimExisting,
   parentOf,
@@ -39,7 +39,6 @@ import {
 import {
   NB_DB,
   commitNb,
-  compact,
   describeNb,
   guardAbsent,
   guardPresent,
@@ -366,7 +365,7 @@ async function read(id: string, s: LrpState): Promise<ReadResult<LrpState> | und
         s.switchPortAddresses === undefined && addrs?.join() === "router" ? undefined : addrs;
     }
   }
-  const inputs = compact({
+  const inputs = wire({
     nb: s.nb,
     router,
     name: live.name as string,

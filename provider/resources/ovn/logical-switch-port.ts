@@ -19,8 +19,9 @@ import {
   type Operation,
   type Row,
 } from "../../ovsdb";
+import { insertedUuid } from "../../engine/rows";
 import { ResourceError, type InputProblem } from "../../errors";
-import type { ResourceKind, ReadResult, Instance } from "../../framework";
+import { wire, type ResourceKind, type ReadResult, type Instance } from "../../framework";
 import { Address6 } from "ip-address";
 import {
   claimExisting,
@@ -39,7 +40,6 @@ import {
   NB_DB,
   canonical,
   commitNb,
-  compact,
   describeNb,
   guardAbsent,
   guardPresent,
@@ -396,8 +396,8 @@ async function create(i: LspInputs): Promise<{ id: string; outs: LspState }> {
       return { uuid: id, sw };
     }
     await refuseTakenAddresses(c, sw, i);
-    const results = await commitNb(c, planLspCreate(sw._uuid as string, i), i);
-    return { uuid: results![2].uuid as string, sw };
+    const ops = planLspCreate(sw._uuid as string, i);
+    return { uuid: insertedUuid(ops, await commitNb(c, ops, i), "lsp"), sw };
   });
   return { id: uuid, outs: { ...i, ...(await finish(c, uuid, sw, i)) } };
 }
@@ -414,7 +414,7 @@ async function read(id: string, s: LspState): Promise<ReadResult<LspState> | und
   if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
   const sw = parentOf(await parentsOf(c, "Logical_Switch", "ports", id), s.switch);
   if (sw === undefined) return undefined; // its switch is gone: so is the port
-  const inputs = compact({
+  const inputs = wire({
     nb: s.nb,
     switch: sw,
     name: live.name as string,

@@ -1,226 +1,110 @@
 /**
  * ovn.LogicalSwitch: a Logical_Switch row of the northbound database (`ovn-nbctl ls-add`), with
  * IP address management in other_config (`subnet`, `exclude_ips`, `ipv6_prefix`, `mac_only`).
+ * Declared only: the lifecycle comes from `provider/engine`.
  *
  * Logical_Switch.name is not unique in the OVN schema. Creation is guarded: the insert runs in one
  * transaction with a `wait` that no row holds the name, so two stacks (or a stack and ovn-nbctl)
  * racing for one name cannot both succeed.
  */
 import { z } from "zod";
-import { del, insert, eq, type OvsdbClient, type Operation, type Row } from "../../ovsdb";
-import { ResourceError, type InputProblem } from "../../errors";
-import type { ResourceKind, ReadResult, Instance } from "../../framework";
-import {
-  adoptOrInsert,
-  holdsRow,
-  refuseSuperseded,
-  selectOne,
-  stringMap,
-  supersededRow,
-  withGuards,
-} from "../common";
-import {
-  NB_DB,
-  commitNb,
-  compact,
-  describeNb,
-  findByName,
-  foreignRows,
-  guardAbsent,
-  guardPresent,
-  managedKeys,
-  nbBase,
-  nbClient,
-  ownedIds,
-  planRowUpdate,
-  selectByUuids,
-  type StringMap,
-} from "./common";
+import type { Operation, Row } from "../../ovsdb";
+import type { InputProblem } from "../../errors";
+import type { Instance, Props } from "../../framework";
+import { mapArg, type TableSpec } from "../../engine/spec";
+import { planCreate, planUpdate, rowPlan, tableKind } from "../../engine/table";
+import { northbound, type StringMap } from "./common";
 import { excludeIpProblem, ovnName } from "./validation";
 import { excludeEntry, ipv4Network, ipv6Prefix, setOf } from "../values";
 
-/** other_config keys set by dedicated arguments. */
-export const IPAM_KEYS = {
-  subnet: "subnet",
-  excludeIps: "exclude_ips",
-  ipv6Prefix: "ipv6_prefix",
-  macOnly: "mac_only",
-} as const;
-
-export const switchInputs = z.object({
-  ...nbBase,
-  name: ovnName("name"),
-  subnet: ipv4Network("subnet").optional(),
-  excludeIps: setOf(
-    excludeEntry("excludeIps"),
-    'excludeIps: accepted a list of IPv4 addresses or ranges, e.g. ["192.168.0.2", "192.168.0.10..192.168.0.20"]',
-  ).optional(),
-  ipv6Prefix: ipv6Prefix("ipv6Prefix").optional(),
-  macOnly: z.boolean({ error: "macOnly must be true or false" }).optional(),
-  otherConfig: stringMap.optional(),
-  externalIds: stringMap.optional(),
-});
-export type SwitchInputs = z.infer<typeof switchInputs> & Instance;
-export type SwitchState = SwitchInputs & { uuid: string };
-
-function validate(i: SwitchInputs): InputProblem[] {
-  const problems: InputProblem[] = [];
-  (i.excludeIps ?? []).forEach((e, n) => {
-    const p = excludeIpProblem(e, i.subnet);
-    if (p) problems.push({ property: `excludeIps.${n}`, reason: p });
-  });
-  if (i.excludeIps?.length && !i.subnet) {
-    problems.push({
-      property: "excludeIps",
-      reason: "excludeIps only applies with subnet (IPv4 address management); set subnet too",
+export const switchSpec: TableSpec = {
+  type: "ovn:LogicalSwitch",
+  doc: "An OVN logical switch: `ovn-nbctl ls-add NAME -- set logical_switch NAME other_config:subnet=…`.",
+  db: northbound,
+  table: "Logical_Switch",
+  noun: "logical switch",
+  nameArg: "name",
+  args: {
+    name: {
+      schema: ovnName("name"),
+      type: "string",
+      doc:
+        "Switch name (`Logical_Switch.name`), unique in the northbound database (creation is guarded so " +
+        "that no second switch of that name can appear). Renaming is done in place.",
+      storage: { column: "name" },
+    },
+    subnet: {
+      schema: ipv4Network("subnet").optional(),
+      type: "string",
+      doc:
+        "IPv4 address management (`other_config:subnet`): the network, host bits zero, e.g. " +
+        '`192.168.0.0/24`, from which ovn-northd assigns addresses to ports with `"dynamic"` addresses.',
+      storage: { column: "other_config", key: "subnet" },
+    },
+    excludeIps: {
+      schema: setOf(
+        excludeEntry("excludeIps"),
+        'excludeIps: accepted a list of IPv4 addresses or ranges, e.g. ["192.168.0.2", "192.168.0.10..192.168.0.20"]',
+      ).optional(),
+      type: "string[]",
+      doc:
+        "Addresses of `subnet` ovn-northd never assigns (`other_config:exclude_ips`): IPv4 addresses or " +
+        'ranges, e.g. `["192.168.0.1", "192.168.0.100..192.168.0.199"]`. A set (stored space-separated, ' +
+        "sorted); surrounding spaces are dropped.",
+      storage: { column: "other_config", key: "exclude_ips" },
+      encode: (v: string[]) => v.join(" "),
+      decode: (s: string) => s.split(/\s+/).filter(Boolean),
+    },
+    ipv6Prefix: {
+      schema: ipv6Prefix("ipv6Prefix").optional(),
+      type: "string",
+      doc:
+        "IPv6 address management (`other_config:ipv6_prefix`): a /64 prefix as `fd00::` or `fd00::/64`, " +
+        "stored as OVN does: `fd00::` (compressed, lower case); dynamic ports get an EUI-64 address in it.",
+      storage: { column: "other_config", key: "ipv6_prefix" },
+    },
+    macOnly: {
+      schema: z.boolean({ error: "macOnly must be true or false" }).optional(),
+      type: "boolean",
+      doc: "Assign only MAC addresses to dynamic ports (`other_config:mac_only`). Default: false.",
+      storage: { column: "other_config", key: "mac_only" },
+      encode: (v: boolean) => String(v),
+      decode: (s: string) => s === "true",
+    },
+    otherConfig: mapArg("other_config", "`mcast_snoop`"),
+    externalIds: mapArg("external_ids"),
+  },
+  validate(i): InputProblem[] {
+    const problems: InputProblem[] = [];
+    const excludeIps = i.excludeIps as string[] | undefined;
+    (excludeIps ?? []).forEach((e, n) => {
+      const p = excludeIpProblem(e, i.subnet as string | undefined);
+      if (p) problems.push({ property: `excludeIps.${n}`, reason: p });
     });
-  }
-  for (const [arg, key] of Object.entries(IPAM_KEYS)) {
-    if (i[arg as keyof SwitchInputs] !== undefined && i.otherConfig && key in i.otherConfig) {
+    if (excludeIps?.length && !i.subnet) {
       problems.push({
-        property: `otherConfig.${key}`,
-        reason: `${key} is also set by the ${arg} argument; set it in one place`,
+        property: "excludeIps",
+        reason: "excludeIps only applies with subnet (IPv4 address management); set subnet too",
       });
     }
-  }
-  return problems;
-}
+    return problems;
+  },
+  children: [{ column: "ports", table: "Logical_Switch_Port", noun: "port" }],
+};
 
-/** The other_config keys the inputs set (IPAM arguments merged into otherConfig). Pure. */
-export function switchOtherConfig(i: Partial<SwitchInputs> | undefined): StringMap | undefined {
-  if (!i) return undefined;
-  const out: StringMap = { ...(i.otherConfig ?? {}) };
-  if (i.subnet !== undefined) out.subnet = i.subnet;
-  if (i.excludeIps?.length) out.exclude_ips = i.excludeIps.join(" ");
-  if (i.ipv6Prefix !== undefined) out.ipv6_prefix = i.ipv6Prefix;
-  if (i.macOnly !== undefined) out.mac_only = String(i.macOnly);
-  return Object.keys(out).length ? out : undefined;
-}
+export const switchKind = tableKind(switchSpec);
+
+type SwitchInputs = Props & Instance & { owner: string };
 
 /** The guarded insert of a new switch. Pure. */
-export function planSwitchCreate(i: SwitchInputs): Operation[] {
-  return [
-    // Names are not unique in the schema: no other row may have taken it since we looked.
-    guardAbsent("Logical_Switch", "name", i.name),
-    insert(
-      "Logical_Switch",
-      {
-        name: i.name,
-        other_config: switchOtherConfig(i) ?? {},
-        external_ids: ownedIds(i.externalIds, i),
-      },
-      { uuidName: "ls" },
-    ),
-  ];
-}
+export const planSwitchCreate = (i: SwitchInputs): Operation[] => planCreate(switchSpec, i);
 
 /** Operations bringing a live switch row to the inputs (`prev`: the previous inputs). Pure. */
-export function planSwitchUpdate(live: Row, prev: SwitchInputs | undefined, i: SwitchInputs): Operation[] {
-  const uuid = live._uuid as string;
-  const ops = planRowUpdate("Logical_Switch", uuid, live, {
-    columns: { name: i.name },
-    maps: {
-      other_config: { previous: switchOtherConfig(prev), desired: switchOtherConfig(i) },
-      external_ids: { previous: prev?.externalIds, desired: i.externalIds },
-    },
-    owner: i.owner,
-    instance: i.instance,
-  });
-  // A rename must not collide either.
-  if (live.name !== i.name) ops.unshift(guardAbsent("Logical_Switch", "name", i.name));
-  return ops;
-}
+export const planSwitchUpdate = (live: Row, prev: SwitchInputs | undefined, i: SwitchInputs): Operation[] =>
+  planUpdate(switchSpec, live, prev, i);
 
-async function applyUpdate(c: OvsdbClient, uuid: string, prev: SwitchInputs | undefined, i: SwitchInputs) {
-  const live = await selectOne(c, NB_DB, "Logical_Switch", "_uuid", uuid);
-  if (!live) {
-    throw new ResourceError(
-      "PARENT_MISSING",
-      `logical switch ${i.name} (${uuid}) no longer exists; refresh the stack`,
-    );
-  }
-  refuseSuperseded(`logical switch ${i.name}`, live.external_ids as StringMap, prev);
-  await commitNb(c, planSwitchUpdate(live, prev, i), i);
+/** The other_config keys the inputs set (IPAM arguments merged into otherConfig). Pure. */
+export function switchOtherConfig(i: Props | undefined): StringMap | undefined {
+  const m = rowPlan(switchSpec, undefined, { owner: "", ...i }).maps?.other_config?.desired;
+  return m && Object.keys(m).length ? m : undefined;
 }
-
-async function create(i: SwitchInputs): Promise<{ id: string; outs: SwitchState }> {
-  const c = await nbClient(i);
-  const uuid = await withGuards(`logical switch ${i.name}`, async () => {
-    return adoptOrInsert({
-      what: `logical switch ${i.name}`,
-      existing: await findByName(c, "Logical_Switch", i.name),
-      owner: i.owner,
-      adopt: i.adopt,
-      update: (uuid) => applyUpdate(c, uuid, undefined, i),
-      insert: async () => (await commitNb(c, planSwitchCreate(i), i))![1].uuid as string,
-    });
-  });
-  return { id: uuid, outs: { ...i, uuid } };
-}
-
-async function read(id: string, s: SwitchState): Promise<ReadResult<SwitchState> | undefined> {
-  const c = await nbClient(s);
-  const live = await selectOne(c, NB_DB, "Logical_Switch", "_uuid", id);
-  if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
-  const other = live.other_config as StringMap;
-  const managedOther = { ...(s.otherConfig ?? {}) };
-  const inputs = compact({
-    nb: s.nb,
-    name: live.name as string,
-    subnet: other.subnet,
-    excludeIps: other.exclude_ips ? other.exclude_ips.split(/\s+/).filter(Boolean) : undefined,
-    ipv6Prefix: other.ipv6_prefix,
-    macOnly: other.mac_only === undefined ? undefined : other.mac_only === "true",
-    otherConfig: s.otherConfig ? managedKeys(other, managedOther) : undefined,
-    externalIds: managedKeys(live.external_ids, s.externalIds),
-    waitForChassis: s.waitForChassis,
-    waitTimeoutSeconds: s.waitTimeoutSeconds,
-    adopt: s.adopt,
-    owner: s.owner,
-  }) as SwitchInputs;
-  return { id, outs: { ...inputs, uuid: id }, inputs };
-}
-
-async function updateSwitch(id: string, olds: SwitchState, news: SwitchInputs): Promise<SwitchState> {
-  const c = await nbClient(news);
-  await withGuards(`logical switch ${news.name}`, () => applyUpdate(c, id, olds, news));
-  return { ...news, uuid: id };
-}
-
-async function deleteSwitch(id: string, s: SwitchState): Promise<void> {
-  const c = await nbClient(s);
-  await withGuards(`logical switch ${s.name}`, async () => {
-    const live = await selectOne(c, NB_DB, "Logical_Switch", "_uuid", id, ["name", "ports", "external_ids"]);
-    if (!live || !holdsRow(live.external_ids as StringMap, s)) return; // gone, or not this instance's: leave it
-    const ports = await selectByUuids(c, "Logical_Switch_Port", live.ports as string[], [
-      "name",
-      "external_ids",
-    ]);
-    const foreign = foreignRows(ports, s.owner).map((p) => p.name as string);
-    if (foreign.length) {
-      throw new ResourceError(
-        "FOREIGN_CHILDREN",
-        `logical switch ${s.name} still holds ports this stack does not manage: ${foreign.sort().join(", ")}; ` +
-          `remove them (or adopt them) before deleting the switch`,
-      );
-    }
-    await commitNb(
-      c,
-      [guardPresent("Logical_Switch", id, "ports", live.ports), del("Logical_Switch", [eq("_uuid", id)])],
-      s,
-    );
-  });
-}
-
-export const switchKind: ResourceKind<SwitchInputs, SwitchState> = {
-  label: "ovn.LogicalSwitch",
-  schema: switchInputs as unknown as z.ZodType<SwitchInputs>,
-  inputKeys: ["nb", "name", "subnet", "excludeIps", "ipv6Prefix", "macOnly", "otherConfig", "externalIds"],
-  replaceOn: ["nb"],
-  validate,
-  create,
-  read,
-  update: updateSwitch,
-  delete: deleteSwitch,
-  where: (i) => describeNb(i.nb as SwitchInputs["nb"]),
-};

@@ -3,134 +3,138 @@
  * TYPE EXTERNAL_IP LOGICAL_IP [LOGICAL_PORT EXTERNAL_MAC]`): SNAT of a tenant subnet to an external
  * address, DNAT of an external address to a logical one, or both (a floating IP). A rule is
  * identified on its router by type, external IP and logical IP: changing one of them replaces it.
+ * Declared only: the lifecycle comes from `provider/engine`.
  */
 import { z } from "zod";
-import type { Instance } from "../../framework";
-import { eq, type Row } from "../../ovsdb";
-import { ResourceError, type InputProblem } from "../../errors";
-import { selectRows, stringMap } from "../common";
-import { NB_DB, managedKeys, nbBase, selectByUuids, type StringMap } from "./common";
-import { makeChildKind } from "./router-child";
+import type { Row } from "../../ovsdb";
+import type { InputProblem } from "../../errors";
+import type { Props } from "../../framework";
+import { mapArg, type TableSpec } from "../../engine/spec";
+import { matchesRow, tableKind } from "../../engine/table";
+import { northbound } from "./common";
 import { family, ovnName } from "./validation";
 import { ip, mac, portRange, prefix } from "../values";
 
 export const NAT_TYPES = ["snat", "dnat", "dnat_and_snat"] as const;
 
-export const natInputs = z.object({
-  ...nbBase,
-  router: ovnName("router"),
-  type: z.enum(NAT_TYPES, {
-    error: 'type: accepted "snat" (inside → out), "dnat" (outside → in) or "dnat_and_snat" (a floating IP)',
-  }),
-  externalIp: ip("externalIp"),
-  /** An address, or for snat a network (`ovn-nbctl lr-nat-add` form: `/32` is the bare address). */
-  logicalIp: prefix("logicalIp"),
-  logicalPort: ovnName("logicalPort").optional(),
-  externalMac: mac("externalMac").optional(),
-  externalPortRange: portRange("externalPortRange").optional(),
-  gatewayPort: ovnName("gatewayPort").optional(),
-  options: stringMap.optional(),
-  externalIds: stringMap.optional(),
-});
-export type NatInputs = z.infer<typeof natInputs> & Instance;
-export type NatState = NatInputs & { uuid: string };
+/** The argument naming the router a child hangs off. */
+export const routerArg = {
+  schema: ovnName("router"),
+  type: "string",
+  doc: "Name of the logical router (e.g. `lr0.name`).",
+};
 
-function validate(i: NatInputs): InputProblem[] {
+function validate(i: Props): InputProblem[] {
   const problems: InputProblem[] = [];
-  if (i.logicalIp.includes("/") && i.type !== "snat") {
+  const [type, logicalIp, externalIp] = [i.type as string, i.logicalIp as string, i.externalIp as string];
+  if (logicalIp.includes("/") && type !== "snat") {
     problems.push({
       property: "logicalIp",
-      reason: `a network is accepted only for snat; ${i.type} needs one address`,
+      reason: `a network is accepted only for snat; ${type} needs one address`,
     });
   }
-  if (family(i.logicalIp) !== family(i.externalIp)) {
+  if (family(logicalIp) !== family(externalIp)) {
     problems.push({
       property: "logicalIp",
       reason: "logicalIp and externalIp must be of the same address family",
     });
   }
-  if (i.externalMac !== undefined && (i.type !== "dnat_and_snat" || i.logicalPort === undefined)) {
+  if (i.externalMac !== undefined && (type !== "dnat_and_snat" || i.logicalPort === undefined)) {
     problems.push({
       property: "externalMac",
       reason: 'externalMac applies to a distributed floating IP: type "dnat_and_snat" with logicalPort',
     });
   }
-  if (i.logicalPort !== undefined && i.type !== "dnat_and_snat") {
+  if (i.logicalPort !== undefined && type !== "dnat_and_snat") {
     problems.push({ property: "logicalPort", reason: 'logicalPort applies only to type "dnat_and_snat"' });
   }
   return problems;
 }
 
-/** The rule's columns (gateway port resolved to its uuid). Pure. */
-export function natColumns(i: NatInputs, gatewayPortUuid: string | null): Row {
-  return {
-    type: i.type,
-    external_ip: i.externalIp,
-    logical_ip: i.logicalIp,
-    logical_port: i.logicalPort ?? null,
-    external_mac: i.externalMac?.toLowerCase() ?? null,
-    external_port_range: i.externalPortRange ?? "",
-    gateway_port: gatewayPortUuid,
-  };
-}
+export const natSpec: TableSpec = {
+  type: "ovn:LogicalRouterNat",
+  doc: "A NAT rule of a logical router: `ovn-nbctl lr-nat-add ROUTER TYPE EXTERNAL_IP LOGICAL_IP`.",
+  db: northbound,
+  table: "NAT",
+  noun: "NAT rule",
+  parent: {
+    arg: "router",
+    table: "Logical_Router",
+    column: "nat",
+    noun: "logical router",
+    sdk: "ovn.LogicalRouter",
+  },
+  matchArgs: ["type", "externalIp", "logicalIp"],
+  describe: (i) => `${String(i.type)} rule ${String(i.externalIp)} ↔ ${String(i.logicalIp)}`,
+  attempts: 20, // rules created in parallel on one router all guard its `nat` column
+  args: {
+    router: routerArg,
+    type: {
+      schema: z.enum(NAT_TYPES, {
+        error:
+          'type: accepted "snat" (inside → out), "dnat" (outside → in) or "dnat_and_snat" (a floating IP)',
+      }),
+      type: '"snat" | "dnat" | "dnat_and_snat"',
+      doc:
+        "`snat` (logical sources leave as `externalIp`), `dnat` (`externalIp` is forwarded to `logicalIp`) " +
+        "or `dnat_and_snat` (both: a floating IP). Column `NAT.type`.",
+      storage: { column: "type" },
+    },
+    externalIp: {
+      schema: ip("externalIp"),
+      type: "string",
+      doc: "The external address (`NAT.external_ip`; IPv6 written compressed, lower case).",
+      storage: { column: "external_ip" },
+    },
+    logicalIp: {
+      schema: prefix("logicalIp"),
+      type: "string",
+      doc:
+        "The logical address, or for `snat` a logical network like `192.168.0.0/24` (`NAT.logical_ip`; host " +
+        "bits zero; a `/32` or `/128` is written as the bare address, as `ovn-nbctl lr-nat-add` does).",
+      storage: { column: "logical_ip" },
+    },
+    logicalPort: {
+      schema: ovnName("logicalPort").optional(),
+      type: "string",
+      doc: "For a distributed floating IP (`dnat_and_snat`): the logical port holding `logicalIp` (`NAT.logical_port`).",
+      storage: { column: "logical_port" },
+    },
+    externalMac: {
+      schema: mac("externalMac").optional(),
+      type: "string",
+      doc:
+        "For a distributed floating IP: the MAC answering for `externalIp` (`NAT.external_mac`; needs " +
+        "`logicalPort`); written in lower case.",
+      storage: { column: "external_mac" },
+    },
+    externalPortRange: {
+      schema: portRange("externalPortRange").optional(),
+      type: "string",
+      doc:
+        'Restrict the external ports used (`NAT.external_port_range`): `"PORT"` or `"FIRST-LAST"`, within ' +
+        "1..65535, ascending.",
+      storage: { column: "external_port_range" },
+      empty: "",
+    },
+    gatewayPort: {
+      schema: ovnName("gatewayPort").optional(),
+      type: "string",
+      doc:
+        "The distributed gateway port the rule applies to (a router port name; `NAT.gateway_port`), when " +
+        "the router has several.",
+      storage: { column: "gateway_port" },
+      ref: { table: "Logical_Router_Port", noun: "gateway port", sdk: "ovn.LogicalRouterPort" },
+    },
+    options: mapArg("options", "`stateless`"),
+    externalIds: mapArg("external_ids"),
+  },
+  validate,
+};
+
+export const natKind = tableKind(natSpec);
+
+export type NatInputs = Props & { owner: string };
 
 /** Whether a live NAT row is the one the inputs identify. Pure. */
-export function natMatches(row: Row, i: NatInputs): boolean {
-  return row.type === i.type && row.external_ip === i.externalIp && row.logical_ip === i.logicalIp;
-}
-
-export const natKind = makeChildKind<NatInputs, NatState>({
-  label: "ovn.LogicalRouterNat",
-  table: "NAT",
-  column: "nat",
-  schema: natInputs as unknown as z.ZodType<NatInputs>,
-  inputKeys: [
-    "nb",
-    "router",
-    "type",
-    "externalIp",
-    "logicalIp",
-    "logicalPort",
-    "externalMac",
-    "externalPortRange",
-    "gatewayPort",
-    "options",
-    "externalIds",
-  ],
-  replaceOn: ["nb", "router", "type", "externalIp", "logicalIp"],
-  validate,
-  describe: (i) => `${i.type} rule ${i.externalIp} ↔ ${i.logicalIp}`,
-  matches: natMatches,
-  columns: (i, r) => natColumns(i, r.gatewayPort ?? null),
-  async resolve(c, i) {
-    if (!i.gatewayPort) return { gatewayPort: null };
-    const rows = await selectRows(c, NB_DB, "Logical_Router_Port", [eq("name", i.gatewayPort)], ["name"]);
-    if (!rows.length) {
-      throw new ResourceError(
-        "PARENT_MISSING",
-        `gateway port ${i.gatewayPort} does not exist; create it first (ovn.LogicalRouterPort) or pass its name as an output`,
-      );
-    }
-    return { gatewayPort: rows[0]._uuid as string };
-  },
-  async readInputs(c, row, s) {
-    let gatewayPort: string | undefined;
-    const gw = row.gateway_port as string | null;
-    if (gw) {
-      const [lrp] = await selectByUuids(c, "Logical_Router_Port", [gw], ["name"]);
-      gatewayPort = (lrp?.name as string | undefined) ?? undefined;
-    }
-    const mac = row.external_mac as string | null;
-    return {
-      type: row.type as NatInputs["type"],
-      externalIp: row.external_ip as string,
-      logicalIp: row.logical_ip as string,
-      logicalPort: (row.logical_port as string | null) ?? undefined,
-      externalMac: mac === null ? undefined : s.externalMac?.toLowerCase() === mac ? s.externalMac : mac,
-      externalPortRange: (row.external_port_range as string) || undefined,
-      gatewayPort,
-      options: managedKeys(row.options, s.options as StringMap | undefined),
-      externalIds: managedKeys(row.external_ids, s.externalIds as StringMap | undefined),
-    };
-  },
-});
+export const natMatches = (row: Row, i: NatInputs): boolean => matchesRow(natSpec, row, i);

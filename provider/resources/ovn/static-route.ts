@@ -2,99 +2,100 @@
  * ovn.LogicalRouterStaticRoute: a Logical_Router_Static_Route row referenced from its router's
  * `static_routes` (`ovn-nbctl lr-route-add ROUTER PREFIX NEXTHOP [PORT]`). A route is identified
  * on its router by prefix, next hop, policy and route table: changing one of them replaces it.
+ * Declared only: the lifecycle comes from `provider/engine`.
  */
 import { z } from "zod";
-import type { Instance } from "../../framework";
 import type { Row } from "../../ovsdb";
 import type { InputProblem } from "../../errors";
-import { stringMap } from "../common";
-import { managedKeys, nbBase, type StringMap } from "./common";
-import { makeChildKind } from "./router-child";
+import type { Props } from "../../framework";
+import { mapArg, type TableSpec } from "../../engine/spec";
+import { matchesRow, tableKind } from "../../engine/table";
+import { northbound } from "./common";
+import { routerArg } from "./nat";
 import { family, ovnName } from "./validation";
 import { identifier, nexthop, prefix } from "../values";
 
-export const routeInputs = z.object({
-  ...nbBase,
-  router: ovnName("router"),
-  ipPrefix: prefix("ipPrefix"),
-  nexthop: nexthop("nexthop"),
-  outputPort: ovnName("outputPort").optional(),
-  policy: z
-    .enum(["dst-ip", "src-ip"], {
-      error: 'policy: accepted "dst-ip" (default: match the destination) or "src-ip"',
-    })
-    .optional(),
-  routeTable: identifier("routeTable", { emptyIsUnset: true }).optional(),
-  options: stringMap.optional(),
-  externalIds: stringMap.optional(),
-});
-export type RouteInputs = z.infer<typeof routeInputs> & Instance;
-export type RouteState = RouteInputs & { uuid: string };
-
-function validate(i: RouteInputs): InputProblem[] {
-  if (i.nexthop !== "discard" && family(i.nexthop) !== family(i.ipPrefix)) {
+function validate(i: Props): InputProblem[] {
+  if (i.nexthop !== "discard" && family(i.nexthop as string) !== family(i.ipPrefix as string)) {
     return [
       {
         property: "nexthop",
-        reason: `next hop ${i.nexthop} is not of the same address family as ipPrefix ${i.ipPrefix}`,
+        reason: `next hop ${String(i.nexthop)} is not of the same address family as ipPrefix ${String(i.ipPrefix)}`,
       },
     ];
   }
   return [];
 }
 
-/** The route's columns from the inputs. Pure. */
-export function routeColumns(i: RouteInputs): Row {
-  return {
-    ip_prefix: i.ipPrefix,
-    nexthop: i.nexthop,
-    output_port: i.outputPort ?? null,
-    policy: i.policy ?? null,
-    route_table: i.routeTable ?? "",
-  };
-}
+export const routeSpec: TableSpec = {
+  type: "ovn:LogicalRouterStaticRoute",
+  doc: "A static route of a logical router: `ovn-nbctl lr-route-add ROUTER PREFIX NEXTHOP [PORT]`.",
+  db: northbound,
+  table: "Logical_Router_Static_Route",
+  noun: "static route",
+  parent: {
+    arg: "router",
+    table: "Logical_Router",
+    column: "static_routes",
+    noun: "logical router",
+    sdk: "ovn.LogicalRouter",
+  },
+  matchArgs: ["ipPrefix", "nexthop", "policy", "routeTable"],
+  describe: (i) => `static route ${String(i.ipPrefix)} via ${String(i.nexthop)}`,
+  attempts: 20, // routes created in parallel on one router all guard its `static_routes` column
+  args: {
+    router: routerArg,
+    ipPrefix: {
+      schema: prefix("ipPrefix"),
+      type: "string",
+      doc:
+        'Destination (or, with `policy: "src-ip"`, source) prefix, host bits zero: `10.0.0.0/8`, `0.0.0.0/0` ' +
+        "for a default route, `fd00::/64`, or one address (`ip_prefix`). Written as `ovn-nbctl lr-route-add` " +
+        "writes it: IPv6 compressed in lower case, `/32` and `/128` as the bare address (so " +
+        "`FD00:0:0:0::/64` and `fd00::/64` are the same route).",
+      storage: { column: "ip_prefix" },
+    },
+    nexthop: {
+      schema: nexthop("nexthop"),
+      type: "string",
+      doc:
+        "Next hop IP address (`nexthop`; same family as `ipPrefix`; IPv6 written compressed, lower case), " +
+        "or `discard`.",
+      storage: { column: "nexthop" },
+    },
+    outputPort: {
+      schema: ovnName("outputPort").optional(),
+      type: "string",
+      doc: "The router port to send through (`output_port`), when the next hop is not on a directly connected network.",
+      storage: { column: "output_port" },
+    },
+    policy: {
+      schema: z
+        .enum(["dst-ip", "src-ip"], {
+          error: 'policy: accepted "dst-ip" (default: match the destination) or "src-ip"',
+        })
+        .optional(),
+      type: '"dst-ip" | "src-ip"',
+      doc: "`dst-ip` (default) or `src-ip` (`policy`).",
+      storage: { column: "policy" },
+      implied: "dst-ip",
+    },
+    routeTable: {
+      schema: identifier("routeTable", { emptyIsUnset: true }).optional(),
+      type: "string",
+      doc: 'Route table name (`route_table`, ovn-nbctl `--route-table`), no spaces; default (or `""`) the main table.',
+      storage: { column: "route_table" },
+      empty: "",
+    },
+    options: mapArg("options", "`ecmp_symmetric_reply`"),
+    externalIds: mapArg("external_ids"),
+  },
+  validate,
+};
+
+export const routeKind = tableKind(routeSpec);
+
+export type RouteInputs = Props & { owner: string };
 
 /** Whether a live route row is the one the inputs identify. Pure. */
-export function routeMatches(row: Row, i: RouteInputs): boolean {
-  return (
-    row.ip_prefix === i.ipPrefix &&
-    row.nexthop === i.nexthop &&
-    ((row.policy as string | null) ?? "dst-ip") === (i.policy ?? "dst-ip") &&
-    ((row.route_table as string) ?? "") === (i.routeTable ?? "")
-  );
-}
-
-export const routeKind = makeChildKind<RouteInputs, RouteState>({
-  label: "ovn.LogicalRouterStaticRoute",
-  table: "Logical_Router_Static_Route",
-  column: "static_routes",
-  schema: routeInputs as unknown as z.ZodType<RouteInputs>,
-  inputKeys: [
-    "nb",
-    "router",
-    "ipPrefix",
-    "nexthop",
-    "outputPort",
-    "policy",
-    "routeTable",
-    "options",
-    "externalIds",
-  ],
-  replaceOn: ["nb", "router", "ipPrefix", "nexthop", "policy", "routeTable"],
-  validate,
-  describe: (i) => `static route ${i.ipPrefix} via ${i.nexthop}`,
-  matches: routeMatches,
-  columns: (i) => routeColumns(i),
-  async readInputs(_c, row, s) {
-    return {
-      ipPrefix: row.ip_prefix as string,
-      nexthop: row.nexthop as string,
-      outputPort: (row.output_port as string | null) ?? undefined,
-      policy: ((row.policy as string | null) ??
-        (s.policy === "dst-ip" ? "dst-ip" : undefined)) as RouteInputs["policy"],
-      routeTable: (row.route_table as string) || undefined,
-      options: managedKeys(row.options, s.options as StringMap | undefined),
-      externalIds: managedKeys(row.external_ids, s.externalIds as StringMap | undefined),
-    };
-  },
-});
+export const routeMatches = (row: Row, i: RouteInputs): boolean => matchesRow(routeSpec, row, i);

@@ -14,6 +14,7 @@ import {
   type Operation,
   type Row,
 } from "../../ovsdb";
+import { insertedUuid } from "../../engine/rows";
 import { getClient } from "../../pool";
 import { OPENFLOW_VERSIONS } from "../../openflow/target";
 import { ResourceError } from "../../errors";
@@ -139,7 +140,7 @@ async function insertBridge(c: OvsdbClient, i: BridgeInputs): Promise<string> {
     mutate("Open_vSwitch", [eq("_uuid", root)], [["bridges", "insert", [namedUuid("br")]]]),
   ];
   const results = await c.transact(VSWITCH_DB, ops);
-  return results[ops.findIndex((o) => o.op === "insert" && o.table === "Bridge")].uuid!;
+  return insertedUuid(ops, results, "br");
 }
 
 /** Bring an existing bridge row to the inputs; `prev` is the previous inputs (for removed map keys). */

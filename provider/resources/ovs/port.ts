@@ -11,13 +11,17 @@ import {
   eq,
   includes,
   namedUuid,
+  select,
+  type Condition,
   type OvsdbClient,
   type Operation,
+  type OperationResult,
   type Row,
 } from "../../ovsdb";
+import { changedColumns, insertedUuid } from "../../engine/rows";
 import { getClient } from "../../pool";
 import { ResourceError, type InputProblem } from "../../errors";
-import type { ResourceKind, ReadResult, Instance } from "../../framework";
+import { wire, type ResourceKind, type ReadResult, type Instance } from "../../framework";
 import {
   claimExisting,
   connectionSchema,
@@ -183,36 +187,65 @@ async function client(i: { host: PortInputs["host"] }): Promise<OvsdbClient> {
   return getClient(i.host, VSWITCH_DB);
 }
 
-/** Wait (server side, bounded) until ovs-vswitchd has assigned the interface an ofport. */
+/** How long create and update wait (server side) for ovs-vswitchd to give the interface an ofport. */
+const OFPORT_WAIT_MS = 5000;
+
+/**
+ * One transaction that waits (server side, bounded) until ovs-vswitchd has given the interface
+ * (`where`: by uuid, or by name when it is being written) an ofport, then reads it with its
+ * error. Sent right behind the transaction that writes the interface, without waiting for that
+ * reply (requests on one connection are served in order), the write and the read of the ofport
+ * cost one round trip together.
+ */
 async function readOfport(
   c: OvsdbClient,
-  ifaceUuid: string,
+  where: Condition[],
 ): Promise<{ ofport: number | null; error: string | null }> {
-  try {
-    await c.transact(VSWITCH_DB, [
-      wait("Interface", [eq("_uuid", ifaceUuid)], ["ofport"], [{ ofport: null }], {
-        until: "!=",
-        timeout: 5000,
-      }),
-    ]);
-  } catch {
-    // no ovs-vswitchd attached, or it did not get to it: report what is there
-  }
-  const row = await selectOne(c, VSWITCH_DB, "Interface", "_uuid", ifaceUuid, ["ofport", "error"]);
+  const read = select("Interface", where, ["ofport", "error"]);
+  const waitAssigned = wait("Interface", where, ["ofport"], [{ ofport: null }], {
+    until: "!=",
+    timeout: OFPORT_WAIT_MS,
+  });
+  const row = await c
+    .transact(VSWITCH_DB, [waitAssigned, read], { timeoutMs: OFPORT_WAIT_MS + 10_000 })
+    .then((r) => r[1].rows?.[0])
+    // no ovs-vswitchd attached, or it did not get to it in time: report what is there
+    .catch(async () => (await c.transact(VSWITCH_DB, [read]))[0].rows?.[0]);
   return { ofport: (row?.ofport as number | null) ?? null, error: (row?.error as string | null) ?? null };
+}
+
+/**
+ * Commit `ops` and read the interface's ofport, pipelined: one round trip for both. The ofport
+ * read is dropped when the write fails.
+ */
+async function commitAndReadOfport(
+  c: OvsdbClient,
+  ops: Operation[],
+  name: string,
+): Promise<{ results: OperationResult[]; ofport: number | null; error: string | null }> {
+  const write = c.transact(VSWITCH_DB, ops);
+  const ofport = readOfport(c, [eq("name", name)]);
+  ofport.catch(() => undefined); // awaited below only when the write succeeded
+  const results = await write;
+  return { results, ...(await ofport) };
 }
 
 async function create(i: PortInputs): Promise<{ id: string; outs: PortState }> {
   const c = await client(i);
   return withGuards(`port ${i.name}`, async () => {
-    const bridge = await selectOne(c, VSWITCH_DB, "Bridge", "name", i.bridge, ["name", "ports"]);
+    // One read for the bridge and a port of that name (round trip 1).
+    const [b, p] = await c.transact(VSWITCH_DB, [
+      select("Bridge", [eq("name", i.bridge)], ["_uuid", "name", "ports"]),
+      select("Port", [eq("name", i.name)]),
+    ]);
+    const bridge = b.rows?.[0];
     if (!bridge) {
       throw new ResourceError(
         "PARENT_MISSING",
         `bridge ${i.bridge} does not exist on ${describeConnection(i.host)}; create it first (ovs.Bridge)`,
       );
     }
-    const existing = await selectOne(c, VSWITCH_DB, "Port", "name", i.name);
+    const existing = p.rows?.[0];
     if (existing) {
       claimExisting({ what: `port ${i.name}`, row: existing, owner: i.owner, adopt: i.adopt ?? false });
       if (!(bridge.ports as string[]).includes(existing._uuid as string)) {
@@ -224,7 +257,7 @@ async function create(i: PortInputs): Promise<{ id: string; outs: PortState }> {
       const uuid = existing._uuid as string;
       const ifaceUuid = (existing.interfaces as string[])[0];
       await applyUpdate(c, uuid, undefined, i);
-      const { ofport, error } = await readOfport(c, ifaceUuid);
+      const { ofport, error } = await readOfport(c, [eq("_uuid", ifaceUuid)]);
       return { id: uuid, outs: { ...i, uuid, interfaceUuid: ifaceUuid, ofport, interfaceError: error } };
     }
     const ops: Operation[] = [
@@ -258,24 +291,12 @@ async function create(i: PortInputs): Promise<{ id: string; outs: PortState }> {
       ),
       mutate("Bridge", [eq("_uuid", bridge._uuid as string)], [["ports", "insert", [namedUuid("port")]]]),
     ];
-    const results = await c.transact(VSWITCH_DB, ops);
-    const ifaceUuid = results[3].uuid!;
-    const uuid = results[4].uuid!;
-    const { ofport, error } = await readOfport(c, ifaceUuid);
+    // The write and the ofport read, pipelined (round trip 2).
+    const { results, ofport, error } = await commitAndReadOfport(c, ops, i.name);
+    const ifaceUuid = insertedUuid(ops, results, "iface");
+    const uuid = insertedUuid(ops, results, "port");
     return { id: uuid, outs: { ...i, uuid, interfaceUuid: ifaceUuid, ofport, interfaceError: error } };
   });
-}
-
-function changedColumns(live: Row, want: Row): Row {
-  const out: Row = {};
-  for (const [col, v] of Object.entries(want)) {
-    if (JSON.stringify(sortIfArray(live[col])) !== JSON.stringify(sortIfArray(v))) out[col] = v;
-  }
-  return out;
-}
-
-function sortIfArray(v: unknown): unknown {
-  return Array.isArray(v) ? [...v].sort() : (v ?? null);
 }
 
 async function applyUpdate(
@@ -403,16 +424,16 @@ async function read(id: string, s: PortState): Promise<ReadResult<PortState> | u
   };
 }
 
+/** A copy without undefined members; undefined when nothing is left. */
 function stripUndefined<T extends object | undefined>(o: T): T {
-  if (!o) return o;
-  const out = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-  return (Object.keys(out).length ? out : undefined) as T;
+  const out = o && wire(o);
+  return (out && Object.keys(out).length ? out : undefined) as T;
 }
 
 async function updatePort(id: string, olds: PortState, news: PortInputs): Promise<PortState> {
   const c = await client(news);
   await withGuards(`port ${news.name}`, () => applyUpdate(c, id, olds, news));
-  const { ofport, error } = await readOfport(c, olds.interfaceUuid);
+  const { ofport, error } = await readOfport(c, [eq("_uuid", olds.interfaceUuid)]);
   return { ...news, uuid: id, interfaceUuid: olds.interfaceUuid, ofport, interfaceError: error };
 }
 

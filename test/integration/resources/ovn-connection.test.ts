@@ -146,6 +146,12 @@ it("SouthboundConnection: keeps other connections, refuses an unmanaged target w
   }).catch((x: unknown) => x)) as ResourceError;
   expect(e.code).toBe("NAME_TAKEN");
 
+  // Refresh reads the row back, under the SB_Global row (which has no name column).
+  const r = await provider.handler("ovn:SouthboundConnection").read(id, outs);
+  expect(r.id).toBe(id);
+  expect(r.inputs).toMatchObject({ target: `ptcp:${port}:127.0.0.1`, inactivityProbe: 60000 });
+  expect(r.props).toMatchObject({ isConnected: false, status: expect.any(Object) });
+
   await provider.handler("ovn:SouthboundConnection").delete(id, outs);
   expect((await sbServer.tool("ovn-sbctl", ["get-connection"])).trim()).toBe(
     'read-write role="" ptcp:1:127.0.0.1',

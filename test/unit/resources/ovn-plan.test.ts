@@ -40,9 +40,9 @@ import {
   planLrpCreate,
   type LrpInputs,
 } from "../../../provider/resources/ovn/logical-router-port";
-import { planChildCreate } from "../../../provider/resources/ovn/router-child";
-import { routeColumns, routeMatches, type RouteInputs } from "../../../provider/resources/ovn/static-route";
-import { natColumns, natMatches, type NatInputs } from "../../../provider/resources/ovn/nat";
+import { planCreate } from "../../../provider/engine/table";
+import { routeMatches, routeSpec, type RouteInputs } from "../../../provider/resources/ovn/static-route";
+import { natMatches, natSpec, type NatInputs } from "../../../provider/resources/ovn/nat";
 import {
   CHASSIS_OWNER_KEY,
   checkChassisClaim,
@@ -50,7 +50,7 @@ import {
   planChassis,
   type ChassisInputs,
 } from "../../../provider/resources/ovn/chassis";
-import { planConnectionCreate } from "../../../provider/resources/ovn/connection";
+import { nbConnectionSpec, sbConnectionSpec } from "../../../provider/resources/ovn/connection";
 
 const load = (file: string) => DatabaseSchema.parse(JSON.parse(fs.readFileSync(file, "utf8")));
 const haveSchemas = fs.existsSync("/usr/share/ovn/ovn-nb.ovsschema");
@@ -361,21 +361,11 @@ describe("static routes and NAT", () => {
 
   it("create: the router's list is unchanged since searched, then insert and reference", () => {
     const router: Row = { _uuid: U1, name: "lr0", static_routes: [U2] };
-    const ops = planChildCreate("Logical_Router_Static_Route", "static_routes", router, "lr0", {
-      ...routeColumns(route),
-      options: {},
-      external_ids: { [OWNER_KEY]: owner },
-    });
+    const ops = planCreate(routeSpec, route, router);
     expect(ops[1]).toMatchObject({ op: "wait", columns: ["static_routes"], rows: [{ static_routes: [U2] }] });
+    expect(ops[2]).toMatchObject({ op: "insert", row: { external_ids: { [OWNER_KEY]: owner } } });
     valid(NB, ops);
-    valid(
-      NB,
-      planChildCreate("NAT", "nat", { _uuid: U1, name: "lr0", nat: [] }, "lr0", {
-        ...natColumns(nat, null),
-        options: {},
-        external_ids: {},
-      }),
-    );
+    valid(NB, planCreate(natSpec, nat, { _uuid: U1, name: "lr0", nat: [] }));
   });
 
   it("identity: routes by prefix, next hop, policy, table; NAT by type and addresses", () => {
@@ -468,15 +458,14 @@ describe("chassis settings", () => {
 describe("connections and helpers", () => {
   it("a connection without a global row inserts one, guarded by an empty-table wait", () => {
     const i = { nb, target: "ptcp:6641:0.0.0.0", inactivityProbe: 60000, owner };
-    const ops = planConnectionCreate({ global: "NB_Global" }, undefined, i, false);
+    const ops = planCreate(nbConnectionSpec, i);
     expect(ops.map((o) => o.op)).toEqual(["wait", "insert", "wait", "insert"]);
     expect(ops[2]).toMatchObject({ table: "NB_Global", where: [], columns: [], rows: [] });
     valid(NB, ops);
-    const sbOps = planConnectionCreate(
-      { global: "SB_Global" },
-      U1,
+    const sbOps = planCreate(
+      sbConnectionSpec,
       { sb: nb, ...i, role: "ovn-controller" },
-      true,
+      { _uuid: U1, connections: [] },
     );
     expect(sbOps[1]).toMatchObject({
       row: { role: "ovn-controller", read_only: false, inactivity_probe: 60000 },

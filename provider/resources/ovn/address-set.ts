@@ -1,0 +1,51 @@
+/**
+ * ovn.AddressSet: an Address_Set row of the northbound database (`ovn-nbctl create Address_Set`),
+ * a named set of addresses that ACL and QoS matches use as `$name`. Declared only: the
+ * lifecycle comes from `provider/engine`.
+ */
+import { z } from "zod";
+import { mapArg, type TableSpec } from "../../engine/spec";
+import { tableKind } from "../../engine/table";
+import { northbound } from "./common";
+import { prefix, setOf, PREFIX_FORM } from "../values";
+
+/** What OVN's match lexer takes as an identifier after `$`. */
+const SET_NAME = /^[A-Za-z_.][A-Za-z0-9_.]*$/;
+
+export const addressSetSpec: TableSpec = {
+  type: "ovn:AddressSet",
+  doc:
+    "An OVN address set: a named set of IPv4/IPv6 addresses and networks that ACL and QoS matches " +
+    "refer to as `$name` (`ovn-nbctl create Address_Set name=NAME addresses=…`).",
+  db: northbound,
+  table: "Address_Set",
+  noun: "address set",
+  nameArg: "name",
+  args: {
+    name: {
+      schema: z
+        .string({ error: "name must be a string" })
+        .regex(
+          SET_NAME,
+          "name: accepted letters, digits, '_' and '.', not starting with a digit (matches use it as $name)",
+        ),
+      type: "string",
+      doc:
+        "Set name (`Address_Set.name`, unique), as matches refer to it after `$`: letters, digits, " +
+        "`_` and `.`, not starting with a digit. Renaming is done in place.",
+      storage: { column: "name" },
+    },
+    addresses: {
+      schema: setOf(prefix("addresses"), `addresses: accepted a list of ${PREFIX_FORM}`).optional(),
+      type: "string[]",
+      doc:
+        "Members (`Address_Set.addresses`): IPv4 or IPv6 addresses and networks with host bits zero, " +
+        'e.g. `["10.0.0.5", "10.1.0.0/16", "fd00::/64"]`. A set: order and repeats do not matter; ' +
+        "stored as `ovn-nbctl` writes them (a /32 or /128 as the bare address). Default: empty.",
+      storage: { column: "addresses" },
+    },
+    externalIds: mapArg("external_ids"),
+  },
+};
+
+export const addressSetKind = tableKind(addressSetSpec);
