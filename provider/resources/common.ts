@@ -10,8 +10,6 @@ import {
   select,
   eq,
   type OvsdbClient,
-  type Operation,
-  type OperationResult,
   type Row,
   type Mutation,
 } from "../ovsdb";
@@ -329,17 +327,6 @@ export async function withGuards<T>(what: string, step: () => Promise<T>, attemp
       }
     }
   }
-}
-
-/** Transact, skipping empty plans (a transaction of unchanged writes is not sent). */
-export async function transactIfAny(
-  client: OvsdbClient,
-  db: string,
-  ops: Operation[],
-): Promise<OperationResult[] | undefined> {
-  const writes = ops.filter((o) => o.op !== "wait" && o.op !== "comment" && o.op !== "select");
-  if (writes.length === 0) return undefined;
-  return client.transact(db, ops);
 }
 
 export function describeConnection(c: Connection | undefined): string {

@@ -411,7 +411,6 @@ export function setOf<T extends z.ZodType>(item: T, error: string) {
 
 export const mac = (what: string) => valueKind(what, canonMac);
 export const ip = (what: string) => valueKind(what, canonIp);
-export const ipv4Address = (what: string) => valueKind(what, canonIpv4);
 export const interfaceCidr = (what: string) => valueKind(what, canonInterfaceCidr);
 export const ipv4Network = (what: string) => valueKind(what, canonIpv4Network);
 export const prefix = (what: string) => valueKind(what, canonPrefix);

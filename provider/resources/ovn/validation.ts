@@ -10,7 +10,6 @@ import {
   canonExcludeEntry,
   canonInterfaceCidr,
   canonLspAddress,
-  canonMac,
   canonPortSecurity,
   canonPrefix,
   familyOf,
@@ -23,16 +22,10 @@ export {
   MAC_FORM,
   PORT_SECURITY_FORM,
   interfaceCidr,
-  ip as ipSchema,
   ipv4Network,
-  mac as macSchema,
 } from "../values";
 
 const problemOf = (c: Canonical): string | undefined => ("problem" in c ? c.problem : undefined);
-
-export function isMac(s: string): boolean {
-  return "value" in canonMac(s) && !/\s/.test(s);
-}
 
 /** An IPv4 or IPv6 address with a prefix length (`192.168.0.1/24`, `fd00::1/64`). */
 export function isCidrAny(s: string): boolean {
