@@ -101,13 +101,6 @@ export function canonIp(s: string): Canonical {
   });
 }
 
-export function canonIpv4(s: string): Canonical {
-  return token(s, (t) => {
-    const a = ipv4(t);
-    return a ? ok(a) : no(`${JSON.stringify(s)} is not an IPv4 address; accepted: e.g. 192.168.0.2`);
-  });
-}
-
 /** Splits `ADDR/PLEN`; the prefix length in decimal without leading zeros, within the family. */
 function splitPlen(t: string): { ip: string; family: 4 | 6; plen: number } | undefined {
   const slash = t.indexOf("/");
