@@ -32,8 +32,11 @@ describe("bench:engine (issue 10)", () => {
       expect(r.sides[side].checkpointBytes).toBeGreaterThan(1000);
     }
     // The same SDK shim on both sides: the floor isolates the provider's work and its outputs.
-    expect(floor.providerBytesPerResource).toBeGreaterThan(100);
-    expect(floor.providerBytesPerResource).toBe(ours.providerBytesPerResource);
+    expect(floor.bytesPerResource.provider).toBeGreaterThan(100);
+    expect(floor.bytesPerResource.provider).toBe(ours.bytesPerResource.provider);
+    // The floor's outputs are its inputs; pulumi-ovs's outputs add what it read (uuid, …).
+    expect(floor.bytesPerResource.outputs).toBe(floor.bytesPerResource.inputs);
+    expect(ours.bytesPerResource.outputs).toBeGreaterThan(ours.bytesPerResource.inputs);
     expect(ours.checkpointBytes).toBeGreaterThan(floor.checkpointBytes);
     expect(sandboxStatus(SANDBOX).exists).toBe(false);
   });
