@@ -14,7 +14,7 @@ import {
   type Operation,
   type Row,
 } from "../../ovsdb";
-import { insertedUuid } from "../../engine/rows";
+import { changedColumns, insertedUuid } from "../../engine/rows";
 import { getClient } from "../../pool";
 import { OPENFLOW_VERSIONS } from "../../openflow/target";
 import { ResourceError } from "../../errors";
@@ -157,10 +157,7 @@ async function applyUpdate(
       `bridge ${i.name} (${uuid}) no longer exists; refresh the stack`,
     );
   refuseSuperseded(`bridge ${i.name}`, live.external_ids as Record<string, string>, prev);
-  const want = scalarColumns(i);
-  const changed: Row = {};
-  for (const [col, v] of Object.entries(want))
-    if (JSON.stringify(norm(live[col])) !== JSON.stringify(norm(v))) changed[col] = v;
+  const changed = changedColumns(live, scalarColumns(i));
 
   const ids = planMap(live.external_ids as Record<string, string>, prev?.externalIds, i.externalIds);
   Object.assign(ids.set, markerChanges(live.external_ids as Record<string, string>, i));
@@ -190,11 +187,6 @@ async function applyUpdate(
   if (Object.keys(changed).length) ops.push(update("Bridge", [eq("_uuid", uuid)], changed));
   if (mutations.length) ops.push(mutate("Bridge", [eq("_uuid", uuid)], mutations));
   await c.transact(VSWITCH_DB, ops);
-}
-
-function norm(v: unknown): unknown {
-  if (Array.isArray(v)) return [...v].sort();
-  return v ?? null;
 }
 
 async function controllerTargets(c: OvsdbClient, uuids: string[]): Promise<Map<string, string>> {
