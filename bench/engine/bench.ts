@@ -33,6 +33,12 @@ export interface SideResult {
    * the rest of each, as compact JSON (the file is indented, so these sum to less than `checkpoint`).
    */
   bytesPerResource: { checkpoint: number; provider: number; inputs: number; outputs: number };
+  /**
+   * CPU milliseconds per step: `pulumi` = this process (the inline program) and its children (the
+   * CLI and, reaped by it, the dynamic-provider host); `daemons` = the sandbox's OVS/OVN daemons
+   * (ovsdb-servers, ovn-northd, ovs-vswitchd, ovn-controller), which run beside them on the same cores.
+   */
+  cpuMs: Record<Step, { pulumi: number; daemons: number }>;
   /** Logical_Switch + Logical_Switch_Port rows in the northbound database after create. */
   rowsAfterCreate: number;
 }
@@ -114,6 +120,23 @@ function measureCheckpoint(
       outputs: sum.outputs / n,
     },
   };
+}
+
+/** CPU milliseconds (user + system) of a process, with its reaped children when `children`. */
+function cpuOf(pid: number | "self", children = false): number {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return 0; // a daemon that is gone
+  }
+  // Fields after the parenthesised command: state is field 3; utime..cstime are 14..17.
+  const f = stat
+    .slice(stat.lastIndexOf(")") + 2)
+    .split(" ")
+    .map(Number);
+  const ticks = f[11] + f[12] + (children ? f[13] + f[14] : 0);
+  return ticks * 10; // USER_HZ is 100 on Linux
 }
 
 async function countRows(nbUnix: string): Promise<number> {
@@ -199,8 +222,19 @@ export class EngineBench {
     });
     this.stacks.add(ts);
     const ms = {} as Record<Step, number>;
+    const cpuMs = {} as SideResult["cpuMs"];
+    const daemons = [this.sandbox?.central, ...(this.sandbox?.hosts ?? [])].flatMap((o) =>
+      Object.values(o?.pids ?? {}),
+    );
+    const cpu = () => ({
+      pulumi: cpuOf("self", true),
+      daemons: daemons.reduce((sum, pid) => sum + cpuOf(pid), 0),
+    });
     const step = async (name: Step, op: () => Promise<OpResult>, want: Partial<Record<string, number>>) => {
+      const before = cpu();
       const r = await op();
+      const after = cpu();
+      cpuMs[name] = { pulumi: after.pulumi - before.pulumi, daemons: after.daemons - before.daemons };
       expectCounts(side, name, r, want);
       ms[name] = r.durationMs;
       this.log(`N=${w.n} ${side} ${name}: ${(r.durationMs / 1000).toFixed(1)} s`);
@@ -233,6 +267,6 @@ export class EngineBench {
       fs.rmSync(workDir, { recursive: true, force: true });
       this.dirs.delete(workDir);
     }
-    return { ms, rowsAfterCreate, ...sizes };
+    return { ms, cpuMs, rowsAfterCreate, ...sizes };
   }
 }

@@ -18,6 +18,11 @@ export function renderTable(results: SizeResult[]): string {
     for (const step of STEPS) row(step, floor.ms[step], ours.ms[step], seconds, msPerResource);
     const sum = (ms: Record<string, number>) => Object.values(ms).reduce((a, b) => a + b, 0);
     row("all steps", sum(floor.ms), sum(ours.ms), seconds, msPerResource);
+    for (const who of ["pulumi", "daemons"] as const) {
+      const cpu = (side: typeof floor) => STEPS.reduce((a, step) => a + side.cpuMs[step][who], 0);
+      const label = { pulumi: "CPU of program, CLI, provider", daemons: "CPU of OVS/OVN daemons" }[who];
+      row(`  ${label}`, cpu(floor), cpu(ours), seconds, msPerResource);
+    }
     const kb = (bytes: number) => (bytes / 1024).toFixed(0);
     const perN = (bytes: number) => (bytes / r.n).toFixed(0);
     row("checkpoint (KB; B/res)", floor.checkpointBytes, ours.checkpointBytes, kb, perN);

@@ -29,6 +29,7 @@ describe("bench:engine (issue 10)", () => {
     expect(ours.rowsAfterCreate).toBe(4);
     for (const side of SIDES) {
       for (const step of STEPS) expect(r.sides[side].ms[step]).toBeGreaterThan(0);
+      expect(r.sides[side].cpuMs.create.pulumi).toBeGreaterThan(0);
       expect(r.sides[side].checkpointBytes).toBeGreaterThan(1000);
     }
     // The same SDK shim on both sides: the floor isolates the provider's work and its outputs.

@@ -31,6 +31,9 @@ describe("bench:engine workload", () => {
 describe("bench:engine table", () => {
   const side = (msPerStep: number, bytes: number): SideResult => ({
     ms: Object.fromEntries(STEPS.map((s) => [s, msPerStep])) as SideResult["ms"],
+    cpuMs: Object.fromEntries(
+      STEPS.map((s) => [s, { pulumi: msPerStep / 2, daemons: 100 }]),
+    ) as SideResult["cpuMs"],
     checkpointBytes: bytes * 10,
     bytesPerResource: { checkpoint: bytes, provider: 400, inputs: 300, outputs: bytes - 700 },
     rowsAfterCreate: 0,
@@ -51,6 +54,11 @@ describe("bench:engine table", () => {
     for (const step of STEPS)
       expect(row(step)).toEqual(["", "10", step, "2.0", "2.3", "1.15", "200.0", "230.0", ""]);
     expect(row("all steps")?.slice(3, 8)).toEqual(["10.0", "11.5", "1.15", "1000.0", "1150.0"]);
+  });
+
+  it("has the CPU time of all steps, of the Pulumi processes and of the daemons", () => {
+    expect(row("CPU of program, CLI, provider")?.slice(3, 6)).toEqual(["5.0", "5.8", "1.15"]);
+    expect(row("CPU of OVS/OVN daemons")?.slice(3, 6)).toEqual(["0.5", "0.5", "1.00"]);
   });
 
   it("has the checkpoint's size in total and per resource, and its parts", () => {
