@@ -9,6 +9,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { startSandbox, stopSandbox, type SandboxInfo } from "../../sandbox";
+import { waitFor } from "../../sandbox/wait";
 import { TestStack, PulumiOperationError, type PulumiProgram } from "./harness/pulumi";
 import { ovn, ovs } from "../../sdk";
 
@@ -112,6 +113,13 @@ describe("arguments renamed by issue 10: a stack deployed before the rename", ()
     expect(await nbctl("get", "Logical_Switch_Port", "ren-c1", "tag_request")).toBe("42");
     expect(await nbctl("get", "Logical_Switch_Port", "ren-c2", "tag_request")).toBe("0");
     expect(await vsctl("get", "Interface", "ren0", "mac")).toBe('"50:54:00:00:00:0a"');
+    // ovn-northd chooses c2's tag after the create returned: wait for it before reading it back.
+    await waitFor(
+      async () => (await nbctl("get", "Logical_Switch_Port", "ren-c2", "tag")) !== "[]",
+      15_000,
+      () => "ovn-northd did not assign ren-c2 a tag within 15 s",
+      100,
+    );
     await stack.refresh(); // ovn-northd's tags, read into the outputs
     expect(await stack.outputs()).toMatchObject({
       c1Tag: 42,
