@@ -99,9 +99,12 @@ export async function terminate(
 ): Promise<{ signalled: number[]; survivors: number[] }> {
   const targets = [...new Set(pids)].filter((p) => isOurs(p, dir));
   for (const p of targets) signal(p, "SIGTERM");
+  // A process that is exiting has released its command line before it becomes a zombie: it is
+  // still running (not yet gone) while its cmdline reads empty.
+  const running = (p: number): boolean => isAlive(p) && (cmdline(p) === "" || isOurs(p, dir));
   let left = targets;
   const allGone = (timeoutMs: number) =>
-    poll(() => (left = left.filter((p) => isOurs(p, dir))).length === 0, { timeoutMs, intervalMs: 20 });
+    poll(() => (left = left.filter(running)).length === 0, { timeoutMs, intervalMs: 20 });
   await allGone(graceMs);
   if (left.length > 0) {
     for (const p of left) if (isOurs(p, dir)) signal(p, "SIGKILL");
