@@ -1,8 +1,8 @@
 /**
  * Resource declarations. A table-backed resource is one {@link TableSpec}: the table, how a row
- * is found (a unique name column), and each argument once, as a zod field with the metadata the
- * rest is derived from (the column it maps to and how its value is stored, whether a change
- * forces a replacement, its documentation). `provider/engine/table.ts` turns a spec into the
+ * is found (a unique name column, or its parent row and the columns that identify it there), and
+ * each argument once, as a zod field with the metadata the rest is derived from (the column it
+ * maps to and how its value is stored, whether a change forces a replacement, its documentation). `provider/engine/table.ts` turns a spec into the
  * resource's lifecycle; `scripts/gen-sdk.ts` turns it into the SDK class and its documentation.
  */
 import type { z } from "zod";
