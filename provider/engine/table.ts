@@ -353,9 +353,12 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
   /** The row's read-only outputs. */
   async function outputs(c: OvsdbClient, uuid: string): Promise<Props> {
     if (!spec.outputs) return {};
-    const live = await selectOne(c, db.name, table, "_uuid", uuid);
+    return outputsOf(await selectOne(c, db.name, table, "_uuid", uuid));
+  }
+  /** The read-only outputs of a row already read. */
+  function outputsOf(live: Row | undefined): Props {
     return Object.fromEntries(
-      Object.entries(spec.outputs).map(([k, o]) => [k, live ? o.from(live) : undefined]),
+      Object.entries(spec.outputs ?? {}).map(([k, o]) => [k, live ? o.from(live) : undefined]),
     );
   }
 
@@ -429,7 +432,7 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
         if (parents.length === 0) return undefined; // its parent is gone (or dropped it): so is the row
         if (parent.arg) inputs[parent.arg] = parentOf(parents, s[parent.arg] as string);
       }
-      return { id, outs: { ...inputs, ...(await outputs(c, id)), uuid: id }, inputs };
+      return { id, outs: { ...inputs, ...outputsOf(live), uuid: id }, inputs };
     },
 
     async update(id, olds, news) {
