@@ -21,7 +21,48 @@ export type Storage =
    * Keys of a map column, as a map argument (e.g. `externalIds` → `external_ids`): the keys the
    * argument names are set, keys it used to name are removed, every other key is left alone.
    */
-  | { column: string; managedKeys: true };
+  | { column: string; managedKeys: true }
+  /**
+   * Rows of another table written with the row and referenced from `column` (a port's Interface, a
+   * router port's Gateway_Chassis rows): an object argument (`single`) or a list of objects whose
+   * fields are the member arguments, stored in the member rows.
+   */
+  | { column: string; rows: MemberRows };
+
+/** The rows of a {@link Storage} `rows` argument. */
+export interface MemberRows {
+  table: string;
+  /** The fields of one member, each stored in the member row (`storage` relative to it). */
+  args: Record<string, ArgSpec>;
+  /** One row (an object argument) rather than a list. */
+  single?: boolean;
+  /**
+   * For a list: the member argument that identifies a member among the others; a member whose key
+   * is kept is updated in place, others are inserted or dropped.
+   */
+  key?: string;
+  /** Columns a member row takes from the resource's inputs, not its own fields (e.g. its `name`). */
+  fixed?: (i: Props, member: Props) => Row;
+}
+
+/** What a hook of a declaration sees. */
+export interface WriteContext {
+  c: OvsdbClient;
+  /** The inputs being written. */
+  i: Props;
+  /** The parent row of a child, as read for this write. */
+  parent?: Row;
+  /** The live row before an update or adoption (undefined for an insert). */
+  live?: Row;
+}
+
+/** What a declaration cannot say: checks that read other rows, waits after a write. */
+export interface Hooks {
+  /** Before anything is written (create, adopt, update); throws a ResourceError to refuse. */
+  beforeWrite?(x: WriteContext): Promise<void>;
+  /** After the write committed (e.g. wait a bounded time for a value a daemon fills in). */
+  afterWrite?(x: WriteContext & { uuid: string }): Promise<void>;
+}
 
 /** One argument of a resource, declared once. */
 export interface ArgSpec {
@@ -140,6 +181,7 @@ export interface TableSpec {
    * rows this stack does not own, and is guarded by a `wait` that they still hold what was read.
    */
   children?: readonly { column: string; table: string; noun: string }[];
+  hooks?: Hooks;
 }
 
 /** `ovn:AddressSet` → `ovn.AddressSet`, as messages and the SDK say it. */
