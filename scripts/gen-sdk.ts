@@ -1,6 +1,7 @@
 /**
- * Writes the SDK class of every declared resource (`npm run gen:sdk`): for each {@link TableSpec}
- * in `provider/resources/specs.ts`, `sdk/<ns>/<kebab-name>.ts` with the `*Args` interface and the
+ * Writes the SDK class of every declared resource (`npm run gen:sdk`): for each {@link ResourceSpec}
+ * in `provider/resources/specs.ts`, `sdk/<ns>/<kebab-name>.ts` (or the file the spec names) with
+ * the `*Args` interface, the interfaces of its member-row arguments, the types it names, and the
  * class whose outputs are declared and documented, all from the spec. With `--check`, writes
  * nothing and exits 1 when a file is stale (a unit test does the same).
  */
@@ -8,8 +9,17 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { execFileSync } from "node:child_process";
-import { tableSpecs } from "../provider/resources/specs";
-import { labelOf, type TableSpec } from "../provider/engine/spec";
+import { resourceSpecs } from "../provider/resources/specs";
+import {
+  isTableSpec,
+  labelOf,
+  replacingArgs,
+  type ArgSpec,
+  type MemberRows,
+  type OutputDoc,
+  type ResourceSpec,
+  type SdkType,
+} from "../provider/engine/spec";
 import { tableKind } from "../provider/engine/table";
 
 /** The repository root (this file runs from `scripts/` under ts-jest and from `dist/scripts/`). */
@@ -24,14 +34,58 @@ function kebab(s: string): string {
 }
 
 /** The SDK file of a spec, relative to the repository root. */
-export function sdkPath(spec: TableSpec): string {
+export function sdkPath(spec: ResourceSpec): string {
+  if (spec.sdk?.file) return spec.sdk.file;
   const [ns, cls] = spec.type.split(":");
   return path.join("sdk", ns, `${kebab(cls)}.ts`);
 }
 
+/** The arguments whose change replaces the resource: the engine's rule for a table, the declared ones otherwise. */
+export function replacedBy(spec: ResourceSpec): readonly string[] {
+  return isTableSpec(spec) ? tableKind(spec).replaceOn : replacingArgs(spec);
+}
+
+/** An argument's documentation as the SDK and the reference show it (with what a change does). */
+export function argDoc(doc: string, replaces: boolean): string {
+  return replaces ? `${doc} Changing it replaces the resource.` : doc;
+}
+
+/** The member rows of an argument stored as rows of another table, if it is one. */
+export function memberRows(a: ArgSpec): MemberRows | undefined {
+  return a.storage && "rows" in a.storage ? a.storage.rows : undefined;
+}
+
+/** The SDK interface of a member-row argument: the type name its `type` gives (`GatewayChassisArgs[]` → `GatewayChassisArgs`). */
+function memberInterface(k: string, a: ArgSpec, rows: MemberRows): string {
+  const name = /\b[A-Z]\w*/.exec(a.type)?.[0];
+  const list = a.type.trim().endsWith("[]");
+  if (!name || list === !!rows.single) {
+    throw new Error(
+      `argument ${k}: type ${a.type} must name the member interface, ${rows.single ? "as an object" : "as a list (X[])"}`,
+    );
+  }
+  return name;
+}
+
+/**
+ * The read-only outputs of the SDK class besides the arguments, in order: the declared ones, a
+ * row's `uuid`, and the owner marker.
+ */
+export function declaredOutputs(spec: ResourceSpec): [string, OutputDoc][] {
+  const own = Object.entries(spec.outputs ?? {}).map(([k, o]): [string, OutputDoc] => [k, o]);
+  const uuid: [string, OutputDoc][] = isTableSpec(spec)
+    ? [["uuid", { type: "string", doc: `The ${spec.table} row's uuid.` }]]
+    : [];
+  const owner: OutputDoc = {
+    type: "string",
+    doc: spec.sdk?.ownerDoc ?? "The owner marker written to `external_ids`: `project/stack/resource-name`.",
+  };
+  return [...own, ...uuid, ["owner", owner]];
+}
+
 /** `T` as an input: arrays and maps take inputs as members too. */
 function inputType(t: string): string {
-  if (t.endsWith("[]")) return `pulumi.Input<pulumi.Input<${t.slice(0, -2)}>[]>`;
+  if (t.endsWith("[]")) return `pulumi.Input<pulumi.Input<${t.slice(0, -2).replace(/^\((.*)\)$/, "$1")}>[]>`;
   const m = /^Record<string, (.+)>$/.exec(t);
   if (m) return `pulumi.Input<Record<string, pulumi.Input<${m[1]}>>>`;
   return `pulumi.Input<${t}>`;
@@ -59,41 +113,91 @@ function docComment(text: string, indent = "  "): string {
   return [`${indent}/**`, ...lines.map((l) => `${indent} * ${l}`.trimEnd()), `${indent} */`].join("\n");
 }
 
-/** Whether the argument may be left out (its schema accepts undefined). */
-function optional(spec: TableSpec, key: string): boolean {
-  return spec.args[key].schema.safeParse(undefined).success;
+/** Whether an argument may be left out (its schema accepts undefined). */
+export function isOptionalArg(a: ArgSpec): boolean {
+  return a.schema.safeParse(undefined).success;
+}
+
+/** The members of an interface: documented `name?: pulumi.Input<T>;` lines. */
+function inputMembers(args: Record<string, ArgSpec>, replaces: readonly string[] = []): string[] {
+  return Object.entries(args).map(
+    ([k, a]) =>
+      `${docComment(argDoc(a.doc, replaces.includes(k)))}\n  ${k}${isOptionalArg(a) ? "?" : ""}: ${inputType(a.type)};`,
+  );
+}
+
+/** A type the module exports besides the class: a union of string literals, or an object type. */
+function renderType(t: SdkType): string {
+  if ("values" in t) {
+    return `${docComment(t.doc, "")}\nexport type ${t.name} = ${t.values.map((v) => JSON.stringify(v)).join(" | ")};`;
+  }
+  const fields = Object.entries(t.fields).map(
+    ([k, f]) => `${docComment(f.doc)}\n  ${k}${f.optional ? "?" : ""}: ${f.type};`,
+  );
+  return `${docComment(t.doc, "")}\nexport interface ${t.name} {\n${fields.join("\n")}\n}`;
+}
+
+/** The interfaces of the member-row arguments (`InterfaceArgs`, `GatewayChassisArgs`). */
+function renderMembers(spec: ResourceSpec, cls: string): string[] {
+  return Object.entries(spec.args).flatMap(([k, a]) => {
+    const rows = memberRows(a);
+    if (!rows) return [];
+    const what = rows.single
+      ? `The \`${k}\` argument of {@link ${cls}}: its`
+      : `One of the \`${k}\` of {@link ${cls}}: a`;
+    const doc = `${what} row of the ${rows.table} table.`;
+    return [
+      `${docComment(doc, "")}\nexport interface ${memberInterface(k, a, rows)} {\n${inputMembers(rows.args).join("\n")}\n}`,
+    ];
+  });
+}
+
+/** The import lines: the shim, the helpers of `../common` with the types taken from it, the base interface. */
+function renderImports(spec: ResourceSpec, helpers: string[]): string[] {
+  const imports = { ...(spec.sdk?.imports ?? {}) };
+  const common = [...helpers, ...(imports["../common"] ?? []).map((t) => `type ${t}`)];
+  delete imports["../common"];
+  const lines = [
+    `import * as pulumi from "@pulumi/pulumi";`,
+    `import { DynamicResource, providerFor } from "../shim";`,
+    `import { ${common.join(", ")} } from "../common";`,
+    ...Object.entries(imports).map(([from, names]) => `import type { ${names.join(", ")} } from "${from}";`),
+  ];
+  const base = spec.db.sdkBase;
+  if (base) lines.push(`import type { ${base.name} } from "${base.from}";`);
+  return lines;
 }
 
 /** The SDK source of one declared resource (unformatted). */
-export function renderSdk(spec: TableSpec): string {
+export function renderSdk(spec: ResourceSpec): string {
   const [ns, cls] = spec.type.split(":");
   const conn = spec.db.connectionArg;
-  const replaces = tableKind(spec).replaceOn;
-  const args = Object.entries(spec.args).map(([k, a]) => {
-    const suffix = replaces.includes(k) ? " Changing it replaces the resource." : "";
-    return `${docComment(a.doc + suffix)}\n  ${k}${optional(spec, k) ? "?" : ""}: ${inputType(a.type)};`;
-  });
+  const replaces = replacedBy(spec);
+  const secret = Object.entries(spec.args)
+    .filter(([, a]) => a.secret)
+    .map(([k]) => k);
   const outs = [
     ...Object.entries(spec.args).map(
       ([k, a]) =>
-        `${docComment(a.doc)}\n  declare readonly ${k}: pulumi.Output<${a.type}${optional(spec, k) ? " | undefined" : ""}>;`,
+        `${docComment(a.doc)}\n  declare readonly ${k}: pulumi.Output<${a.type}${isOptionalArg(a) ? " | undefined" : ""}>;`,
     ),
-    ...Object.entries(spec.outputs ?? {}).map(
+    ...declaredOutputs(spec).map(
       ([k, o]) => `${docComment(o.doc)}\n  declare readonly ${k}: pulumi.Output<${o.type}>;`,
     ),
-    `${docComment(`The ${spec.table} row's uuid.`)}\n  declare readonly uuid: pulumi.Output<string>;`,
-    `${docComment("The owner marker written to `external_ids`: `project/stack/resource-name`.")}\n  declare readonly owner: pulumi.Output<string>;`,
   ];
-  const unset = ["uuid", ...Object.keys(spec.outputs ?? {})].map((k) => `${k}: undefined`).join(", ");
+  const unset = [...(isTableSpec(spec) ? ["uuid"] : []), ...Object.keys(spec.outputs ?? {})].map(
+    (k) => `${k}: undefined`,
+  );
+  let options = `withSecrets(opts, "${conn}", args.${conn})`;
+  if (secret.length) options = `withSecretArgs(${options}, args, ${JSON.stringify(secret)})`;
+  const base = spec.db.sdkBase ? ` extends ${spec.db.sdkBase.name}` : "";
+  const helpers = ["ownerMarker", "withSecrets", ...(secret.length ? ["withSecretArgs"] : [])];
   return `// Generated by \`npm run gen:sdk\` from the declaration of ${labelOf(spec)} in provider/resources; do not edit.
-import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource, providerFor } from "../shim";
-import { ownerMarker, withSecrets } from "../common";
-import type { ${spec.db.sdkBase.name} } from "${spec.db.sdkBase.from}";
+${renderImports(spec, helpers).join("\n")}
 
-/** Arguments of {@link ${cls}}. */
-export interface ${cls}Args extends ${spec.db.sdkBase.name} {
-${args.join("\n")}
+${[...(spec.sdk?.types ?? []).map(renderType), ...renderMembers(spec, cls)].map((t) => `${t}\n\n`).join("")}/** Arguments of {@link ${cls}}. */
+export interface ${cls}Args${base} {
+${inputMembers(spec.args, replaces).join("\n")}
 }
 
 ${docComment(spec.doc, "")}
@@ -104,8 +208,8 @@ ${outs.join("\n")}
     super(
       providerFor("${spec.type}"),
       name,
-      { ...args, owner: ownerMarker(name), ${unset} },
-      withSecrets(opts, "${conn}", args.${conn}),
+      { ...args, owner: ownerMarker(name)${unset.map((u) => `, ${u}`).join("")} },
+      ${options},
       "${ns}",
       "${cls}",
     );
@@ -119,7 +223,7 @@ ${outs.join("\n")}
  * prettier (its CLI, in a child process: prettier's API needs ES modules, which jest runs only
  * behind a flag).
  */
-export async function sdkSource(spec: TableSpec): Promise<string> {
+export async function sdkSource(spec: ResourceSpec): Promise<string> {
   const cli = require.resolve("prettier/bin/prettier.cjs", { paths: [root()] });
   return execFileSync(process.execPath, [cli, "--stdin-filepath", path.join(root(), sdkPath(spec))], {
     input: renderSdk(spec),
@@ -130,7 +234,7 @@ export async function sdkSource(spec: TableSpec): Promise<string> {
 /** Files whose checked-in text differs from what the specs give (relative paths). */
 export async function staleFiles(): Promise<string[]> {
   const out: string[] = [];
-  for (const spec of tableSpecs) {
+  for (const spec of resourceSpecs) {
     const file = path.join(root(), sdkPath(spec));
     const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
     if (current !== (await sdkSource(spec))) out.push(sdkPath(spec));
@@ -143,13 +247,13 @@ async function main(): Promise<number> {
   if (values.check) {
     const stale = await staleFiles();
     if (stale.length === 0) {
-      console.log(`SDK of ${tableSpecs.length} declared resources is up to date`);
+      console.log(`SDK of ${resourceSpecs.length} declared resources is up to date`);
       return 0;
     }
     console.error(`stale generated SDK files: ${stale.join(", ")}; run \`npm run gen:sdk\``);
     return 1;
   }
-  for (const spec of tableSpecs) {
+  for (const spec of resourceSpecs) {
     const file = path.join(root(), sdkPath(spec));
     fs.writeFileSync(file, await sdkSource(spec));
     console.log(`wrote ${sdkPath(spec)}`);

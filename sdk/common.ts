@@ -56,3 +56,17 @@ export function withSecrets(
   if (plainWithoutTls) return opts ?? {};
   return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), connectionKey] };
 }
+
+/**
+ * Resource options that also keep the outputs of `keys` secret whenever `args` gives them (e.g.
+ * TLS material passed beside the connection).
+ */
+export function withSecretArgs(
+  opts: pulumi.CustomResourceOptions,
+  args: object,
+  keys: readonly string[],
+): pulumi.CustomResourceOptions {
+  const given = keys.filter((k) => (args as Record<string, unknown>)[k] !== undefined);
+  if (given.length === 0) return opts;
+  return { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), ...given] };
+}

@@ -1,12 +1,16 @@
 /**
- * Resource declarations. A table-backed resource is one {@link TableSpec}: the table, how a row
- * is found (a unique name column, or its parent row and the columns that identify it there), and
- * each argument once, as a zod field with the metadata the rest is derived from (the column it
- * maps to and how its value is stored, whether a change forces a replacement, its documentation). `provider/engine/table.ts` turns a spec into the
- * resource's lifecycle; `scripts/gen-sdk.ts` turns it into the SDK class and its documentation.
+ * Resource declarations. Every declared resource is a {@link ResourceSpec}: its type, its
+ * documentation, the arguments it shares with the others of its database (the connection,
+ * `adopt`), and each of its own arguments once, as a zod field with the metadata the rest is derived
+ * from (whether a change forces a replacement, its documentation, its SDK type). A table-backed
+ * resource is a {@link TableSpec}, which adds the table, how a row is found (a unique name column,
+ * or its parent row and the columns that identify it there) and where each argument is stored.
+ * `provider/engine/table.ts` turns a TableSpec into the resource's lifecycle (ovs.Flow, which is no
+ * row, has its own reader/writer over its spec); `scripts/gen-sdk.ts` turns any spec into the SDK
+ * class and `scripts/reference.ts` into its section of docs/reference.md.
  */
-import type { z } from "zod";
-import { stringMap } from "../resources/common";
+import { z } from "zod";
+import { connectionSchema, stringMap } from "../resources/common";
 import type { OvsdbClient, Operation, OperationResult, Row, Value } from "../ovsdb";
 import type { InputProblem } from "../errors";
 import type { Props } from "../framework";
@@ -98,27 +102,57 @@ export interface ArgSpec {
    * NAT rule's `gatewayPort`. Create fails with PARENT_MISSING while no such row exists.
    */
   ref?: { table: string; noun: string; sdk: string };
+  /**
+   * The documentation of an object argument's fields (e.g. a connection's `remote` and `tls`), for
+   * the reference; the fields' types come from `schema`. (The fields of a `rows` argument are
+   * declared in its {@link MemberRows}.)
+   */
+  fields?: Record<string, string>;
+  /** The value may carry key material: the SDK keeps the output secret whenever it is given. */
+  secret?: boolean;
+  /**
+   * `false`: not compared by diff, a change alone is nothing to apply (e.g. `adopt`, which only
+   * says how a create treats what it finds).
+   */
+  diff?: false;
+}
+
+/** A read-only output of a resource (besides its arguments), as the SDK declares it. */
+export interface OutputDoc {
+  doc: string;
+  type: string;
 }
 
 /** A read-only output taken from the row (besides `uuid`), e.g. a value ovn-northd assigns. */
-export interface OutputSpec {
-  doc: string;
-  type: string;
+export interface OutputSpec extends OutputDoc {
   from: (row: Row) => unknown;
+}
+
+/**
+ * The arguments a resource shares with the others of its database or protocol: the connection,
+ * waits, `adopt` and the `owner` marker the SDK sets.
+ */
+export interface ConnectionBinding {
+  /** The argument holding the connection (`nb`, `host`); changing it replaces the resource. */
+  connectionArg: string;
+  /** The zod fields of those arguments (connection, waits, `adopt`, `owner`). */
+  base: z.ZodRawShape;
+  /** Those arguments but `owner` (set by the SDK), documented: what the reference lists. */
+  baseArgs: Record<string, ArgSpec>;
+  /**
+   * The SDK interface those arguments are documented in (e.g. `NorthboundArgs`), and its module;
+   * absent when the resource declares them among its own arguments.
+   */
+  sdkBase?: { name: string; from: string };
 }
 
 /**
  * A database a resource lives in, with the arguments every resource of it takes (the connection,
  * waits): the OVN northbound database, a host's Open_vSwitch database.
  */
-export interface DatabaseBinding {
+export interface DatabaseBinding extends ConnectionBinding {
   /** RFC 7047 database name, e.g. `OVN_Northbound`. */
   name: string;
-  /** The argument holding the connection (`nb`, `host`); changing it replaces the resource. */
-  connectionArg: string;
-  /** The arguments every resource of the database takes (connection, waits, `adopt`, `owner`). */
-  base: z.ZodRawShape;
-  /** The SDK interface those arguments are documented in (e.g. `NorthboundArgs`), and its module. */
   sdkBase: { name: string; from: string };
   client(i: Props): Promise<OvsdbClient>;
   /** Commit `ops` (with the database's waits, e.g. `waitForChassis`); results of `ops`. */
@@ -147,15 +181,48 @@ export interface ParentSpec {
   createIfMissing?: boolean;
 }
 
+/** A type the SDK module of a resource exports besides the class and its `*Args` interface. */
+export type SdkType =
+  /** A union of string literals, e.g. `OpenFlowVersion`. */
+  | { name: string; doc: string; values: readonly string[] }
+  /** An object type, e.g. the `InstalledFlow` output. */
+  | { name: string; doc: string; fields: Record<string, { type: string; doc: string; optional?: boolean }> };
+
+/** What the SDK module of a resource needs beyond its arguments and outputs. */
+export interface SdkSpec {
+  /** The module's path from the repository root, when it is not `sdk/<ns>/<kebab-case class>.ts`. */
+  file?: string;
+  /** Types the module exports besides the class and its `*Args` (named in argument or output types). */
+  types?: readonly SdkType[];
+  /** Types argument types name, by module, e.g. `{ "../common": ["Connection"] }`. */
+  imports?: Record<string, readonly string[]>;
+  /** The doc of the `owner` output, when the marker is used otherwise than in `external_ids`. */
+  ownerDoc?: string;
+}
+
 /**
- * A resource that is one row of one table: a root row found by a unique name (`nameArg`), or a
- * child of a parent row (`parent`) found on its parent by the columns of its `matchArgs`.
+ * A declared resource: what the SDK, the reference and the input checks are derived from. Its
+ * lifecycle comes from the engine ({@link TableSpec}) or from its own reader/writer (ovs.Flow).
  */
-export interface TableSpec {
+export interface ResourceSpec {
   /** Pulumi type token, e.g. `ovn:AddressSet`. */
   type: string;
   /** SDK class doc: what the resource is and the ovn-nbctl/ovs-vsctl command it matches. */
   doc: string;
+  /** The arguments it shares with the others of its database (connection, `adopt`, `owner`). */
+  db: ConnectionBinding;
+  args: Record<string, ArgSpec>;
+  outputs?: Record<string, OutputDoc>;
+  /** Cross-argument rules zod cannot express simply. */
+  validate?: (i: Props) => InputProblem[];
+  sdk?: SdkSpec;
+}
+
+/**
+ * A resource that is one row of one table: a root row found by a unique name (`nameArg`), or a
+ * child of a parent row (`parent`) found on its parent by the columns of its `matchArgs`.
+ */
+export interface TableSpec extends ResourceSpec {
   db: DatabaseBinding;
   table: string;
   /** The row in messages, e.g. `address set`. */
@@ -172,10 +239,7 @@ export interface TableSpec {
    * for children of a busy parent, whose creations in parallel all guard the parent's column.
    */
   attempts?: number;
-  args: Record<string, ArgSpec>;
   outputs?: Record<string, OutputSpec>;
-  /** Cross-argument rules zod cannot express simply. */
-  validate?: (i: Props) => InputProblem[];
   /**
    * Reference columns holding children (e.g. a switch's `ports`): delete refuses while they hold
    * rows this stack does not own, and is guarded by a `wait` that they still hold what was read.
@@ -185,9 +249,78 @@ export interface TableSpec {
 }
 
 /** `ovn:AddressSet` → `ovn.AddressSet`, as messages and the SDK say it. */
-export function labelOf(spec: Pick<TableSpec, "type">): string {
+export function labelOf(spec: Pick<ResourceSpec, "type">): string {
   return spec.type.replace(":", ".");
 }
+
+/**
+ * The inputs of declared arguments whose schemas keep their zod types (arguments declared
+ * `satisfies Record<string, ArgSpec>`), for a lifecycle written by hand.
+ */
+export type ArgsInput<A extends Record<string, { schema: z.ZodType }>> = z.output<
+  z.ZodObject<{ [K in keyof A]: A[K]["schema"] }>
+>;
+
+/** Whether a declared resource is a row of a table (its lifecycle comes from the engine). */
+export function isTableSpec(spec: ResourceSpec): spec is TableSpec {
+  return "table" in spec;
+}
+
+/** The zod object of a spec's inputs: the shared arguments, then its own. */
+export function specSchema(spec: ResourceSpec): z.ZodObject {
+  return z.object({
+    ...spec.db.base,
+    ...Object.fromEntries(Object.entries(spec.args).map(([k, a]) => [k, a.schema])),
+  });
+}
+
+/** The inputs diff compares: the connection and every own argument but those declared `diff: false`. */
+export function comparedArgs(spec: ResourceSpec): string[] {
+  const own = Object.entries(spec.args).filter(([, a]) => a.diff !== false);
+  return [...new Set([spec.db.connectionArg, ...own.map(([k]) => k)])];
+}
+
+/** The arguments whose change replaces the resource as declared: the connection and those marked `replace`. */
+export function replacingArgs(spec: ResourceSpec): string[] {
+  const own = Object.entries(spec.args).filter(([, a]) => a.replace);
+  return [...new Set([spec.db.connectionArg, ...own.map(([k]) => k)])];
+}
+
+/** The documented fields of a connection argument (`Connection` in the SDK). */
+export const CONNECTION_FIELDS = {
+  remote:
+    "OVSDB remote as OVS tools take it: `unix:/var/run/openvswitch/db.sock`, `tcp:172.29.101.123:6640`, " +
+    "`ssl:ovn1:6641`; several remotes of one cluster separated by commas.",
+  tls: "TLS material for `ssl:` remotes.",
+};
+
+/** The documented fields of TLS material (`TlsArgs` in the SDK). */
+export const TLS_FIELDS = {
+  privateKey: "PEM text of the client's private key.",
+  certificate: "PEM text of the client's certificate.",
+  caCert: "PEM text of the CA certificate that signed the server's certificate.",
+};
+
+/** A connection argument (an OVSDB remote and its TLS material), e.g. `host`, `nb`. */
+export function connectionArg(doc: string, optional = false): ArgSpec {
+  return {
+    schema: optional ? connectionSchema.optional() : connectionSchema,
+    type: "Connection",
+    doc,
+    fields: CONNECTION_FIELDS,
+  };
+}
+
+/** The `adopt` argument every table-backed resource takes. */
+export const adoptArg: ArgSpec = {
+  schema: z.boolean().optional(),
+  type: "boolean",
+  doc:
+    "Take over an existing row of the same name that no stack manages, instead of failing. " +
+    "Pulumi cannot `import` dynamic resources; this is how existing configuration is adopted. " +
+    "After adoption the stack owns the row: destroying the stack deletes it.",
+  diff: false,
+};
 
 /**
  * A map argument whose keys are managed one by one in `column` (`externalIds` → `external_ids`):

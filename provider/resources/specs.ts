@@ -1,8 +1,10 @@
 /**
- * Every resource declared as a {@link TableSpec}: their handlers come from `provider/engine`,
- * their SDK classes from `scripts/gen-sdk.ts`.
+ * Every declared resource: those declared as a {@link TableSpec} get their handlers from
+ * `provider/engine`; all get their SDK classes from `scripts/gen-sdk.ts` and their sections of
+ * docs/reference.md from `scripts/reference.ts`.
  */
-import type { TableSpec } from "../engine/spec";
+import type { ResourceSpec, TableSpec } from "../engine/spec";
+import { flowSpec } from "./ovs/flow";
 import { addressSetSpec } from "./ovn/address-set";
 import { managerSpec } from "./ovs/manager";
 import { nbConnectionSpec, sbConnectionSpec } from "./ovn/connection";
@@ -21,3 +23,6 @@ export const tableSpecs: readonly TableSpec[] = [
   natSpec,
   addressSetSpec,
 ];
+
+/** Every declared resource: the table-backed ones, and those with their own reader/writer. */
+export const resourceSpecs: readonly ResourceSpec[] = [...tableSpecs, flowSpec];

@@ -21,7 +21,7 @@ import {
 import { getClient, type Connection } from "../../pool";
 import { ResourceError } from "../../errors";
 import { canonical, selectRowsByUuid } from "../../engine/rows";
-import type { DatabaseBinding } from "../../engine/spec";
+import { adoptArg, connectionArg, type DatabaseBinding } from "../../engine/spec";
 import { connectionSchema, ownedIds, ownerSchema, selectRows } from "../common";
 
 export { ownedIds };
@@ -213,11 +213,35 @@ export async function waitForHvCfg(c: OvsdbClient, target: number, timeoutMs: nu
 
 // ---- the database binding of the declaration engine ---------------------------------------------
 
+/** The doc of the `nb` argument (`NorthboundDatabaseArgs` in the SDK). */
+export const NB_CONNECTION_DOC =
+  'The OVN northbound database, e.g. `{ remote: "tcp:10.0.0.1:6641" }` or ' +
+  '`{ remote: "unix:/var/run/ovn/ovnnb_db.sock" }`; all members of a clustered database, ' +
+  "comma-separated (the leader is found and followed). Changing it replaces the resource.";
+
 /** The OVN northbound database, as the resources declared with `provider/engine` reach it. */
 export const northbound: DatabaseBinding = {
   name: NB_DB,
   connectionArg: "nb",
   base: nbBase,
+  baseArgs: {
+    nb: connectionArg(NB_CONNECTION_DOC),
+    waitForChassis: {
+      schema: nbBase.waitForChassis,
+      type: "boolean",
+      doc:
+        "Wait, after each change, until every chassis has applied it (ovn-northd reports " +
+        "`NB_Global.hv_cfg` caught up with the `nb_cfg` bumped in the same transaction), like " +
+        "`ovn-nbctl --wait=hv`. Then a `pulumi up` that returns means the flows are installed and " +
+        "traffic can flow. Default false.",
+    },
+    waitTimeoutSeconds: {
+      schema: nbBase.waitTimeoutSeconds,
+      type: "number",
+      doc: "How long `waitForChassis` waits before failing, in seconds (1..3600). Default 60.",
+    },
+    adopt: adoptArg,
+  },
   sdkBase: { name: "NorthboundArgs", from: "./common" },
   client: (i) => nbClient(i as { nb: Connection }),
   commit: (c, ops, i) => commitNb(c, ops, i as WaitSettings),

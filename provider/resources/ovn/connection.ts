@@ -14,6 +14,8 @@ import type { Row } from "../../ovsdb";
 import { getClient, type Connection } from "../../pool";
 import { connectionSchema, ownerSchema } from "../common";
 import {
+  adoptArg,
+  connectionArg,
   mapArg,
   type ArgSpec,
   type DatabaseBinding,
@@ -22,7 +24,7 @@ import {
 } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { identifier, target } from "../values";
-import { NB_DB, SB_DB, describeNb, describeSb, type StringMap } from "./common";
+import { NB_CONNECTION_DOC, NB_DB, SB_DB, describeNb, describeSb, type StringMap } from "./common";
 
 /** A database binding of the connection resources: the connection argument, `adopt`, `owner`. */
 function binding(
@@ -30,11 +32,13 @@ function binding(
   arg: "nb" | "sb",
   sdkBase: string,
   describe: (c: Connection | undefined) => string,
+  connectionDoc: string,
 ): DatabaseBinding {
   return {
     name,
     connectionArg: arg,
     base: { [arg]: connectionSchema, adopt: z.boolean().optional(), owner: ownerSchema },
+    baseArgs: { [arg]: connectionArg(connectionDoc), adopt: adoptArg },
     sdkBase: { name: sdkBase, from: "./common" },
     client: (i) => getClient(i[arg] as Connection, name),
     commit: async (c, ops) => (ops.some((o) => o.op !== "wait") ? c.transact(name, ops) : undefined),
@@ -110,7 +114,7 @@ export const nbConnectionSpec: TableSpec = {
     "`ovn-nbctl set-connection ptcp:6641:0.0.0.0 -- set connection . inactivity_probe=60000`, without " +
     "removing other connections. Takes effect where ovsdb-server runs with " +
     "`--remote=db:OVN_Northbound,NB_Global,connections` (as ovn-ctl starts it).",
-  db: binding(NB_DB, "nb", "NorthboundDatabaseArgs", describeNb),
+  db: binding(NB_DB, "nb", "NorthboundDatabaseArgs", describeNb, NB_CONNECTION_DOC),
   parent: {
     table: "NB_Global",
     column: "connections",
@@ -128,7 +132,14 @@ export const sbConnectionSpec: TableSpec = {
     "A listening target of the OVN southbound database (a Connection row in SB_Global.connections): " +
     "`ovn-sbctl set-connection ptcp:6642:0.0.0.0 -- set connection . inactivity_probe=60000`, where the " +
     "chassis' ovn-controllers connect.",
-  db: binding(SB_DB, "sb", "SouthboundDatabaseArgs", describeSb),
+  db: binding(
+    SB_DB,
+    "sb",
+    "SouthboundDatabaseArgs",
+    describeSb,
+    'The OVN southbound database, e.g. `{ remote: "unix:/var/run/ovn/ovnsb_db.sock" }`; all members ' +
+      "of a clustered database, comma-separated. Changing it replaces the resource.",
+  ),
   parent: {
     table: "SB_Global",
     column: "connections",

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { getClient, type Connection } from "../../pool";
 import { connectionSchema, describeConnection, ownerSchema } from "../common";
-import type { DatabaseBinding } from "../../engine/spec";
+import { adoptArg, connectionArg, type DatabaseBinding } from "../../engine/spec";
 
 export const VSWITCH = "Open_vSwitch";
 
@@ -13,6 +13,13 @@ export const openVswitch: DatabaseBinding = {
   name: VSWITCH,
   connectionArg: "host",
   base: { host: connectionSchema, adopt: z.boolean().optional(), owner: ownerSchema },
+  baseArgs: {
+    host: connectionArg(
+      'The host\'s Open_vSwitch database, e.g. `{ remote: "unix:/var/run/openvswitch/db.sock" }` or ' +
+        '`{ remote: "tcp:10.0.0.5:6640" }`. Changing it replaces the resource.',
+    ),
+    adopt: adoptArg,
+  },
   sdkBase: { name: "HostArgs", from: "./common" },
   client: (i) => getClient(i.host as Connection, VSWITCH),
   commit: async (c, ops) => (ops.some((o) => o.op !== "wait") ? c.transact(VSWITCH, ops) : undefined),

@@ -59,6 +59,17 @@ import {
   type OpenFlowSwitch,
 } from "../../openflow";
 import { connectionSchema, deviceName, ownerSchema, selectOne, tlsSchema } from "../common";
+import {
+  CONNECTION_FIELDS,
+  TLS_FIELDS,
+  comparedArgs,
+  labelOf,
+  replacingArgs,
+  specSchema,
+  type ArgSpec,
+  type ArgsInput,
+  type ResourceSpec,
+} from "../../engine/spec";
 import { VSWITCH_DB } from "./bridge";
 
 /** How long create/update wait for a bridge socket or a named port that is about to appear. */
@@ -73,68 +84,216 @@ const seconds = (what: string) =>
 
 const isUnknown = (s: string): boolean => s.includes(UNKNOWN);
 
-export const flowInputs = z.object({
-  host: connectionSchema.optional(),
-  endpoint: z
-    .string({ error: "endpoint: an OpenFlow target string" })
-    .superRefine((s, ctx) => {
-      if (isUnknown(s)) return;
-      try {
-        parseTarget(s);
-      } catch (e) {
-        ctx.addIssue({ code: "custom", message: (e as Error).message });
-      }
-    })
-    .optional(),
-  tls: tlsSchema.optional(),
-  bridge: deviceName("bridge"),
-  table: z
-    .number({ error: `table: an integer 0..${MAX_TABLE}` })
-    .int(`table: an integer 0..${MAX_TABLE}`)
-    .min(0, `table: an integer 0..${MAX_TABLE}`)
-    .max(MAX_TABLE, `table: an integer 0..${MAX_TABLE} (254 is reserved by OVS, 255 means all tables)`)
-    .optional(),
-  priority: z
-    .number({ error: "priority: an integer 0..65535" })
-    .int("priority: an integer 0..65535")
-    .min(0, "priority: an integer 0..65535")
-    .max(65535, "priority: an integer 0..65535")
-    .optional(),
-  match: z
-    .string({ error: 'match: ovs-ofctl match fields, e.g. "in_port=veth-con7" or "ip,nw_dst=10.0.0.0/8"' })
-    .transform(normalizeMatch)
-    .superRefine((s, ctx) => {
-      if (isUnknown(s)) return;
-      const problems = matchProblems(s);
-      for (const p of problems) ctx.addIssue({ code: "custom", message: p });
-      if (problems.length) return;
-      const v = checkMatchSyntax(s);
-      if (v.ok === false) ctx.addIssue({ code: "custom", message: `ovs-ofctl: ${v.message}` });
-    })
-    .optional(),
-  actions: z
-    .string({
-      error: 'actions: ovs-ofctl actions, e.g. "output:veth-con6", "drop", "mod_vlan_vid:100,output:2"',
-    })
-    .transform(normalizeActions)
-    .superRefine((s, ctx) => {
-      if (isUnknown(s)) return;
-      if (!s) {
-        ctx.addIssue({ code: "custom", message: 'actions must not be empty; write "drop" to drop packets' });
-        return;
-      }
-      const v = checkActionsSyntax(s);
-      if (v.ok === false) ctx.addIssue({ code: "custom", message: `ovs-ofctl: ${v.message}` });
-    }),
-  idleTimeout: seconds("idleTimeout").optional(),
-  hardTimeout: seconds("hardTimeout").optional(),
-  openflowVersion: z
-    .enum(OPENFLOW_VERSIONS, { error: `openflowVersion: accepted ${OPENFLOW_VERSIONS.join(", ")}` })
-    .optional(),
-  adopt: z.boolean().optional(),
-  owner: ownerSchema,
-});
-export type FlowInputs = z.infer<typeof flowInputs>;
+/** The arguments of ovs.Flow, each declared once: its check, its SDK type and its documentation. */
+const flowArgs = {
+  host: {
+    schema: connectionSchema.optional(),
+    type: "Connection",
+    doc:
+      "The host's Open_vSwitch database. With a `unix:` remote (`unix:RUNDIR/db.sock`) the flow is " +
+      "written through the bridge's management socket in the same run directory " +
+      "(`unix:RUNDIR/BRIDGE.mgmt`: local, root only — the safest way). With a `tcp:`/`ssl:` remote the " +
+      'bridge\'s passive controller listener is used (`ovs.Bridge` `controllers: ["pssl:6653"]`, or ' +
+      '`"ptcp:6653"`), at the host\'s address. Give `host` or `endpoint`.',
+    fields: CONNECTION_FIELDS,
+    replace: true,
+  },
+  endpoint: {
+    schema: z
+      .string({ error: "endpoint: an OpenFlow target string" })
+      .superRefine((s, ctx) => {
+        if (isUnknown(s)) return;
+        try {
+          parseTarget(s);
+        } catch (e) {
+          ctx.addIssue({ code: "custom", message: (e as Error).message });
+        }
+      })
+      .optional(),
+    type: "string",
+    doc:
+      "The OpenFlow target to use instead of deriving it from `host`: `unix:/var/run/openvswitch/br0.mgmt`, " +
+      "`ssl:10.0.0.5:6653` or `tcp:10.0.0.5:6653` (port default 6653).\n\n" +
+      "Security: a bridge listening on `ptcp:` accepts OpenFlow from anyone who can reach the port, " +
+      "without authentication or encryption — full control of the switch's forwarding. Prefer `ssl:` " +
+      "(the bridge listens with `pssl:` and checks client certificates against its CA); if `tcp:` is " +
+      "unavoidable, bind the listener to a management address (`ptcp:6653:10.0.0.5`) behind a firewall.",
+    replace: true,
+  },
+  tls: {
+    schema: tlsSchema.optional(),
+    type: "TlsArgs",
+    doc: "Client TLS material for an `ssl:` endpoint (default: the host connection's `tls`). Pass secrets.",
+    fields: TLS_FIELDS,
+    secret: true,
+  },
+  bridge: {
+    schema: deviceName("bridge"),
+    type: "string",
+    doc: "The bridge (e.g. `bridge.name`).",
+    replace: true,
+  },
+  table: {
+    schema: z
+      .number({ error: `table: an integer 0..${MAX_TABLE}` })
+      .int(`table: an integer 0..${MAX_TABLE}`)
+      .min(0, `table: an integer 0..${MAX_TABLE}`)
+      .max(MAX_TABLE, `table: an integer 0..${MAX_TABLE} (254 is reserved by OVS, 255 means all tables)`)
+      .optional(),
+    type: "number",
+    doc: "OpenFlow table 0..253. Default 0. Changes in place (new flow added, then the old one deleted).",
+  },
+  priority: {
+    schema: z
+      .number({ error: "priority: an integer 0..65535" })
+      .int("priority: an integer 0..65535")
+      .min(0, "priority: an integer 0..65535")
+      .max(65535, "priority: an integer 0..65535")
+      .optional(),
+    type: "number",
+    doc:
+      "Priority 0..65535: among flows that match a packet, the highest priority wins. Default 32768 " +
+      "(OpenFlow's default). Changes in place without a moment where neither flow is installed.",
+  },
+  match: {
+    schema: z
+      .string({ error: 'match: ovs-ofctl match fields, e.g. "in_port=veth-con7" or "ip,nw_dst=10.0.0.0/8"' })
+      .transform(normalizeMatch)
+      .superRefine((s, ctx) => {
+        if (isUnknown(s)) return;
+        const problems = matchProblems(s);
+        for (const p of problems) ctx.addIssue({ code: "custom", message: p });
+        if (problems.length) return;
+        const v = checkMatchSyntax(s);
+        if (v.ok === false) ctx.addIssue({ code: "custom", message: `ovs-ofctl: ${v.message}` });
+      })
+      .optional(),
+    type: "string",
+    doc:
+      "Match fields in ovs-ofctl syntax, without `priority`, `table` or `actions`: `in_port=veth-con7`, " +
+      "`ip,nw_dst=192.168.1.0/24`, `arp`, `dl_vlan=100`. Port names work as in ovs-ofctl and are " +
+      "resolved by the switch when the flow is written (make the flow depend on its ports, e.g. " +
+      "`` pulumi.interpolate`in_port=${port.name}` `` or `dependsOn`). Default: match every packet. " +
+      "Syntax errors fail at preview with ovs-ofctl's own message.",
+  },
+  actions: {
+    schema: z
+      .string({
+        error: 'actions: ovs-ofctl actions, e.g. "output:veth-con6", "drop", "mod_vlan_vid:100,output:2"',
+      })
+      .transform(normalizeActions)
+      .superRefine((s, ctx) => {
+        if (isUnknown(s)) return;
+        if (!s) {
+          ctx.addIssue({
+            code: "custom",
+            message: 'actions must not be empty; write "drop" to drop packets',
+          });
+          return;
+        }
+        const v = checkActionsSyntax(s);
+        if (v.ok === false) ctx.addIssue({ code: "custom", message: `ovs-ofctl: ${v.message}` });
+      }),
+    type: "string",
+    doc:
+      "Actions in ovs-ofctl syntax (a leading `actions=` is accepted): `output:veth-con6`, `drop`, " +
+      "`mod_vlan_vid:100,output:2`, `NORMAL`, `resubmit(,1)`. A change of actions alone is applied with " +
+      "`mod-flows --strict` (the flow keeps its counters). Syntax errors fail at preview.",
+  },
+  idleTimeout: {
+    schema: seconds("idleTimeout").optional(),
+    type: "number",
+    doc: "Seconds without a matching packet after which the switch removes the flow (0 or unset: never).",
+  },
+  hardTimeout: {
+    schema: seconds("hardTimeout").optional(),
+    type: "number",
+    doc: "Seconds after which the switch removes the flow regardless of traffic (0 or unset: never).",
+  },
+  openflowVersion: {
+    schema: z
+      .enum(OPENFLOW_VERSIONS, { error: `openflowVersion: accepted ${OPENFLOW_VERSIONS.join(", ")}` })
+      .optional(),
+    type: "OpenFlowVersion",
+    doc:
+      "OpenFlow version to speak (`-O`), e.g. `OpenFlow13`; the bridge's `protocols` must include it. " +
+      "Default: ovs-ofctl's default, OpenFlow 1.0 with Open vSwitch's extensions, which expresses most " +
+      "flows; instructions and actions of later versions (e.g. `meter:`) need `OpenFlow13` or later " +
+      "(preview says so). The switch renders actions in the version's own terms " +
+      "(`mod_vlan_vid:100` becomes `push_vlan:0x8100,set_field:4196->vlan_vid` in 1.3).",
+  },
+  adopt: {
+    schema: z.boolean().optional(),
+    type: "boolean",
+    doc:
+      "Take over a flow not managed by this stack that has exactly the same table, priority and match " +
+      "(OpenFlow keeps one flow per table, priority and match, so adding ours replaces it). Without " +
+      "it, creating such a flow fails and the existing flow is left as it was. After adoption the " +
+      "stack owns the flow: destroying the stack deletes it.",
+    diff: false,
+  },
+} satisfies Record<string, ArgSpec>;
+
+/** The fields of the flow as the switch rendered it (`installed`), documented for the SDK. */
+const installedFields = {
+  table: { type: "number", doc: "The OpenFlow table." },
+  priority: { type: "number", doc: "The priority." },
+  match: { type: "string", doc: "The match fields as the switch prints them (port names, not numbers)." },
+  actions: {
+    type: "string",
+    doc: "The actions as the switch prints them, in the terms of the version spoken.",
+  },
+  idleTimeout: { type: "number", doc: "The idle timeout in seconds (0: none)." },
+  hardTimeout: { type: "number", doc: "The hard timeout in seconds (0: none)." },
+};
+
+/** ovs.Flow, declared: its arguments and outputs; its lifecycle is {@link flowKind} below. */
+export const flowSpec: ResourceSpec = {
+  type: "ovs:Flow",
+  doc:
+    'An OpenFlow flow on a bridge: `ovs-ofctl add-flow BRIDGE "priority=…,MATCH,actions=…"`.\n\n' +
+    "The resource owns its flow through a cookie derived from its owner marker; it only reads, changes " +
+    "and deletes flows with that cookie, so flows added by hand or by a controller are never removed. " +
+    "`pulumi refresh` shows a flow deleted by hand (as gone) or changed by hand (as drift).\n\n" +
+    "For a bridge that forwards only what its flows say (instead of `ovs-ofctl del-flows BRIDGE`), " +
+    'create the bridge with `failMode: "secure"`: it then starts with an empty flow table, without ' +
+    "the default `priority=0 actions=NORMAL` flow.\n\n" +
+    "Flows live in ovs-vswitchd's memory: a restart of ovs-vswitchd drops them; `pulumi refresh` " +
+    "then shows them gone and `pulumi up` puts them back.",
+  // The connection is one of the flow's own arguments: optional, since `endpoint` may replace it.
+  db: { connectionArg: "host", base: { owner: ownerSchema }, baseArgs: {} },
+  args: flowArgs,
+  outputs: {
+    cookie: {
+      type: "string",
+      doc: "The cookie the flow carries (`0x…`); `ovs-ofctl dump-flows BRIDGE cookie=COOKIE/-1` shows it.",
+    },
+    target: {
+      type: "string",
+      doc: "The OpenFlow target used: `unix:…/BRIDGE.mgmt`, `ssl:HOST:PORT` or `tcp:HOST:PORT`.",
+    },
+    installed: { type: "InstalledFlow", doc: "The flow as the switch shows it." },
+  },
+  sdk: {
+    imports: { "../common": ["Connection", "TlsArgs"] },
+    types: [
+      {
+        name: "OpenFlowVersion",
+        doc: "OpenFlow versions, as ovs-ofctl's `-O` and the bridge's `protocols` spell them.",
+        values: OPENFLOW_VERSIONS,
+      },
+      {
+        name: "InstalledFlow",
+        doc: "The flow as the switch shows it (port names printed), after the last apply or refresh.",
+        fields: installedFields,
+      },
+    ],
+    ownerDoc: "`project/stack/resource` marker the cookie is derived from.",
+  },
+};
+
+const flowInputs = specSchema(flowSpec);
+export type FlowInputs = ArgsInput<typeof flowArgs> & { owner: string };
 
 /** The flow as the switch rendered it after the last apply (port names printed): the reference for drift. */
 export interface InstalledFlowState {
@@ -153,20 +312,6 @@ export type FlowState = FlowInputs & {
   target: string;
   installed: InstalledFlowState;
 };
-
-const INPUT_KEYS = [
-  "host",
-  "endpoint",
-  "tls",
-  "bridge",
-  "table",
-  "priority",
-  "match",
-  "actions",
-  "idleTimeout",
-  "hardTimeout",
-  "openflowVersion",
-] as const;
 
 /** The flow an input set describes, with OpenFlow's defaults filled in. */
 export function specOf(
@@ -447,7 +592,7 @@ async function mustRead(sw: OpenFlowSwitch, cookie: bigint): Promise<DumpedFlow>
 
 function inputsOf(s: FlowState): FlowInputs {
   const out: Record<string, unknown> = {};
-  for (const k of [...INPUT_KEYS, "adopt", "owner"]) {
+  for (const k of Object.keys(flowInputs.shape)) {
     const v = (s as Record<string, unknown>)[k];
     if (v !== undefined) out[k] = v;
   }
@@ -510,11 +655,11 @@ async function deleteFlow(_id: string, s: FlowState): Promise<void> {
 }
 
 export const flowKind: ResourceKind<FlowInputs, FlowState> = {
-  label: "ovs.Flow",
+  label: labelOf(flowSpec),
   schema: flowInputs as unknown as z.ZodType<FlowInputs>,
-  inputKeys: INPUT_KEYS,
+  inputKeys: comparedArgs(flowSpec),
   // Match, priority, table and actions change in place (without a window); another switch is a new flow.
-  replaceOn: ["host", "endpoint", "bridge"],
+  replaceOn: replacingArgs(flowSpec),
   // The instance is in the cookie: flows have no external_ids for a token.
   instanceToken: false,
   validate,
