@@ -4,12 +4,17 @@
  * - the resource kinds are discovered by loading every module under `provider/resources/<ns>/`
  *   and keeping the exported objects that look like a `ResourceKind` (`label`, `schema`,
  *   `inputKeys`, `replaceOn`), so a new resource appears without touching this file;
- * - argument types, optionality and zod defaults come from the kind's zod schema, and "forces
- *   replacement" from its `replaceOn`;
- * - descriptions, documented defaults ("Default: …") and outputs come from the SDK sources
- *   (`sdk/**\/*.ts`), read with the TypeScript compiler API: the class named like the label
- *   (`ovs.Port` → `class Port` under `sdk/ovs/`), its constructor's `args` interface (with the
- *   interfaces it extends) and its declared `pulumi.Output` properties.
+ * - a kind whose resource is declared (a spec in `provider/resources/specs.ts`) is documented from
+ *   its spec: arguments (the shared ones of its database, then its own; the fields of object and
+ *   member-row arguments as `parent.member` / `parent[].member`), their types, optionality and zod
+ *   defaults from the zod fields, descriptions and documented defaults from the declared docs,
+ *   "forces replacement" from the kind's `replaceOn`, outputs as the generated SDK declares them;
+ * - a kind not declared yet (a hand-written handler) is documented as before: types from its zod
+ *   schema, descriptions, documented defaults and outputs from the SDK sources (`sdk/**\/*.ts`),
+ *   read with the TypeScript compiler API: the class named like the label (`ovs.Port` → `class Port`
+ *   under `sdk/ovs/`), its constructor's `args` interface (with the interfaces it extends) and its
+ *   declared `pulumi.Output` properties. That path (the section "kinds without a spec") goes when
+ *   the last resource is declared.
  *
  * Only arguments that are both in the schema and in the SDK's Args interface are listed: inputs
  * the SDK sets itself (`owner`) are internal. `npm run docs` writes the file; a unit test
@@ -18,6 +23,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
+import { resourceSpecs } from "../provider/resources/specs";
+import { labelOf, type ArgSpec, type ResourceSpec } from "../provider/engine/spec";
+import { argDoc, declaredOutputs, memberRows, replacedBy, sdkPath } from "./gen-sdk";
 
 // ---- model -------------------------------------------------------------------------------------
 
@@ -290,7 +298,7 @@ function nestedObject(s: ZodLike): { shape: Record<string, ZodLike>; prefix: str
   return undefined;
 }
 
-// ---- SDK sources -------------------------------------------------------------------------------
+// ---- kinds without a spec: the SDK sources -------------------------------------------------------
 
 interface Member {
   name: string;
@@ -558,13 +566,118 @@ function scanValue(text: string, start: number): string {
 
 // ---- building ----------------------------------------------------------------------------------
 
-/** The reference model: every kind with its arguments and outputs, and the problems found. */
-export function buildReference(kinds: KindLike[] = discoverKinds(), root: string = repoRoot()): Reference {
-  const sdk = new Sdk(root);
+/**
+ * The reference model: every kind with its arguments and outputs, and the problems found. A kind
+ * with a spec among `specs` is documented from it; the others from the SDK sources.
+ */
+export function buildReference(
+  kinds: KindLike[] = discoverKinds(),
+  root: string = repoRoot(),
+  specs: readonly ResourceSpec[] = resourceSpecs,
+): Reference {
   const problems: string[] = [];
-  const resources = kinds.map((k) => buildResource(k, sdk, problems));
+  const byLabel = new Map(specs.map((s) => [labelOf(s), s]));
+  for (const label of byLabel.keys()) {
+    if (!kinds.some((k) => k.label === label))
+      problems.push(`${label}: declared, but no resource kind has that label`);
+  }
+  let sdk: Sdk | undefined;
+  const resources = kinds.map((k) => {
+    const spec = byLabel.get(k.label);
+    if (spec) return specResource(k, spec, problems);
+    sdk ??= new Sdk(root);
+    return buildResource(k, sdk, problems);
+  });
   return { resources, problems };
 }
+
+// ---- declared resources --------------------------------------------------------------------------
+
+/** The section of a declared resource, from its spec (and the replacements its kind applies). */
+function specResource(kind: KindLike, spec: ResourceSpec, problems: string[]): ResourceDoc {
+  const [namespace, className] = spec.type.split(":");
+  const replaceOn = new Set(kind.replaceOn);
+  const declared = [...replacedBy(spec)].sort();
+  if (declared.join() !== [...replaceOn].sort().join()) {
+    problems.push(
+      `${kind.label}: the SDK says ${declared.join(", ")} replace the resource, its kind ${[...replaceOn].join(", ")}`,
+    );
+  }
+  // Each argument with whether its doc is the resource's own (the SDK adds what a change does).
+  const all: [string, ArgSpec, boolean][] = [
+    ...Object.entries(spec.db.baseArgs).map(([k, a]): [string, ArgSpec, boolean] => [k, a, false]),
+    ...Object.entries(spec.args).map(([k, a]): [string, ArgSpec, boolean] => [k, a, true]),
+  ];
+  const required = (a: ArgSpec) => !isOptional(a.schema as unknown as ZodLike);
+  // Required arguments in the schema's order (the connection first), then the resource's own
+  // optional ones, then the shared optional ones: as the SDK's Args interface and its bases list them.
+  const ordered = [
+    ...all.filter(([, a]) => required(a)),
+    ...all.filter(([, a, own]) => own && !required(a)),
+    ...all.filter(([, a, own]) => !own && !required(a)),
+  ];
+  const args: ArgumentDoc[] = [];
+  for (const [key, a, own] of ordered) {
+    const forces = replaceOn.has(key);
+    const schema = a.schema as unknown as ZodLike;
+    args.push(argumentDoc(key, schema, own ? argDoc(a.doc, forces) : a.doc, forces));
+    const rows = memberRows(a);
+    if (rows) {
+      const prefix = rows.single ? "." : "[].";
+      for (const [m, ma] of Object.entries(rows.args)) {
+        args.push(argumentDoc(`${key}${prefix}${m}`, ma.schema as unknown as ZodLike, ma.doc, forces));
+      }
+      continue;
+    }
+    const nested = nestedObject(schema);
+    if (!nested) continue;
+    const docs = a.fields ?? {};
+    for (const f of Object.keys(docs)) {
+      if (!(f in nested.shape))
+        problems.push(`${kind.label}: documented field ${key}.${f} is not in the schema`);
+    }
+    // The documented fields in their order, then any the schema has without a doc (flagged as undocumented).
+    const fields = [...new Set([...Object.keys(docs), ...Object.keys(nested.shape)])].filter(
+      (f) => f in nested.shape,
+    );
+    for (const f of fields) {
+      args.push(argumentDoc(`${key}${nested.prefix}${f}`, nested.shape[f], docs[f] ?? "", forces));
+    }
+  }
+  return {
+    label: kind.label,
+    namespace,
+    className,
+    description: spec.doc,
+    sdkFile: sdkPath(spec).split(path.sep).join("/"),
+    arguments: args,
+    outputs: declaredOutputs(spec).map(([name, o]) => ({ name, type: o.type, description: o.doc })),
+  };
+}
+
+/** An argument's row: type, optionality and zod default from its schema; a default its doc states. */
+function argumentDoc(
+  name: string,
+  s: ZodLike,
+  description: string,
+  forcesReplacement: boolean,
+  defaultTag?: string,
+): ArgumentDoc {
+  const z = zodDefault(s);
+  const defaultValue = z
+    ? `\`${JSON.stringify(z.value)}\``
+    : (defaultTag ?? (description ? documentedDefault(description) : undefined));
+  return {
+    name,
+    type: describeType(s),
+    required: !isOptional(s),
+    defaultValue,
+    forcesReplacement,
+    description,
+  };
+}
+
+// ---- kinds without a spec (the SDK sources, read with the TypeScript compiler) -------------------
 
 function buildResource(kind: KindLike, sdk: Sdk, problems: string[]): ResourceDoc {
   const namespace = namespaceOf(kind.label);
@@ -670,19 +783,7 @@ function buildResource(kind: KindLike, sdk: Sdk, problems: string[]): ResourceDo
 }
 
 function argument(name: string, s: ZodLike, m: Member | undefined, forcesReplacement: boolean): ArgumentDoc {
-  const z = zodDefault(s);
-  const description = m?.doc ?? "";
-  const defaultValue = z
-    ? `\`${JSON.stringify(z.value)}\``
-    : (m?.defaultTag ?? (description ? documentedDefault(description) : undefined));
-  return {
-    name,
-    type: describeType(s),
-    required: !isOptional(s),
-    defaultValue,
-    forcesReplacement,
-    description,
-  };
+  return argumentDoc(name, s, m?.doc ?? "", forcesReplacement, m?.defaultTag);
 }
 
 /** `pulumi.Output<T>` → `T`, as written. */
@@ -740,14 +841,15 @@ function anchor(label: string): string {
 export function renderReference(ref: Reference): string {
   const out: string[] = [];
   out.push(
-    "<!-- Generated by scripts/gen-reference.ts from the provider's zod schemas and the SDK's TSDoc. -->",
+    "<!-- Generated by scripts/gen-reference.ts from the resource declarations and the provider's zod schemas. -->",
     "<!-- Do not edit: run `npm run docs` to regenerate (a unit test fails when this file is stale). -->",
     "",
     "# Resource reference",
     "",
     "Every resource of pulumi-ovs with its arguments and outputs, generated from the code: types, " +
       'optionality and defaults from the provider\'s input schemas, "forces replacement" from the ' +
-      "properties whose change needs a new row, descriptions from the SDK's documentation comments.",
+      "properties whose change needs a new row, descriptions from the resources' declarations (for a " +
+      "resource not declared yet, from the SDK's documentation comments).",
     "",
     "- **Type** is the value as you write it in a program; every argument also accepts a Pulumi " +
       "`Input` (an output of another resource, or a promise).",
