@@ -2,8 +2,12 @@
  * ovs.Flow: one OpenFlow flow on a bridge, owned through its cookie. `ovs-ofctl add-flow BRIDGE
  * "table=…,priority=…,MATCH,actions=…"` as code.
  *
+ * Its arguments are declared once, in {@link flowSpec} (check, SDK type, documentation): the SDK
+ * class `sdk/ovs/flow.ts` and its section of docs/reference.md are generated from it, and the kind
+ * below takes its schema, the arguments diff compares and those that replace it from there.
+ *
  * Flows live in ovs-vswitchd, not in OVSDB, so this resource talks OpenFlow (through the ovs-ofctl
- * driver in `provider/openflow`):
+ * driver in `provider/openflow`) with its own reader/writer:
  * - check: zod, then `ovs-ofctl parse-flow` of match, actions and the whole flow, offline; port
  *   names are accepted there and resolved by the switch at create/update.
  * - create: add the flow under a new instance of the resource's cookie (resource bits derived from
