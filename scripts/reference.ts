@@ -298,7 +298,164 @@ function nestedObject(s: ZodLike): { shape: Record<string, ZodLike>; prefix: str
   return undefined;
 }
 
-// ---- kinds without a spec: the SDK sources -------------------------------------------------------
+// ---- defaults written in the documentation -----------------------------------------------------
+
+/**
+ * The default a description states, in one of the forms the SDK uses: "Default: X." / "Default X."
+ * (up to the end of the sentence or a ";"), "(default: X)", "…; default X.", or "`X` (default)" /
+ * "`X` (…, default)" / "`X` (default in OVS)". Undefined when it states none.
+ */
+export function documentedDefault(doc: string): string | undefined {
+  const text = doc.replace(/\s+/g, " ");
+  const marked = /`([^`]+)` \((?:[^()]*, )?default(?: in [^()]*)?\)/.exec(text);
+  const sentence = /(?:\bDefault|(?:^|[(;,]\s*)default)(?::\s*|\s+)(?!(?:in|is|of|for|to|and|or)\b)/.exec(
+    text,
+  );
+  if (sentence && (!marked || sentence.index < marked.index)) {
+    const v = scanValue(text, sentence.index + sentence[0].length);
+    if (v) return v;
+  }
+  return marked ? `\`${marked[1]}\`` : undefined;
+}
+
+/** The text from `start` to the end of its clause: a ".", ";" or unbalanced ")" outside code and parentheses. */
+function scanValue(text: string, start: number): string {
+  let depth = 0;
+  let code = false;
+  let i = start;
+  for (; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "`") code = !code;
+    if (code) continue;
+    if (ch === "(") depth++;
+    else if (ch === ")") {
+      if (depth === 0) break;
+      depth--;
+    } else if (depth === 0 && ch === ";") break;
+    else if (depth === 0 && ch === "." && (i + 1 === text.length || /\s/.test(text[i + 1]))) {
+      if (/\b(?:e\.g|i\.e|etc|vs)$/.test(text.slice(start, i))) continue;
+      break;
+    }
+  }
+  return text.slice(start, i).trim();
+}
+
+// ---- building ----------------------------------------------------------------------------------
+
+/**
+ * The reference model: every kind with its arguments and outputs, and the problems found. A kind
+ * with a spec among `specs` is documented from it; the others from the SDK sources.
+ */
+export function buildReference(
+  kinds: KindLike[] = discoverKinds(),
+  root: string = repoRoot(),
+  specs: readonly ResourceSpec[] = resourceSpecs,
+): Reference {
+  const problems: string[] = [];
+  const byLabel = new Map(specs.map((s) => [labelOf(s), s]));
+  for (const label of byLabel.keys()) {
+    if (!kinds.some((k) => k.label === label))
+      problems.push(`${label}: declared, but no resource kind has that label`);
+  }
+  let sdk: Sdk | undefined;
+  const resources = kinds.map((k) => {
+    const spec = byLabel.get(k.label);
+    if (spec) return specResource(k, spec, problems);
+    sdk ??= new Sdk(root);
+    return buildResource(k, sdk, problems);
+  });
+  return { resources, problems };
+}
+
+// ---- declared resources --------------------------------------------------------------------------
+
+/** The section of a declared resource, from its spec (and the replacements its kind applies). */
+function specResource(kind: KindLike, spec: ResourceSpec, problems: string[]): ResourceDoc {
+  const [namespace, className] = spec.type.split(":");
+  const replaceOn = new Set(kind.replaceOn);
+  const declared = [...replacedBy(spec)].sort();
+  if (declared.join() !== [...replaceOn].sort().join()) {
+    problems.push(
+      `${kind.label}: the SDK says ${declared.join(", ")} replace the resource, its kind ${[...replaceOn].join(", ")}`,
+    );
+  }
+  // Each argument with whether its doc is the resource's own (the SDK adds what a change does).
+  const all: [string, ArgSpec, boolean][] = [
+    ...Object.entries(spec.db.baseArgs).map(([k, a]): [string, ArgSpec, boolean] => [k, a, false]),
+    ...Object.entries(spec.args).map(([k, a]): [string, ArgSpec, boolean] => [k, a, true]),
+  ];
+  const required = (a: ArgSpec) => !isOptional(a.schema as unknown as ZodLike);
+  // Required arguments in the schema's order (the connection first), then the resource's own
+  // optional ones, then the shared optional ones: as the SDK's Args interface and its bases list them.
+  const ordered = [
+    ...all.filter(([, a]) => required(a)),
+    ...all.filter(([, a, own]) => own && !required(a)),
+    ...all.filter(([, a, own]) => !own && !required(a)),
+  ];
+  const args: ArgumentDoc[] = [];
+  for (const [key, a, own] of ordered) {
+    const forces = replaceOn.has(key);
+    const schema = a.schema as unknown as ZodLike;
+    args.push(argumentDoc(key, schema, own ? argDoc(a.doc, forces) : a.doc, forces));
+    const rows = memberRows(a);
+    if (rows) {
+      const prefix = rows.single ? "." : "[].";
+      for (const [m, ma] of Object.entries(rows.args)) {
+        args.push(argumentDoc(`${key}${prefix}${m}`, ma.schema as unknown as ZodLike, ma.doc, forces));
+      }
+      continue;
+    }
+    const nested = nestedObject(schema);
+    if (!nested) continue;
+    const docs = a.fields ?? {};
+    for (const f of Object.keys(docs)) {
+      if (!(f in nested.shape))
+        problems.push(`${kind.label}: documented field ${key}.${f} is not in the schema`);
+    }
+    // The documented fields in their order, then any the schema has without a doc (flagged as undocumented).
+    const fields = [...new Set([...Object.keys(docs), ...Object.keys(nested.shape)])].filter(
+      (f) => f in nested.shape,
+    );
+    for (const f of fields) {
+      args.push(argumentDoc(`${key}${nested.prefix}${f}`, nested.shape[f], docs[f] ?? "", forces));
+    }
+  }
+  return {
+    label: kind.label,
+    namespace,
+    className,
+    description: spec.doc,
+    sdkFile: sdkPath(spec).split(path.sep).join("/"),
+    arguments: args,
+    outputs: declaredOutputs(spec).map(([name, o]) => ({ name, type: o.type, description: o.doc })),
+  };
+}
+
+/** An argument's row: type, optionality and zod default from its schema; a default its doc states. */
+function argumentDoc(
+  name: string,
+  s: ZodLike,
+  description: string,
+  forcesReplacement: boolean,
+  defaultTag?: string,
+): ArgumentDoc {
+  const z = zodDefault(s);
+  const defaultValue = z
+    ? `\`${JSON.stringify(z.value)}\``
+    : (defaultTag ?? (description ? documentedDefault(description) : undefined));
+  return {
+    name,
+    type: describeType(s),
+    required: !isOptional(s),
+    defaultValue,
+    forcesReplacement,
+    description,
+  };
+}
+
+// ---- kinds without a spec: the SDK sources, read with the TypeScript compiler --------------------
+// (All of this section goes, with the `typescript` import and the fallback in buildReference, once
+// every resource kind is declared.)
 
 interface Member {
   name: string;
@@ -521,163 +678,6 @@ function normalizeDoc(text: string): string {
     .join("\n")
     .trim();
 }
-
-// ---- defaults written in the documentation -----------------------------------------------------
-
-/**
- * The default a description states, in one of the forms the SDK uses: "Default: X." / "Default X."
- * (up to the end of the sentence or a ";"), "(default: X)", "…; default X.", or "`X` (default)" /
- * "`X` (…, default)" / "`X` (default in OVS)". Undefined when it states none.
- */
-export function documentedDefault(doc: string): string | undefined {
-  const text = doc.replace(/\s+/g, " ");
-  const marked = /`([^`]+)` \((?:[^()]*, )?default(?: in [^()]*)?\)/.exec(text);
-  const sentence = /(?:\bDefault|(?:^|[(;,]\s*)default)(?::\s*|\s+)(?!(?:in|is|of|for|to|and|or)\b)/.exec(
-    text,
-  );
-  if (sentence && (!marked || sentence.index < marked.index)) {
-    const v = scanValue(text, sentence.index + sentence[0].length);
-    if (v) return v;
-  }
-  return marked ? `\`${marked[1]}\`` : undefined;
-}
-
-/** The text from `start` to the end of its clause: a ".", ";" or unbalanced ")" outside code and parentheses. */
-function scanValue(text: string, start: number): string {
-  let depth = 0;
-  let code = false;
-  let i = start;
-  for (; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === "`") code = !code;
-    if (code) continue;
-    if (ch === "(") depth++;
-    else if (ch === ")") {
-      if (depth === 0) break;
-      depth--;
-    } else if (depth === 0 && ch === ";") break;
-    else if (depth === 0 && ch === "." && (i + 1 === text.length || /\s/.test(text[i + 1]))) {
-      if (/\b(?:e\.g|i\.e|etc|vs)$/.test(text.slice(start, i))) continue;
-      break;
-    }
-  }
-  return text.slice(start, i).trim();
-}
-
-// ---- building ----------------------------------------------------------------------------------
-
-/**
- * The reference model: every kind with its arguments and outputs, and the problems found. A kind
- * with a spec among `specs` is documented from it; the others from the SDK sources.
- */
-export function buildReference(
-  kinds: KindLike[] = discoverKinds(),
-  root: string = repoRoot(),
-  specs: readonly ResourceSpec[] = resourceSpecs,
-): Reference {
-  const problems: string[] = [];
-  const byLabel = new Map(specs.map((s) => [labelOf(s), s]));
-  for (const label of byLabel.keys()) {
-    if (!kinds.some((k) => k.label === label))
-      problems.push(`${label}: declared, but no resource kind has that label`);
-  }
-  let sdk: Sdk | undefined;
-  const resources = kinds.map((k) => {
-    const spec = byLabel.get(k.label);
-    if (spec) return specResource(k, spec, problems);
-    sdk ??= new Sdk(root);
-    return buildResource(k, sdk, problems);
-  });
-  return { resources, problems };
-}
-
-// ---- declared resources --------------------------------------------------------------------------
-
-/** The section of a declared resource, from its spec (and the replacements its kind applies). */
-function specResource(kind: KindLike, spec: ResourceSpec, problems: string[]): ResourceDoc {
-  const [namespace, className] = spec.type.split(":");
-  const replaceOn = new Set(kind.replaceOn);
-  const declared = [...replacedBy(spec)].sort();
-  if (declared.join() !== [...replaceOn].sort().join()) {
-    problems.push(
-      `${kind.label}: the SDK says ${declared.join(", ")} replace the resource, its kind ${[...replaceOn].join(", ")}`,
-    );
-  }
-  // Each argument with whether its doc is the resource's own (the SDK adds what a change does).
-  const all: [string, ArgSpec, boolean][] = [
-    ...Object.entries(spec.db.baseArgs).map(([k, a]): [string, ArgSpec, boolean] => [k, a, false]),
-    ...Object.entries(spec.args).map(([k, a]): [string, ArgSpec, boolean] => [k, a, true]),
-  ];
-  const required = (a: ArgSpec) => !isOptional(a.schema as unknown as ZodLike);
-  // Required arguments in the schema's order (the connection first), then the resource's own
-  // optional ones, then the shared optional ones: as the SDK's Args interface and its bases list them.
-  const ordered = [
-    ...all.filter(([, a]) => required(a)),
-    ...all.filter(([, a, own]) => own && !required(a)),
-    ...all.filter(([, a, own]) => !own && !required(a)),
-  ];
-  const args: ArgumentDoc[] = [];
-  for (const [key, a, own] of ordered) {
-    const forces = replaceOn.has(key);
-    const schema = a.schema as unknown as ZodLike;
-    args.push(argumentDoc(key, schema, own ? argDoc(a.doc, forces) : a.doc, forces));
-    const rows = memberRows(a);
-    if (rows) {
-      const prefix = rows.single ? "." : "[].";
-      for (const [m, ma] of Object.entries(rows.args)) {
-        args.push(argumentDoc(`${key}${prefix}${m}`, ma.schema as unknown as ZodLike, ma.doc, forces));
-      }
-      continue;
-    }
-    const nested = nestedObject(schema);
-    if (!nested) continue;
-    const docs = a.fields ?? {};
-    for (const f of Object.keys(docs)) {
-      if (!(f in nested.shape))
-        problems.push(`${kind.label}: documented field ${key}.${f} is not in the schema`);
-    }
-    // The documented fields in their order, then any the schema has without a doc (flagged as undocumented).
-    const fields = [...new Set([...Object.keys(docs), ...Object.keys(nested.shape)])].filter(
-      (f) => f in nested.shape,
-    );
-    for (const f of fields) {
-      args.push(argumentDoc(`${key}${nested.prefix}${f}`, nested.shape[f], docs[f] ?? "", forces));
-    }
-  }
-  return {
-    label: kind.label,
-    namespace,
-    className,
-    description: spec.doc,
-    sdkFile: sdkPath(spec).split(path.sep).join("/"),
-    arguments: args,
-    outputs: declaredOutputs(spec).map(([name, o]) => ({ name, type: o.type, description: o.doc })),
-  };
-}
-
-/** An argument's row: type, optionality and zod default from its schema; a default its doc states. */
-function argumentDoc(
-  name: string,
-  s: ZodLike,
-  description: string,
-  forcesReplacement: boolean,
-  defaultTag?: string,
-): ArgumentDoc {
-  const z = zodDefault(s);
-  const defaultValue = z
-    ? `\`${JSON.stringify(z.value)}\``
-    : (defaultTag ?? (description ? documentedDefault(description) : undefined));
-  return {
-    name,
-    type: describeType(s),
-    required: !isOptional(s),
-    defaultValue,
-    forcesReplacement,
-    description,
-  };
-}
-
-// ---- kinds without a spec (the SDK sources, read with the TypeScript compiler) -------------------
 
 function buildResource(kind: KindLike, sdk: Sdk, problems: string[]): ResourceDoc {
   const namespace = namespaceOf(kind.label);
