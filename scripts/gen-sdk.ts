@@ -145,7 +145,7 @@ function renderMembers(spec: ResourceSpec, cls: string): string[] {
     const what = rows.single
       ? `The \`${k}\` argument of {@link ${cls}}: its`
       : `One of the \`${k}\` of {@link ${cls}}: a`;
-    const doc = `${what} row of the ${rows.table} table.`;
+    const doc = rows.doc ?? `${what} row of the ${rows.table} table.`;
     return [
       `${docComment(doc, "")}\nexport interface ${memberInterface(k, a, rows)} {\n${inputMembers(rows.args).join("\n")}\n}`,
     ];

@@ -47,6 +47,8 @@ export interface MemberRows {
   key?: string;
   /** Columns a member row takes from the resource's inputs, not its own fields (e.g. its `name`). */
   fixed?: (i: Props, member: Props) => Row;
+  /** The doc of the member's SDK interface (e.g. `InterfaceArgs`); by default it names the argument and the table. */
+  doc?: string;
 }
 
 /** What a hook of a declaration sees. */

@@ -45,6 +45,7 @@ const spec: ResourceSpec = {
         rows: {
           table: "Gateway",
           key: "chassis",
+          doc: "A gateway of the widget, by priority.",
           args: {
             chassis: { schema: z.string(), type: "string", doc: "The chassis name." },
             priority: { schema: z.number().optional(), type: "number", doc: "Its priority." },
@@ -106,6 +107,7 @@ describe("renderSdk", () => {
       }`),
     );
     expect(source).toContain("gateways?: pulumi.Input<pulumi.Input<GatewayArgs>[]>;");
+    expect(source).toContain("/** A gateway of the widget, by priority. */\nexport interface GatewayArgs {");
   });
 
   it("exports the types the spec names: a union of literals and a documented object type", () => {
