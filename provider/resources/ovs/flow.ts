@@ -300,14 +300,7 @@ const flowInputs = specSchema(flowSpec);
 export type FlowInputs = ArgsInput<typeof flowArgs> & { owner: string };
 
 /** The flow as the switch rendered it after the last apply (port names printed): the reference for drift. */
-export interface InstalledFlowState {
-  table: number;
-  priority: number;
-  match: string;
-  actions: string;
-  idleTimeout: number;
-  hardTimeout: number;
-}
+export type InstalledFlowState = FlowSpec;
 
 export type FlowState = FlowInputs & {
   /** The cookie the flow carries (`0x…`). */
