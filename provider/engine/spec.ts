@@ -43,6 +43,8 @@ export interface MemberRows {
   key?: string;
   /** Columns a member row takes from the resource's inputs, not its own fields (e.g. its `name`). */
   fixed?: (i: Props, member: Props) => Row;
+  /** Member rows carry the resource's owner marker in their `external_ids`. */
+  marked?: boolean;
 }
 
 /** What a hook of a declaration sees. */

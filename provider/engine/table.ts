@@ -26,7 +26,6 @@ import {
   type OvsdbClient,
   type Operation,
   type Row,
-  type Value,
 } from "../ovsdb";
 import { ResourceError, type InputProblem } from "../errors";
 import { wire, type Instance, type Props, type ReadResult, type ResourceKind } from "../framework";
@@ -45,7 +44,6 @@ import {
   foreignRows,
   guardAbsent,
   guardPresent,
-  managedKeys,
   ownedIds,
   planRowUpdate,
   insertedUuid,
@@ -53,13 +51,14 @@ import {
   type RowPlan,
   type StringMap,
 } from "./rows";
-import { labelOf, type ArgSpec, type TableSpec } from "./spec";
+import { labelOf, type TableSpec } from "./spec";
+import { argsFromRow, argsPlan, decodeArg, isEmpty, type Resolved } from "./args";
+import { memberArgs, membersFromRows, planMemberInserts, planMemberUpdate } from "./members";
 
 type Inputs = Props & Instance & { owner: string; adopt?: boolean };
 type State = Inputs & { uuid: string };
 
-/** uuids of the rows that reference arguments name (`ref`), by argument; null when left out. */
-export type Resolved = Record<string, string | null>;
+export type { Resolved };
 
 /** The uuid-name of the row a create inserts. */
 const NEW_ROW = "row";
@@ -72,20 +71,6 @@ export function inputSchema(spec: TableSpec): z.ZodObject {
   });
 }
 
-const encodeArg = (a: ArgSpec, v: unknown): unknown => (a.encode ? a.encode(v as never) : v);
-const decodeArg = (a: ArgSpec, v: unknown): unknown => (a.decode ? a.decode(v as never) : v);
-const isEmpty = (a: ArgSpec, v: unknown): boolean =>
-  v === null ||
-  v === undefined ||
-  (Array.isArray(v) && v.length === 0) ||
-  (a.empty !== undefined && canonical(v) === canonical(a.empty));
-
-/** The column value of a whole-column argument (a reference resolved to its uuid). */
-function columnValue(k: string, a: ArgSpec, i: Props, resolved: Resolved): Value {
-  if (a.ref) return (resolved[k] ?? a.empty ?? []) as Value;
-  return (i[k] === undefined ? (a.empty ?? []) : encodeArg(a, i[k])) as Value;
-}
-
 /**
  * What the row should hold for inputs `i` (`prev`: the inputs it was written from, whose map keys
  * the new inputs no longer name are removed). Pure.
@@ -96,36 +81,16 @@ export function rowPlan(
   i: Inputs,
   resolved: Resolved = {},
 ): RowPlan {
-  const columns: Row = {};
-  const maps: NonNullable<RowPlan["maps"]> = {};
-  const mapOf = (column: string) => (maps[column] ??= { previous: undefined, desired: undefined });
-  for (const [k, a] of Object.entries(spec.args)) {
-    const s = a.storage;
-    if (!s) continue;
-    if ("key" in s) {
-      const m = mapOf(s.column);
-      const put = (side: "previous" | "desired", from: Inputs | undefined) => {
-        const v = from?.[k];
-        if (v === undefined) return;
-        m[side] = { ...(m[side] ?? {}), [s.key]: String(encodeArg(a, v)) };
-      };
-      put("previous", prev);
-      put("desired", i);
-    } else if ("managedKeys" in s) {
-      const m = mapOf(s.column);
-      if (prev?.[k] !== undefined) m.previous = { ...(m.previous ?? {}), ...(prev[k] as StringMap) };
-      if (i[k] !== undefined) m.desired = { ...(m.desired ?? {}), ...(i[k] as StringMap) };
-    } else {
-      columns[s.column] = columnValue(k, a, i, resolved);
-    }
-  }
-  return { columns, maps, owner: i.owner, instance: i.instance };
+  return { ...argsPlan(spec.args, prev, i, resolved), owner: i.owner, instance: i.instance };
 }
 
-/** The row a create inserts: the columns, the map keys, the owner marker and instance token. Pure. */
-export function insertRow(spec: TableSpec, i: Inputs, resolved: Resolved = {}): Row {
+/**
+ * The row a create inserts: the columns, the map keys, the owner marker and instance token
+ * (`members`: the referencing columns of member rows inserted with it). Pure.
+ */
+export function insertRow(spec: TableSpec, i: Inputs, resolved: Resolved = {}, members: Row = {}): Row {
   const plan = rowPlan(spec, undefined, i, resolved);
-  const row: Row = { ...plan.columns };
+  const row: Row = { ...plan.columns, ...members };
   for (const [column, m] of Object.entries(plan.maps ?? {})) row[column] = m.desired ?? {};
   row.external_ids = ownedIds(row.external_ids as StringMap | undefined, i);
   return row;
@@ -136,8 +101,9 @@ export function insertRow(spec: TableSpec, i: Inputs, resolved: Resolved = {}): 
  * its children column as they were searched). Pure.
  */
 export function planCreate(spec: TableSpec, i: Inputs, parent?: Row, resolved: Resolved = {}): Operation[] {
-  const row = insert(spec.table, insertRow(spec, i, resolved), { uuidName: NEW_ROW });
-  const ops: Operation[] = [];
+  const members = planMemberInserts(spec, i);
+  const row = insert(spec.table, insertRow(spec, i, resolved, members.columns), { uuidName: NEW_ROW });
+  const ops: Operation[] = [...members.ops];
   if (spec.nameArg)
     ops.push(guardAbsent(spec.table, columnOf(spec, spec.nameArg), i[spec.nameArg] as string));
   if (!spec.parent) return [...ops, row];
@@ -159,15 +125,23 @@ export function planCreate(spec: TableSpec, i: Inputs, parent?: Row, resolved: R
   ];
 }
 
-/** Operations bringing the live row to the inputs; empty when it holds them already. Pure. */
+/**
+ * Operations bringing the live row (and its live member rows, by argument) to the inputs; empty
+ * when they hold them already. Pure.
+ */
 export function planUpdate(
   spec: TableSpec,
   live: Row,
   prev: Inputs | undefined,
   i: Inputs,
   resolved: Resolved = {},
+  members: Record<string, Row[]> = {},
 ): Operation[] {
-  const ops = planRowUpdate(spec.table, live._uuid as string, live, rowPlan(spec, prev, i, resolved));
+  const uuid = live._uuid as string;
+  const ops = [
+    ...planRowUpdate(spec.table, uuid, live, rowPlan(spec, prev, i, resolved)),
+    ...planMemberUpdate(spec, uuid, live, members, prev, i),
+  ];
   if (spec.nameArg) {
     const column = columnOf(spec, spec.nameArg);
     // A rename must not collide with a row made since.
@@ -188,26 +162,17 @@ function columnOf(spec: TableSpec, arg: string): string {
  * The inputs a live row stands for (for refresh): stored arguments from the row (`names`: the
  * names of the rows its references point to), the rest from the state `s`. Pure.
  */
-export function inputsFromRow(spec: TableSpec, live: Row, s: Inputs, names: Resolved = {}): Inputs {
+export function inputsFromRow(
+  spec: TableSpec,
+  live: Row,
+  s: Inputs,
+  names: Resolved = {},
+  members: Record<string, Row[]> = {},
+): Inputs {
   const out: Props = {};
   for (const k of Object.keys(spec.db.base)) out[k] = s[k];
-  for (const [k, a] of Object.entries(spec.args)) {
-    const st = a.storage;
-    if (!st) out[k] = s[k];
-    else if ("key" in st) {
-      const v = (live[st.column] as StringMap | undefined)?.[st.key];
-      out[k] = v === undefined ? undefined : decodeArg(a, v);
-    } else if ("managedKeys" in st) {
-      out[k] = managedKeys(live[st.column], s[k] as StringMap | undefined);
-    } else if (a.ref) {
-      out[k] = names[k] ?? undefined;
-    } else {
-      const v = live[st.column];
-      // An empty column the program states by its implied value reads back as stated.
-      if (isEmpty(a, v)) out[k] = a.implied !== undefined && s[k] === a.implied ? s[k] : undefined;
-      else out[k] = decodeArg(a, v);
-    }
-  }
+  for (const [k, a] of Object.entries(spec.args)) if (!a.storage) out[k] = s[k];
+  Object.assign(out, argsFromRow(spec.args, live, s, names), membersFromRows(spec, members, s));
   return wire(out) as Inputs;
 }
 
@@ -286,6 +251,15 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
     return out;
   }
 
+  /** The live member rows of a live row, by argument (no round trip for a spec without any). */
+  async function membersOf(c: OvsdbClient, live: Row): Promise<Record<string, Row[]>> {
+    const out: Record<string, Row[]> = {};
+    for (const { arg, column, rows } of memberArgs(spec)) {
+      out[arg] = await selectRowsByUuid(c, db.name, rows.table, (live[column] as string[] | undefined) ?? []);
+    }
+    return out;
+  }
+
   /** The names of the rows a live row's references point to. */
   async function namesOf(c: OvsdbClient, live: Row): Promise<Resolved> {
     const out: Resolved = {};
@@ -346,7 +320,7 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
         );
       }
     }
-    const ops = planUpdate(spec, live, prev, i, await resolve(c, i));
+    const ops = planUpdate(spec, live, prev, i, await resolve(c, i), await membersOf(c, live));
     if (ops.length) await db.commit(c, ops, i);
   }
 
@@ -425,7 +399,7 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
       const c = await db.client(s);
       const live = await selectOne(c, db.name, table, "_uuid", id);
       if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
-      const inputs = inputsFromRow(spec, live, s, await namesOf(c, live));
+      const inputs = inputsFromRow(spec, live, s, await namesOf(c, live), await membersOf(c, live));
       if (parent) {
         const named = parent.arg ? ["name"] : [];
         const parents = await selectRows(c, db.name, parent.table, [includes(parent.column, [id])], named);
