@@ -64,6 +64,18 @@ export interface Hooks {
   beforeWrite?(x: WriteContext): Promise<void>;
   /** After the write committed (e.g. wait a bounded time for a value a daemon fills in). */
   afterWrite?(x: WriteContext & { uuid: string }): Promise<void>;
+  /**
+   * Writes to rows outside the row and its members that go in the transaction of its create or
+   * update (e.g. a router port's switch-side port); `prev`: the inputs of the last write.
+   */
+  alsoWrite?(x: WriteContext & { prev?: Props }): Promise<Operation[]>;
+  /** The removal of those rows, in the transaction of the delete (also when the row is gone). */
+  alsoDelete?(c: OvsdbClient, s: Props): Promise<Operation[]>;
+  /**
+   * What those rows say, for refresh (arguments read back, overriding the row's) and for the
+   * outputs after a write.
+   */
+  readAlso?(c: OvsdbClient, s: Props): Promise<{ inputs: Props; outputs: Props }>;
 }
 
 /** One argument of a resource, declared once. */

@@ -103,15 +103,15 @@ export function insertRow(spec: TableSpec, i: Inputs, resolved: Resolved = {}, m
 export function planCreate(spec: TableSpec, i: Inputs, parent?: Row, resolved: Resolved = {}): Operation[] {
   const members = planMemberInserts(spec, i);
   const row = insert(spec.table, insertRow(spec, i, resolved, members.columns), { uuidName: NEW_ROW });
-  const ops: Operation[] = [...members.ops];
+  const ops: Operation[] = [];
   if (spec.nameArg)
     ops.push(guardAbsent(spec.table, columnOf(spec, spec.nameArg), i[spec.nameArg] as string));
-  if (!spec.parent) return [...ops, row];
+  if (!spec.parent) return [...ops, ...members.ops, row];
   const p = spec.parent;
   if (!parent && p.createIfMissing && !p.arg) {
     // The only row of the parent table does not exist yet: insert it, if the table is still empty.
     const first = insert(p.table, { [p.column]: [namedUuid(NEW_ROW)] });
-    return [...ops, row, wait(p.table, [], [], [], { until: "==", timeout: 0 }), first];
+    return [...ops, ...members.ops, row, wait(p.table, [], [], [], { until: "==", timeout: 0 }), first];
   }
   if (!parent) throw new ResourceError("INTERNAL", `${labelOf(spec)}: a child is created under a parent row`);
   const uuid = parent._uuid as string;
@@ -120,6 +120,7 @@ export function planCreate(spec: TableSpec, i: Inputs, parent?: Row, resolved: R
     // No duplicate was added since the parent's list was searched (a name has its own guard).
     ...(spec.nameArg ? [] : [guardPresent(p.table, uuid, p.column, parent[p.column])]),
     ...ops,
+    ...members.ops,
     row,
     mutate(p.table, [eq("_uuid", uuid)], [[p.column, "insert", [namedUuid(NEW_ROW)]]]),
   ];
@@ -320,14 +321,18 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
         );
       }
     }
-    const ops = planUpdate(spec, live, prev, i, await resolve(c, i), await membersOf(c, live));
+    const ops = [
+      ...planUpdate(spec, live, prev, i, await resolve(c, i), await membersOf(c, live)),
+      ...((await spec.hooks?.alsoWrite?.({ c, i, live, prev })) ?? []),
+    ];
     if (ops.length) await db.commit(c, ops, i);
   }
 
-  /** The row's read-only outputs. */
-  async function outputs(c: OvsdbClient, uuid: string): Promise<Props> {
-    if (!spec.outputs) return {};
-    return outputsOf(await selectOne(c, db.name, table, "_uuid", uuid));
+  /** The row's read-only outputs (and those of the rows a hook writes besides it). */
+  async function outputs(c: OvsdbClient, uuid: string, i: Props): Promise<Props> {
+    const also = (await spec.hooks?.readAlso?.(c, i))?.outputs ?? {};
+    if (!spec.outputs) return also;
+    return { ...outputsOf(await selectOne(c, db.name, table, "_uuid", uuid)), ...also };
   }
   /** The read-only outputs of a row already read. */
   function outputsOf(live: Row | undefined): Props {
@@ -387,12 +392,15 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
             }
             return uuid;
           }
-          const ops = planCreate(spec, i, parentRow, await resolve(c, i));
+          const ops = [
+            ...planCreate(spec, i, parentRow, await resolve(c, i)),
+            ...((await spec.hooks?.alsoWrite?.({ c, i, parent: parentRow })) ?? []),
+          ];
           return insertedUuid(ops, await db.commit(c, ops, i), NEW_ROW);
         },
         spec.attempts,
       );
-      return { id: uuid, outs: { ...i, ...(await outputs(c, uuid)), uuid } };
+      return { id: uuid, outs: { ...i, ...(await outputs(c, uuid, i)), uuid } };
     },
 
     async read(id, s): Promise<ReadResult<State> | undefined> {
@@ -406,13 +414,15 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
         if (parents.length === 0) return undefined; // its parent is gone (or dropped it): so is the row
         if (parent.arg) inputs[parent.arg] = parentOf(parents, s[parent.arg] as string);
       }
-      return { id, outs: { ...inputs, ...outputsOf(live), uuid: id }, inputs };
+      const also = await spec.hooks?.readAlso?.(c, s);
+      const read = also ? (wire({ ...inputs, ...also.inputs }) as Inputs) : inputs;
+      return { id, outs: { ...read, ...outputsOf(live), ...also?.outputs, uuid: id }, inputs: read };
     },
 
     async update(id, olds, news) {
       const c = await db.client(news);
       await withGuards(what(news), () => applyUpdate(c, id, olds, news), spec.attempts);
-      return { ...news, ...(await outputs(c, id)), uuid: id };
+      return { ...news, ...(await outputs(c, id, news)), uuid: id };
     },
 
     async delete(id, s) {
@@ -421,8 +431,12 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
         what(s),
         async () => {
           const live = await selectOne(c, db.name, table, "_uuid", id);
-          if (!live || !holdsRow(live.external_ids as StringMap, s)) return; // gone, or not this instance's
-          const ops: Operation[] = [];
+          const also = (await spec.hooks?.alsoDelete?.(c, s)) ?? [];
+          if (!live || !holdsRow(live.external_ids as StringMap, s)) {
+            if (also.length) await db.commit(c, also, s);
+            return; // gone, or not this instance's
+          }
+          const ops: Operation[] = [...also];
           const foreign: string[] = [];
           for (const ch of spec.children ?? []) {
             const held = (live[ch.column] as string[] | undefined) ?? [];
