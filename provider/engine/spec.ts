@@ -49,6 +49,8 @@ export interface MemberRows {
   fixed?: (i: Props, member: Props) => Row;
   /** The doc of the member's SDK interface (e.g. `InterfaceArgs`); by default it names the argument and the table. */
   doc?: string;
+  /** Member rows carry the resource's owner marker in their `external_ids`. */
+  marked?: boolean;
 }
 
 /** What a hook of a declaration sees. */
@@ -68,6 +70,18 @@ export interface Hooks {
   beforeWrite?(x: WriteContext): Promise<void>;
   /** After the write committed (e.g. wait a bounded time for a value a daemon fills in). */
   afterWrite?(x: WriteContext & { uuid: string }): Promise<void>;
+  /**
+   * Writes to rows outside the row and its members that go in the transaction of its create or
+   * update (e.g. a router port's switch-side port); `prev`: the inputs of the last write.
+   */
+  alsoWrite?(x: WriteContext & { prev?: Props }): Promise<Operation[]>;
+  /** The removal of those rows, in the transaction of the delete (also when the row is gone). */
+  alsoDelete?(c: OvsdbClient, s: Props): Promise<Operation[]>;
+  /**
+   * What those rows say, for refresh (arguments read back, overriding the row's) and for the
+   * outputs after a write.
+   */
+  readAlso?(c: OvsdbClient, s: Props): Promise<{ inputs: Props; outputs: Props }>;
 }
 
 /** One argument of a resource, declared once. */

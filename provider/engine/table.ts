@@ -26,7 +26,6 @@ import {
   type OvsdbClient,
   type Operation,
   type Row,
-  type Value,
 } from "../ovsdb";
 import { ResourceError, type InputProblem } from "../errors";
 import { wire, type Instance, type Props, type ReadResult, type ResourceKind } from "../framework";
@@ -45,7 +44,6 @@ import {
   foreignRows,
   guardAbsent,
   guardPresent,
-  managedKeys,
   ownedIds,
   planRowUpdate,
   insertedUuid,
@@ -53,13 +51,14 @@ import {
   type RowPlan,
   type StringMap,
 } from "./rows";
-import { labelOf, type ArgSpec, type TableSpec } from "./spec";
+import { labelOf, type TableSpec } from "./spec";
+import { argsFromRow, argsPlan, decodeArg, isEmpty, type Resolved } from "./args";
+import { memberArgs, membersFromRows, planMemberInserts, planMemberUpdate } from "./members";
 
 type Inputs = Props & Instance & { owner: string; adopt?: boolean };
 type State = Inputs & { uuid: string };
 
-/** uuids of the rows that reference arguments name (`ref`), by argument; null when left out. */
-export type Resolved = Record<string, string | null>;
+export type { Resolved };
 
 /** The uuid-name of the row a create inserts. */
 const NEW_ROW = "row";
@@ -72,20 +71,6 @@ export function inputSchema(spec: TableSpec): z.ZodObject {
   });
 }
 
-const encodeArg = (a: ArgSpec, v: unknown): unknown => (a.encode ? a.encode(v as never) : v);
-const decodeArg = (a: ArgSpec, v: unknown): unknown => (a.decode ? a.decode(v as never) : v);
-const isEmpty = (a: ArgSpec, v: unknown): boolean =>
-  v === null ||
-  v === undefined ||
-  (Array.isArray(v) && v.length === 0) ||
-  (a.empty !== undefined && canonical(v) === canonical(a.empty));
-
-/** The column value of a whole-column argument (a reference resolved to its uuid). */
-function columnValue(k: string, a: ArgSpec, i: Props, resolved: Resolved): Value {
-  if (a.ref) return (resolved[k] ?? a.empty ?? []) as Value;
-  return (i[k] === undefined ? (a.empty ?? []) : encodeArg(a, i[k])) as Value;
-}
-
 /**
  * What the row should hold for inputs `i` (`prev`: the inputs it was written from, whose map keys
  * the new inputs no longer name are removed). Pure.
@@ -96,36 +81,16 @@ export function rowPlan(
   i: Inputs,
   resolved: Resolved = {},
 ): RowPlan {
-  const columns: Row = {};
-  const maps: NonNullable<RowPlan["maps"]> = {};
-  const mapOf = (column: string) => (maps[column] ??= { previous: undefined, desired: undefined });
-  for (const [k, a] of Object.entries(spec.args)) {
-    const s = a.storage;
-    if (!s) continue;
-    if ("key" in s) {
-      const m = mapOf(s.column);
-      const put = (side: "previous" | "desired", from: Inputs | undefined) => {
-        const v = from?.[k];
-        if (v === undefined) return;
-        m[side] = { ...(m[side] ?? {}), [s.key]: String(encodeArg(a, v)) };
-      };
-      put("previous", prev);
-      put("desired", i);
-    } else if ("managedKeys" in s) {
-      const m = mapOf(s.column);
-      if (prev?.[k] !== undefined) m.previous = { ...(m.previous ?? {}), ...(prev[k] as StringMap) };
-      if (i[k] !== undefined) m.desired = { ...(m.desired ?? {}), ...(i[k] as StringMap) };
-    } else {
-      columns[s.column] = columnValue(k, a, i, resolved);
-    }
-  }
-  return { columns, maps, owner: i.owner, instance: i.instance };
+  return { ...argsPlan(spec.args, prev, i, resolved), owner: i.owner, instance: i.instance };
 }
 
-/** The row a create inserts: the columns, the map keys, the owner marker and instance token. Pure. */
-export function insertRow(spec: TableSpec, i: Inputs, resolved: Resolved = {}): Row {
+/**
+ * The row a create inserts: the columns, the map keys, the owner marker and instance token
+ * (`members`: the referencing columns of member rows inserted with it). Pure.
+ */
+export function insertRow(spec: TableSpec, i: Inputs, resolved: Resolved = {}, members: Row = {}): Row {
   const plan = rowPlan(spec, undefined, i, resolved);
-  const row: Row = { ...plan.columns };
+  const row: Row = { ...plan.columns, ...members };
   for (const [column, m] of Object.entries(plan.maps ?? {})) row[column] = m.desired ?? {};
   row.external_ids = ownedIds(row.external_ids as StringMap | undefined, i);
   return row;
@@ -136,16 +101,17 @@ export function insertRow(spec: TableSpec, i: Inputs, resolved: Resolved = {}): 
  * its children column as they were searched). Pure.
  */
 export function planCreate(spec: TableSpec, i: Inputs, parent?: Row, resolved: Resolved = {}): Operation[] {
-  const row = insert(spec.table, insertRow(spec, i, resolved), { uuidName: NEW_ROW });
+  const members = planMemberInserts(spec, i);
+  const row = insert(spec.table, insertRow(spec, i, resolved, members.columns), { uuidName: NEW_ROW });
   const ops: Operation[] = [];
   if (spec.nameArg)
     ops.push(guardAbsent(spec.table, columnOf(spec, spec.nameArg), i[spec.nameArg] as string));
-  if (!spec.parent) return [...ops, row];
+  if (!spec.parent) return [...ops, ...members.ops, row];
   const p = spec.parent;
   if (!parent && p.createIfMissing && !p.arg) {
     // The only row of the parent table does not exist yet: insert it, if the table is still empty.
     const first = insert(p.table, { [p.column]: [namedUuid(NEW_ROW)] });
-    return [...ops, row, wait(p.table, [], [], [], { until: "==", timeout: 0 }), first];
+    return [...ops, ...members.ops, row, wait(p.table, [], [], [], { until: "==", timeout: 0 }), first];
   }
   if (!parent) throw new ResourceError("INTERNAL", `${labelOf(spec)}: a child is created under a parent row`);
   const uuid = parent._uuid as string;
@@ -154,20 +120,29 @@ export function planCreate(spec: TableSpec, i: Inputs, parent?: Row, resolved: R
     // No duplicate was added since the parent's list was searched (a name has its own guard).
     ...(spec.nameArg ? [] : [guardPresent(p.table, uuid, p.column, parent[p.column])]),
     ...ops,
+    ...members.ops,
     row,
     mutate(p.table, [eq("_uuid", uuid)], [[p.column, "insert", [namedUuid(NEW_ROW)]]]),
   ];
 }
 
-/** Operations bringing the live row to the inputs; empty when it holds them already. Pure. */
+/**
+ * Operations bringing the live row (and its live member rows, by argument) to the inputs; empty
+ * when they hold them already. Pure.
+ */
 export function planUpdate(
   spec: TableSpec,
   live: Row,
   prev: Inputs | undefined,
   i: Inputs,
   resolved: Resolved = {},
+  members: Record<string, Row[]> = {},
 ): Operation[] {
-  const ops = planRowUpdate(spec.table, live._uuid as string, live, rowPlan(spec, prev, i, resolved));
+  const uuid = live._uuid as string;
+  const ops = [
+    ...planRowUpdate(spec.table, uuid, live, rowPlan(spec, prev, i, resolved)),
+    ...planMemberUpdate(spec, uuid, live, members, prev, i),
+  ];
   if (spec.nameArg) {
     const column = columnOf(spec, spec.nameArg);
     // A rename must not collide with a row made since.
@@ -188,26 +163,17 @@ function columnOf(spec: TableSpec, arg: string): string {
  * The inputs a live row stands for (for refresh): stored arguments from the row (`names`: the
  * names of the rows its references point to), the rest from the state `s`. Pure.
  */
-export function inputsFromRow(spec: TableSpec, live: Row, s: Inputs, names: Resolved = {}): Inputs {
+export function inputsFromRow(
+  spec: TableSpec,
+  live: Row,
+  s: Inputs,
+  names: Resolved = {},
+  members: Record<string, Row[]> = {},
+): Inputs {
   const out: Props = {};
   for (const k of Object.keys(spec.db.base)) out[k] = s[k];
-  for (const [k, a] of Object.entries(spec.args)) {
-    const st = a.storage;
-    if (!st) out[k] = s[k];
-    else if ("key" in st) {
-      const v = (live[st.column] as StringMap | undefined)?.[st.key];
-      out[k] = v === undefined ? undefined : decodeArg(a, v);
-    } else if ("managedKeys" in st) {
-      out[k] = managedKeys(live[st.column], s[k] as StringMap | undefined);
-    } else if (a.ref) {
-      out[k] = names[k] ?? undefined;
-    } else {
-      const v = live[st.column];
-      // An empty column the program states by its implied value reads back as stated.
-      if (isEmpty(a, v)) out[k] = a.implied !== undefined && s[k] === a.implied ? s[k] : undefined;
-      else out[k] = decodeArg(a, v);
-    }
-  }
+  for (const [k, a] of Object.entries(spec.args)) if (!a.storage) out[k] = s[k];
+  Object.assign(out, argsFromRow(spec.args, live, s, names), membersFromRows(spec, members, s));
   return wire(out) as Inputs;
 }
 
@@ -286,6 +252,15 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
     return out;
   }
 
+  /** The live member rows of a live row, by argument (no round trip for a spec without any). */
+  async function membersOf(c: OvsdbClient, live: Row): Promise<Record<string, Row[]>> {
+    const out: Record<string, Row[]> = {};
+    for (const { arg, column, rows } of memberArgs(spec)) {
+      out[arg] = await selectRowsByUuid(c, db.name, rows.table, (live[column] as string[] | undefined) ?? []);
+    }
+    return out;
+  }
+
   /** The names of the rows a live row's references point to. */
   async function namesOf(c: OvsdbClient, live: Row): Promise<Resolved> {
     const out: Resolved = {};
@@ -346,14 +321,18 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
         );
       }
     }
-    const ops = planUpdate(spec, live, prev, i, await resolve(c, i));
+    const ops = [
+      ...planUpdate(spec, live, prev, i, await resolve(c, i), await membersOf(c, live)),
+      ...((await spec.hooks?.alsoWrite?.({ c, i, live, prev })) ?? []),
+    ];
     if (ops.length) await db.commit(c, ops, i);
   }
 
-  /** The row's read-only outputs. */
-  async function outputs(c: OvsdbClient, uuid: string): Promise<Props> {
-    if (!spec.outputs) return {};
-    return outputsOf(await selectOne(c, db.name, table, "_uuid", uuid));
+  /** The row's read-only outputs (and those of the rows a hook writes besides it). */
+  async function outputs(c: OvsdbClient, uuid: string, i: Props): Promise<Props> {
+    const also = (await spec.hooks?.readAlso?.(c, i))?.outputs ?? {};
+    if (!spec.outputs) return also;
+    return { ...outputsOf(await selectOne(c, db.name, table, "_uuid", uuid)), ...also };
   }
   /** The read-only outputs of a row already read. */
   function outputsOf(live: Row | undefined): Props {
@@ -413,32 +392,37 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
             }
             return uuid;
           }
-          const ops = planCreate(spec, i, parentRow, await resolve(c, i));
+          const ops = [
+            ...planCreate(spec, i, parentRow, await resolve(c, i)),
+            ...((await spec.hooks?.alsoWrite?.({ c, i, parent: parentRow })) ?? []),
+          ];
           return insertedUuid(ops, await db.commit(c, ops, i), NEW_ROW);
         },
         spec.attempts,
       );
-      return { id: uuid, outs: { ...i, ...(await outputs(c, uuid)), uuid } };
+      return { id: uuid, outs: { ...i, ...(await outputs(c, uuid, i)), uuid } };
     },
 
     async read(id, s): Promise<ReadResult<State> | undefined> {
       const c = await db.client(s);
       const live = await selectOne(c, db.name, table, "_uuid", id);
       if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
-      const inputs = inputsFromRow(spec, live, s, await namesOf(c, live));
+      const inputs = inputsFromRow(spec, live, s, await namesOf(c, live), await membersOf(c, live));
       if (parent) {
         const named = parent.arg ? ["name"] : [];
         const parents = await selectRows(c, db.name, parent.table, [includes(parent.column, [id])], named);
         if (parents.length === 0) return undefined; // its parent is gone (or dropped it): so is the row
         if (parent.arg) inputs[parent.arg] = parentOf(parents, s[parent.arg] as string);
       }
-      return { id, outs: { ...inputs, ...outputsOf(live), uuid: id }, inputs };
+      const also = await spec.hooks?.readAlso?.(c, s);
+      const read = also ? (wire({ ...inputs, ...also.inputs }) as Inputs) : inputs;
+      return { id, outs: { ...read, ...outputsOf(live), ...also?.outputs, uuid: id }, inputs: read };
     },
 
     async update(id, olds, news) {
       const c = await db.client(news);
       await withGuards(what(news), () => applyUpdate(c, id, olds, news), spec.attempts);
-      return { ...news, ...(await outputs(c, id)), uuid: id };
+      return { ...news, ...(await outputs(c, id, news)), uuid: id };
     },
 
     async delete(id, s) {
@@ -447,8 +431,12 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
         what(s),
         async () => {
           const live = await selectOne(c, db.name, table, "_uuid", id);
-          if (!live || !holdsRow(live.external_ids as StringMap, s)) return; // gone, or not this instance's
-          const ops: Operation[] = [];
+          const also = (await spec.hooks?.alsoDelete?.(c, s)) ?? [];
+          if (!live || !holdsRow(live.external_ids as StringMap, s)) {
+            if (also.length) await db.commit(c, also, s);
+            return; // gone, or not this instance's
+          }
+          const ops: Operation[] = [...also];
           const foreign: string[] = [];
           for (const ch of spec.children ?? []) {
             const held = (live[ch.column] as string[] | undefined) ?? [];

@@ -36,11 +36,10 @@ import { planRouterCreate, routerKind } from "../../../provider/resources/ovn/lo
 import {
   attachmentInputs,
   lrpKind,
-  planGatewayChassis,
-  planLrpCreate,
+  lrpSpec,
   type LrpInputs,
 } from "../../../provider/resources/ovn/logical-router-port";
-import { planCreate } from "../../../provider/engine/table";
+import { planCreate, planUpdate } from "../../../provider/engine/table";
 import { routeMatches, routeSpec, type RouteInputs } from "../../../provider/resources/ovn/static-route";
 import { natMatches, natSpec, type NatInputs } from "../../../provider/resources/ovn/nat";
 import {
@@ -278,8 +277,11 @@ describe("logical router and router port", () => {
     valid(NB, ops);
   });
 
+  const router: Row = { _uuid: U1, name: "lr0", ports: [] };
+  const planLrpCreate = (i: LrpInputs) => planCreate(lrpSpec, lrpKind.schema.parse(i), router);
+
   it("router port create: gateway chassis rows, lower-case MAC, reference from the router", () => {
-    const ops = planLrpCreate(U1, lrp);
+    const ops = planLrpCreate(lrp);
     expect(ops.map((o) => `${o.op}${"table" in o ? ` ${o.table}` : ""}`)).toEqual([
       "wait Logical_Router",
       "wait Logical_Router_Port",
@@ -289,8 +291,9 @@ describe("logical router and router port", () => {
       "mutate Logical_Router",
     ]);
     expect(ops[2]).toMatchObject({ row: { name: "lrp0-gw1", chassis_name: "gw1", priority: 2 } });
+    expect(ops[2]).toMatchObject({ row: { external_ids: { "pulumi-ovs-owner": owner } } });
     expect(ops[4]).toMatchObject({
-      row: { mac: "00:00:00:00:ff:01", networks: ["192.168.0.1/24"], peer: null },
+      row: { mac: "00:00:00:00:ff:01", networks: ["192.168.0.1/24"], peer: [] },
     });
     valid(NB, ops);
   });
@@ -311,27 +314,49 @@ describe("logical router and router port", () => {
       addresses: ["00:00:00:00:ff:01"],
     });
     // With a router-port create in the same transaction (named uuids do not collide).
-    valid(NB, [...planLrpCreate(U1, lrp), ...planLspCreate(U2, attachmentInputs(lrp), "att")]);
+    valid(NB, [...planLrpCreate(lrp), ...planLspCreate(U2, attachmentInputs(lrp), "att")]);
   });
 
   it("gateway chassis changes: drop, add, reprioritise", () => {
+    const ids = { "pulumi-ovs-owner": owner };
     const live: Row[] = [
-      { _uuid: U2, chassis_name: "gw1", priority: 2 },
-      { _uuid: U3, chassis_name: "gw2", priority: 1 },
+      { _uuid: U2, name: "lrp0-gw1", chassis_name: "gw1", priority: 2, external_ids: ids },
+      { _uuid: U3, name: "lrp0-gw2", chassis_name: "gw2", priority: 1, external_ids: ids },
     ];
-    expect(planGatewayChassis(U1, live, lrp)).toEqual([]);
-    const ops = planGatewayChassis(U1, live, {
-      ...lrp,
+    const i = lrpKind.schema.parse(lrp) as LrpInputs;
+    const row: Row = {
+      _uuid: U1,
+      name: "lrp0",
+      mac: "00:00:00:00:ff:01",
+      networks: ["192.168.0.1/24"],
+      peer: null,
+      enabled: null,
+      options: {},
+      external_ids: ids,
+      gateway_chassis: [U2, U3],
+    };
+    const planGatewayChassis = (want: LrpInputs) =>
+      planUpdate(lrpSpec, row, i, want, {}, { gatewayChassis: live }).filter(
+        (o) => !("table" in o) || o.table !== "Logical_Router_Port" || o.op === "mutate",
+      );
+    expect(planGatewayChassis(i)).toEqual([]);
+    const ops = planGatewayChassis({
+      ...i,
       gatewayChassis: [
         { chassis: "gw1", priority: 5 },
         { chassis: "gw3", priority: 1 },
       ],
     });
-    expect(ops.map((o) => o.op)).toEqual(["update", "insert", "mutate"]);
-    expect(ops[2]).toMatchObject({
+    expect(ops.map((o) => `${o.op} ${"table" in o ? o.table : ""}`)).toEqual([
+      "wait Gateway_Chassis",
+      "update Gateway_Chassis",
+      "insert Gateway_Chassis",
+      "mutate Logical_Router_Port",
+    ]);
+    expect(ops[3]).toMatchObject({
       mutations: [
         ["gateway_chassis", "delete", [U3]],
-        ["gateway_chassis", "insert", [namedUuid("gcn0")]],
+        ["gateway_chassis", "insert", [namedUuid("gatewayChassisNew1")]],
       ],
     });
     valid(NB, ops);

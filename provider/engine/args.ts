@@ -1,0 +1,91 @@
+/**
+ * Declared arguments to columns and back, for any set of {@link ArgSpec}s (a resource's own
+ * arguments, or the fields of its member rows): which columns a value sets, which map keys it
+ * sets or removes, and what a live row reads back as.
+ */
+import type { Row, Value } from "../ovsdb";
+import type { Props } from "../framework";
+import { canonical, managedKeys, type RowPlan, type StringMap } from "./rows";
+import type { ArgSpec } from "./spec";
+
+/** uuids of the rows that reference arguments name (`ref`), by argument; null when left out. */
+export type Resolved = Record<string, string | null>;
+
+export const encodeArg = (a: ArgSpec, v: unknown): unknown => (a.encode ? a.encode(v as never) : v);
+export const decodeArg = (a: ArgSpec, v: unknown): unknown => (a.decode ? a.decode(v as never) : v);
+
+/** Whether a column value means "not set" for the argument. */
+export const isEmpty = (a: ArgSpec, v: unknown): boolean =>
+  v === null ||
+  v === undefined ||
+  (Array.isArray(v) && v.length === 0) ||
+  (a.empty !== undefined && canonical(v) === canonical(a.empty));
+
+/** The column value of a whole-column argument (a reference resolved to its uuid). */
+function columnValue(k: string, a: ArgSpec, i: Props, resolved: Resolved): Value {
+  if (a.ref) return (resolved[k] ?? a.empty ?? []) as Value;
+  return (i[k] === undefined ? (a.empty ?? []) : encodeArg(a, i[k])) as Value;
+}
+
+/**
+ * The columns and map keys that `args` with values `i` set (`prev`: the values they were written
+ * from, whose map keys `i` no longer names are removed). Member rows are planned apart. Pure.
+ */
+export function argsPlan(
+  args: Record<string, ArgSpec>,
+  prev: Props | undefined,
+  i: Props,
+  resolved: Resolved = {},
+): Required<Pick<RowPlan, "columns" | "maps">> {
+  const columns: Row = {};
+  const maps: NonNullable<RowPlan["maps"]> = {};
+  const mapOf = (column: string) => (maps[column] ??= { previous: undefined, desired: undefined });
+  for (const [k, a] of Object.entries(args)) {
+    const s = a.storage;
+    if (!s || "rows" in s) continue;
+    if ("key" in s) {
+      const m = mapOf(s.column);
+      const put = (side: "previous" | "desired", from: Props | undefined) => {
+        const v = from?.[k];
+        if (v === undefined) return;
+        m[side] = { ...(m[side] ?? {}), [s.key]: String(encodeArg(a, v)) };
+      };
+      put("previous", prev);
+      put("desired", i);
+    } else if ("managedKeys" in s) {
+      const m = mapOf(s.column);
+      if (prev?.[k] !== undefined) m.previous = { ...(m.previous ?? {}), ...(prev[k] as StringMap) };
+      if (i[k] !== undefined) m.desired = { ...(m.desired ?? {}), ...(i[k] as StringMap) };
+    } else {
+      columns[s.column] = columnValue(k, a, i, resolved);
+    }
+  }
+  return { columns, maps };
+}
+
+/**
+ * The values a live row gives `args` (for refresh): each stored argument from its column, map
+ * arguments only with the keys the stated values `s` manage, references by the names in `names`.
+ * Arguments without a column and member rows are left to the caller. Pure.
+ */
+export function argsFromRow(args: Record<string, ArgSpec>, live: Row, s: Props, names: Resolved = {}): Props {
+  const out: Props = {};
+  for (const [k, a] of Object.entries(args)) {
+    const st = a.storage;
+    if (!st || "rows" in st) continue;
+    if ("key" in st) {
+      const v = (live[st.column] as StringMap | undefined)?.[st.key];
+      out[k] = v === undefined ? undefined : decodeArg(a, v);
+    } else if ("managedKeys" in st) {
+      out[k] = managedKeys(live[st.column], s[k] as StringMap | undefined);
+    } else if (a.ref) {
+      out[k] = names[k] ?? undefined;
+    } else {
+      const v = live[st.column];
+      // An empty column the program states by its implied value reads back as stated.
+      if (isEmpty(a, v)) out[k] = a.implied !== undefined && s[k] === a.implied ? s[k] : undefined;
+      else out[k] = decodeArg(a, v);
+    }
+  }
+  return out;
+}
