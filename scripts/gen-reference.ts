@@ -14,7 +14,8 @@ function main(argv: string[]): number {
   const rel = path.relative(process.cwd(), file) || file;
   for (const p of ref.problems) console.warn(`warning: ${p}`);
   const undocumented = undocumentedArguments(ref);
-  if (undocumented.length) console.warn(`warning: arguments without a description: ${undocumented.join(", ")}`);
+  if (undocumented.length)
+    console.warn(`warning: arguments without a description: ${undocumented.join(", ")}`);
 
   const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
   if (check) {

@@ -179,7 +179,7 @@ export function renderSdk(spec: ResourceSpec): string {
   const outs = [
     ...Object.entries(spec.args).map(
       ([k, a]) =>
-        `${docComment(a.doc)}\n  declare readonly ${k}: pulumi.Output<${a.type}${isOptionalArg(a) ? " | undefined" : ""}>;`,
+        `${docComment(a.doc)}\n  declare readonly ${k}: pulumi.Output<${a.outputType ?? a.type}${isOptionalArg(a) ? " | undefined" : ""}>;`,
     ),
     ...declaredOutputs(spec).map(
       ([k, o]) => `${docComment(o.doc)}\n  declare readonly ${k}: pulumi.Output<${o.type}>;`,

@@ -95,6 +95,11 @@ export interface ArgSpec {
   doc: string;
   /** The TypeScript type of the value in the SDK (inside `pulumi.Input<…>`), e.g. `string[]`. */
   type: string;
+  /**
+   * The type of the output when the value is stored in another form than it is given, e.g.
+   * `GatewayChassisArgs[]` for chassis given as names or objects; default: `type`.
+   */
+  outputType?: string;
   /** Where it is stored; undefined for arguments the provider uses itself (connections, waits). */
   storage?: Storage;
   /** Column value from the (canonical) argument value; default: the value itself. */

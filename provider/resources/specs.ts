@@ -12,6 +12,7 @@ import { switchSpec } from "./ovn/logical-switch";
 import { routerSpec } from "./ovn/logical-router";
 import { natSpec } from "./ovn/nat";
 import { routeSpec } from "./ovn/static-route";
+import { lrpSpec } from "./ovn/logical-router-port";
 
 export const tableSpecs: readonly TableSpec[] = [
   managerSpec,
@@ -21,6 +22,7 @@ export const tableSpecs: readonly TableSpec[] = [
   routerSpec,
   routeSpec,
   natSpec,
+  lrpSpec,
   addressSetSpec,
 ];
 

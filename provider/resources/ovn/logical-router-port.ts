@@ -230,6 +230,7 @@ export const lrpSpec: TableSpec = {
     gatewayChassis: {
       schema: gatewayChassisList,
       type: "(string | GatewayChassisArgs)[]",
+      outputType: "GatewayChassisArgs[]",
       doc:
         "Gateway chassis of a distributed gateway port (`lrp-set-gateway-chassis`; Gateway_Chassis rows " +
         "named `PORT-CHASSIS`): chassis names in priority order (first preferred), or `{ chassis, priority }` " +
