@@ -29,12 +29,26 @@ export function sdkPath(spec: TableSpec): string {
   return path.join("sdk", ns, `${kebab(cls)}.ts`);
 }
 
-/** `T` as an input: arrays and maps take inputs as members too. */
+/** `T` as an input: arrays and maps take inputs as members too, in each member of a union. */
 function inputType(t: string): string {
-  if (t.endsWith("[]")) return `pulumi.Input<pulumi.Input<${t.slice(0, -2)}>[]>`;
-  const m = /^Record<string, (.+)>$/.exec(t);
-  if (m) return `pulumi.Input<Record<string, pulumi.Input<${m[1]}>>>`;
-  return `pulumi.Input<${t}>`;
+  const member = (u: string): string => {
+    if (u.endsWith("[]")) return `pulumi.Input<${u.slice(0, -2)}>[]`;
+    const m = /^Record<string, (.+)>$/.exec(u);
+    return m ? `Record<string, pulumi.Input<${m[1]}>>` : u;
+  };
+  return `pulumi.Input<${unionMembers(t).map(member).join(" | ")}>`;
+}
+
+/** The members of a union type, split at the `|` outside brackets. */
+function unionMembers(t: string): string[] {
+  const out = [""];
+  let depth = 0;
+  for (const ch of t) {
+    depth += "<([{".includes(ch) ? 1 : ">)]}".includes(ch) ? -1 : 0;
+    if (ch === "|" && depth === 0) out.push("");
+    else out[out.length - 1] += ch;
+  }
+  return out.map((m) => m.trim());
 }
 
 /** `text` wrapped at word boundaries so that a comment line stays within `width` columns. */
@@ -76,7 +90,7 @@ export function renderSdk(spec: TableSpec): string {
   const outs = [
     ...Object.entries(spec.args).map(
       ([k, a]) =>
-        `${docComment(a.doc)}\n  declare readonly ${k}: pulumi.Output<${a.type}${optional(spec, k) ? " | undefined" : ""}>;`,
+        `${docComment(a.doc)}\n  declare readonly ${k}: pulumi.Output<${a.outputType ?? a.type}${optional(spec, k) ? " | undefined" : ""}>;`,
     ),
     ...Object.entries(spec.outputs ?? {}).map(
       ([k, o]) => `${docComment(o.doc)}\n  declare readonly ${k}: pulumi.Output<${o.type}>;`,

@@ -6,7 +6,7 @@
  * resource's lifecycle; `scripts/gen-sdk.ts` turns it into the SDK class and its documentation.
  */
 import type { z } from "zod";
-import { stringMap } from "../resources/common";
+import { stringMap, type MarkerKeys } from "../resources/common";
 import type { OvsdbClient, Operation, OperationResult, Row, Value } from "../ovsdb";
 import type { InputProblem } from "../errors";
 import type { Props } from "../framework";
@@ -75,6 +75,11 @@ export interface ArgSpec {
   doc: string;
   /** The TypeScript type of the value in the SDK (inside `pulumi.Input<…>`), e.g. `string[]`. */
   type: string;
+  /**
+   * The TypeScript type of the output when the canonical form differs from what the argument
+   * accepts (e.g. `string` for a type or list of types stored comma-separated); default `type`.
+   */
+  outputType?: string;
   /** Where it is stored; undefined for arguments the provider uses itself (connections, waits). */
   storage?: Storage;
   /** Column value from the (canonical) argument value; default: the value itself. */
@@ -148,6 +153,21 @@ export interface ParentSpec {
 }
 
 /**
+ * Settings: a resource that owns keys of the only row of its table rather than a row (a host's OVN
+ * settings in its Open_vSwitch row's `external_ids`). Every stored argument is a key (or the map
+ * argument's keys) of a map column of that row; the row is shared with other tools, so create
+ * claims only keys nobody else set (or, with `adopt`, takes them over), update and delete change
+ * only the keys of the inputs, and refresh reads back only the keys the state sets. Who holds the
+ * keys is recorded by its own marker pair in `external_ids`, apart from the row's owner marker.
+ */
+export interface SettingsSpec {
+  /** The external_ids keys naming the resource and the instance that hold the settings. */
+  marker: MarkerKeys;
+  /** What makes the row when the table has none, for the PARENT_MISSING message (e.g. `ovs-vsctl init`). */
+  sdk: string;
+}
+
+/**
  * A resource that is one row of one table: a root row found by a unique name (`nameArg`), or a
  * child of a parent row (`parent`) found on its parent by the columns of its `matchArgs`.
  */
@@ -182,6 +202,8 @@ export interface TableSpec {
    */
   children?: readonly { column: string; table: string; noun: string }[];
   hooks?: Hooks;
+  /** Keys of the only row of `table` instead of a row of its own. */
+  settings?: SettingsSpec;
 }
 
 /** `ovn:AddressSet` → `ovn.AddressSet`, as messages and the SDK say it. */

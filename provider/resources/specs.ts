@@ -4,6 +4,7 @@
  */
 import type { TableSpec } from "../engine/spec";
 import { addressSetSpec } from "./ovn/address-set";
+import { chassisSpec } from "./ovn/chassis";
 import { managerSpec } from "./ovs/manager";
 import { nbConnectionSpec, sbConnectionSpec } from "./ovn/connection";
 import { switchSpec } from "./ovn/logical-switch";
@@ -20,4 +21,5 @@ export const tableSpecs: readonly TableSpec[] = [
   routeSpec,
   natSpec,
   addressSetSpec,
+  chassisSpec,
 ];
