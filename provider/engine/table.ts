@@ -539,15 +539,18 @@ export function claimSettings(spec: TableSpec, live: Row, i: Inputs): void {
       `${what} are managed by "${holder}"; remove that resource first`,
     );
   }
+  const columns = new Set<string>();
   const present = Object.entries(rowPlan(spec, undefined, i).maps ?? {}).flatMap(([column, m]) => {
     const have = (live[column] ?? {}) as StringMap;
-    return Object.keys(m.desired ?? {}).flatMap((k) => (k in have ? [`${column}:${k}=${have[k]}`] : []));
+    const keys = Object.keys(m.desired ?? {}).filter((k) => k in have);
+    if (keys.length) columns.add(column);
+    return keys.map((k) => `${k}=${have[k]}`);
   });
   if (present.length && !i.adopt) {
     throw new ResourceError(
       "NAME_TAKEN",
-      `the ${spec.table} row already holds ${present.join(", ")}, not set by this stack; set "adopt: true" ` +
-        `to manage these keys (destroying the stack then removes them), or leave them out`,
+      `the ${spec.table} row's ${[...columns].join(" and ")} already hold ${present.join(", ")}, not set by ` +
+        `this stack; set "adopt: true" to manage these keys (destroying the stack then removes them), or leave them out`,
     );
   }
 }
