@@ -83,12 +83,26 @@ export function declaredOutputs(spec: ResourceSpec): [string, OutputDoc][] {
   return [...own, ...uuid, ["owner", owner]];
 }
 
-/** `T` as an input: arrays and maps take inputs as members too. */
+/** `T` as an input: arrays and maps take inputs as members too, in each member of a union. */
 function inputType(t: string): string {
-  if (t.endsWith("[]")) return `pulumi.Input<pulumi.Input<${t.slice(0, -2).replace(/^\((.*)\)$/, "$1")}>[]>`;
-  const m = /^Record<string, (.+)>$/.exec(t);
-  if (m) return `pulumi.Input<Record<string, pulumi.Input<${m[1]}>>>`;
-  return `pulumi.Input<${t}>`;
+  const member = (u: string): string => {
+    if (u.endsWith("[]")) return `pulumi.Input<${u.slice(0, -2)}>[]`;
+    const m = /^Record<string, (.+)>$/.exec(u);
+    return m ? `Record<string, pulumi.Input<${m[1]}>>` : u;
+  };
+  return `pulumi.Input<${unionMembers(t).map(member).join(" | ")}>`;
+}
+
+/** The members of a union type, split at the `|` outside brackets. */
+function unionMembers(t: string): string[] {
+  const out = [""];
+  let depth = 0;
+  for (const ch of t) {
+    depth += "<([{".includes(ch) ? 1 : ">)]}".includes(ch) ? -1 : 0;
+    if (ch === "|" && depth === 0) out.push("");
+    else out[out.length - 1] += ch;
+  }
+  return out.map((m) => m.trim());
 }
 
 /** `text` wrapped at word boundaries so that a comment line stays within `width` columns. */

@@ -10,7 +10,7 @@
  * class and `scripts/reference.ts` into its section of docs/reference.md.
  */
 import { z } from "zod";
-import { connectionSchema, stringMap } from "../resources/common";
+import { connectionSchema, stringMap, type MarkerKeys } from "../resources/common";
 import type { OvsdbClient, Operation, OperationResult, Row, Value } from "../ovsdb";
 import type { InputProblem } from "../errors";
 import type { Props } from "../framework";
@@ -222,6 +222,21 @@ export interface SdkSpec {
 }
 
 /**
+ * Settings: a resource that owns keys of the only row of its table rather than a row (a host's OVN
+ * settings in its Open_vSwitch row's `external_ids`). Every stored argument is a key (or the map
+ * argument's keys) of a map column of that row; the row is shared with other tools, so create
+ * claims only keys nobody else set (or, with `adopt`, takes them over), update and delete change
+ * only the keys of the inputs, and refresh reads back only the keys the state sets. Who holds the
+ * keys is recorded by its own marker pair in `external_ids`, apart from the row's owner marker.
+ */
+export interface SettingsSpec {
+  /** The external_ids keys naming the resource and the instance that hold the settings. */
+  marker: MarkerKeys;
+  /** What makes the row when the table has none, for the PARENT_MISSING message (e.g. `ovs-vsctl init`). */
+  sdk: string;
+}
+
+/**
  * A declared resource: what the SDK, the reference and the input checks are derived from. Its
  * lifecycle comes from the engine ({@link TableSpec}) or from its own reader/writer (ovs.Flow).
  */
@@ -267,6 +282,8 @@ export interface TableSpec extends ResourceSpec {
    */
   children?: readonly { column: string; table: string; noun: string }[];
   hooks?: Hooks;
+  /** Keys of the only row of `table` instead of a row of its own. */
+  settings?: SettingsSpec;
 }
 
 /** `ovn:AddressSet` → `ovn.AddressSet`, as messages and the SDK say it. */

@@ -32,7 +32,9 @@ import { wire, type Instance, type Props, type ReadResult, type ResourceKind } f
 import {
   claimExisting,
   holdsRow,
+  mapMutations,
   parentOf,
+  planMap,
   refuseSuperseded,
   selectOne,
   selectRows,
@@ -208,7 +210,7 @@ function keyConflicts(spec: TableSpec, i: Props): InputProblem[] {
 }
 
 /** The resource kind (lifecycle) of a spec. */
-export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
+function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
   const { db, table, parent } = spec;
   const what = (i: Props) => spec.describe?.(i) ?? `${spec.noun} ${String(i[spec.nameArg ?? ""])}`;
   const refs = Object.entries(spec.args).filter(([, a]) => a.ref);
@@ -468,6 +470,168 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
         },
         spec.attempts,
       );
+    },
+  };
+}
+
+// ---- settings: keys of the only row of a table (see SettingsSpec) -----------------------------------
+
+/** The resource kind (lifecycle) of a spec: a row of its own, or settings in the only row of a table. */
+export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
+  const kind = rowKind(spec);
+  return spec.settings ? { ...kind, ...settingsLifecycle(spec, kind) } : kind;
+}
+
+/**
+ * The map keys a settings spec writes for inputs `i`, by column, with its marker pair in
+ * `external_ids`: what the only row holds of it after a create. Pure.
+ */
+export function settingsRow(spec: TableSpec, i: Inputs): Record<string, StringMap> {
+  const maps = rowPlan(spec, undefined, i).maps ?? {};
+  const out = Object.fromEntries(Object.entries(maps).map(([column, m]) => [column, m.desired ?? {}]));
+  out.external_ids = ownedIds(out.external_ids, i, spec.settings!.marker);
+  return out;
+}
+
+/**
+ * Operations bringing the keys of the only row (`live`) to the inputs: per map column, a guard that
+ * it is unchanged since it was read and one mutate of the keys (`prev`: the inputs the keys were
+ * set from; keys they set that `i` no longer sets are removed). Empty when nothing changes. Pure.
+ */
+export function planSettings(spec: TableSpec, live: Row, prev: Inputs | undefined, i: Inputs): Operation[] {
+  const uuid = live._uuid as string;
+  const previous = rowPlan(spec, prev, i).maps ?? {};
+  return Object.entries(settingsRow(spec, i)).flatMap(([column, desired]) => {
+    const plan = planMap(live[column] as StringMap | undefined, previous[column]?.previous, desired);
+    const mutations = mapMutations(column, plan);
+    if (mutations.length === 0) return [];
+    return [
+      guardPresent(spec.table, uuid, column, live[column]),
+      mutate(spec.table, [eq("_uuid", uuid)], mutations),
+    ];
+  });
+}
+
+/**
+ * What create must do about keys already on the row: nothing (none of them set, or already this
+ * resource's), or an error naming them (another resource's settings, or keys set by someone else
+ * without `adopt`). Pure.
+ */
+export function claimSettings(spec: TableSpec, live: Row, i: Inputs): void {
+  const holder = (live.external_ids as StringMap | undefined)?.[spec.settings!.marker.owner];
+  if (holder === i.owner) return;
+  const what = spec.describe?.(i) ?? spec.noun;
+  if (holder !== undefined) {
+    throw new ResourceError(
+      "OWNED_ELSEWHERE",
+      `${what} are managed by "${holder}"; remove that resource first`,
+    );
+  }
+  const columns = new Set<string>();
+  const present = Object.entries(rowPlan(spec, undefined, i).maps ?? {}).flatMap(([column, m]) => {
+    const have = (live[column] ?? {}) as StringMap;
+    const keys = Object.keys(m.desired ?? {}).filter((k) => k in have);
+    if (keys.length) columns.add(column);
+    return keys.map((k) => `${k}=${have[k]}`);
+  });
+  if (present.length && !i.adopt) {
+    throw new ResourceError(
+      "NAME_TAKEN",
+      `the ${spec.table} row's ${[...columns].join(" and ")} already hold ${present.join(", ")}, not set by ` +
+        `this stack; set "adopt: true" to manage these keys (destroying the stack then removes them), or leave them out`,
+    );
+  }
+}
+
+/**
+ * The inputs the only row stands for (refresh): the keys the state `s` sets, and no others, so
+ * refresh shows drift in those and never claims keys other tools wrote. Pure.
+ */
+export function settingsFromRow(spec: TableSpec, live: Row, s: Inputs): Inputs {
+  const out = inputsFromRow(spec, live, s);
+  for (const [k, a] of Object.entries(spec.args))
+    if (a.storage && "key" in a.storage && s[k] === undefined) delete out[k];
+  return out;
+}
+
+/** Problems of the settings' own marker keys set through a map argument. Pure. */
+function reservedKeys(spec: TableSpec, i: Props): InputProblem[] {
+  const { owner, instance } = spec.settings!.marker;
+  return Object.entries(spec.args).flatMap(([k, a]) => {
+    const s = a.storage;
+    if (!s || !("managedKeys" in s) || s.column !== "external_ids" || !i[k]) return [];
+    return Object.keys(i[k] as StringMap)
+      .filter((key) => key === owner || key === instance)
+      .map((key) => ({ property: `${k}.${key}`, reason: `${key} is reserved for pulumi-ovs` }));
+  });
+}
+
+/** create / read / update / delete (and validate) of a settings spec, over the row lifecycle's `kind`. */
+function settingsLifecycle(
+  spec: TableSpec,
+  kind: ResourceKind<Inputs, State>,
+): Pick<ResourceKind<Inputs, State>, "validate" | "create" | "read" | "update" | "delete"> {
+  const { db, table } = spec;
+  const { marker, sdk } = spec.settings!;
+  const what = (i: Props) => spec.describe?.(i) ?? spec.noun;
+  const columns = [
+    ...new Set([
+      "external_ids",
+      ...Object.values(spec.args).flatMap((a) => (a.storage ? [a.storage.column] : [])),
+    ]),
+  ];
+  const selectRow = (c: OvsdbClient, where: ReturnType<typeof eq>[]) =>
+    selectRows(c, db.name, table, where, columns);
+
+  /** Bring the keys to `i` (`prev`: the state being updated; undefined on create); the row's uuid. */
+  async function apply(c: OvsdbClient, prev: Inputs | undefined, i: Inputs): Promise<string> {
+    return withGuards(
+      what(i),
+      async () => {
+        const rows = await selectRow(c, []);
+        if (rows.length !== 1)
+          throw new ResourceError("PARENT_MISSING", `the ${table} table has no row; ${sdk}`);
+        const live = rows[0];
+        if (!prev) claimSettings(spec, live, i);
+        refuseSuperseded(what(i), live.external_ids as StringMap, prev, marker);
+        const ops = planSettings(spec, live, prev, i);
+        if (ops.length) await db.commit(c, ops, i);
+        return live._uuid as string;
+      },
+      spec.attempts,
+    );
+  }
+
+  return {
+    validate: (i) => [...(kind.validate?.(i) ?? []), ...reservedKeys(spec, i)],
+
+    async create(i) {
+      const uuid = await apply(await db.client(i), undefined, i);
+      return { id: uuid, outs: { ...i, uuid } };
+    },
+
+    async read(id, s): Promise<ReadResult<State> | undefined> {
+      const [live] = await selectRow(await db.client(s), [eq("_uuid", id)]);
+      if (!live || supersededRow(live.external_ids as StringMap, s, marker)) return undefined; // a newer instance holds them
+      const inputs = settingsFromRow(spec, live, s);
+      return { id, outs: { ...inputs, uuid: id }, inputs };
+    },
+
+    async update(id, olds, news) {
+      await apply(await db.client(news), olds, news);
+      return { ...news, uuid: id };
+    },
+
+    async delete(id, s) {
+      const c = await db.client(s);
+      const [live] = await selectRow(c, [eq("_uuid", id)]);
+      if (!live || !holdsRow(live.external_ids as StringMap, s, marker)) return; // gone, or not this instance's
+      // Deleting by key needs no guard: keys other tools set are never touched.
+      const mutations = Object.entries(settingsRow(spec, s)).flatMap(([column, keys]) => {
+        const held = Object.keys(keys).filter((k) => k in ((live[column] ?? {}) as StringMap));
+        return mapMutations(column, { set: {}, remove: held });
+      });
+      if (mutations.length) await db.commit(c, [mutate(table, [eq("_uuid", id)], mutations)], s);
     },
   };
 }

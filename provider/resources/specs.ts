@@ -6,6 +6,7 @@
 import type { ResourceSpec, TableSpec } from "../engine/spec";
 import { flowSpec } from "./ovs/flow";
 import { addressSetSpec } from "./ovn/address-set";
+import { chassisSpec } from "./ovn/chassis";
 import { managerSpec } from "./ovs/manager";
 import { nbConnectionSpec, sbConnectionSpec } from "./ovn/connection";
 import { switchSpec } from "./ovn/logical-switch";
@@ -24,6 +25,7 @@ export const tableSpecs: readonly TableSpec[] = [
   natSpec,
   lrpSpec,
   addressSetSpec,
+  chassisSpec,
 ];
 
 /** Every declared resource: the table-backed ones, and those with their own reader/writer. */

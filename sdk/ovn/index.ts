@@ -4,7 +4,7 @@
  * northbound database (switches, ports, routers, router ports, static routes, NAT).
  */
 export type { NorthboundArgs, NorthboundDatabaseArgs, SouthboundDatabaseArgs } from "./common";
-export { ChassisConfig, type ChassisConfigArgs } from "./chassis";
+export { ChassisConfig, type ChassisConfigArgs } from "./chassis-config";
 export { NorthboundConnection, type NorthboundConnectionArgs } from "./northbound-connection";
 export { SouthboundConnection, type SouthboundConnectionArgs } from "./southbound-connection";
 export { LogicalSwitch, type LogicalSwitchArgs } from "./logical-switch";

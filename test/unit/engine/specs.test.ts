@@ -11,11 +11,15 @@ import { checkInputs, diffInputs, type Props } from "../../../provider/framework
 import { OWNER_KEY, INSTANCE_KEY } from "../../../provider/resources/common";
 import { tableSpecs } from "../../../provider/resources/specs";
 import {
+  claimSettings,
   inputsFromRow,
   insertRow,
   matchesRow,
   planCreate,
+  planSettings,
   planUpdate,
+  settingsFromRow,
+  settingsRow,
   tableKind,
 } from "../../../provider/engine/table";
 import type { ArgSpec, TableSpec } from "../../../provider/engine/spec";
@@ -210,6 +214,27 @@ const SAMPLES: Record<string, Samples> = {
     },
     changes: { name: "admins2", addresses: ["10.0.0.6"], externalIds: { a: "c" } },
   },
+  "ovn:ChassisConfig": {
+    full: {
+      host,
+      systemId: "hv1",
+      ovnRemote: "tcp:10.0.0.1:6642",
+      encapType: ["geneve", "vxlan"],
+      encapIp: "172.29.101.123",
+      bridgeMappings: { physnet1: "br-eth0" },
+      bridgeDatapathType: "netdev",
+      externalIds: { "ovn-cms-options": "enable-chassis-as-gw" },
+    },
+    changes: {
+      systemId: "hv2",
+      ovnRemote: "ssl:10.0.0.2:6642",
+      encapType: "geneve",
+      encapIp: "fd00::1",
+      bridgeMappings: "physnet1:br-eth1",
+      bridgeDatapathType: "system",
+      externalIds: { "ovn-cms-options": "x" },
+    },
+  },
 };
 
 /** Inputs as check gives them to create (canonical), with the SDK's owner and the framework's instance. */
@@ -229,6 +254,19 @@ function resolved(spec: TableSpec, i: Props): Record<string, string | null> {
 function names(spec: TableSpec, i: Props): Record<string, string | null> {
   const refs = Object.entries(spec.args).filter(([, a]) => a.ref);
   return Object.fromEntries(refs.map(([k]) => [k, (i[k] as string | undefined) ?? null]));
+}
+
+/** The row after a create: the inserted row, or (settings) the only row, holding others' keys too. */
+/** The planned update from `prev` to `next` of the live row (settings: of their keys). */
+function update(
+  spec: TableSpec,
+  { live, members }: { live: Row; members: Record<string, Row[]> },
+  prev: Props & { owner: string },
+  next: Props & { owner: string },
+) {
+  return spec.settings
+    ? planSettings(spec, live, prev, next)
+    : planUpdate(spec, live, prev, next, resolved(spec, next), members);
 }
 
 const touches = (ops: Operation[], column: string): boolean =>
@@ -262,6 +300,13 @@ function created(
   spec: TableSpec,
   i: Props & { owner: string },
 ): { live: Row; members: Record<string, Row[]> } {
+  if (spec.settings) {
+    const keys = settingsRow(spec, i);
+    return {
+      live: { ...keys, external_ids: { hostname: "h1", ...keys.external_ids }, _uuid: U1 },
+      members: {},
+    };
+  }
   const ops = planCreate(spec, i, parentRow(spec, i), resolved(spec, i));
   const uuids = new Map<string, string>();
   const rows = new Map<string, Row>();
@@ -307,6 +352,7 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
   });
 
   it("create: a guard that the name is free, then an insert valid against the schema, with marker and token", () => {
+    if (spec.settings) return;
     const i = parsed(spec, samples.full);
     const p = spec.parent;
     const ops = planCreate(spec, i, parentRow(spec, i), resolved(spec, i));
@@ -330,20 +376,46 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
     });
   });
 
+  it("settings create: a guard that the row's keys are as read, then one mutate with the settings' marker and token", () => {
+    if (!spec.settings) return;
+    const i = parsed(spec, samples.full);
+    const live: Row = { _uuid: U1, external_ids: { hostname: "h1" } };
+    expect(() => claimSettings(spec, live, i)).not.toThrow();
+    const ops = planSettings(spec, live, undefined, i);
+    expect(ops.map((o) => `${o.op} ${"table" in o ? o.table : ""}`)).toEqual([
+      `wait ${spec.table}`,
+      `mutate ${spec.table}`,
+    ]);
+    expect(ops[0]).toMatchObject({ rows: [{ external_ids: live.external_ids }], timeout: 0 });
+    expect(checkOperations(schema, ops)).toEqual([]);
+    expect(settingsRow(spec, i).external_ids).toMatchObject({
+      [spec.settings.marker.owner]: owner,
+      [spec.settings.marker.instance]: instance,
+    });
+    // Refresh reads back only the keys the state sets, never keys others wrote.
+    const { [Object.keys(spec.args)[0]]: _left, ...fewer } = i;
+    const back = settingsFromRow(spec, created(spec, i).live, fewer as typeof i);
+    expect(Object.keys(spec.args).filter((k) => back[k] !== undefined)).toEqual(
+      Object.keys(spec.args).slice(1),
+    );
+  });
+
   it("read-back of the inserted row gives the inputs; an update to the same inputs is empty", () => {
     const i = parsed(spec, samples.full);
-    const { live, members } = created(spec, i);
-    const back = inputsFromRow(spec, live, i, names(spec, i), members);
+    const c = created(spec, i);
+    const back = spec.settings
+      ? settingsFromRow(spec, c.live, i)
+      : inputsFromRow(spec, c.live, i, names(spec, i), c.members);
     expect(diffInputs(tableKind(spec), back, i).diffs).toEqual([]);
-    expect(planUpdate(spec, live, i, i, resolved(spec, i), members)).toEqual([]);
+    expect(update(spec, c, i, i)).toEqual([]);
   });
 
   it("a change of each argument is an in-place update of its column, valid against the schema", () => {
     const i = parsed(spec, samples.full);
-    const { live, members } = created(spec, i);
+    const c = created(spec, i);
     for (const [k, a] of stored) {
       const next = parsed(spec, { ...samples.full, [k]: samples.changes[k], ...samples.along?.[k] });
-      const ops = planUpdate(spec, live, i, next, resolved(spec, next), members);
+      const ops = update(spec, c, i, next);
       expect({ k, touches: touchesArg(ops, a) }).toEqual({ k, touches: true });
       expect(checkOperations(schema, ops)).toEqual([]);
       const d = diffInputs(tableKind(spec), i, next);
@@ -354,18 +426,21 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
 
   it("leaving an optional argument out clears its column or key; other keys stay", () => {
     const i = parsed(spec, samples.full);
-    const { live, members } = created(spec, i);
+    const c = created(spec, i);
     for (const [k, a] of stored) {
       if (!a.schema.safeParse(undefined).success) continue;
       const { [k]: _dropped, ...rest } = samples.full;
       const r = checkInputs(tableKind(spec), { ...rest, owner });
       if (r.failures.length) continue; // another argument needs it (e.g. excludeIps needs subnet)
       const next = { ...r.inputs, owner, instance } as Props & { owner: string };
-      const ops = planUpdate(spec, live, i, next, resolved(spec, next), members);
+      const ops = update(spec, c, i, next);
       expect({ k, touches: touchesArg(ops, a) }).toEqual({ k, touches: true });
       for (const o of ops)
         if (o.op === "update" && o.table === spec.table)
           expect(Object.keys(o.row)).toEqual([a.storage!.column]);
+      // Settings leave the keys of others on the shared row alone.
+      for (const o of ops)
+        if (o.op === "mutate") expect(JSON.stringify(o.mutations)).not.toContain("hostname");
     }
   });
 

@@ -39,16 +39,10 @@ import {
   lrpSpec,
   type LrpInputs,
 } from "../../../provider/resources/ovn/logical-router-port";
-import { planCreate, planUpdate } from "../../../provider/engine/table";
+import { claimSettings, planCreate, planSettings, planUpdate, rowPlan } from "../../../provider/engine/table";
 import { routeMatches, routeSpec, type RouteInputs } from "../../../provider/resources/ovn/static-route";
 import { natMatches, natSpec, type NatInputs } from "../../../provider/resources/ovn/nat";
-import {
-  CHASSIS_OWNER_KEY,
-  checkChassisClaim,
-  chassisKeys,
-  planChassis,
-  type ChassisInputs,
-} from "../../../provider/resources/ovn/chassis";
+import { CHASSIS_OWNER_KEY, chassisSpec } from "../../../provider/resources/ovn/chassis";
 import { nbConnectionSpec, sbConnectionSpec } from "../../../provider/resources/ovn/connection";
 
 const load = (file: string) => DatabaseSchema.parse(JSON.parse(fs.readFileSync(file, "utf8")));
@@ -409,6 +403,11 @@ describe("static routes and NAT", () => {
 });
 
 describe("chassis settings", () => {
+  type ChassisInputs = Parameters<typeof planSettings>[3];
+  /** The external_ids keys the inputs set (without the marker). */
+  const chassisKeys = (x: ChassisInputs) => rowPlan(chassisSpec, undefined, x).maps?.external_ids?.desired;
+  /** The Open_vSwitch row holding `ids`. */
+  const root = (ids: Record<string, string>): Row => ({ _uuid: U1, external_ids: ids });
   const i: ChassisInputs = {
     host: { remote: "unix:/run/openvswitch/db.sock" },
     systemId: "host1",
@@ -433,10 +432,10 @@ describe("chassis settings", () => {
 
   it("plans one guarded mutate of the managed keys only", () => {
     const live = { hostname: "host1", "ovn-encap-type": "vxlan", [CHASSIS_OWNER_KEY]: owner };
-    const ops = planChassis(
-      U1,
-      live,
-      chassisKeys({ ...i, encapType: "vxlan", bridgeDatapathType: "netdev" }),
+    const ops = planSettings(
+      chassisSpec,
+      root(live),
+      { ...i, encapType: "vxlan", bridgeDatapathType: "netdev" },
       i,
     );
     expect(ops[0]).toMatchObject({ op: "wait", table: "Open_vSwitch", rows: [{ external_ids: live }] });
@@ -459,24 +458,28 @@ describe("chassis settings", () => {
     ]);
     valid(VS, ops);
     const all = { ...chassisKeys(i), [CHASSIS_OWNER_KEY]: owner };
-    expect(planChassis(U1, all, chassisKeys(i), i)).toEqual([]);
+    expect(planSettings(chassisSpec, root(all), i, i)).toEqual([]);
   });
 
   it("claims: foreign keys need adopt, another resource's settings are refused", () => {
-    expect(() => checkChassisClaim({ hostname: "h" }, i)).not.toThrow();
-    expect(() => checkChassisClaim({ "ovn-remote": "tcp:1.1.1.1:6642" }, i)).toThrow(
+    expect(() => claimSettings(chassisSpec, root({ hostname: "h" }), i)).not.toThrow();
+    expect(() => claimSettings(chassisSpec, root({ "ovn-remote": "tcp:1.1.1.1:6642" }), i)).toThrow(
       /ovn-remote=tcp:1\.1\.1\.1:6642.*adopt: true/,
     );
-    expect(() => checkChassisClaim({ "ovn-remote": "x" }, { ...i, adopt: true })).not.toThrow();
+    expect(() =>
+      claimSettings(chassisSpec, root({ "ovn-remote": "x" }), { ...i, adopt: true }),
+    ).not.toThrow();
     const e = (() => {
       try {
-        checkChassisClaim({ [CHASSIS_OWNER_KEY]: "other/prod/x" }, { ...i, adopt: true });
+        claimSettings(chassisSpec, root({ [CHASSIS_OWNER_KEY]: "other/prod/x" }), { ...i, adopt: true });
       } catch (x) {
         return x as ResourceError;
       }
     })();
     expect(e?.code).toBe("OWNED_ELSEWHERE");
-    expect(() => checkChassisClaim({ [CHASSIS_OWNER_KEY]: owner, "system-id": "host1" }, i)).not.toThrow();
+    expect(() =>
+      claimSettings(chassisSpec, root({ [CHASSIS_OWNER_KEY]: owner, "system-id": "host1" }), i),
+    ).not.toThrow();
   });
 });
 
