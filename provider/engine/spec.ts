@@ -10,6 +10,7 @@ import { stringMap } from "../resources/common";
 import type { OvsdbClient, Operation, OperationResult, Row, Value } from "../ovsdb";
 import type { InputProblem } from "../errors";
 import type { Props } from "../framework";
+import type { Renamed } from "../renamed";
 
 /** Where an argument lives in the row. */
 export type Storage =
@@ -98,6 +99,17 @@ export interface ArgSpec {
    * NAT rule's `gatewayPort`. Create fails with PARENT_MISSING while no such row exists.
    */
   ref?: { table: string; noun: string; sdk: string };
+  /**
+   * The column value from all the inputs, when it depends on other arguments (e.g. `tag_request`:
+   * 0, "ovn-northd chooses", for a container port that gives none). Default: from the value alone.
+   */
+  write?: (i: Props) => Value;
+  /**
+   * The argument value from the column value and the value the state holds (e.g. a value the
+   * provider wrote for a left-out argument reads back as left out). Default: decoded, empty as
+   * left out.
+   */
+  read?: (column: Value, stated: unknown) => unknown;
 }
 
 /** A read-only output taken from the row (besides `uuid`), e.g. a value ovn-northd assigns. */
@@ -145,6 +157,11 @@ export interface ParentSpec {
    * first ran), create inserts it, guarded by a `wait` that the table is still empty.
    */
   createIfMissing?: boolean;
+  /**
+   * A changed parent argument moves the row to the new parent in the update's transaction (a
+   * switch port between switches) instead of replacing the resource.
+   */
+  movable?: boolean;
 }
 
 /**
@@ -182,6 +199,8 @@ export interface TableSpec {
    */
   children?: readonly { column: string; table: string; noun: string }[];
   hooks?: Hooks;
+  /** Arguments and outputs renamed since earlier releases (old state and programs keep working). */
+  renamed?: readonly Renamed[];
 }
 
 /** `ovn:AddressSet` → `ovn.AddressSet`, as messages and the SDK say it. */

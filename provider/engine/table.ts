@@ -45,6 +45,7 @@ import {
   foreignRows,
   guardAbsent,
   guardPresent,
+  inProgramOrder,
   managedKeys,
   ownedIds,
   planRowUpdate,
@@ -53,7 +54,7 @@ import {
   type RowPlan,
   type StringMap,
 } from "./rows";
-import { labelOf, type ArgSpec, type TableSpec } from "./spec";
+import { labelOf, type ArgSpec, type TableSpec, type WriteContext } from "./spec";
 
 type Inputs = Props & Instance & { owner: string; adopt?: boolean };
 type State = Inputs & { uuid: string };
@@ -82,8 +83,9 @@ const isEmpty = (a: ArgSpec, v: unknown): boolean =>
 
 /** The column value of a whole-column argument (a reference resolved to its uuid). */
 function columnValue(k: string, a: ArgSpec, i: Props, resolved: Resolved): Value {
+  if (a.write) return a.write(i);
   if (a.ref) return (resolved[k] ?? a.empty ?? []) as Value;
-  return (i[k] === undefined ? (a.empty ?? []) : encodeArg(a, i[k])) as Value;
+  return (i[k] === undefined ? (a.empty === undefined ? [] : a.empty) : encodeArg(a, i[k])) as Value;
 }
 
 /**
@@ -135,8 +137,14 @@ export function insertRow(spec: TableSpec, i: Inputs, resolved: Resolved = {}): 
  * The guarded insert of a new row (`parent`: the live parent row of a child, with its name and
  * its children column as they were searched). Pure.
  */
-export function planCreate(spec: TableSpec, i: Inputs, parent?: Row, resolved: Resolved = {}): Operation[] {
-  const row = insert(spec.table, insertRow(spec, i, resolved), { uuidName: NEW_ROW });
+export function planCreate(
+  spec: TableSpec,
+  i: Inputs,
+  parent?: Row,
+  resolved: Resolved = {},
+  uuidName = NEW_ROW,
+): Operation[] {
+  const row = insert(spec.table, insertRow(spec, i, resolved), { uuidName });
   const ops: Operation[] = [];
   if (spec.nameArg)
     ops.push(guardAbsent(spec.table, columnOf(spec, spec.nameArg), i[spec.nameArg] as string));
@@ -144,7 +152,7 @@ export function planCreate(spec: TableSpec, i: Inputs, parent?: Row, resolved: R
   const p = spec.parent;
   if (!parent && p.createIfMissing && !p.arg) {
     // The only row of the parent table does not exist yet: insert it, if the table is still empty.
-    const first = insert(p.table, { [p.column]: [namedUuid(NEW_ROW)] });
+    const first = insert(p.table, { [p.column]: [namedUuid(uuidName)] });
     return [...ops, row, wait(p.table, [], [], [], { until: "==", timeout: 0 }), first];
   }
   if (!parent) throw new ResourceError("INTERNAL", `${labelOf(spec)}: a child is created under a parent row`);
@@ -155,7 +163,24 @@ export function planCreate(spec: TableSpec, i: Inputs, parent?: Row, resolved: R
     ...(spec.nameArg ? [] : [guardPresent(p.table, uuid, p.column, parent[p.column])]),
     ...ops,
     row,
-    mutate(p.table, [eq("_uuid", uuid)], [[p.column, "insert", [namedUuid(NEW_ROW)]]]),
+    mutate(p.table, [eq("_uuid", uuid)], [[p.column, "insert", [namedUuid(uuidName)]]]),
+  ];
+}
+
+/**
+ * A child moving to the parent row `to` (named `toName`, guarded): its reference removed from the
+ * parents `from` and added to `to` in one transaction (the row survives: it is referenced again
+ * at commit). Empty when `to` holds it already. Pure.
+ */
+export function planMove(spec: TableSpec, uuid: string, from: Row[], to: Row, toName: string): Operation[] {
+  const p = spec.parent!;
+  if (from.some((r) => r._uuid === to._uuid)) return [];
+  const ref = (r: Row, how: "insert" | "delete") =>
+    mutate(p.table, [eq("_uuid", r._uuid as string)], [[p.column, how, [uuid]]]);
+  return [
+    guardPresent(p.table, to._uuid as string, "name", toName),
+    ...from.map((r) => ref(r, "delete")),
+    ref(to, "insert"),
   ];
 }
 
@@ -202,13 +227,20 @@ export function inputsFromRow(spec: TableSpec, live: Row, s: Inputs, names: Reso
     } else if (a.ref) {
       out[k] = names[k] ?? undefined;
     } else {
-      const v = live[st.column];
-      // An empty column the program states by its implied value reads back as stated.
-      if (isEmpty(a, v)) out[k] = a.implied !== undefined && s[k] === a.implied ? s[k] : undefined;
-      else out[k] = decodeArg(a, v);
+      out[k] = readColumn(a, live[st.column], s[k]);
     }
   }
   return wire(out) as Inputs;
+}
+
+/** The argument value a whole column stands for (`stated`: the value the state holds). Pure. */
+function readColumn(a: ArgSpec, v: Value, stated: unknown): unknown {
+  if (a.read) return a.read(v, stated);
+  // An empty column the program states by its implied value reads back as stated.
+  if (isEmpty(a, v)) return a.implied !== undefined && stated === a.implied ? stated : undefined;
+  const out = decodeArg(a, v);
+  // A set reads back in the program's order while it holds the same members.
+  return Array.isArray(out) ? inProgramOrder(out, stated as unknown[] | undefined) : out;
 }
 
 /** Whether a live child row is the one the inputs identify (the columns of `matchArgs`). Pure. */
@@ -346,8 +378,44 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
         );
       }
     }
-    const ops = planUpdate(spec, live, prev, i, await resolve(c, i));
+    const x = await beforeWrite(c, i, live);
+    const ops = [...planUpdate(spec, live, prev, i, await resolve(c, i)), ...(await moveOps(c, x))];
     if (ops.length) await db.commit(c, ops, i);
+    return x;
+  }
+
+  /**
+   * What the hooks of a write see, after `beforeWrite` let it through (`live`: the row an update
+   * or adoption changes). The parent row is read again for an update when hooks or a move need it.
+   */
+  async function beforeWrite(c: OvsdbClient, i: Inputs, live?: Row, parentRow?: Row): Promise<WriteContext> {
+    const needsParent = parent !== undefined && (spec.hooks !== undefined || parent.movable);
+    const x = {
+      c,
+      i,
+      live,
+      parent: parentRow ?? (live && needsParent ? await requireParent(c, i) : undefined),
+    };
+    await spec.hooks?.beforeWrite?.(x);
+    return x;
+  }
+
+  /** For a movable parent: the operations moving the row to the parent the inputs name. */
+  async function moveOps(c: OvsdbClient, x: WriteContext): Promise<Operation[]> {
+    if (!parent?.movable || !parent.arg || !x.parent || !x.live) return [];
+    const uuid = x.live._uuid as string;
+    return planMove(spec, uuid, await holders(c, uuid), x.parent, x.i[parent.arg] as string);
+  }
+
+  /** The parent rows referencing child `uuid` (with their names). */
+  function holders(c: OvsdbClient, uuid: string): Promise<Row[]> {
+    return selectRows(c, db.name, parent!.table, [includes(parent!.column, [uuid])], ["name"]);
+  }
+
+  /** Where a row whose name the inputs give hangs, for the message that it cannot be taken here. */
+  async function elsewhere(c: OvsdbClient, uuid: string): Promise<string> {
+    const on = await holders(c, uuid);
+    return on.length ? `${parent!.noun} ${on.map((r) => String(r.name)).join(", ")}` : `no ${parent!.noun}`;
   }
 
   /** The row's read-only outputs. */
@@ -364,7 +432,7 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
 
   const replaceOn = [
     db.connectionArg,
-    ...(parent?.arg ? [parent.arg] : []),
+    ...(parent?.arg && !parent.movable ? [parent.arg] : []),
     ...Object.entries(spec.args)
       .filter(([k, a]) => a.replace || spec.matchArgs?.includes(k))
       .map(([k]) => k),
@@ -375,11 +443,13 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
     schema: inputSchema(spec) as unknown as z.ZodType<Inputs>,
     inputKeys: [db.connectionArg, ...Object.keys(spec.args)],
     replaceOn,
+    renamed: spec.renamed,
     validate: (i) => [...keyConflicts(spec, i), ...(spec.validate?.(i) ?? [])],
     where: (i) => db.where(i),
 
     async create(i) {
       const c = await db.client(i);
+      let written: WriteContext | undefined;
       const uuid = await withGuards(
         what(i),
         async () => {
@@ -398,10 +468,11 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
             if (parentRow && !held && parent!.arg) {
               throw new ResourceError(
                 "NAME_TAKEN",
-                `${what(i)} exists, but not on ${parent!.noun} ${String(i[parent!.arg])}; it cannot be adopted here`,
+                `${what(i)} exists on ${await elsewhere(c, uuid)}, not on ${parent!.noun} ${String(i[parent!.arg])}; ` +
+                  `it cannot be adopted here: ${spec.noun} names are unique in the whole ${table} table, choose another name`,
               );
             }
-            await applyUpdate(c, uuid, undefined, i);
+            written = await applyUpdate(c, uuid, undefined, i);
             // A row of a half-done setup that the only parent row does not reference is attached.
             if (parentRow && !held) {
               const attach = mutate(
@@ -413,11 +484,13 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
             }
             return uuid;
           }
+          written = await beforeWrite(c, i, undefined, parentRow);
           const ops = planCreate(spec, i, parentRow, await resolve(c, i));
           return insertedUuid(ops, await db.commit(c, ops, i), NEW_ROW);
         },
         spec.attempts,
       );
+      await spec.hooks?.afterWrite?.({ ...written!, uuid });
       return { id: uuid, outs: { ...i, ...(await outputs(c, uuid)), uuid } };
     },
 
@@ -437,7 +510,8 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
 
     async update(id, olds, news) {
       const c = await db.client(news);
-      await withGuards(what(news), () => applyUpdate(c, id, olds, news), spec.attempts);
+      const written = await withGuards(what(news), () => applyUpdate(c, id, olds, news), spec.attempts);
+      await spec.hooks?.afterWrite?.({ ...written, uuid: id });
       return { ...news, ...(await outputs(c, id)), uuid: id };
     },
 
