@@ -7,6 +7,7 @@ import { addressSetSpec } from "./ovn/address-set";
 import { managerSpec } from "./ovs/manager";
 import { nbConnectionSpec, sbConnectionSpec } from "./ovn/connection";
 import { switchSpec } from "./ovn/logical-switch";
+import { lspSpec } from "./ovn/logical-switch-port";
 import { routerSpec } from "./ovn/logical-router";
 import { natSpec } from "./ovn/nat";
 import { routeSpec } from "./ovn/static-route";
@@ -16,6 +17,7 @@ export const tableSpecs: readonly TableSpec[] = [
   nbConnectionSpec,
   sbConnectionSpec,
   switchSpec,
+  lspSpec,
   routerSpec,
   routeSpec,
   natSpec,
