@@ -15,7 +15,7 @@ import { eq, wait, type Operation, type Row, type Value } from "../../ovsdb";
 import { ResourceError, type InputProblem } from "../../errors";
 import type { Instance, Props } from "../../framework";
 import type { Connection } from "../../pool";
-import { mapArg, type TableSpec, type WriteContext } from "../../engine/spec";
+import { mapArg, type OutputSpec, type TableSpec, type WriteContext } from "../../engine/spec";
 import { planCreate, planMove as planChildMove, planUpdate, tableKind } from "../../engine/table";
 import { selectRowsByUuid } from "../../engine/rows";
 import { isIpv4, isIpv6 } from "../common";
@@ -211,8 +211,14 @@ function readTag(request: Value, program: unknown): number | undefined {
 }
 
 const runtime = "Runtime status, read at create, update and refresh: only as fresh as the last of them.";
-const dynamicPart = (part: string) =>
-  `The ${part} of \`dynamicAddresses\` (as fresh as \`dynamicAddresses\`).`;
+/** An output taken from `dynamic_addresses`: the whole value or one of its parts. */
+const dynamic = (key: keyof DynamicAddresses, doc: string): OutputSpec => ({
+  type: "string | null",
+  doc,
+  from: (row) => parseDynamicAddresses(row.dynamic_addresses as string | null)[key],
+});
+const dynamicPart = (key: keyof DynamicAddresses, part: string) =>
+  dynamic(key, `The ${part} of \`dynamicAddresses\` (as fresh as \`dynamicAddresses\`).`);
 
 export const lspSpec: TableSpec = {
   type: "ovn:LogicalSwitchPort",
@@ -331,29 +337,15 @@ export const lspSpec: TableSpec = {
     externalIds: mapArg("external_ids"),
   },
   outputs: {
-    dynamicAddresses: {
-      type: "string | null",
-      doc:
-        'What ovn-northd assigned for a `"dynamic"` address (`Logical_Switch_Port.dynamic_addresses`), ' +
+    dynamicAddresses: dynamic(
+      "dynamicAddresses",
+      'What ovn-northd assigned for a `"dynamic"` address (`Logical_Switch_Port.dynamic_addresses`), ' +
         `e.g. \`"0a:00:00:00:00:01 192.168.0.3"\` (create waits up to ${DYNAMIC_ADDRESS_TIMEOUT_MS / 1000} s ` +
         `for it); null when nothing was assigned.\n${runtime}`,
-      from: (row) => parseDynamicAddresses(row.dynamic_addresses as string | null).dynamicAddresses,
-    },
-    dynamicMac: {
-      type: "string | null",
-      doc: dynamicPart("MAC part"),
-      from: (row) => parseDynamicAddresses(row.dynamic_addresses as string | null).dynamicMac,
-    },
-    dynamicIpv4: {
-      type: "string | null",
-      doc: dynamicPart("IPv4 part"),
-      from: (row) => parseDynamicAddresses(row.dynamic_addresses as string | null).dynamicIpv4,
-    },
-    dynamicIpv6: {
-      type: "string | null",
-      doc: dynamicPart("IPv6 part"),
-      from: (row) => parseDynamicAddresses(row.dynamic_addresses as string | null).dynamicIpv6,
-    },
+    ),
+    dynamicMac: dynamicPart("dynamicMac", "MAC part"),
+    dynamicIpv4: dynamicPart("dynamicIpv4", "IPv4 part"),
+    dynamicIpv6: dynamicPart("dynamicIpv6", "IPv6 part"),
     up: {
       type: "boolean | null",
       doc:
