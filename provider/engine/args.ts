@@ -5,7 +5,7 @@
  */
 import type { Row, Value } from "../ovsdb";
 import type { Props } from "../framework";
-import { canonical, managedKeys, type RowPlan, type StringMap } from "./rows";
+import { canonical, inProgramOrder, managedKeys, type RowPlan, type StringMap } from "./rows";
 import type { ArgSpec } from "./spec";
 
 /** uuids of the rows that reference arguments name (`ref`), by argument; null when left out. */
@@ -23,8 +23,19 @@ export const isEmpty = (a: ArgSpec, v: unknown): boolean =>
 
 /** The column value of a whole-column argument (a reference resolved to its uuid). */
 function columnValue(k: string, a: ArgSpec, i: Props, resolved: Resolved): Value {
+  if (a.write) return a.write(i);
   if (a.ref) return (resolved[k] ?? a.empty ?? []) as Value;
-  return (i[k] === undefined ? (a.empty ?? []) : encodeArg(a, i[k])) as Value;
+  return (i[k] === undefined ? (a.empty === undefined ? [] : a.empty) : encodeArg(a, i[k])) as Value;
+}
+
+/** The argument value of a whole-column argument from its column (`stated`: the state's value). */
+function readColumn(a: ArgSpec, v: Value, stated: unknown): unknown {
+  if (a.read) return a.read(v, stated);
+  // An empty column the program states by its implied value reads back as stated.
+  if (isEmpty(a, v)) return a.implied !== undefined && stated === a.implied ? stated : undefined;
+  const out = decodeArg(a, v);
+  // A set reads back in the program's order while it holds the same members.
+  return Array.isArray(out) ? inProgramOrder(out, stated as unknown[] | undefined) : out;
 }
 
 /**
@@ -81,10 +92,7 @@ export function argsFromRow(args: Record<string, ArgSpec>, live: Row, s: Props, 
     } else if (a.ref) {
       out[k] = names[k] ?? undefined;
     } else {
-      const v = live[st.column];
-      // An empty column the program states by its implied value reads back as stated.
-      if (isEmpty(a, v)) out[k] = a.implied !== undefined && s[k] === a.implied ? s[k] : undefined;
-      else out[k] = decodeArg(a, v);
+      out[k] = readColumn(a, live[st.column], s[k]);
     }
   }
   return out;

@@ -119,6 +119,13 @@ export function managedKeys(live: unknown, managed: StringMap | undefined): Stri
   return out;
 }
 
+/** Keeps the program's order of a set column when the live set holds the same elements. */
+export function inProgramOrder<T>(live: T[] | undefined, program: T[] | undefined): T[] | undefined {
+  if (!live || live.length === 0) return undefined;
+  if (program && canonical(program) === canonical(live)) return program;
+  return [...live].sort();
+}
+
 /** Rows among `rows` that the stack of `owner` does not manage (no marker, or another stack's). */
 export function foreignRows(rows: Row[], owner: string): Row[] {
   return rows.filter((r) => {

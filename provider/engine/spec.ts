@@ -14,6 +14,7 @@ import { connectionSchema, stringMap, type MarkerKeys } from "../resources/commo
 import type { OvsdbClient, Operation, OperationResult, Row, Value } from "../ovsdb";
 import type { InputProblem } from "../errors";
 import type { Props } from "../framework";
+import type { Renamed } from "../renamed";
 
 /** Where an argument lives in the row. */
 export type Storage =
@@ -124,6 +125,17 @@ export interface ArgSpec {
    */
   ref?: { table: string; noun: string; sdk: string };
   /**
+   * The column value from all the inputs, when it depends on other arguments (e.g. `tag_request`:
+   * 0, "ovn-northd chooses", for a container port that gives none). Default: from the value alone.
+   */
+  write?: (i: Props) => Value;
+  /**
+   * The argument value from the column value and the value the state holds (e.g. a value the
+   * provider wrote for a left-out argument reads back as left out). Default: decoded, empty as
+   * left out.
+   */
+  read?: (column: Value, stated: unknown) => unknown;
+  /**
    * The documentation of an object argument's fields (e.g. a connection's `remote` and `tls`), for
    * the reference; the fields' types come from `schema`. (The fields of a `rows` argument are
    * declared in its {@link MemberRows}.)
@@ -200,6 +212,11 @@ export interface ParentSpec {
    * first ran), create inserts it, guarded by a `wait` that the table is still empty.
    */
   createIfMissing?: boolean;
+  /**
+   * A changed parent argument moves the row to the new parent in the update's transaction (a
+   * switch port between switches) instead of replacing the resource.
+   */
+  movable?: boolean;
 }
 
 /** A type the SDK module of a resource exports besides the class and its `*Args` interface. */
@@ -284,6 +301,8 @@ export interface TableSpec extends ResourceSpec {
   hooks?: Hooks;
   /** Keys of the only row of `table` instead of a row of its own. */
   settings?: SettingsSpec;
+  /** Arguments and outputs renamed since earlier releases (old state and programs keep working). */
+  renamed?: readonly Renamed[];
 }
 
 /** `ovn:AddressSet` → `ovn.AddressSet`, as messages and the SDK say it. */

@@ -53,7 +53,7 @@ import {
   type RowPlan,
   type StringMap,
 } from "./rows";
-import { labelOf, type TableSpec } from "./spec";
+import { labelOf, type TableSpec, type WriteContext } from "./spec";
 import { argsFromRow, argsPlan, decodeArg, isEmpty, type Resolved } from "./args";
 import { memberArgs, membersFromRows, planMemberInserts, planMemberUpdate } from "./members";
 
@@ -102,9 +102,15 @@ export function insertRow(spec: TableSpec, i: Inputs, resolved: Resolved = {}, m
  * The guarded insert of a new row (`parent`: the live parent row of a child, with its name and
  * its children column as they were searched). Pure.
  */
-export function planCreate(spec: TableSpec, i: Inputs, parent?: Row, resolved: Resolved = {}): Operation[] {
+export function planCreate(
+  spec: TableSpec,
+  i: Inputs,
+  parent?: Row,
+  resolved: Resolved = {},
+  uuidName = NEW_ROW,
+): Operation[] {
   const members = planMemberInserts(spec, i);
-  const row = insert(spec.table, insertRow(spec, i, resolved, members.columns), { uuidName: NEW_ROW });
+  const row = insert(spec.table, insertRow(spec, i, resolved, members.columns), { uuidName });
   const ops: Operation[] = [];
   if (spec.nameArg)
     ops.push(guardAbsent(spec.table, columnOf(spec, spec.nameArg), i[spec.nameArg] as string));
@@ -112,7 +118,7 @@ export function planCreate(spec: TableSpec, i: Inputs, parent?: Row, resolved: R
   const p = spec.parent;
   if (!parent && p.createIfMissing && !p.arg) {
     // The only row of the parent table does not exist yet: insert it, if the table is still empty.
-    const first = insert(p.table, { [p.column]: [namedUuid(NEW_ROW)] });
+    const first = insert(p.table, { [p.column]: [namedUuid(uuidName)] });
     return [...ops, ...members.ops, row, wait(p.table, [], [], [], { until: "==", timeout: 0 }), first];
   }
   if (!parent) throw new ResourceError("INTERNAL", `${labelOf(spec)}: a child is created under a parent row`);
@@ -124,7 +130,24 @@ export function planCreate(spec: TableSpec, i: Inputs, parent?: Row, resolved: R
     ...ops,
     ...members.ops,
     row,
-    mutate(p.table, [eq("_uuid", uuid)], [[p.column, "insert", [namedUuid(NEW_ROW)]]]),
+    mutate(p.table, [eq("_uuid", uuid)], [[p.column, "insert", [namedUuid(uuidName)]]]),
+  ];
+}
+
+/**
+ * A child moving to the parent row `to` (named `toName`, guarded): its reference removed from the
+ * parents `from` and added to `to` in one transaction (the row survives: it is referenced again
+ * at commit). Empty when `to` holds it already. Pure.
+ */
+export function planMove(spec: TableSpec, uuid: string, from: Row[], to: Row, toName: string): Operation[] {
+  const p = spec.parent!;
+  if (from.some((r) => r._uuid === to._uuid)) return [];
+  const ref = (r: Row, how: "insert" | "delete") =>
+    mutate(p.table, [eq("_uuid", r._uuid as string)], [[p.column, how, [uuid]]]);
+  return [
+    guardPresent(p.table, to._uuid as string, "name", toName),
+    ...from.map((r) => ref(r, "delete")),
+    ref(to, "insert"),
   ];
 }
 
@@ -323,11 +346,48 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
         );
       }
     }
+    const x = await beforeWrite(c, i, live);
     const ops = [
       ...planUpdate(spec, live, prev, i, await resolve(c, i), await membersOf(c, live)),
-      ...((await spec.hooks?.alsoWrite?.({ c, i, live, prev })) ?? []),
+      ...(await moveOps(c, x)),
+      ...((await spec.hooks?.alsoWrite?.({ ...x, prev })) ?? []),
     ];
     if (ops.length) await db.commit(c, ops, i);
+    return x;
+  }
+
+  /**
+   * What the hooks of a write see, after `beforeWrite` let it through (`live`: the row an update
+   * or adoption changes). The parent row is read again for an update when hooks or a move need it.
+   */
+  async function beforeWrite(c: OvsdbClient, i: Inputs, live?: Row, parentRow?: Row): Promise<WriteContext> {
+    const needsParent = parent !== undefined && (spec.hooks !== undefined || parent.movable);
+    const x = {
+      c,
+      i,
+      live,
+      parent: parentRow ?? (live && needsParent ? await requireParent(c, i) : undefined),
+    };
+    await spec.hooks?.beforeWrite?.(x);
+    return x;
+  }
+
+  /** For a movable parent: the operations moving the row to the parent the inputs name. */
+  async function moveOps(c: OvsdbClient, x: WriteContext): Promise<Operation[]> {
+    if (!parent?.movable || !parent.arg || !x.parent || !x.live) return [];
+    const uuid = x.live._uuid as string;
+    return planMove(spec, uuid, await holders(c, uuid), x.parent, x.i[parent.arg] as string);
+  }
+
+  /** The parent rows referencing child `uuid` (with their names). */
+  function holders(c: OvsdbClient, uuid: string): Promise<Row[]> {
+    return selectRows(c, db.name, parent!.table, [includes(parent!.column, [uuid])], ["name"]);
+  }
+
+  /** Where a row whose name the inputs give hangs, for the message that it cannot be taken here. */
+  async function elsewhere(c: OvsdbClient, uuid: string): Promise<string> {
+    const on = await holders(c, uuid);
+    return on.length ? `${parent!.noun} ${on.map((r) => String(r.name)).join(", ")}` : `no ${parent!.noun}`;
   }
 
   /** The row's read-only outputs (and those of the rows a hook writes besides it). */
@@ -345,7 +405,7 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
 
   const replaceOn = [
     db.connectionArg,
-    ...(parent?.arg ? [parent.arg] : []),
+    ...(parent?.arg && !parent.movable ? [parent.arg] : []),
     ...Object.entries(spec.args)
       .filter(([k, a]) => a.replace || spec.matchArgs?.includes(k))
       .map(([k]) => k),
@@ -356,11 +416,13 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     schema: inputSchema(spec) as unknown as z.ZodType<Inputs>,
     inputKeys: [db.connectionArg, ...Object.keys(spec.args)],
     replaceOn,
+    renamed: spec.renamed,
     validate: (i) => [...keyConflicts(spec, i), ...(spec.validate?.(i) ?? [])],
     where: (i) => db.where(i),
 
     async create(i) {
       const c = await db.client(i);
+      let written: WriteContext | undefined;
       const uuid = await withGuards(
         what(i),
         async () => {
@@ -379,10 +441,11 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
             if (parentRow && !held && parent!.arg) {
               throw new ResourceError(
                 "NAME_TAKEN",
-                `${what(i)} exists, but not on ${parent!.noun} ${String(i[parent!.arg])}; it cannot be adopted here`,
+                `${what(i)} exists on ${await elsewhere(c, uuid)}, not on ${parent!.noun} ${String(i[parent!.arg])}; ` +
+                  `it cannot be adopted here: ${spec.noun} names are unique in the whole ${table} table, choose another name`,
               );
             }
-            await applyUpdate(c, uuid, undefined, i);
+            written = await applyUpdate(c, uuid, undefined, i);
             // A row of a half-done setup that the only parent row does not reference is attached.
             if (parentRow && !held) {
               const attach = mutate(
@@ -394,14 +457,16 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
             }
             return uuid;
           }
+          written = await beforeWrite(c, i, undefined, parentRow);
           const ops = [
             ...planCreate(spec, i, parentRow, await resolve(c, i)),
-            ...((await spec.hooks?.alsoWrite?.({ c, i, parent: parentRow })) ?? []),
+            ...((await spec.hooks?.alsoWrite?.(written)) ?? []),
           ];
           return insertedUuid(ops, await db.commit(c, ops, i), NEW_ROW);
         },
         spec.attempts,
       );
+      await spec.hooks?.afterWrite?.({ ...written!, uuid });
       return { id: uuid, outs: { ...i, ...(await outputs(c, uuid, i)), uuid } };
     },
 
@@ -423,7 +488,8 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
 
     async update(id, olds, news) {
       const c = await db.client(news);
-      await withGuards(what(news), () => applyUpdate(c, id, olds, news), spec.attempts);
+      const written = await withGuards(what(news), () => applyUpdate(c, id, olds, news), spec.attempts);
+      await spec.hooks?.afterWrite?.({ ...written, uuid: id });
       return { ...news, ...(await outputs(c, id, news)), uuid: id };
     },
 

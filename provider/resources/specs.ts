@@ -10,6 +10,7 @@ import { chassisSpec } from "./ovn/chassis";
 import { managerSpec } from "./ovs/manager";
 import { nbConnectionSpec, sbConnectionSpec } from "./ovn/connection";
 import { switchSpec } from "./ovn/logical-switch";
+import { lspSpec } from "./ovn/logical-switch-port";
 import { routerSpec } from "./ovn/logical-router";
 import { natSpec } from "./ovn/nat";
 import { routeSpec } from "./ovn/static-route";
@@ -20,6 +21,7 @@ export const tableSpecs: readonly TableSpec[] = [
   nbConnectionSpec,
   sbConnectionSpec,
   switchSpec,
+  lspSpec,
   routerSpec,
   routeSpec,
   natSpec,

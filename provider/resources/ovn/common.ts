@@ -20,7 +20,7 @@ import {
 } from "../../ovsdb";
 import { getClient, type Connection } from "../../pool";
 import { ResourceError } from "../../errors";
-import { canonical, selectRowsByUuid } from "../../engine/rows";
+import { selectRowsByUuid } from "../../engine/rows";
 import { adoptArg, connectionArg, type DatabaseBinding } from "../../engine/spec";
 import { connectionSchema, ownedIds, ownerSchema, selectRows } from "../common";
 
@@ -31,6 +31,7 @@ export {
   foreignRows,
   guardAbsent,
   guardPresent,
+  inProgramOrder,
   managedKeys,
   planRowUpdate,
   type RowPlan,
@@ -133,13 +134,6 @@ export function selectByUuids(
   columns?: string[],
 ): Promise<Row[]> {
   return selectRowsByUuid(c, NB_DB, table, uuids, columns);
-}
-
-/** Keeps the program's order of a set column when the live set holds the same elements. */
-export function inProgramOrder<T>(live: T[] | undefined, program: T[] | undefined): T[] | undefined {
-  if (!live || live.length === 0) return undefined;
-  if (program && canonical(program) === canonical(live)) return program;
-  return [...live].sort();
 }
 
 /** Parents (switches or routers) whose `column` holds `uuid`. */

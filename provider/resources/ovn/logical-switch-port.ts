@@ -1,58 +1,25 @@
 /**
  * ovn.LogicalSwitchPort: a Logical_Switch_Port row referenced from its switch's `ports`
  * (`ovn-nbctl lsp-add SWITCH PORT [PARENT TAG] -- lsp-set-addresses … -- lsp-set-type …`).
+ * Declared only: the lifecycle comes from `provider/engine`.
  *
  * Port names are unique in the schema (an index). The row is not a root row: delete removes the
- * reference from the switch and the server drops the row. Outputs what ovn-northd writes back:
- * `dynamicAddresses` (create waits a bounded time for it when the port asks for a dynamic address
- * on a switch with address management) and `up` (true once a chassis has bound the port).
+ * reference from the switch and the server drops the row; a new `switch` moves the port. Before a
+ * write, addresses another port of the switch holds are refused (ADDRESS_IN_USE). Outputs what
+ * ovn-northd writes back: `dynamicAddresses` (a write waits a bounded time for it when the port asks
+ * for a dynamic address on a switch with address management), `up` and `tag`.
  */
 import { z } from "zod";
-import {
-  insert,
-  mutate,
-  select,
-  wait,
-  eq,
-  namedUuid,
-  type OvsdbClient,
-  type Operation,
-  type Row,
-} from "../../ovsdb";
-import { insertedUuid } from "../../engine/rows";
-import { ResourceError, type InputProblem } from "../../errors";
-import { wire, type ResourceKind, type ReadResult, type Instance } from "../../framework";
 import { Address6 } from "ip-address";
-import {
-  claimExisting,
-  holdsRow,
-  parentOf,
-  isIpv4,
-  isIpv6,
-  refuseSuperseded,
-  selectOne,
-  stringMap,
-  supersededRow,
-  withGuards,
-} from "../common";
-import {
-  DYNAMIC_ADDRESS_TIMEOUT_MS,
-  NB_DB,
-  canonical,
-  commitNb,
-  describeNb,
-  guardAbsent,
-  guardPresent,
-  inProgramOrder,
-  managedKeys,
-  nbBase,
-  nbClient,
-  ownedIds,
-  parentsOf,
-  planRowUpdate,
-  requireParent,
-  type StringMap,
-} from "./common";
+import { eq, wait, type Operation, type Row, type Value } from "../../ovsdb";
+import { ResourceError, type InputProblem } from "../../errors";
+import type { Instance, Props } from "../../framework";
+import type { Connection } from "../../pool";
+import { mapArg, type OutputSpec, type TableSpec, type WriteContext } from "../../engine/spec";
+import { planCreate, planMove as planChildMove, planUpdate, tableKind } from "../../engine/table";
+import { selectRowsByUuid } from "../../engine/rows";
+import { isIpv4, isIpv6 } from "../common";
+import { DYNAMIC_ADDRESS_TIMEOUT_MS, NB_DB, canonical, northbound, type StringMap } from "./common";
 import { ovnName } from "./validation";
 import { lspAddress, portSecurityEntry, setOf } from "../values";
 
@@ -69,73 +36,34 @@ export const LSP_TYPES = [
   "remote",
 ] as const;
 
-const tagRequest = z
-  .number({ error: "tagRequest must be an integer VLAN id 0..4095" })
-  .int("tagRequest: accepted an integer VLAN id 0..4095 (0 lets ovn-northd choose)")
-  .min(0, "tagRequest: accepted 0..4095 (0 lets ovn-northd choose)")
-  .max(4095, "tagRequest: accepted 0..4095 (0 lets ovn-northd choose)");
+/** The inputs of a port (as check gives them). */
+export type LspInputs = Props &
+  Instance & {
+    nb: Connection;
+    switch: string;
+    name: string;
+    addresses?: string[];
+    owner: string;
+    adopt?: boolean;
+  };
 
-export const lspInputs = z.object({
-  ...nbBase,
-  switch: ovnName("switch"),
-  name: ovnName("name"),
-  addresses: setOf(
-    lspAddress("addresses"),
-    'addresses: accepted a list like ["50:54:00:00:00:01 192.168.0.2"] or ["dynamic"]',
-  ).optional(),
-  portSecurity: setOf(
-    portSecurityEntry("portSecurity"),
-    'portSecurity: accepted a list like ["50:54:00:00:00:01 192.168.0.2"]',
-  ).optional(),
-  type: z
-    .enum(LSP_TYPES, {
-      error: (iss) =>
-        `unknown port type ${JSON.stringify(iss.input)}; accepted: "" (a VM or container interface), ${LSP_TYPES.slice(
-          1,
-        )
-          .map((t) => `"${t}"`)
-          .join(", ")}`,
-    })
-    .optional(),
-  options: stringMap.optional(),
-  parentName: ovnName("parentName").optional(),
-  tagRequest: tagRequest.optional(),
-  enabled: z.boolean({ error: "enabled must be true or false" }).optional(),
-  externalIds: stringMap.optional(),
-});
-export type LspInputs = z.infer<typeof lspInputs> & Instance;
-export type LspState = LspInputs & LspOutputs;
-
-/** What ovn-northd and the chassis report about the port. */
-export type LspOutputs = {
-  uuid: string;
-  /** `dynamic_addresses`: "MAC [IPv4] [IPv6]" assigned by ovn-northd, or null. */
-  dynamicAddresses: string | null;
-  dynamicMac: string | null;
-  dynamicIpv4: string | null;
-  dynamicIpv6: string | null;
-  /** True once a chassis has bound the port (null: never reported). */
-  up: boolean | null;
-  /** `tag`: the VLAN tag ovn-northd assigned (for a container port with parentName), or null. */
-  tag: number | null;
-};
-
-export function validateLsp(i: LspInputs): InputProblem[] {
+export function validateLsp(i: Props): InputProblem[] {
   const problems: InputProblem[] = [];
-  const addrs = i.addresses ?? [];
+  const addrs = (i.addresses as string[] | undefined) ?? [];
+  const options = i.options as StringMap | undefined;
   if (addrs.filter((a) => a.trim().split(/\s+/).includes("dynamic")).length > 1) {
     problems.push({ property: "addresses", reason: 'only one entry may contain "dynamic"' });
   }
   if (addrs.some((a) => a.trim() === "router") && i.type !== "router") {
     problems.push({ property: "addresses", reason: '"router" is accepted only with type "router"' });
   }
-  if (i.type === "router" && !i.options?.["router-port"]) {
+  if (i.type === "router" && !options?.["router-port"]) {
     problems.push({
       property: "options.router-port",
       reason: 'a port of type "router" needs options["router-port"]: the logical router port it connects to',
     });
   }
-  if (i.type === "localnet" && !i.options?.network_name) {
+  if (i.type === "localnet" && !options?.network_name) {
     problems.push({
       property: "options.network_name",
       reason:
@@ -154,68 +82,6 @@ export function validateLsp(i: LspInputs): InputProblem[] {
   return problems;
 }
 
-/** Columns set as a whole, from the inputs. Pure. */
-export function lspColumns(i: LspInputs): Row {
-  return {
-    type: i.type ?? "",
-    addresses: i.addresses ?? [],
-    port_security: i.portSecurity ?? [],
-    parent_name: i.parentName ?? null,
-    tag_request: i.parentName !== undefined ? (i.tagRequest ?? 0) : null,
-    enabled: i.enabled ?? null,
-  };
-}
-
-/**
- * The guarded insert of a port on switch `switchUuid` (its name still `i.switch`, the port name
- * still free). `uuidName` names the new row in the transaction. Pure.
- */
-export function planLspCreate(switchUuid: string, i: LspInputs, uuidName = "lsp"): Operation[] {
-  return [
-    guardPresent("Logical_Switch", switchUuid, "name", i.switch),
-    guardAbsent("Logical_Switch_Port", "name", i.name),
-    insert(
-      "Logical_Switch_Port",
-      {
-        name: i.name,
-        ...lspColumns(i),
-        options: i.options ?? {},
-        external_ids: ownedIds(i.externalIds, i),
-      },
-      { uuidName },
-    ),
-    mutate("Logical_Switch", [eq("_uuid", switchUuid)], [["ports", "insert", [namedUuid(uuidName)]]]),
-  ];
-}
-
-/** Operations bringing a live port row to the inputs (`prev`: previous inputs). Pure. */
-export function planLspUpdate(live: Row, prev: LspInputs | undefined, i: LspInputs): Operation[] {
-  return planRowUpdate("Logical_Switch_Port", live._uuid as string, live, {
-    columns: lspColumns(i),
-    maps: {
-      options: { previous: prev?.options, desired: i.options },
-      external_ids: { previous: prev?.externalIds, desired: i.externalIds },
-    },
-    owner: i.owner,
-    instance: i.instance,
-  });
-}
-
-/**
- * Moving a port between switches: remove the reference from its current parents and add it to
- * the target, in one transaction (the row survives: it is referenced again at commit). Pure.
- */
-export function planMove(uuid: string, from: Row[], to: Row, toName: string): Operation[] {
-  if (from.some((p) => p._uuid === to._uuid)) return [];
-  return [
-    guardPresent("Logical_Switch", to._uuid as string, "name", toName),
-    ...from.map((p) =>
-      mutate("Logical_Switch", [eq("_uuid", p._uuid as string)], [["ports", "delete", [uuid]]]),
-    ),
-    mutate("Logical_Switch", [eq("_uuid", to._uuid as string)], [["ports", "insert", [uuid]]]),
-  ];
-}
-
 /** Whether the addresses ask ovn-northd for an address. */
 export function wantsDynamic(addresses: string[] | undefined): boolean {
   return (addresses ?? []).some((a) => a.trim().split(/\s+/).includes("dynamic"));
@@ -227,10 +93,16 @@ export function hasIpam(otherConfig: StringMap | undefined): boolean {
   return Boolean(o.subnet || o.ipv6_prefix || o.mac_only === "true");
 }
 
+/** The parts of `dynamic_addresses`. */
+export interface DynamicAddresses {
+  dynamicAddresses: string | null;
+  dynamicMac: string | null;
+  dynamicIpv4: string | null;
+  dynamicIpv6: string | null;
+}
+
 /** `"0a:00:00:00:00:01 192.168.0.3 fd00::1"` split into its parts. Pure. */
-export function parseDynamicAddresses(
-  s: string | null | undefined,
-): Pick<LspOutputs, "dynamicAddresses" | "dynamicMac" | "dynamicIpv4" | "dynamicIpv6"> {
+export function parseDynamicAddresses(s: string | null | undefined): DynamicAddresses {
   const words = (s ?? "").trim().split(/\s+/).filter(Boolean);
   return {
     dynamicAddresses: s ? s : null,
@@ -286,21 +158,23 @@ export function addressConflicts(
   return found;
 }
 
-/** Refuse a port whose addresses another port on switch `sw` already has (before anything is written). */
-async function refuseTakenAddresses(c: OvsdbClient, sw: Row, i: LspInputs): Promise<void> {
-  if (ipsOf(i.addresses).length === 0) return;
-  // Only this switch's ports, read in one transaction (a select each: OVSDB has no "in").
-  const ports = sw.ports as string[];
-  const results = ports.length
-    ? await c.transact(
-        NB_DB,
-        ports.map((u) =>
-          select("Logical_Switch_Port", [eq("_uuid", u)], ["name", "addresses", "dynamic_addresses"]),
-        ),
-      )
-    : [];
-  const rows = results.flatMap((r) => (r.rows ?? []) as Row[]);
-  const conflicts = addressConflicts(i.name, i.addresses, rows);
+/**
+ * Refuse a port whose addresses another port of the switch it is written to already has, before
+ * anything is written; an update that neither moves the port nor changes its addresses is let
+ * through.
+ */
+async function refuseTakenAddresses({ c, i, parent, live }: WriteContext): Promise<void> {
+  const addresses = i.addresses as string[] | undefined;
+  const ports = parent!.ports as string[];
+  const moving = live !== undefined && !ports.includes(live._uuid as string);
+  if (live && !moving && canonical(live.addresses) === canonical(addresses ?? [])) return;
+  if (ipsOf(addresses).length === 0) return;
+  const rows = await selectRowsByUuid(c, NB_DB, "Logical_Switch_Port", ports, [
+    "name",
+    "addresses",
+    "dynamic_addresses",
+  ]);
+  const conflicts = addressConflicts(i.name as string, addresses, rows);
   if (conflicts.length === 0) return;
   const list = conflicts
     .map((x) => `${x.ip} (${x.assigned ? "assigned by ovn-northd to" : "static on"} port ${x.port})`)
@@ -310,12 +184,14 @@ async function refuseTakenAddresses(c: OvsdbClient, sw: Row, i: LspInputs): Prom
     : "";
   throw new ResourceError(
     "ADDRESS_IN_USE",
-    `logical switch port ${i.name}: addresses already in use on switch ${i.switch}: ${list}${hint}`,
+    `logical switch port ${String(i.name)}: addresses already in use on switch ${String(i.switch)}: ${list}${hint}`,
   );
 }
 
-/** Wait (server side, bounded) until ovn-northd has filled `dynamic_addresses`. */
-async function awaitDynamic(c: OvsdbClient, uuid: string): Promise<void> {
+/** Wait (server side, bounded) until ovn-northd has filled `dynamic_addresses`, when it will. */
+async function awaitDynamic({ c, i, parent, uuid }: WriteContext & { uuid: string }): Promise<void> {
+  if (!wantsDynamic(i.addresses as string[] | undefined)) return;
+  if (!hasIpam(parent?.other_config as StringMap | undefined)) return;
   try {
     await c.transact(NB_DB, [
       wait("Logical_Switch_Port", [eq("_uuid", uuid)], ["dynamic_addresses"], [{ dynamic_addresses: null }], {
@@ -328,170 +204,185 @@ async function awaitDynamic(c: OvsdbClient, uuid: string): Promise<void> {
   }
 }
 
-export async function lspOutputs(c: OvsdbClient, uuid: string): Promise<LspOutputs> {
-  const row = await selectOne(c, NB_DB, "Logical_Switch_Port", "_uuid", uuid, [
-    "dynamic_addresses",
-    "up",
-    "tag",
-  ]);
-  return {
-    uuid,
-    ...parseDynamicAddresses(row?.dynamic_addresses as string | null),
-    up: (row?.up as boolean | null | undefined) ?? null,
-    tag: (row?.tag as number | null | undefined) ?? null,
-  };
-}
-
-async function finish(c: OvsdbClient, uuid: string, sw: Row, i: LspInputs): Promise<LspOutputs> {
-  if (wantsDynamic(i.addresses) && hasIpam(sw.other_config as StringMap)) await awaitDynamic(c, uuid);
-  return lspOutputs(c, uuid);
-}
-
-async function applyUpdate(
-  c: OvsdbClient,
-  uuid: string,
-  prev: LspInputs | undefined,
-  i: LspInputs,
-): Promise<Row> {
-  const live = await selectOne(c, NB_DB, "Logical_Switch_Port", "_uuid", uuid);
-  if (!live) {
-    throw new ResourceError(
-      "PARENT_MISSING",
-      `logical switch port ${i.name} (${uuid}) no longer exists; refresh the stack`,
-    );
-  }
-  refuseSuperseded(`logical switch port ${i.name}`, live.external_ids as StringMap, prev);
-  const sw = await requireParent(c, "Logical_Switch", i.switch, ["name", "ports", "other_config"]);
-  const parents = await parentsOf(c, "Logical_Switch", "ports", uuid);
-  const moving = !parents.some((p) => p._uuid === sw._uuid);
-  if (moving || canonical(live.addresses) !== canonical(i.addresses ?? []))
-    await refuseTakenAddresses(c, sw, i);
-  const ops = [...planLspUpdate(live, prev, i), ...planMove(uuid, parents, sw, i.switch)];
-  await commitNb(c, ops, i);
-  return sw;
-}
-
-async function create(i: LspInputs): Promise<{ id: string; outs: LspState }> {
-  const c = await nbClient(i);
-  const { uuid, sw } = await withGuards(`logical switch port ${i.name}`, async () => {
-    const sw = await requireParent(c, "Logical_Switch", i.switch, ["name", "ports", "other_config"]);
-    const existing = await selectOne(c, NB_DB, "Logical_Switch_Port", "name", i.name);
-    if (existing) {
-      claimExisting({
-        what: `logical switch port ${i.name}`,
-        row: existing,
-        owner: i.owner,
-        adopt: i.adopt ?? false,
-      });
-      const id = existing._uuid as string;
-      if (!(sw.ports as string[]).includes(id)) {
-        const on = (await parentsOf(c, "Logical_Switch", "ports", id)).map((p) => p.name).join(", ");
-        throw new ResourceError(
-          "NAME_TAKEN",
-          `logical switch port ${i.name} exists on ${on ? `switch ${on}` : "no switch"}, not on ${i.switch}; ` +
-            `port names are unique across all switches: choose another name`,
-        );
-      }
-      await applyUpdate(c, id, undefined, i);
-      return { uuid: id, sw };
-    }
-    await refuseTakenAddresses(c, sw, i);
-    const ops = planLspCreate(sw._uuid as string, i);
-    return { uuid: insertedUuid(ops, await commitNb(c, ops, i), "lsp"), sw };
-  });
-  return { id: uuid, outs: { ...i, ...(await finish(c, uuid, sw, i)) } };
-}
-
 /** tag_request as the program would say it: 0 (let ovn-northd choose) is what an unset tagRequest means. */
-function readTag(request: number | null, program: number | undefined): number | undefined {
-  if (request === null) return undefined;
+function readTag(request: Value, program: unknown): number | undefined {
+  if (typeof request !== "number") return undefined;
   return request === 0 && program === undefined ? undefined : request;
 }
 
-async function read(id: string, s: LspState): Promise<ReadResult<LspState> | undefined> {
-  const c = await nbClient(s);
-  const live = await selectOne(c, NB_DB, "Logical_Switch_Port", "_uuid", id);
-  if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
-  const sw = parentOf(await parentsOf(c, "Logical_Switch", "ports", id), s.switch);
-  if (sw === undefined) return undefined; // its switch is gone: so is the port
-  const inputs = wire({
-    nb: s.nb,
-    switch: sw,
-    name: live.name as string,
-    addresses: inProgramOrder(live.addresses as string[], s.addresses),
-    portSecurity: inProgramOrder(live.port_security as string[], s.portSecurity),
-    type: ((live.type as string) || (s.type === "" ? "" : undefined)) as LspInputs["type"],
-    options: managedKeys(live.options, s.options),
-    parentName: (live.parent_name as string | null) ?? undefined,
-    tagRequest: readTag(live.tag_request as number | null, s.tagRequest),
-    enabled: (live.enabled as boolean | null) ?? undefined,
-    externalIds: managedKeys(live.external_ids, s.externalIds),
-    waitForChassis: s.waitForChassis,
-    waitTimeoutSeconds: s.waitTimeoutSeconds,
-    adopt: s.adopt,
-    owner: s.owner,
-  }) as LspInputs;
-  const outs: LspState = {
-    ...inputs,
-    uuid: id,
-    ...parseDynamicAddresses(live.dynamic_addresses as string | null),
-    up: (live.up as boolean | null) ?? null,
-    tag: (live.tag as number | null) ?? null,
-  };
-  return { id, outs, inputs };
-}
+const runtime = "Runtime status, read at create, update and refresh: only as fresh as the last of them.";
+/** An output taken from `dynamic_addresses`: the whole value or one of its parts. */
+const dynamic = (key: keyof DynamicAddresses, doc: string): OutputSpec => ({
+  type: "string | null",
+  doc,
+  from: (row) => parseDynamicAddresses(row.dynamic_addresses as string | null)[key],
+});
+const dynamicPart = (key: keyof DynamicAddresses, part: string) =>
+  dynamic(key, `The ${part} of \`dynamicAddresses\` (as fresh as \`dynamicAddresses\`).`);
 
-async function updateLsp(id: string, olds: LspState, news: LspInputs): Promise<LspState> {
-  const c = await nbClient(news);
-  const sw = await withGuards(`logical switch port ${news.name}`, () => applyUpdate(c, id, olds, news));
-  return { ...news, ...(await finish(c, id, sw, news)) };
-}
-
-async function deleteLsp(id: string, s: LspState): Promise<void> {
-  const c = await nbClient(s);
-  await withGuards(`logical switch port ${s.name}`, async () => {
-    const live = await selectOne(c, NB_DB, "Logical_Switch_Port", "_uuid", id, ["name", "external_ids"]);
-    if (!live || !holdsRow(live.external_ids as StringMap, s)) return; // gone, or not this instance's: leave it
-    const parents = await parentsOf(c, "Logical_Switch", "ports", id);
-    // Removing the reference deletes the row: Logical_Switch_Port is not a root table.
-    await commitNb(
-      c,
-      [
-        guardPresent("Logical_Switch_Port", id, "external_ids", live.external_ids),
-        ...parents.map((p) =>
-          mutate("Logical_Switch", [eq("_uuid", p._uuid as string)], [["ports", "delete", [id]]]),
-        ),
-      ],
-      s,
-    );
-  });
-}
-
-export const lspKind: ResourceKind<LspInputs, LspState> = {
-  label: "ovn.LogicalSwitchPort",
-  schema: lspInputs as unknown as z.ZodType<LspInputs>,
-  inputKeys: [
-    "nb",
-    "switch",
-    "name",
-    "addresses",
-    "portSecurity",
-    "type",
-    "options",
-    "parentName",
-    "tagRequest",
-    "enabled",
-    "externalIds",
-  ],
-  replaceOn: ["nb", "name"],
+export const lspSpec: TableSpec = {
+  type: "ovn:LogicalSwitchPort",
+  doc: "A logical switch port: `ovn-nbctl lsp-add SWITCH NAME -- lsp-set-addresses NAME …`.",
+  db: northbound,
+  table: "Logical_Switch_Port",
+  noun: "logical switch port",
+  nameArg: "name",
+  parent: {
+    arg: "switch",
+    table: "Logical_Switch",
+    column: "ports",
+    noun: "logical switch",
+    sdk: "ovn.LogicalSwitch",
+    movable: true,
+  },
+  args: {
+    switch: {
+      schema: ovnName("switch"),
+      type: "string",
+      doc:
+        "Name of the logical switch (e.g. `sw0.name`) whose `ports` reference the port. Changing it moves " +
+        "the port in place.",
+    },
+    name: {
+      schema: ovnName("name"),
+      type: "string",
+      doc:
+        "Port name (`Logical_Switch_Port.name`), unique across all switches. A container binds to it " +
+        "through its OVS interface's `external_ids:iface-id`.",
+      storage: { column: "name" },
+      replace: true,
+    },
+    addresses: {
+      schema: setOf(
+        lspAddress("addresses"),
+        'addresses: accepted a list like ["50:54:00:00:00:01 192.168.0.2"] or ["dynamic"]',
+      ).optional(),
+      type: "string[]",
+      doc:
+        '`Logical_Switch_Port.addresses`, each one of: `"MAC IP…"` (static, e.g. ' +
+        '`"50:54:00:00:00:01 192.168.0.2"`), `"dynamic"` (ovn-northd assigns MAC and IP from the switch\'s ' +
+        '`subnet`), `"MAC dynamic"`, `"dynamic IP"`, `"router"` (type router only) or `"unknown"`. A set: ' +
+        "order and repeats do not matter. Written in canonical form: words separated by one space, MACs in " +
+        'lower case, IPv6 compressed in lower case (`"0A:00:00:00:00:01  FD00::0001 "` is ' +
+        '`"0a:00:00:00:00:01 fd00::1"`). Static addresses another port of the switch holds are refused ' +
+        "(ADDRESS_IN_USE).",
+      storage: { column: "addresses" },
+    },
+    portSecurity: {
+      schema: setOf(
+        portSecurityEntry("portSecurity"),
+        'portSecurity: accepted a list like ["50:54:00:00:00:01 192.168.0.2"]',
+      ).optional(),
+      type: "string[]",
+      doc:
+        "`Logical_Switch_Port.port_security`: the MAC (and IPs or CIDRs) the port may send from, e.g. " +
+        '`["50:54:00:00:00:01 192.168.0.2"]`. A set, canonical like `addresses`.',
+      storage: { column: "port_security" },
+    },
+    type: {
+      schema: z
+        .enum(LSP_TYPES, {
+          error: (iss) =>
+            `unknown port type ${JSON.stringify(iss.input)}; accepted: "" (a VM or container interface), ` +
+            LSP_TYPES.slice(1)
+              .map((t) => `"${t}"`)
+              .join(", "),
+        })
+        .optional(),
+      type: "string",
+      doc:
+        'Port type (`Logical_Switch_Port.type`): `""` (a VM or container interface, default), `router` ' +
+        '(needs `options["router-port"]`), `localnet` (needs `options.network_name`), `localport`, ' +
+        "`l2gateway`, `vtep`, `external`, `virtual`, `remote`.",
+      storage: { column: "type" },
+      empty: "",
+      implied: "",
+    },
+    options: mapArg("options", '`{ "router-port": "lrp0" }`'),
+    parentName: {
+      schema: ovnName("parentName").optional(),
+      type: "string",
+      doc:
+        "For a container inside a VM: the VM's logical port (`Logical_Switch_Port.parent_name`, the `PARENT` " +
+        "of `lsp-add SWITCH PORT PARENT TAG`).",
+      storage: { column: "parent_name" },
+      empty: null,
+    },
+    tagRequest: {
+      schema: z
+        .number({ error: "tagRequest must be an integer VLAN id 0..4095" })
+        .int("tagRequest: accepted an integer VLAN id 0..4095 (0 lets ovn-northd choose)")
+        .min(0, "tagRequest: accepted 0..4095 (0 lets ovn-northd choose)")
+        .max(4095, "tagRequest: accepted 0..4095 (0 lets ovn-northd choose)")
+        .optional(),
+      type: "number",
+      doc:
+        "The VLAN tag a container port asks for (`Logical_Switch_Port.tag_request`, the `TAG` of `lsp-add " +
+        "SWITCH PORT PARENT TAG`), 1..4095; 0 or unset lets ovn-northd choose. Needs `parentName`. The tag " +
+        "in use is the output `tag`.",
+      storage: { column: "tag_request" },
+      // Written only for a container port: 0 (ovn-northd chooses) when it gives none.
+      write: (i) => (i.parentName !== undefined ? ((i.tagRequest as number | undefined) ?? 0) : null),
+      read: readTag,
+    },
+    enabled: {
+      schema: z.boolean({ error: "enabled must be true or false" }).optional(),
+      type: "boolean",
+      doc:
+        "Administrative state (`Logical_Switch_Port.enabled`); false drops the port's traffic. Default: " +
+        "enabled.",
+      storage: { column: "enabled" },
+      empty: null,
+    },
+    externalIds: mapArg("external_ids"),
+  },
+  outputs: {
+    dynamicAddresses: dynamic(
+      "dynamicAddresses",
+      'What ovn-northd assigned for a `"dynamic"` address (`Logical_Switch_Port.dynamic_addresses`), ' +
+        `e.g. \`"0a:00:00:00:00:01 192.168.0.3"\` (create waits up to ${DYNAMIC_ADDRESS_TIMEOUT_MS / 1000} s ` +
+        `for it); null when nothing was assigned.\n${runtime}`,
+    ),
+    dynamicMac: dynamicPart("dynamicMac", "MAC part"),
+    dynamicIpv4: dynamicPart("dynamicIpv4", "IPv4 part"),
+    dynamicIpv6: dynamicPart("dynamicIpv6", "IPv6 part"),
+    up: {
+      type: "boolean | null",
+      doc:
+        `True once a chassis has bound the port (\`Logical_Switch_Port.up\`).\n${runtime}\n` +
+        "A port created in this `pulumi up` usually shows false: a chassis binds it only once the interface " +
+        "that names it (`iface-id`) exists, after the create; `pulumi refresh` reads it again.",
+      from: (row) => (row.up as boolean | null | undefined) ?? null,
+    },
+    tag: {
+      type: "number | null",
+      doc:
+        "The VLAN tag of a container port (`Logical_Switch_Port.tag`): `tagRequest` if given, otherwise the " +
+        `one ovn-northd chose; null for a port without \`parentName\`.\n${runtime}`,
+      from: (row) => (row.tag as number | null | undefined) ?? null,
+    },
+  },
+  validate: validateLsp,
+  hooks: { beforeWrite: refuseTakenAddresses, afterWrite: awaitDynamic },
   renamed: [
     { from: "tag", to: "tagRequest", column: "Logical_Switch_Port.tag_request" },
     { from: "assignedTag", to: "tag", column: "Logical_Switch_Port.tag", output: true },
   ],
-  validate: validateLsp,
-  create,
-  read,
-  update: updateLsp,
-  delete: deleteLsp,
-  where: (i) => describeNb(i.nb as LspInputs["nb"]),
 };
+
+export const lspKind = tableKind(lspSpec);
+
+/**
+ * The guarded insert of a port on switch `switchUuid` (its name still `i.switch`, the port name
+ * still free). `uuidName` names the new row in the transaction. Pure.
+ */
+export const planLspCreate = (switchUuid: string, i: LspInputs, uuidName = "lsp"): Operation[] =>
+  planCreate(lspSpec, i, { _uuid: switchUuid }, {}, uuidName);
+
+/** Operations bringing a live port row to the inputs (`prev`: previous inputs). Pure. */
+export const planLspUpdate = (live: Row, prev: LspInputs | undefined, i: LspInputs): Operation[] =>
+  planUpdate(lspSpec, live, prev, i);
+
+/** Moving port `uuid` from the switches `from` to `to` (named `toName`), in one transaction. Pure. */
+export const planMove = (uuid: string, from: Row[], to: Row, toName: string): Operation[] =>
+  planChildMove(lspSpec, uuid, from, to, toName);
