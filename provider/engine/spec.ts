@@ -5,11 +5,11 @@
  * maps to and how its value is stored, whether a change forces a replacement, its documentation). `provider/engine/table.ts` turns a spec into the
  * resource's lifecycle; `scripts/gen-sdk.ts` turns it into the SDK class and its documentation.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { stringMap } from "../resources/common";
 import type { OvsdbClient, Operation, OperationResult, Row, Value } from "../ovsdb";
 import type { InputProblem } from "../errors";
-import type { Props } from "../framework";
+import type { Props, ResourceKind } from "../framework";
 
 /** Where an argument lives in the row. */
 export type Storage =
@@ -45,7 +45,25 @@ export interface MemberRows {
   fixed?: (i: Props, member: Props) => Row;
   /** Member rows carry the resource's owner marker in their `external_ids`. */
   marked?: boolean;
+  /**
+   * For a list: each member is a plain value (e.g. a controller target), held by the member
+   * argument named here, rather than an object.
+   */
+  value?: string;
+  /**
+   * For a single member: the column also holds rows that are not members (a bridge's `ports`): the
+   * member is the row whose `fixed` columns match; the others are left alone.
+   */
+  shared?: boolean;
+  /** Member rows of the member row that no argument sets (e.g. the interface of a bridge's own port). */
+  ownRows?: Record<string, OwnRows>;
 }
+
+/**
+ * Member rows that no argument sets, written with the row from their `fixed` columns alone (a
+ * bridge's internal port of its own name); updated in place, never read back as inputs.
+ */
+export type OwnRows = MemberRows & { column: string; single: true };
 
 /** What a hook of a declaration sees. */
 export interface WriteContext {
@@ -118,7 +136,18 @@ export interface ArgSpec {
 export interface OutputSpec {
   doc: string;
   type: string;
+  /**
+   * The single member argument whose row the output is taken from (e.g. a port's `interface`);
+   * default: the resource's own row. That member is found by its `fixed` columns.
+   */
+  member?: string;
   from: (row: Row) => unknown;
+  /**
+   * Create and update wait (server side) up to `ms` until `column` of the output's row is set (a
+   * value a daemon fills in, e.g. an interface's `ofport`), then read it; without it, or after the
+   * wait ran out, the outputs are what the row holds.
+   */
+  awaited?: { column: string; ms: number };
 }
 
 /**
@@ -135,7 +164,10 @@ export interface DatabaseBinding {
   /** The SDK interface those arguments are documented in (e.g. `NorthboundArgs`), and its module. */
   sdkBase: { name: string; from: string };
   client(i: Props): Promise<OvsdbClient>;
-  /** Commit `ops` (with the database's waits, e.g. `waitForChassis`); results of `ops`. */
+  /**
+   * Commit `ops` (with the database's waits, e.g. `waitForChassis`); results of `ops`. Sends the
+   * transaction before its first `await`, so a read sent right after it is served after it.
+   */
   commit(c: OvsdbClient, ops: Operation[], i: Props): Promise<OperationResult[] | undefined>;
   /** Where the resource lives, for messages. */
   where(i: Props): string;
@@ -195,12 +227,21 @@ export interface TableSpec {
    * rows this stack does not own, and is guarded by a `wait` that they still hold what was read.
    */
   children?: readonly { column: string; table: string; noun: string }[];
+  /** Member rows no argument sets, written with the row (e.g. a bridge's own internal port). */
+  ownRows?: Record<string, OwnRows>;
+  /** Arguments and outputs renamed since earlier releases (see `ResourceKind.renamed`). */
+  renamed?: ResourceKind<Props, Props>["renamed"];
   hooks?: Hooks;
 }
 
 /** `ovn:AddressSet` → `ovn.AddressSet`, as messages and the SDK say it. */
 export function labelOf(spec: Pick<TableSpec, "type">): string {
   return spec.type.replace(":", ".");
+}
+
+/** The zod object of a set of arguments (e.g. the fields of a member row), each optional or not as declared. */
+export function objectSchema(args: Record<string, ArgSpec>): z.ZodObject {
+  return z.object(Object.fromEntries(Object.entries(args).map(([k, a]) => [k, a.schema])));
 }
 
 /**
