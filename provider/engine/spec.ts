@@ -225,6 +225,7 @@ export interface TableSpec {
   /**
    * Reference columns holding children (e.g. a switch's `ports`): delete refuses while they hold
    * rows this stack does not own, and is guarded by a `wait` that they still hold what was read.
+   * The row's own `shared` member rows among them (a bridge's own port) are no children.
    */
   children?: readonly { column: string; table: string; noun: string }[];
   /** Member rows no argument sets, written with the row (e.g. a bridge's own internal port). */
