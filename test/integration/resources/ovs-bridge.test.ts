@@ -41,7 +41,7 @@ it("a bridge with its internal port, controllers and ports: create, update, refr
 
   const news = { ...inputs, controllers: ["ptcp:6654"], failMode: "secure" };
   const { diff, outs: o2 } = await updateVia("ovs:Bridge", id, outs, news);
-  expect(diff).toMatchObject({ diffs: ["controllers", "failMode"], replaces: [] });
+  expect(diff).toMatchObject({ diffs: ["failMode", "controllers"], replaces: [] });
   expect(await vsctl("get-controller", "ib0")).toBe("ptcp:6654");
   expect(await vsctl("get", "Bridge", "ib0", "fail_mode")).toBe("secure");
   expect((await vsctl("list-ports", "ib0")).split("\n")).toEqual(["hand1", "ip1"]);
