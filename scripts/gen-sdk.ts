@@ -155,7 +155,7 @@ function renderType(t: SdkType): string {
 function renderMembers(spec: ResourceSpec, cls: string): string[] {
   return Object.entries(spec.args).flatMap(([k, a]) => {
     const rows = memberRows(a);
-    if (!rows) return [];
+    if (!rows || rows.value !== undefined) return []; // plain-value members are no interface
     const what = rows.single
       ? `The \`${k}\` argument of {@link ${cls}}: its`
       : `One of the \`${k}\` of {@link ${cls}}: a`;

@@ -398,7 +398,7 @@ function specResource(kind: KindLike, spec: ResourceSpec, problems: string[]): R
     const schema = a.schema as unknown as ZodLike;
     args.push(argumentDoc(key, schema, own ? argDoc(a.doc, forces) : a.doc, forces));
     const rows = memberRows(a);
-    if (rows) {
+    if (rows && rows.value === undefined) {
       const prefix = rows.single ? "." : "[].";
       for (const [m, ma] of Object.entries(rows.args)) {
         args.push(argumentDoc(`${key}${prefix}${m}`, ma.schema as unknown as ZodLike, ma.doc, forces));

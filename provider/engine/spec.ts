@@ -52,7 +52,25 @@ export interface MemberRows {
   doc?: string;
   /** Member rows carry the resource's owner marker in their `external_ids`. */
   marked?: boolean;
+  /**
+   * For a list: each member is a plain value (e.g. a controller target), held by the member
+   * argument named here, rather than an object.
+   */
+  value?: string;
+  /**
+   * For a single member: the column also holds rows that are not members (a bridge's `ports`): the
+   * member is the row whose `fixed` columns match; the others are left alone.
+   */
+  shared?: boolean;
+  /** Member rows of the member row that no argument sets (e.g. the interface of a bridge's own port). */
+  ownRows?: Record<string, OwnRows>;
 }
+
+/**
+ * Member rows that no argument sets, written with the row from their `fixed` columns alone (a
+ * bridge's internal port of its own name); updated in place, never read back as inputs.
+ */
+export type OwnRows = MemberRows & { column: string; single: true };
 
 /** What a hook of a declaration sees. */
 export interface WriteContext {
@@ -158,7 +176,18 @@ export interface OutputDoc {
 
 /** A read-only output taken from the row (besides `uuid`), e.g. a value ovn-northd assigns. */
 export interface OutputSpec extends OutputDoc {
+  /**
+   * The single member argument whose row the output is taken from (e.g. a port's `interface`);
+   * default: the resource's own row. That member is found by its `fixed` columns.
+   */
+  member?: string;
   from: (row: Row) => unknown;
+  /**
+   * Create and update wait (server side) up to `ms` until `column` of the output's row is set (a
+   * value a daemon fills in, e.g. an interface's `ofport`), then read it; without it, or after the
+   * wait ran out, the outputs are what the row holds.
+   */
+  awaited?: { column: string; ms: number };
 }
 
 /**
@@ -188,7 +217,10 @@ export interface DatabaseBinding extends ConnectionBinding {
   name: string;
   sdkBase: { name: string; from: string };
   client(i: Props): Promise<OvsdbClient>;
-  /** Commit `ops` (with the database's waits, e.g. `waitForChassis`); results of `ops`. */
+  /**
+   * Commit `ops` (with the database's waits, e.g. `waitForChassis`); results of `ops`. Sends the
+   * transaction before its first `await`, so a read sent right after it is served after it.
+   */
   commit(c: OvsdbClient, ops: Operation[], i: Props): Promise<OperationResult[] | undefined>;
   /** Where the resource lives, for messages. */
   where(i: Props): string;
@@ -296,8 +328,11 @@ export interface TableSpec extends ResourceSpec {
   /**
    * Reference columns holding children (e.g. a switch's `ports`): delete refuses while they hold
    * rows this stack does not own, and is guarded by a `wait` that they still hold what was read.
+   * The row's own `shared` member rows among them (a bridge's own port) are no children.
    */
   children?: readonly { column: string; table: string; noun: string }[];
+  /** Member rows no argument sets, written with the row (e.g. a bridge's own internal port). */
+  ownRows?: Record<string, OwnRows>;
   hooks?: Hooks;
   /** Keys of the only row of `table` instead of a row of its own. */
   settings?: SettingsSpec;
@@ -308,6 +343,11 @@ export interface TableSpec extends ResourceSpec {
 /** `ovn:AddressSet` → `ovn.AddressSet`, as messages and the SDK say it. */
 export function labelOf(spec: Pick<ResourceSpec, "type">): string {
   return spec.type.replace(":", ".");
+}
+
+/** The zod object of a set of arguments (e.g. the fields of a member row), each optional or not as declared. */
+export function objectSchema(args: Record<string, ArgSpec>): z.ZodObject {
+  return z.object(Object.fromEntries(Object.entries(args).map(([k, a]) => [k, a.schema])));
 }
 
 /**

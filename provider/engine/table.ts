@@ -22,6 +22,7 @@ import {
   insert,
   mutate,
   namedUuid,
+  select,
   wait,
   type OvsdbClient,
   type Operation,
@@ -55,7 +56,15 @@ import {
 } from "./rows";
 import { labelOf, type TableSpec, type WriteContext } from "./spec";
 import { argsFromRow, argsPlan, decodeArg, isEmpty, type Resolved } from "./args";
-import { memberArgs, membersFromRows, planMemberInserts, planMemberUpdate } from "./members";
+import {
+  isMemberRow,
+  membersFromRows,
+  planMemberInserts,
+  planMemberUpdate,
+  readMembers,
+  type LiveMembers,
+} from "./members";
+import { outputsFrom, planOutputRead, readOutputs } from "./outputs";
 
 type Inputs = Props & Instance & { owner: string; adopt?: boolean };
 type State = Inputs & { uuid: string };
@@ -161,7 +170,7 @@ export function planUpdate(
   prev: Inputs | undefined,
   i: Inputs,
   resolved: Resolved = {},
-  members: Record<string, Row[]> = {},
+  members: LiveMembers = {},
 ): Operation[] {
   const uuid = live._uuid as string;
   const ops = [
@@ -193,7 +202,7 @@ export function inputsFromRow(
   live: Row,
   s: Inputs,
   names: Resolved = {},
-  members: Record<string, Row[]> = {},
+  members: LiveMembers = {},
 ): Inputs {
   const out: Props = {};
   for (const k of Object.keys(spec.db.base)) out[k] = s[k];
@@ -245,7 +254,11 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     column: string,
     name: string,
   ): Promise<Row | undefined> {
-    const rows = await selectRows(c, db.name, t, [eq(column, name)]);
+    return oneNamed(t, name, await selectRows(c, db.name, t, [eq(column, name)]));
+  }
+
+  /** The row of `t` named `name` among `rows`, the rows of that name. */
+  function oneNamed(t: string, name: string, rows: Row[]): Row | undefined {
     if (rows.length > 1) {
       throw new ResourceError(
         "NAME_TAKEN",
@@ -277,13 +290,13 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     return out;
   }
 
-  /** The live member rows of a live row, by argument (no round trip for a spec without any). */
-  async function membersOf(c: OvsdbClient, live: Row): Promise<Record<string, Row[]>> {
-    const out: Record<string, Row[]> = {};
-    for (const { arg, column, rows } of memberArgs(spec)) {
-      out[arg] = await selectRowsByUuid(c, db.name, rows.table, (live[column] as string[] | undefined) ?? []);
-    }
-    return out;
+  /**
+   * The live member rows of a live row, by path (no round trip for a spec without any); for a
+   * refresh (`forRead`), only those arguments and outputs read back.
+   */
+  async function membersOf(c: OvsdbClient, live: Row, i: Props, forRead = false): Promise<LiveMembers> {
+    const outputMembers = new Set(Object.values(spec.outputs ?? {}).map((o) => o.member));
+    return readMembers(c, db.name, spec, live, i, (m) => !forRead || !m.own || outputMembers.has(m.arg));
   }
 
   /** The names of the rows a live row's references point to. */
@@ -300,23 +313,53 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
 
   async function requireParent(c: OvsdbClient, i: Props): Promise<Row | undefined> {
     const p = parent!;
-    if (!p.arg) {
-      const rows = await selectRows(c, db.name, p.table, [], [p.column]);
-      if (rows.length === 0 && p.createIfMissing) return undefined;
-      if (rows.length !== 1) {
-        throw new ResourceError("PARENT_MISSING", `the ${p.table} table has no row; ${p.sdk}`);
-      }
-      return rows[0];
+    if (!p.arg) return onlyParent(await selectRows(c, db.name, p.table, [], [p.column]));
+    return namedParent(i, await findNamed(c, p.table, "name", i[p.arg] as string));
+  }
+
+  /** The only row of the parent table, among its `rows`. */
+  function onlyParent(rows: Row[]): Row | undefined {
+    const p = parent!;
+    if (rows.length === 0 && p.createIfMissing) return undefined;
+    if (rows.length !== 1) {
+      throw new ResourceError("PARENT_MISSING", `the ${p.table} table has no row; ${p.sdk}`);
     }
-    const row = await findNamed(c, p.table, "name", i[p.arg] as string);
+    return rows[0];
+  }
+
+  /** The parent row the inputs name (`row`), or PARENT_MISSING. */
+  function namedParent(i: Props, row: Row | undefined): Row {
+    const p = parent!;
     if (!row) {
       throw new ResourceError(
         "PARENT_MISSING",
-        `${p.noun} ${String(i[p.arg])} does not exist in the ${db.name} database; create it first (${p.sdk}) ` +
+        `${p.noun} ${String(i[p.arg!])} does not exist in the ${db.name} database; create it first (${p.sdk}) ` +
           `or pass its name as an output so Pulumi orders the creation`,
       );
     }
     return row;
+  }
+
+  /**
+   * The parent row and the existing row the inputs name, in one transaction for a named row (else
+   * the parent first, then its children).
+   */
+  async function readForCreate(c: OvsdbClient, i: Props): Promise<{ parentRow?: Row; existing?: Row }> {
+    if (!spec.nameArg) {
+      const parentRow = parent ? await requireParent(c, i) : undefined;
+      return { parentRow, existing: await findExisting(c, i, parentRow) };
+    }
+    const name = i[spec.nameArg] as string;
+    const ops = [select(table, [eq(columnOf(spec, spec.nameArg), name)])];
+    if (parent?.arg) ops.unshift(select(parent.table, [eq("name", i[parent.arg] as string)]));
+    else if (parent) ops.unshift(select(parent.table, [], ["_uuid", parent.column]));
+    const rows = (await c.transact(db.name, ops)).map((r) => (r.rows ?? []) as Row[]);
+    const existing = () => oneNamed(table, name, rows[rows.length - 1]);
+    if (!parent) return { existing: existing() };
+    const parentRow = parent.arg
+      ? namedParent(i, oneNamed(parent.table, i[parent.arg] as string, rows[0]))
+      : onlyParent(rows[0]);
+    return { parentRow, existing: existing() };
   }
 
   /** The existing row the inputs identify, if any (by name, or by match columns on the parent). */
@@ -348,7 +391,7 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     }
     const x = await beforeWrite(c, i, live);
     const ops = [
-      ...planUpdate(spec, live, prev, i, await resolve(c, i), await membersOf(c, live)),
+      ...planUpdate(spec, live, prev, i, await resolve(c, i), await membersOf(c, live, i)),
       ...(await moveOps(c, x)),
       ...((await spec.hooks?.alsoWrite?.({ ...x, prev })) ?? []),
     ];
@@ -390,17 +433,37 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     return on.length ? `${parent!.noun} ${on.map((r) => String(r.name)).join(", ")}` : `no ${parent!.noun}`;
   }
 
-  /** The row's read-only outputs (and those of the rows a hook writes besides it). */
-  async function outputs(c: OvsdbClient, uuid: string, i: Props): Promise<Props> {
+  /**
+   * The row's read-only outputs (and those of the rows a hook writes besides it); `early`: the
+   * outputs read right behind the write, when they could be found before its reply.
+   */
+  async function outputs(c: OvsdbClient, uuid: string, i: Props, early?: Promise<Props>): Promise<Props> {
     const also = (await spec.hooks?.readAlso?.(c, i))?.outputs ?? {};
     if (!spec.outputs) return also;
-    return { ...outputsOf(await selectOne(c, db.name, table, "_uuid", uuid)), ...also };
+    if (early) return { ...(await early), ...also };
+    const plan = planOutputRead(spec, i, uuid);
+    if (plan) return { ...(await readOutputs(c, db.name, spec, plan)), ...also };
+    const live = await selectOne(c, db.name, table, "_uuid", uuid);
+    return { ...(live ? outputsOf(live, await membersOf(c, live, i, true)) : {}), ...also };
   }
-  /** The read-only outputs of a row already read. */
-  function outputsOf(live: Row | undefined): Props {
-    return Object.fromEntries(
-      Object.entries(spec.outputs ?? {}).map(([k, o]) => [k, live ? o.from(live) : undefined]),
-    );
+  /** The read-only outputs of a row (and its members) already read. */
+  function outputsOf(live: Row | undefined, members: LiveMembers): Props {
+    const first = Object.fromEntries(Object.entries(members).map(([k, rows]) => [k, rows[0]]));
+    return outputsFrom(spec, { ...first, "": live });
+  }
+  /**
+   * The outputs read right behind the write `write` (pipelined: one round trip for both), when
+   * they can be found before its reply; dropped when the write fails.
+   */
+  function outputsBehind(c: OvsdbClient, i: Props, write: Promise<unknown>): Promise<Props> | undefined {
+    const plan = spec.outputs && planOutputRead(spec, i);
+    if (!plan) return undefined;
+    const read = readOutputs(c, db.name, spec, plan);
+    const behind = write.then(() => read);
+    // Awaited only when the write succeeded (a failed one is retried or reported by itself).
+    read.catch(() => undefined);
+    behind.catch(() => undefined);
+    return behind;
   }
 
   const replaceOn = [
@@ -423,11 +486,12 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     async create(i) {
       const c = await db.client(i);
       let written: WriteContext | undefined;
+      let early: Promise<Props> | undefined;
       const uuid = await withGuards(
         what(i),
         async () => {
-          const parentRow = parent ? await requireParent(c, i) : undefined;
-          const existing = await findExisting(c, i, parentRow);
+          early = undefined;
+          const { parentRow, existing } = await readForCreate(c, i);
           if (existing) {
             const uuid = existing._uuid as string;
             const on = parent?.arg ? ` on ${parent.noun} ${String(i[parent.arg])}` : "";
@@ -462,19 +526,23 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
             ...planCreate(spec, i, parentRow, await resolve(c, i)),
             ...((await spec.hooks?.alsoWrite?.(written)) ?? []),
           ];
-          return insertedUuid(ops, await db.commit(c, ops, i), NEW_ROW);
+          const write = db.commit(c, ops, i);
+          // Outputs read right behind the write, unless a hook waits for them after it.
+          if (!spec.hooks?.afterWrite) early = outputsBehind(c, i, write);
+          return insertedUuid(ops, await write, NEW_ROW);
         },
         spec.attempts,
       );
       await spec.hooks?.afterWrite?.({ ...written!, uuid });
-      return { id: uuid, outs: { ...i, ...(await outputs(c, uuid, i)), uuid } };
+      return { id: uuid, outs: { ...i, ...(await outputs(c, uuid, i, early)), uuid } };
     },
 
     async read(id, s): Promise<ReadResult<State> | undefined> {
       const c = await db.client(s);
       const live = await selectOne(c, db.name, table, "_uuid", id);
       if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
-      const inputs = inputsFromRow(spec, live, s, await namesOf(c, live), await membersOf(c, live));
+      const members = await membersOf(c, live, s, true);
+      const inputs = inputsFromRow(spec, live, s, await namesOf(c, live), members);
       if (parent) {
         const named = parent.arg ? ["name"] : [];
         const parents = await selectRows(c, db.name, parent.table, [includes(parent.column, [id])], named);
@@ -483,7 +551,7 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
       }
       const also = await spec.hooks?.readAlso?.(c, s);
       const read = also ? (wire({ ...inputs, ...also.inputs }) as Inputs) : inputs;
-      return { id, outs: { ...read, ...outputsOf(live), ...also?.outputs, uuid: id }, inputs: read };
+      return { id, outs: { ...read, ...outputsOf(live, members), ...also?.outputs, uuid: id }, inputs: read };
     },
 
     async update(id, olds, news) {
@@ -509,7 +577,7 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
           for (const ch of spec.children ?? []) {
             const held = (live[ch.column] as string[] | undefined) ?? [];
             const rows = await selectRowsByUuid(c, db.name, ch.table, held);
-            for (const r of foreignRows(rows, s.owner))
+            for (const r of foreignRows(rows, s.owner).filter((r) => !isMemberRow(spec, ch.column, r, s)))
               foreign.push(`${ch.noun} ${String(r.name ?? r._uuid)}`);
             ops.push(guardPresent(table, id, ch.column, live[ch.column]));
           }

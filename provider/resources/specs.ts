@@ -8,6 +8,8 @@ import { flowSpec } from "./ovs/flow";
 import { addressSetSpec } from "./ovn/address-set";
 import { chassisSpec } from "./ovn/chassis";
 import { managerSpec } from "./ovs/manager";
+import { bridgeSpec } from "./ovs/bridge";
+import { portSpec } from "./ovs/port";
 import { nbConnectionSpec, sbConnectionSpec } from "./ovn/connection";
 import { switchSpec } from "./ovn/logical-switch";
 import { lspSpec } from "./ovn/logical-switch-port";
@@ -17,6 +19,8 @@ import { routeSpec } from "./ovn/static-route";
 import { lrpSpec } from "./ovn/logical-router-port";
 
 export const tableSpecs: readonly TableSpec[] = [
+  bridgeSpec,
+  portSpec,
   managerSpec,
   nbConnectionSpec,
   sbConnectionSpec,
