@@ -4,25 +4,17 @@
  * - the resource kinds are discovered by loading every module under `provider/resources/<ns>/`
  *   and keeping the exported objects that look like a `ResourceKind` (`label`, `schema`,
  *   `inputKeys`, `replaceOn`), so a new resource appears without touching this file;
- * - a kind whose resource is declared (a spec in `provider/resources/specs.ts`) is documented from
- *   its spec: arguments (the shared ones of its database, then its own; the fields of object and
- *   member-row arguments as `parent.member` / `parent[].member`), their types, optionality and zod
- *   defaults from the zod fields, descriptions and documented defaults from the declared docs,
- *   "forces replacement" from the kind's `replaceOn`, outputs as the generated SDK declares them;
- * - a kind not declared yet (a hand-written handler) is documented as before: types from its zod
- *   schema, descriptions, documented defaults and outputs from the SDK sources (`sdk/**\/*.ts`),
- *   read with the TypeScript compiler API: the class named like the label (`ovs.Port` → `class Port`
- *   under `sdk/ovs/`), its constructor's `args` interface (with the interfaces it extends) and its
- *   declared `pulumi.Output` properties. That path (the section "kinds without a spec") goes when
- *   the last resource is declared.
+ * - each kind is documented from its declaration (a spec in `provider/resources/specs.ts`):
+ *   arguments (the shared ones of its database, then its own; the fields of object and member-row
+ *   arguments as `parent.member` / `parent[].member`), their types, optionality and zod defaults
+ *   from the zod fields, descriptions and documented defaults from the declared docs, "forces
+ *   replacement" from the kind's `replaceOn`, outputs as the generated SDK declares them; a kind
+ *   without a declaration is a problem the unit test reports.
  *
- * Only arguments that are both in the schema and in the SDK's Args interface are listed: inputs
- * the SDK sets itself (`owner`) are internal. `npm run docs` writes the file; a unit test
- * regenerates it in memory and compares.
+ * `npm run docs` writes the file; a unit test regenerates it in memory and compares.
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as ts from "typescript";
 import { resourceSpecs } from "../provider/resources/specs";
 import { labelOf, type ArgSpec, type ResourceSpec } from "../provider/engine/spec";
 import { argDoc, declaredOutputs, memberRows, replacedBy, sdkPath } from "./gen-sdk";
@@ -78,8 +70,6 @@ export interface Reference {
   problems: string[];
 }
 
-/** Inputs set by the SDK itself, never by users. */
-const INTERNAL_INPUTS = new Set(["owner"]);
 /** Namespaces in the order the reference presents them; others follow alphabetically. */
 const NAMESPACE_ORDER = ["ovs", "ovn"];
 
@@ -348,7 +338,6 @@ function scanValue(text: string, start: number): string {
  */
 export function buildReference(
   kinds: KindLike[] = discoverKinds(),
-  root: string = repoRoot(),
   specs: readonly ResourceSpec[] = resourceSpecs,
 ): Reference {
   const problems: string[] = [];
@@ -357,12 +346,11 @@ export function buildReference(
     if (!kinds.some((k) => k.label === label))
       problems.push(`${label}: declared, but no resource kind has that label`);
   }
-  let sdk: Sdk | undefined;
-  const resources = kinds.map((k) => {
+  const resources = kinds.flatMap((k) => {
     const spec = byLabel.get(k.label);
-    if (spec) return specResource(k, spec, problems);
-    sdk ??= new Sdk(root);
-    return buildResource(k, sdk, problems);
+    if (spec) return [specResource(k, spec, problems)];
+    problems.push(`${k.label}: a resource kind without a declaration (provider/resources/specs.ts)`);
+    return [];
   });
   return { resources, problems };
 }
@@ -432,17 +420,13 @@ function specResource(kind: KindLike, spec: ResourceSpec, problems: string[]): R
 }
 
 /** An argument's row: type, optionality and zod default from its schema; a default its doc states. */
-function argumentDoc(
-  name: string,
-  s: ZodLike,
-  description: string,
-  forcesReplacement: boolean,
-  defaultTag?: string,
-): ArgumentDoc {
+function argumentDoc(name: string, s: ZodLike, description: string, forcesReplacement: boolean): ArgumentDoc {
   const z = zodDefault(s);
   const defaultValue = z
     ? `\`${JSON.stringify(z.value)}\``
-    : (defaultTag ?? (description ? documentedDefault(description) : undefined));
+    : description
+      ? documentedDefault(description)
+      : undefined;
   return {
     name,
     type: describeType(s),
@@ -451,352 +435,6 @@ function argumentDoc(
     forcesReplacement,
     description,
   };
-}
-
-// ---- kinds without a spec: the SDK sources, read with the TypeScript compiler --------------------
-// (All of this section goes, with the `typescript` import and the fallback in buildReference, once
-// every resource kind is declared.)
-
-interface Member {
-  name: string;
-  optional: boolean;
-  doc: string;
-  /** Default documented with an `@default` tag. */
-  defaultTag?: string;
-  typeNode?: ts.TypeNode;
-  file: SdkFile;
-  /** 0 for the interface itself, 1 for what it extends, … */
-  depth: number;
-}
-
-interface SdkFile {
-  abs: string;
-  rel: string;
-  source: ts.SourceFile;
-  interfaces: Map<string, ts.InterfaceDeclaration>;
-  aliases: Map<string, ts.TypeAliasDeclaration>;
-  classes: Map<string, ts.ClassDeclaration>;
-  /** Local name → [module specifier, exported name]. */
-  imports: Map<string, [string, string]>;
-}
-
-type Declaration =
-  | { kind: "interface"; node: ts.InterfaceDeclaration; file: SdkFile }
-  | { kind: "alias"; node: ts.TypeAliasDeclaration; file: SdkFile };
-
-class Sdk {
-  readonly files = new Map<string, SdkFile>();
-
-  constructor(readonly root: string) {
-    for (const abs of listTs(path.join(root, "sdk"))) this.files.set(abs, parseSdkFile(root, abs));
-  }
-
-  /** The exported class `name`, preferably under sdk/<ns>/. */
-  findClass(ns: string, name: string): { node: ts.ClassDeclaration; file: SdkFile } | undefined {
-    const candidates = [...this.files.values()].filter((f) => f.classes.has(name));
-    const pick =
-      candidates.find((f) => path.dirname(f.rel) === path.join("sdk", ns)) ??
-      (candidates.length === 1 ? candidates[0] : undefined);
-    return pick ? { node: pick.classes.get(name)!, file: pick } : undefined;
-  }
-
-  /** The declaration `name` as seen from `file` (local, imported or re-exported). */
-  resolve(name: string, file: SdkFile, depth = 0): Declaration | undefined {
-    if (depth > 20) return undefined;
-    const i = file.interfaces.get(name);
-    if (i) return { kind: "interface", node: i, file };
-    const a = file.aliases.get(name);
-    if (a) return { kind: "alias", node: a, file };
-    const imp = file.imports.get(name);
-    if (imp) {
-      const target = this.moduleFile(file, imp[0]);
-      if (target) return this.resolve(imp[1], target, depth + 1);
-    }
-    return undefined;
-  }
-
-  private moduleFile(from: SdkFile, spec: string): SdkFile | undefined {
-    if (!spec.startsWith(".")) return undefined;
-    const base = path.resolve(path.dirname(from.abs), spec);
-    return this.files.get(`${base}.ts`) ?? this.files.get(path.join(base, "index.ts"));
-  }
-
-  /**
-   * Members of interface `name` (seen from `file`) and of the interfaces it extends, the
-   * interface's own first. Problems (unresolvable bases) go to `problems`.
-   */
-  members(decl: Declaration, problems: string[], depth = 0): Member[] {
-    const all: Member[] = [];
-    if (decl.kind === "interface") {
-      all.push(...decl.node.members.flatMap((m) => memberOf(m, decl.file, depth)));
-      for (const clause of decl.node.heritageClauses ?? []) {
-        for (const t of clause.types) {
-          const base = ts.isIdentifier(t.expression) ? t.expression.text : undefined;
-          const resolved = base ? this.resolve(base, decl.file) : undefined;
-          if (!resolved) {
-            problems.push(
-              `${decl.file.rel}: ${decl.node.name.text} extends ${t.getText(decl.file.source)}, which is not an SDK interface`,
-            );
-            continue;
-          }
-          all.push(...this.members(resolved, problems, depth + 1));
-        }
-      }
-    } else {
-      all.push(...this.typeMembers(decl.node.type, decl.file, problems, depth));
-    }
-    return firstOfEachName(all);
-  }
-
-  /** Members of a type written inline: `{ … }`, `A & B`, a reference to an interface. */
-  typeMembers(node: ts.TypeNode, file: SdkFile, problems: string[], depth: number): Member[] {
-    if (ts.isTypeLiteralNode(node)) return node.members.flatMap((m) => memberOf(m, file, depth));
-    if (ts.isParenthesizedTypeNode(node)) return this.typeMembers(node.type, file, problems, depth);
-    if (ts.isIntersectionTypeNode(node)) {
-      return firstOfEachName(node.types.flatMap((p) => this.typeMembers(p, file, problems, depth)));
-    }
-    if (ts.isTypeReferenceNode(node) && ts.isIdentifier(node.typeName)) {
-      const r = this.resolve(node.typeName.text, file);
-      if (r) return this.members(r, problems, depth);
-    }
-    return [];
-  }
-
-  /**
-   * The object type a member's type refers to, ignoring `pulumi.Input<…>`, arrays and unions with
-   * primitives: `pulumi.Input<InterfaceArgs>` → InterfaceArgs's members. Undefined when there is
-   * no single such type.
-   */
-  objectMembers(m: Member, problems: string[]): Member[] | undefined {
-    if (!m.typeNode) return undefined;
-    const found: { node: ts.TypeNode; file: SdkFile }[] = [];
-    const visit = (n: ts.Node): void => {
-      if (ts.isTypeLiteralNode(n)) {
-        found.push({ node: n, file: m.file });
-        return;
-      }
-      if (ts.isTypeReferenceNode(n) && ts.isIdentifier(n.typeName) && n.typeName.text !== "Record") {
-        if (this.resolve(n.typeName.text, m.file)) {
-          found.push({ node: n, file: m.file });
-          return;
-        }
-      }
-      ts.forEachChild(n, visit);
-    };
-    visit(m.typeNode);
-    if (found.length !== 1) return undefined;
-    return this.typeMembers(found[0].node, found[0].file, problems, 0);
-  }
-}
-
-/** The first member of each name (an interface's own declaration wins over its base's). */
-function firstOfEachName(ms: Member[]): Member[] {
-  const seen = new Set<string>();
-  return ms.filter((m) => !seen.has(m.name) && !!seen.add(m.name));
-}
-
-function listTs(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...listTs(p));
-    else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) out.push(p);
-  }
-  return out.sort();
-}
-
-function parseSdkFile(root: string, abs: string): SdkFile {
-  const source = ts.createSourceFile(abs, fs.readFileSync(abs, "utf8"), ts.ScriptTarget.ES2022, true);
-  const f: SdkFile = {
-    abs,
-    rel: path.relative(root, abs).split(path.sep).join("/"),
-    source,
-    interfaces: new Map(),
-    aliases: new Map(),
-    classes: new Map(),
-    imports: new Map(),
-  };
-  for (const st of source.statements) {
-    if (ts.isInterfaceDeclaration(st)) f.interfaces.set(st.name.text, st);
-    else if (ts.isTypeAliasDeclaration(st)) f.aliases.set(st.name.text, st);
-    else if (ts.isClassDeclaration(st) && st.name) f.classes.set(st.name.text, st);
-    else if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
-      const bindings = st.importClause?.namedBindings;
-      if (bindings && ts.isNamedImports(bindings)) {
-        for (const el of bindings.elements) {
-          f.imports.set(el.name.text, [st.moduleSpecifier.text, (el.propertyName ?? el.name).text]);
-        }
-      }
-    } else if (ts.isExportDeclaration(st) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)) {
-      // `export { X } from "./x"`: resolvable through this file too.
-      if (st.exportClause && ts.isNamedExports(st.exportClause)) {
-        for (const el of st.exportClause.elements) {
-          f.imports.set(el.name.text, [st.moduleSpecifier.text, (el.propertyName ?? el.name).text]);
-        }
-      }
-    }
-  }
-  return f;
-}
-
-function memberName(n: ts.PropertyName | undefined): string | undefined {
-  if (!n) return undefined;
-  if (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isNumericLiteral(n)) return n.text;
-  return undefined;
-}
-
-function memberOf(m: ts.TypeElement, file: SdkFile, depth: number): Member[] {
-  if (!ts.isPropertySignature(m)) return [];
-  const name = memberName(m.name);
-  if (!name) return [];
-  const { doc, defaultTag } = jsDoc(m);
-  return [{ name, optional: !!m.questionToken, doc, defaultTag, typeNode: m.type, file, depth }];
-}
-
-/** The TSDoc of a declaration: its text (Markdown) and an `@default` tag, if any. */
-function jsDoc(node: ts.Node): { doc: string; defaultTag?: string } {
-  const docs = ts.getJSDocCommentsAndTags(node).filter(ts.isJSDoc);
-  const last = docs[docs.length - 1];
-  if (!last) return { doc: "" };
-  const doc = normalizeDoc(ts.getTextOfJSDocComment(last.comment) ?? "");
-  const tag = (last.tags ?? []).find(
-    (t) => t.tagName.text === "default" || t.tagName.text === "defaultValue",
-  );
-  const defaultTag = tag ? normalizeDoc(ts.getTextOfJSDocComment(tag.comment) ?? "") || undefined : undefined;
-  return { doc, defaultTag };
-}
-
-/** Trim lines and turn `{@link X}` into `` `X` ``. */
-function normalizeDoc(text: string): string {
-  return text
-    .replace(
-      /\{@link(?:code|plain)?\s+([^}|\s]+)(?:[\s|]+([^}]*))?\}/g,
-      (_m, target: string, label?: string) => (label ? label.trim() : `\`${target}\``),
-    )
-    .split("\n")
-    .map((l) => l.trimEnd())
-    .join("\n")
-    .trim();
-}
-
-function buildResource(kind: KindLike, sdk: Sdk, problems: string[]): ResourceDoc {
-  const namespace = namespaceOf(kind.label);
-  const className = kind.label.slice(namespace.length ? namespace.length + 1 : 0);
-  const schema = kind.schema as ZodLike;
-  const shape = shapeOf(schema);
-  if (!shape) {
-    problems.push(`${kind.label}: the schema is not a zod object`);
-    return { label: kind.label, namespace, className, description: "", arguments: [], outputs: [] };
-  }
-  const cls = sdk.findClass(namespace, className);
-  if (!cls) problems.push(`${kind.label}: no SDK class ${className} under sdk/${namespace}/`);
-
-  // The SDK's Args interface: the type of the constructor's `args` parameter.
-  let sdkArgs: Member[] | undefined;
-  if (cls) {
-    const ctor = cls.node.members.find(ts.isConstructorDeclaration);
-    const param = ctor?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === "args");
-    if (!param?.type) problems.push(`${kind.label}: the SDK class has no constructor parameter "args"`);
-    else sdkArgs = sdk.typeMembers(param.type, cls.file, problems, 0);
-  }
-  const sdkByName = new Map((sdkArgs ?? []).map((m) => [m.name, m]));
-  for (const m of sdkArgs ?? []) {
-    if (!(m.name in shape)) {
-      problems.push(`${kind.label}: SDK argument ${m.name} is not in the provider's schema`);
-    }
-  }
-
-  const replaceOn = new Set(kind.replaceOn);
-  const visible = Object.keys(shape).filter(
-    (k) => !INTERNAL_INPUTS.has(k) && (sdkArgs === undefined || sdkByName.has(k)),
-  );
-  // Required arguments in the schema's order (the connection comes first there), then the optional
-  // ones: the resource's own in the SDK's order, then those of the interfaces it extends.
-  const schemaIndex = new Map(Object.keys(shape).map((k, i) => [k, i]));
-  const order = (k: string): number[] => {
-    const m = sdkByName.get(k);
-    if (!isOptional(shape[k])) return [0, 0, schemaIndex.get(k)!];
-    return m && sdkArgs ? [1, m.depth, sdkArgs.indexOf(m)] : [1, 0, schemaIndex.get(k)!];
-  };
-  visible.sort((a, b) => {
-    const [x, y] = [order(a), order(b)];
-    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
-  });
-
-  const args: ArgumentDoc[] = [];
-  for (const key of visible) {
-    const s = shape[key];
-    const m = sdkByName.get(key);
-    const forces = replaceOn.has(key);
-    if (m && m.optional !== isOptional(s)) {
-      problems.push(
-        `${kind.label}: ${key} is ${isOptional(s) ? "optional" : "required"} in the provider's schema ` +
-          `but ${m.optional ? "optional" : "required"} in the SDK`,
-      );
-    }
-    args.push(argument(key, s, m, forces));
-    const nested = nestedObject(s);
-    if (!nested) continue;
-    const sdkNested = m ? sdk.objectMembers(m, problems) : undefined;
-    const nestedByName = new Map((sdkNested ?? []).map((n) => [n.name, n]));
-    for (const n of sdkNested ?? []) {
-      if (!(n.name in nested.shape)) {
-        problems.push(
-          `${kind.label}: SDK argument ${key}${nested.prefix}${n.name} is not in the provider's schema`,
-        );
-      }
-    }
-    const members = Object.keys(nested.shape).filter(
-      (k) => !INTERNAL_INPUTS.has(k) && (sdkNested === undefined || nestedByName.has(k)),
-    );
-    if (sdkNested)
-      members.sort(
-        (a, b) => sdkNested.indexOf(nestedByName.get(a)!) - sdkNested.indexOf(nestedByName.get(b)!),
-      );
-    for (const k of members) {
-      args.push(argument(`${key}${nested.prefix}${k}`, nested.shape[k], nestedByName.get(k), forces));
-    }
-  }
-
-  // Outputs: the class's declared properties that are not arguments.
-  const outputs: OutputDoc[] = [];
-  if (cls) {
-    const argNames = new Set([...(sdkArgs ?? []).map((m) => m.name), ...visible]);
-    for (const member of cls.node.members) {
-      if (!ts.isPropertyDeclaration(member)) continue;
-      if (member.modifiers?.some((mod) => mod.kind === ts.SyntaxKind.StaticKeyword)) continue;
-      const name = memberName(member.name);
-      if (!name || argNames.has(name)) continue;
-      outputs.push({ name, type: outputType(member.type, cls.file.source), description: jsDoc(member).doc });
-    }
-  }
-
-  return {
-    label: kind.label,
-    namespace,
-    className,
-    description: cls ? jsDoc(cls.node).doc : "",
-    sdkFile: cls?.file.rel,
-    arguments: args,
-    outputs,
-  };
-}
-
-function argument(name: string, s: ZodLike, m: Member | undefined, forcesReplacement: boolean): ArgumentDoc {
-  return argumentDoc(name, s, m?.doc ?? "", forcesReplacement, m?.defaultTag);
-}
-
-/** `pulumi.Output<T>` → `T`, as written. */
-function outputType(node: ts.TypeNode | undefined, source: ts.SourceFile): string {
-  if (!node) return "any";
-  if (
-    ts.isTypeReferenceNode(node) &&
-    /(^|\.)Output$/.test(node.typeName.getText(source)) &&
-    node.typeArguments?.length === 1
-  ) {
-    return node.typeArguments[0].getText(source).replace(/\s+/g, " ");
-  }
-  return node.getText(source).replace(/\s+/g, " ");
 }
 
 /** Arguments whose description is empty, as `label: name`. */
