@@ -205,7 +205,7 @@ export interface ConnectionBinding {
    * The SDK interface those arguments are documented in (e.g. `NorthboundArgs`), and its module;
    * absent when the resource declares them among its own arguments.
    */
-  sdkBase?: { name: string; from: string };
+  sdkBase?: { name: string; from: string; doc?: string };
 }
 
 /**
@@ -215,7 +215,7 @@ export interface ConnectionBinding {
 export interface DatabaseBinding extends ConnectionBinding {
   /** RFC 7047 database name, e.g. `OVN_Northbound`. */
   name: string;
-  sdkBase: { name: string; from: string };
+  sdkBase: { name: string; from: string; doc?: string };
   client(i: Props): Promise<OvsdbClient>;
   /**
    * Commit `ops` (with the database's waits, e.g. `waitForChassis`); results of `ops`. Sends the

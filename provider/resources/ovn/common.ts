@@ -236,7 +236,11 @@ export const northbound: DatabaseBinding = {
     },
     adopt: adoptArg,
   },
-  sdkBase: { name: "NorthboundArgs", from: "./common" },
+  sdkBase: {
+    name: "NorthboundArgs",
+    from: "./common",
+    doc: "Arguments every OVN northbound resource of the logical network takes.",
+  },
   client: (i) => nbClient(i as { nb: Connection }),
   commit: (c, ops, i) => commitNb(c, ops, i as WaitSettings),
   where: (i) => describeNb(i.nb as Connection | undefined),

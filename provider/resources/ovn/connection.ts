@@ -39,7 +39,11 @@ function binding(
     connectionArg: arg,
     base: { [arg]: connectionSchema, adopt: z.boolean().optional(), owner: ownerSchema },
     baseArgs: { [arg]: connectionArg(connectionDoc), adopt: adoptArg },
-    sdkBase: { name: sdkBase, from: "./common" },
+    sdkBase: {
+      name: sdkBase,
+      from: "./common",
+      doc: `The ${name === NB_DB ? "OVN northbound" : "OVN southbound"} database a resource lives in.`,
+    },
     client: (i) => getClient(i[arg] as Connection, name),
     commit: async (c, ops) => (ops.some((o) => o.op !== "wait") ? c.transact(name, ops) : undefined),
     where: (i) => describe(i[arg] as Connection | undefined),

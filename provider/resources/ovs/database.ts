@@ -20,7 +20,7 @@ export const openVswitch: DatabaseBinding = {
     ),
     adopt: adoptArg,
   },
-  sdkBase: { name: "HostArgs", from: "./common" },
+  sdkBase: { name: "HostArgs", from: "./common", doc: "Arguments every Open vSwitch resource takes." },
   client: (i) => getClient(i.host as Connection, VSWITCH),
   commit: async (c, ops) => (ops.some((o) => o.op !== "wait") ? c.transact(VSWITCH, ops) : undefined),
   where: (i) => describeConnection(i.host as Connection | undefined),
