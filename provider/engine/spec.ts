@@ -27,7 +27,13 @@ export type Storage =
    * router port's Gateway_Chassis rows): an object argument (`single`) or a list of objects whose
    * fields are the member arguments, stored in the member rows.
    */
-  | { column: string; rows: MemberRows };
+  | { column: string; rows: MemberRows }
+  /**
+   * Members of a set of references (e.g. a port group's `ports`), with the argument a list of the
+   * names of the rows referenced (its `ref` says which table): the names the argument lists are
+   * added, names it used to list are removed, members others added are left alone.
+   */
+  | { column: string; managedRefs: true };
 
 /** The rows of a {@link Storage} `rows` argument. */
 export interface MemberRows {
@@ -179,6 +185,11 @@ export interface TableSpec {
   /** For a child without a name: the arguments whose columns identify it on its parent (they force replacement). */
   matchArgs?: readonly string[];
   parent?: ParentSpec;
+  /**
+   * Alternative parents (e.g. an ACL on a switch or on a port group): each with its own `arg`,
+   * exactly one of which the inputs set. Used instead of `parent`.
+   */
+  parents?: readonly ParentSpec[];
   /** The row in messages; default `<noun> <name>`. */
   describe?: (i: Props) => string;
   /**
