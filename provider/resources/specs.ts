@@ -4,6 +4,8 @@
  */
 import type { TableSpec } from "../engine/spec";
 import { addressSetSpec } from "./ovn/address-set";
+import { portGroupSpec } from "./ovn/port-group";
+import { aclSpec } from "./ovn/acl";
 import { managerSpec } from "./ovs/manager";
 import { nbConnectionSpec, sbConnectionSpec } from "./ovn/connection";
 import { switchSpec } from "./ovn/logical-switch";
@@ -20,4 +22,6 @@ export const tableSpecs: readonly TableSpec[] = [
   routeSpec,
   natSpec,
   addressSetSpec,
+  portGroupSpec,
+  aclSpec,
 ];

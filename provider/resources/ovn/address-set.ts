@@ -10,7 +10,7 @@ import { northbound } from "./common";
 import { prefix, setOf, PREFIX_FORM } from "../values";
 
 /** What OVN's match lexer takes as an identifier after `$`. */
-const SET_NAME = /^[A-Za-z_.][A-Za-z0-9_.]*$/;
+export const SET_NAME = /^[A-Za-z_.][A-Za-z0-9_.]*$/;
 
 export const addressSetSpec: TableSpec = {
   type: "ovn:AddressSet",

@@ -19,6 +19,7 @@ import {
   tableKind,
 } from "../../../provider/engine/table";
 import type { TableSpec } from "../../../provider/engine/spec";
+import { specFor } from "../../../provider/engine/alternatives";
 import { staleFiles } from "../../../scripts/gen-sdk";
 
 const SCHEMA_FILES: Record<string, string> = {
@@ -185,6 +186,40 @@ const SAMPLES: Record<string, Samples> = {
     },
     changes: { name: "admins2", addresses: ["10.0.0.6"], externalIds: { a: "c" } },
   },
+  "ovn:PortGroup": {
+    full: { nb, name: "web", ports: ["web1", "web2"], externalIds: { a: "b" } },
+    changes: { name: "web2", ports: ["web1", "web3"], externalIds: { a: "c" } },
+  },
+  "ovn:Acl": {
+    full: {
+      nb,
+      switch: "sw0",
+      direction: "to-lport",
+      priority: 1000,
+      match: "outport == @web && ip4.src == $admins && tcp.dst == {22, 80}",
+      action: "allow-related",
+      log: true,
+      name: "web-in",
+      severity: "info",
+      meter: "acl-meter",
+      label: 7,
+      options: { "apply-after-lb": "true" },
+      externalIds: { a: "b" },
+    },
+    changes: {
+      direction: "from-lport",
+      priority: 900,
+      match: "outport == @web && ip4",
+      action: "drop",
+      log: false,
+      name: "web-drop",
+      severity: "alert",
+      meter: "acl-meter2",
+      label: 8,
+      options: { "apply-after-lb": "false" },
+      externalIds: { a: "c" },
+    },
+  },
 };
 
 /** Inputs as check gives them to create (canonical), with the SDK's owner and the framework's instance. */
@@ -197,13 +232,32 @@ function parsed(spec: TableSpec, raw: Props): Props & { owner: string } {
 /** A stand-in uuid for the row a reference argument names (`ref`), and the way back. */
 const uuidOf = (name: string) =>
   `aaaaaaaa-aaaa-aaaa-aaaa-${createHash("sha1").update(name).digest("hex").slice(0, 12)}`;
-function resolved(spec: TableSpec, i: Props): Record<string, string | null> {
+/** Names to stand-in uuids, for an argument listing rows by name (`managedRefs`). */
+const refSet = (v: unknown) => Object.fromEntries(((v ?? []) as string[]).map((n) => [n, uuidOf(n)]));
+const listsRefs = (spec: TableSpec, k: string) => "managedRefs" in (spec.args[k].storage ?? {});
+/** As the engine resolves them: names `i` lists, and for a managed list also those `prev` listed. */
+function resolved(
+  spec: TableSpec,
+  i: Props,
+  prev?: Props,
+): Record<string, string | null | Record<string, string>> {
   const refs = Object.entries(spec.args).filter(([, a]) => a.ref);
-  return Object.fromEntries(refs.map(([k]) => [k, i[k] === undefined ? null : uuidOf(i[k] as string)]));
+  return Object.fromEntries(
+    refs.map(([k]) => [
+      k,
+      listsRefs(spec, k)
+        ? { ...refSet(prev?.[k]), ...refSet(i[k]) }
+        : i[k] === undefined
+          ? null
+          : uuidOf(i[k] as string),
+    ]),
+  );
 }
-function names(spec: TableSpec, i: Props): Record<string, string | null> {
+function names(spec: TableSpec, i: Props): Record<string, string | null | Record<string, string>> {
   const refs = Object.entries(spec.args).filter(([, a]) => a.ref);
-  return Object.fromEntries(refs.map(([k]) => [k, (i[k] as string | undefined) ?? null]));
+  return Object.fromEntries(
+    refs.map(([k]) => [k, listsRefs(spec, k) ? refSet(i[k]) : ((i[k] as string | undefined) ?? null)]),
+  );
 }
 
 const touches = (ops: Operation[], column: string): boolean =>
@@ -239,11 +293,11 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
 
   it("create: a guard that the name is free, then an insert valid against the schema, with marker and token", () => {
     const i = parsed(spec, samples.full);
-    const p = spec.parent;
+    const p = specFor(spec, i).parent; // a spec with alternative parents: the one the samples set
     const parent: Row | undefined = p
       ? { _uuid: U1, ...(p.arg ? { name: i[p.arg] as string } : {}), [p.column]: [] }
       : undefined;
-    const ops = planCreate(spec, i, parent, resolved(spec, i));
+    const ops = planCreate(specFor(spec, i), i, parent, resolved(spec, i));
     if (p) {
       // Guards first (the parent keeps its name; its children list, or the name, is as searched),
       // then the insert and the parent's reference to it.
@@ -275,7 +329,7 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
     const live: Row = { ...insertRow(spec, i, resolved(spec, i)), _uuid: U1 };
     for (const [k, a] of stored) {
       const next = parsed(spec, { ...samples.full, [k]: samples.changes[k], ...samples.along?.[k] });
-      const ops = planUpdate(spec, live, i, next, resolved(spec, next));
+      const ops = planUpdate(spec, live, i, next, resolved(spec, next, i));
       expect({ k, touches: touches(ops, a.storage!.column) }).toEqual({ k, touches: true });
       expect(checkOperations(schema, ops)).toEqual([]);
       const d = diffInputs(tableKind(spec), i, next);
@@ -293,7 +347,7 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
       const r = checkInputs(tableKind(spec), { ...rest, owner });
       if (r.failures.length) continue; // another argument needs it (e.g. excludeIps needs subnet)
       const next = { ...r.inputs, owner, instance } as Props & { owner: string };
-      const ops = planUpdate(spec, live, i, next, resolved(spec, next));
+      const ops = planUpdate(spec, live, i, next, resolved(spec, next, i));
       expect({ k, touches: touches(ops, a.storage!.column) }).toEqual({ k, touches: true });
       for (const o of ops) if (o.op === "update") expect(Object.keys(o.row)).toEqual([a.storage!.column]);
     }

@@ -1,0 +1,194 @@
+/**
+ * ovn.Acl: an ACL row referenced from a logical switch's or a port group's `acls` (`ovn-nbctl
+ * acl-add SWITCH|PORT_GROUP DIRECTION PRIORITY MATCH VERDICT`). A rule is identified on its parent
+ * by direction, priority and match, as `acl-del` identifies it: changing one of them replaces it;
+ * rules others added to the same parent are left alone. The match is checked at preview as far as
+ * that is possible without the database (`./match.ts`), and before the write for the address sets
+ * and port groups it names. Declared only: the lifecycle comes from `provider/engine`.
+ */
+import { z } from "zod";
+import { eq, select, type OvsdbClient } from "../../ovsdb";
+import { ResourceError } from "../../errors";
+import type { Props } from "../../framework";
+import { mapArg, type TableSpec, type WriteContext } from "../../engine/spec";
+import { tableKind } from "../../engine/table";
+import { NB_DB, northbound } from "./common";
+import { matchProblem, matchReferences } from "./match";
+import { ovnName } from "./validation";
+
+export const ACL_DIRECTIONS = ["from-lport", "to-lport"] as const;
+export const ACL_ACTIONS = ["allow", "allow-related", "allow-stateless", "drop", "reject", "pass"] as const;
+export const ACL_SEVERITIES = ["alert", "warning", "notice", "info", "debug"] as const;
+
+const quoted = (xs: readonly string[]) => xs.map((x) => `"${x}"`).join(", ");
+
+/** Whether rows named `names` exist in `table` of the northbound database: the names that do not. */
+async function missingNames(c: OvsdbClient, table: string, names: string[]): Promise<string[]> {
+  if (!names.length) return [];
+  const results = await c.transact(
+    NB_DB,
+    names.map((n) => select(table, [eq("name", n)], ["name"])),
+  );
+  return names.filter((_, n) => (results[n].rows ?? []).length === 0);
+}
+
+/**
+ * Before the write: every address set (`$name`, or a port group's `$pg_ip4` / `$pg_ip6`) and port
+ * group (`@name`) the match names exists, and the server's schema knows the action (`pass` needs
+ * OVN 23.06 or later). Nothing is written when one is missing.
+ */
+async function beforeWrite({ c, i }: WriteContext): Promise<void> {
+  const refs = matchReferences(i.match as string);
+  const sets = await missingNames(c, "Address_Set", refs.addressSets);
+  const groupSets = sets.map((s) => /^(.+)_ip[46]$/.exec(s)?.[1]).filter((g): g is string => g !== undefined);
+  const missingGroupSets = new Set(await missingNames(c, "Port_Group", groupSets));
+  const missingSets = sets.filter((s) => {
+    const g = /^(.+)_ip[46]$/.exec(s)?.[1];
+    return g === undefined || missingGroupSets.has(g);
+  });
+  const groups = await missingNames(c, "Port_Group", refs.portGroups);
+  const missing = [
+    ...missingSets.map((s) => `address set $${s} (ovn.AddressSet)`),
+    ...groups.map((g) => `port group @${g} (ovn.PortGroup)`),
+  ];
+  if (missing.length) {
+    throw new ResourceError(
+      "PARENT_MISSING",
+      `match: ${missing.join(", ")} does not exist; create it first, or build the match from its name ` +
+        "output (e.g. pulumi.interpolate`ip4.src == $${set.name}`) so Pulumi orders the creation",
+    );
+  }
+  const schema = await c.getSchema(NB_DB);
+  const actions = schema.tables.get("ACL")?.columns.get("action")?.type.key.enum;
+  if (actions && !actions.includes(i.action as string)) {
+    throw new ResourceError(
+      "INVALID_INPUT",
+      `action: this northbound database does not accept "${String(i.action)}" (it accepts ` +
+        `${quoted(actions.map(String))}); "pass" needs OVN 23.06 or later`,
+    );
+  }
+}
+
+export const aclSpec: TableSpec = {
+  type: "ovn:Acl",
+  doc:
+    "An OVN ACL on a logical switch or a port group: `ovn-nbctl acl-add SWITCH|PORT_GROUP DIRECTION " +
+    "PRIORITY MATCH VERDICT`. Identified by direction, priority and match; rules others added to the same " +
+    "switch or port group are left alone.",
+  db: northbound,
+  table: "ACL",
+  noun: "ACL",
+  parents: [
+    {
+      arg: "switch",
+      table: "Logical_Switch",
+      column: "acls",
+      noun: "logical switch",
+      sdk: "ovn.LogicalSwitch",
+    },
+    { arg: "portGroup", table: "Port_Group", column: "acls", noun: "port group", sdk: "ovn.PortGroup" },
+  ],
+  matchArgs: ["direction", "priority", "match"],
+  describe: (i: Props) => `${String(i.direction)} ACL ${String(i.priority)} ${JSON.stringify(i.match)}`,
+  attempts: 20, // rules created in parallel on one parent all guard its `acls` column
+  args: {
+    switch: {
+      schema: ovnName("switch").optional(),
+      type: "string",
+      doc: "Name of the logical switch the rule applies to (e.g. `sw0.name`); set this or `portGroup`.",
+    },
+    portGroup: {
+      schema: ovnName("portGroup").optional(),
+      type: "string",
+      doc:
+        "Name of the port group the rule applies to (e.g. `web.name`): it applies to the group's ports " +
+        "on every switch; set this or `switch`.",
+    },
+    direction: {
+      schema: z.enum(ACL_DIRECTIONS, {
+        error: 'direction: accepted "from-lport" (traffic from the port) or "to-lport" (traffic to it)',
+      }),
+      type: '"from-lport" | "to-lport"',
+      doc: "`from-lport` (traffic leaving a port into the network) or `to-lport` (traffic to a port). Column `ACL.direction`.",
+      storage: { column: "direction" },
+    },
+    priority: {
+      schema: z
+        .number({ error: "priority must be an integer 0..32767" })
+        .int("priority: accepted an integer 0..32767 (highest wins)")
+        .min(0, "priority: accepted 0..32767 (highest wins)")
+        .max(32767, "priority: accepted 0..32767 (highest wins)"),
+      type: "number",
+      doc: "0..32767; the highest matching rule decides (`ACL.priority`).",
+      storage: { column: "priority" },
+    },
+    match: {
+      schema: z.string({ error: "match must be a string" }).superRefine((s, ctx) => {
+        const p = matchProblem(s);
+        if (p) ctx.addIssue({ code: "custom", message: `match: ${p}` });
+      }),
+      type: "string",
+      doc:
+        "The packets the rule applies to, in OVN match syntax (`ACL.match`), e.g. " +
+        "`outport == @db && ip4.src == $web_ip4 && tcp.dst == 5432`; address sets as `$name`, port groups " +
+        "as `@name`. Checked at preview (quotes and parentheses balanced, known field names) and before the " +
+        "write (the address sets and port groups it names exist).",
+      storage: { column: "match" },
+    },
+    action: {
+      schema: z.enum(ACL_ACTIONS, { error: `action: accepted ${quoted(ACL_ACTIONS)}` }),
+      type: '"allow" | "allow-related" | "allow-stateless" | "drop" | "reject" | "pass"',
+      doc:
+        "`allow`, `allow-related` (replies and related traffic allowed too), `allow-stateless` (no " +
+        "connection tracking), `drop`, `reject` (answered with a TCP RST or ICMP unreachable) or `pass` " +
+        "(to the next tier; OVN 23.06 or later). Column `ACL.action`.",
+      storage: { column: "action" },
+    },
+    log: {
+      schema: z.boolean({ error: "log must be true or false" }).optional(),
+      type: "boolean",
+      doc: "Log the packets the rule matches through ovn-controller (`ACL.log`). Default: false.",
+      storage: { column: "log" },
+      empty: false,
+    },
+    name: {
+      schema: z
+        .string({ error: "name must be a string" })
+        .min(1, "name must not be empty")
+        .max(63, "name: at most 63 characters (the schema's limit)")
+        .optional(),
+      type: "string",
+      doc: "Name shown in the log entries (`ACL.name`, at most 63 characters).",
+      storage: { column: "name" },
+    },
+    severity: {
+      schema: z.enum(ACL_SEVERITIES, { error: `severity: accepted ${quoted(ACL_SEVERITIES)}` }).optional(),
+      type: '"alert" | "warning" | "notice" | "info" | "debug"',
+      doc: "Severity of the log entries (`ACL.severity`).",
+      storage: { column: "severity" },
+    },
+    meter: {
+      schema: ovnName("meter").optional(),
+      type: "string",
+      doc: "Name of the meter that rate-limits the log entries (`ACL.meter`, a `Meter` row's name).",
+      storage: { column: "meter" },
+    },
+    label: {
+      schema: z
+        .number({ error: "label must be an integer 0..4294967295" })
+        .int("label: accepted an integer 0..4294967295")
+        .min(0, "label: accepted 0..4294967295")
+        .max(4294967295, "label: accepted 0..4294967295")
+        .optional(),
+      type: "number",
+      doc: "A label written to the connection tracking entries of allowed traffic (`ACL.label`; 0: none).",
+      storage: { column: "label" },
+      empty: 0,
+    },
+    options: mapArg("options", '`apply-after-lb`: `"true"`'),
+    externalIds: mapArg("external_ids"),
+  },
+  hooks: { beforeWrite },
+};
+
+export const aclKind = tableKind(aclSpec);
