@@ -150,6 +150,7 @@ export const aclSpec: TableSpec = {
       doc: "Log the packets the rule matches through ovn-controller (`ACL.log`). Default: false.",
       storage: { column: "log" },
       empty: false,
+      implied: false,
     },
     name: {
       schema: z
@@ -184,6 +185,7 @@ export const aclSpec: TableSpec = {
       doc: "A label written to the connection tracking entries of allowed traffic (`ACL.label`; 0: none).",
       storage: { column: "label" },
       empty: 0,
+      implied: 0,
     },
     options: mapArg("options", '`apply-after-lb`: `"true"`'),
     externalIds: mapArg("external_ids"),

@@ -6,7 +6,8 @@
  */
 import { checkInputs, diffInputs, type Props } from "../../../provider/framework";
 import { matchProblem, matchReferences } from "../../../provider/resources/ovn/match";
-import { aclKind } from "../../../provider/resources/ovn/acl";
+import { aclKind, aclSpec } from "../../../provider/resources/ovn/acl";
+import { inputsFromRow } from "../../../provider/engine/table";
 import { portGroupSpec } from "../../../provider/resources/ovn/port-group";
 import { planRefSetUpdate, refSetColumns, refSetsFromRow } from "../../../provider/engine/ref-sets";
 
@@ -132,5 +133,34 @@ describe("ovn:PortGroup membership, port by port", () => {
     const names = { ports: { a: U.a, foreign: U.foreign } };
     expect(refSetsFromRow(portGroupSpec, { ports: ["a", "b"] }, names)).toEqual({ ports: ["a"] });
     expect(refSetsFromRow(portGroupSpec, {}, names)).toEqual({});
+  });
+});
+
+describe("ovn:Acl read-back of defaults", () => {
+  it("log: false and label: 0, stated, read back as stated (the column's empty value)", () => {
+    const stated = {
+      nb,
+      switch: "sw0",
+      direction: "to-lport",
+      priority: 1,
+      match: "ip4",
+      action: "drop",
+      log: false,
+      label: 0,
+      owner,
+    };
+    const i = { ...checkInputs(aclKind, stated).inputs, owner };
+    const live = {
+      _uuid: "u",
+      direction: "to-lport",
+      priority: 1,
+      match: "ip4",
+      action: "drop",
+      log: false,
+      label: 0,
+      external_ids: {},
+    };
+    const back = inputsFromRow(aclSpec, live, i);
+    expect(diffInputs(aclKind, back, i).diffs).toEqual([]);
   });
 });
