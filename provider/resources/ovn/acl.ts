@@ -15,6 +15,7 @@ import { tableKind } from "../../engine/table";
 import { NB_DB, northbound } from "./common";
 import { matchProblem, matchReferences } from "./match";
 import { ovnName } from "./validation";
+import { priority } from "./logical-router-port";
 
 export const ACL_DIRECTIONS = ["from-lport", "to-lport"] as const;
 export const ACL_ACTIONS = ["allow", "allow-related", "allow-stateless", "drop", "reject", "pass"] as const;
@@ -113,11 +114,7 @@ export const aclSpec: TableSpec = {
       storage: { column: "direction" },
     },
     priority: {
-      schema: z
-        .number({ error: "priority must be an integer 0..32767" })
-        .int("priority: accepted an integer 0..32767 (highest wins)")
-        .min(0, "priority: accepted 0..32767 (highest wins)")
-        .max(32767, "priority: accepted 0..32767 (highest wins)"),
+      schema: priority,
       type: "number",
       doc: "0..32767; the highest matching rule decides (`ACL.priority`).",
       storage: { column: "priority" },

@@ -5,11 +5,10 @@
  * (`ovn.Acl` with `portGroup`). Membership is owned port by port: ports others added to the group
  * survive. Declared only: the lifecycle comes from `provider/engine`.
  */
-import { z } from "zod";
 import { mapArg, type TableSpec } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { northbound } from "./common";
-import { SET_NAME } from "./address-set";
+import { matchNameArg } from "./address-set";
 import { ovnName } from "./validation";
 import { setOf } from "../values";
 
@@ -23,19 +22,7 @@ export const portGroupSpec: TableSpec = {
   noun: "port group",
   nameArg: "name",
   args: {
-    name: {
-      schema: z
-        .string({ error: "name must be a string" })
-        .regex(
-          SET_NAME,
-          "name: accepted letters, digits, '_' and '.', not starting with a digit (matches use it as @name)",
-        ),
-      type: "string",
-      doc:
-        "Group name (`Port_Group.name`, unique), as matches refer to it after `@`: letters, digits, " +
-        "`_` and `.`, not starting with a digit. Renaming is done in place.",
-      storage: { column: "name" },
-    },
+    name: matchNameArg("Group", "@", "Port_Group"),
     ports: {
       schema: setOf(
         ovnName("ports"),

@@ -7,7 +7,7 @@
  */
 import { ResourceError } from "../../../provider/errors";
 import { OWNER_KEY } from "../../../provider/resources/common";
-import { createVia, nbGet, provider, startCentral, updateVia, type OvnCentral } from "./ovn-fixtures";
+import { codeOf, createVia, nbGet, provider, startCentral, updateVia, type OvnCentral } from "./ovn-fixtures";
 
 jest.setTimeout(60_000);
 
@@ -35,15 +35,6 @@ afterAll(async () => {
   await provider.closeAll();
   await central?.stop();
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ResourceError);
-  return (e as ResourceError).code;
-}
 
 const uuidOfPort = (name: string) => nbGet(central, "Logical_Switch_Port", name, "_uuid");
 /** The names of the ports of group `pg`, sorted. */
