@@ -225,6 +225,21 @@ describe("ovn:Acl", () => {
     expect(await central.nbctl("--bare", "--columns=name", "find", "Port_Group", "name=pg_db")).toBe("");
   });
 
+  it("a switch is not deleted while a rule added by hand hangs off it; the stack's own rules do not hold it", async () => {
+    const sw = await createVia("ovn:LogicalSwitch", { nb, name: "acl-sw3", owner: owner("sw3") });
+    await createVia(ACL, { ...rule, nb, switch: "acl-sw3", match: "ip4", owner: owner("sw3-acl") });
+    await central.nbctl("acl-add", "acl-sw3", "from-lport", "10", "ip6", "drop"); // by hand
+    expect(await codeOf(provider.handler("ovn:LogicalSwitch").delete(sw.id, sw.outs))).toBe(
+      "FOREIGN_CHILDREN",
+    );
+    expect(await aclList("acl-sw3")).toHaveLength(2);
+    await central.nbctl("acl-del", "acl-sw3", "from-lport", "10", "ip6");
+    await provider.handler("ovn:LogicalSwitch").delete(sw.id, sw.outs);
+    expect(await central.nbctl("--bare", "--columns=name", "find", "Logical_Switch", "name=acl-sw3")).toBe(
+      "",
+    );
+  });
+
   it("bad input fails before anything is written", async () => {
     const before = await aclCount();
     const h = provider.handler(ACL);
