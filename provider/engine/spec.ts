@@ -68,7 +68,10 @@ export interface WriteContext {
 export interface Hooks {
   /** Before anything is written (create, adopt, update); throws a ResourceError to refuse. */
   beforeWrite?(x: WriteContext): Promise<void>;
-  /** After the write committed (e.g. wait a bounded time for a value a daemon fills in). */
+  /**
+   * After the insert of a new row committed (e.g. wait a bounded time for a value a daemon fills
+   * in, or confirm a daemon accepted the row; a hook that refuses undoes the insert itself).
+   */
   afterWrite?(x: WriteContext & { uuid: string }): Promise<void>;
   /**
    * Writes to rows outside the row and its members that go in the transaction of its create or

@@ -409,7 +409,9 @@ export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
             ...planCreate(spec, i, parentRow, await resolve(c, i)),
             ...((await spec.hooks?.alsoWrite?.({ c, i, parent: parentRow })) ?? []),
           ];
-          return insertedUuid(ops, await db.commit(c, ops, i), NEW_ROW);
+          const uuid = insertedUuid(ops, await db.commit(c, ops, i), NEW_ROW);
+          await spec.hooks?.afterWrite?.({ c, i, parent: parentRow, uuid });
+          return uuid;
         },
         spec.attempts,
       );

@@ -17,6 +17,15 @@ export interface AclArgs extends NorthboundArgs {
    */
   portGroup?: pulumi.Input<string>;
   /**
+   * The southbound database (e.g. `{ remote: "unix:/run/ovn/ovnsb_db.sock" }`; no TLS): when set, create
+   * waits for ovn-northd and checks the ACL's logical flows with OVN's own parser (`ovn-trace`, which must
+   * be installed where Pulumi runs); a match OVN cannot parse undoes the create and fails with OVN's
+   * message. Checks the flows ovn-northd made: a port group's ACL has flows once the group has ports.
+   */
+  sb?: pulumi.Input<{
+    /** The southbound database's remote, e.g. `unix:/run/ovn/ovnsb_db.sock`. */ remote: string;
+  }>;
+  /**
    * `from-lport` (traffic leaving a port into the network) or `to-lport` (traffic to a port). Column
    * `ACL.direction`. Changing it replaces the resource.
    */
@@ -65,6 +74,16 @@ export class Acl extends DynamicResource {
    * switch; set this or `switch`.
    */
   declare readonly portGroup: pulumi.Output<string | undefined>;
+  /**
+   * The southbound database (e.g. `{ remote: "unix:/run/ovn/ovnsb_db.sock" }`; no TLS): when set, create
+   * waits for ovn-northd and checks the ACL's logical flows with OVN's own parser (`ovn-trace`, which must
+   * be installed where Pulumi runs); a match OVN cannot parse undoes the create and fails with OVN's
+   * message. Checks the flows ovn-northd made: a port group's ACL has flows once the group has ports.
+   */
+  declare readonly sb: pulumi.Output<
+    | { /** The southbound database's remote, e.g. `unix:/run/ovn/ovnsb_db.sock`. */ remote: string }
+    | undefined
+  >;
   /**
    * `from-lport` (traffic leaving a port into the network) or `to-lport` (traffic to a port). Column
    * `ACL.direction`.

@@ -225,6 +225,34 @@ describe("ovn:Acl", () => {
     expect(await central.nbctl("--bare", "--columns=name", "find", "Port_Group", "name=pg_db")).toBe("");
   });
 
+  it("with sb, a match only OVN's parser refuses (a type error) is undone and fails with OVN's message", async () => {
+    const before = await aclCount();
+    const sb = { remote: central.sb.unix };
+    const inputs = {
+      ...rule,
+      nb,
+      switch: "acl-sw1",
+      priority: 1500,
+      match: "inport == 0",
+      owner: owner("typed"),
+    };
+    const e = (await createVia(ACL, { ...inputs, sb }).catch((x: unknown) => x)) as ResourceError;
+    expect(e).toBeInstanceOf(ResourceError);
+    expect(e.code).toBe("INVALID_INPUT");
+    expect(e.message).toMatch(
+      /match: OVN cannot parse it: String field inport is not compatible with integer constant/,
+    );
+    expect(await aclCount()).toBe(before);
+    // A match OVN parses passes the same check.
+    const ok = await createVia(ACL, { ...inputs, match: 'inport == "web1" && ip4', sb });
+    expect(await aclCount()).toBe(before + 1);
+    await provider.handler(ACL).delete(ok.id, ok.outs);
+    // Without sb the type error is not seen (ovn-northd copies matches as they are).
+    const blind = await createVia(ACL, inputs);
+    expect(await aclCount()).toBe(before + 1);
+    await provider.handler(ACL).delete(blind.id, blind.outs);
+  });
+
   it("a switch is not deleted while a rule added by hand hangs off it; the stack's own rules do not hold it", async () => {
     const sw = await createVia("ovn:LogicalSwitch", { nb, name: "acl-sw3", owner: owner("sw3") });
     await createVia(ACL, { ...rule, nb, switch: "acl-sw3", match: "ip4", owner: owner("sw3-acl") });
