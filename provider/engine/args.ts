@@ -6,10 +6,16 @@
 import type { Row, Value } from "../ovsdb";
 import type { Props } from "../framework";
 import { canonical, inProgramOrder, managedKeys, type RowPlan, type StringMap } from "./rows";
-import type { ArgSpec } from "./spec";
+import type { ArgSpec, Storage } from "./spec";
 
 /** uuids of the rows that reference arguments name (`ref`), by argument; null when left out. */
-export type Resolved = Record<string, string | null>;
+export type Resolved = Record<string, string | null | RefSet>;
+
+/** Names to uuids of the rows a `managedRefs` argument lists (or listed). */
+export type RefSet = Record<string, string>;
+
+/** Storage the engine plans apart from the row's own columns (member rows, managed references). */
+export const plannedApart = (s: Storage): boolean => "rows" in s || "managedRefs" in s;
 
 export const encodeArg = (a: ArgSpec, v: unknown): unknown => (a.encode ? a.encode(v as never) : v);
 export const decodeArg = (a: ArgSpec, v: unknown): unknown => (a.decode ? a.decode(v as never) : v);
@@ -53,7 +59,7 @@ export function argsPlan(
   const mapOf = (column: string) => (maps[column] ??= { previous: undefined, desired: undefined });
   for (const [k, a] of Object.entries(args)) {
     const s = a.storage;
-    if (!s || "rows" in s) continue;
+    if (!s || plannedApart(s)) continue;
     if ("key" in s) {
       const m = mapOf(s.column);
       const put = (side: "previous" | "desired", from: Props | undefined) => {
@@ -83,7 +89,7 @@ export function argsFromRow(args: Record<string, ArgSpec>, live: Row, s: Props, 
   const out: Props = {};
   for (const [k, a] of Object.entries(args)) {
     const st = a.storage;
-    if (!st || "rows" in st) continue;
+    if (!st || plannedApart(st)) continue;
     if ("key" in st) {
       const v = (live[st.column] as StringMap | undefined)?.[st.key];
       out[k] = v === undefined ? undefined : decodeArg(a, v);

@@ -32,7 +32,13 @@ export type Storage =
    * router port's Gateway_Chassis rows): an object argument (`single`) or a list of objects whose
    * fields are the member arguments, stored in the member rows.
    */
-  | { column: string; rows: MemberRows };
+  | { column: string; rows: MemberRows }
+  /**
+   * Members of a set of references (e.g. a port group's `ports`), with the argument a list of the
+   * names of the rows referenced (its `ref` says which table): the names the argument lists are
+   * added, names it used to list are removed, members others added are left alone.
+   */
+  | { column: string; managedRefs: true };
 
 /** The rows of a {@link Storage} `rows` argument. */
 export interface MemberRows {
@@ -87,7 +93,10 @@ export interface WriteContext {
 export interface Hooks {
   /** Before anything is written (create, adopt, update); throws a ResourceError to refuse. */
   beforeWrite?(x: WriteContext): Promise<void>;
-  /** After the write committed (e.g. wait a bounded time for a value a daemon fills in). */
+  /**
+   * After the insert of a new row committed (e.g. wait a bounded time for a value a daemon fills
+   * in, or confirm a daemon accepted the row; a hook that refuses undoes the insert itself).
+   */
   afterWrite?(x: WriteContext & { uuid: string }): Promise<void>;
   /**
    * Writes to rows outside the row and its members that go in the transaction of its create or
@@ -317,6 +326,11 @@ export interface TableSpec extends ResourceSpec {
   /** For a child without a name: the arguments whose columns identify it on its parent (they force replacement). */
   matchArgs?: readonly string[];
   parent?: ParentSpec;
+  /**
+   * Alternative parents (e.g. an ACL on a switch or on a port group): each with its own `arg`,
+   * exactly one of which the inputs set. Used instead of `parent`.
+   */
+  parents?: readonly ParentSpec[];
   /** The row in messages; default `<noun> <name>`. */
   describe?: (i: Props) => string;
   /**

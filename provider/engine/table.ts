@@ -65,6 +65,8 @@ import {
   type LiveMembers,
 } from "./members";
 import { outputsFrom, planOutputRead, readOutputs } from "./outputs";
+import { planRefSetUpdate, refSetColumns, refSetNames, refSetsFromRow, resolveRefSets } from "./ref-sets";
+import { alternativeKind } from "./alternatives";
 
 type Inputs = Props & Instance & { owner: string; adopt?: boolean };
 type State = Inputs & { uuid: string };
@@ -101,7 +103,7 @@ export function rowPlan(
  */
 export function insertRow(spec: TableSpec, i: Inputs, resolved: Resolved = {}, members: Row = {}): Row {
   const plan = rowPlan(spec, undefined, i, resolved);
-  const row: Row = { ...plan.columns, ...members };
+  const row: Row = { ...plan.columns, ...refSetColumns(spec, i, resolved), ...members };
   for (const [column, m] of Object.entries(plan.maps ?? {})) row[column] = m.desired ?? {};
   row.external_ids = ownedIds(row.external_ids as StringMap | undefined, i);
   return row;
@@ -176,6 +178,7 @@ export function planUpdate(
   const ops = [
     ...planRowUpdate(spec.table, uuid, live, rowPlan(spec, prev, i, resolved)),
     ...planMemberUpdate(spec, uuid, live, members, prev, i),
+    ...planRefSetUpdate(spec, uuid, live, prev, i, resolved),
   ];
   if (spec.nameArg) {
     const column = columnOf(spec, spec.nameArg);
@@ -207,7 +210,12 @@ export function inputsFromRow(
   const out: Props = {};
   for (const k of Object.keys(spec.db.base)) out[k] = s[k];
   for (const [k, a] of Object.entries(spec.args)) if (!a.storage) out[k] = s[k];
-  Object.assign(out, argsFromRow(spec.args, live, s, names), membersFromRows(spec, members, s));
+  Object.assign(
+    out,
+    argsFromRow(spec.args, live, s, names),
+    membersFromRows(spec, members, s),
+    refSetsFromRow(spec, s, names),
+  );
   return wire(out) as Inputs;
 }
 
@@ -245,7 +253,9 @@ function keyConflicts(spec: TableSpec, i: Props): InputProblem[] {
 function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
   const { db, table, parent } = spec;
   const what = (i: Props) => spec.describe?.(i) ?? `${spec.noun} ${String(i[spec.nameArg ?? ""])}`;
-  const refs = Object.entries(spec.args).filter(([, a]) => a.ref);
+  const refs = Object.entries(spec.args).filter(
+    ([, a]) => a.ref && !(a.storage && "managedRefs" in a.storage),
+  );
 
   /** The one row of `t` whose name is `name`; an error when several are (ovn-nbctl refuses to pick one too). */
   async function findNamed(
@@ -269,9 +279,9 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     return rows[0];
   }
 
-  /** The uuids of the rows the reference arguments name. */
-  async function resolve(c: OvsdbClient, i: Props): Promise<Resolved> {
-    const out: Resolved = {};
+  /** The uuids of the rows the reference arguments name (`prev`: the inputs of the last write). */
+  async function resolve(c: OvsdbClient, i: Props, prev?: Props): Promise<Resolved> {
+    const out: Resolved = await resolveRefSets(c, db.name, spec, prev, i);
     for (const [k, a] of refs) {
       if (i[k] === undefined) {
         out[k] = null;
@@ -301,7 +311,7 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
 
   /** The names of the rows a live row's references point to. */
   async function namesOf(c: OvsdbClient, live: Row): Promise<Resolved> {
-    const out: Resolved = {};
+    const out: Resolved = await refSetNames(c, db.name, spec, live);
     for (const [k, a] of refs) {
       const uuid = live[columnOf(spec, k)];
       if (typeof uuid !== "string") continue;
@@ -391,7 +401,7 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     }
     const x = await beforeWrite(c, i, live);
     const ops = [
-      ...planUpdate(spec, live, prev, i, await resolve(c, i), await membersOf(c, live, i)),
+      ...planUpdate(spec, live, prev, i, await resolve(c, i, prev), await membersOf(c, live, i)),
       ...(await moveOps(c, x)),
       ...((await spec.hooks?.alsoWrite?.({ ...x, prev })) ?? []),
     ];
@@ -612,6 +622,7 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
 
 /** The resource kind (lifecycle) of a spec: a row of its own, or settings in the only row of a table. */
 export function tableKind(spec: TableSpec): ResourceKind<Inputs, State> {
+  if (spec.parents) return alternativeKind(spec, tableKind);
   const kind = rowKind(spec);
   return spec.settings ? { ...kind, ...settingsLifecycle(spec, kind) } : kind;
 }

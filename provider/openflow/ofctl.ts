@@ -140,7 +140,7 @@ export function classify(target: string, command: string, output: string): OpenF
   return new OpenFlowError("REJECTED", `ovs-ofctl ${command} failed: ${message}`, target);
 }
 
-interface SpawnResult {
+export interface SpawnResult {
   code: number;
   stdout: string;
   stderr: string;
@@ -148,7 +148,7 @@ interface SpawnResult {
   spawnError?: NodeJS.ErrnoException;
 }
 
-function spawnArgv(argv: readonly string[], timeoutMs: number): Promise<SpawnResult> {
+export function spawnArgv(argv: readonly string[], timeoutMs: number): Promise<SpawnResult> {
   return new Promise((resolve) => {
     const [cmd, ...args] = argv;
     const child = spawn(cmd as string, args, { stdio: ["ignore", "pipe", "pipe"] });

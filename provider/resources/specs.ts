@@ -7,6 +7,8 @@ import type { ResourceSpec, TableSpec } from "../engine/spec";
 import { flowSpec } from "./ovs/flow";
 import { addressSetSpec } from "./ovn/address-set";
 import { chassisSpec } from "./ovn/chassis";
+import { portGroupSpec } from "./ovn/port-group";
+import { aclSpec } from "./ovn/acl";
 import { managerSpec } from "./ovs/manager";
 import { bridgeSpec } from "./ovs/bridge";
 import { portSpec } from "./ovs/port";
@@ -32,6 +34,8 @@ export const tableSpecs: readonly TableSpec[] = [
   lrpSpec,
   addressSetSpec,
   chassisSpec,
+  portGroupSpec,
+  aclSpec,
 ];
 
 /** Every declared resource: the table-backed ones, and those with their own reader/writer. */

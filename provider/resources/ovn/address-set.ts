@@ -4,13 +4,33 @@
  * lifecycle comes from `provider/engine`.
  */
 import { z } from "zod";
-import { mapArg, type TableSpec } from "../../engine/spec";
+import { mapArg, type ArgSpec, type TableSpec } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { northbound } from "./common";
 import { prefix, setOf, PREFIX_FORM } from "../values";
 
 /** What OVN's match lexer takes as an identifier after `$`. */
-const SET_NAME = /^[A-Za-z_.][A-Za-z0-9_.]*$/;
+export const SET_NAME = /^[A-Za-z_.][A-Za-z0-9_.]*$/;
+
+/**
+ * The unique name of a row that matches refer to after `sigil` (`$` an address set, `@` a port
+ * group): `Noun name (TABLE.name, unique) …`.
+ */
+export function matchNameArg(noun: string, sigil: "$" | "@", table: string): ArgSpec {
+  return {
+    schema: z
+      .string({ error: "name must be a string" })
+      .regex(
+        SET_NAME,
+        `name: accepted letters, digits, '_' and '.', not starting with a digit (matches use it as ${sigil}name)`,
+      ),
+    type: "string",
+    doc:
+      `${noun} name (\`${table}.name\`, unique), as matches refer to it after \`${sigil}\`: letters, digits, ` +
+      "`_` and `.`, not starting with a digit. Renaming is done in place.",
+    storage: { column: "name" },
+  };
+}
 
 export const addressSetSpec: TableSpec = {
   type: "ovn:AddressSet",
@@ -22,19 +42,7 @@ export const addressSetSpec: TableSpec = {
   noun: "address set",
   nameArg: "name",
   args: {
-    name: {
-      schema: z
-        .string({ error: "name must be a string" })
-        .regex(
-          SET_NAME,
-          "name: accepted letters, digits, '_' and '.', not starting with a digit (matches use it as $name)",
-        ),
-      type: "string",
-      doc:
-        "Set name (`Address_Set.name`, unique), as matches refer to it after `$`: letters, digits, " +
-        "`_` and `.`, not starting with a digit. Renaming is done in place.",
-      storage: { column: "name" },
-    },
+    name: matchNameArg("Set", "$", "Address_Set"),
     addresses: {
       schema: setOf(prefix("addresses"), `addresses: accepted a list of ${PREFIX_FORM}`).optional(),
       type: "string[]",

@@ -9,6 +9,8 @@ import { lrpKind } from "./logical-router-port";
 import { routeKind } from "./static-route";
 import { natKind } from "./nat";
 import { addressSetKind } from "./address-set";
+import { portGroupKind } from "./port-group";
+import { aclKind } from "./acl";
 
 export const ovnHandlers: Record<string, Handler> = {
   "ovn:ChassisConfig": makeHandler(chassisKind),
@@ -21,4 +23,6 @@ export const ovnHandlers: Record<string, Handler> = {
   "ovn:LogicalRouterStaticRoute": makeHandler(routeKind),
   "ovn:LogicalRouterNat": makeHandler(natKind),
   "ovn:AddressSet": makeHandler(addressSetKind),
+  "ovn:PortGroup": makeHandler(portGroupKind),
+  "ovn:Acl": makeHandler(aclKind),
 };

@@ -24,7 +24,7 @@ import { planLspCreate, planLspUpdate, planMove, type LspInputs } from "./logica
 import { ovnName } from "./validation";
 import { asSet, interfaceCidr, lspAddress, mac, setOf } from "../values";
 
-const priority = z
+export const priority = z
   .number({ error: "priority must be an integer 0..32767" })
   .int("priority: accepted an integer 0..32767 (highest wins)")
   .min(0, "priority: accepted 0..32767 (highest wins)")

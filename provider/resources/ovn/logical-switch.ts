@@ -89,7 +89,10 @@ export const switchSpec: TableSpec = {
     }
     return problems;
   },
-  children: [{ column: "ports", table: "Logical_Switch_Port", noun: "port" }],
+  children: [
+    { column: "ports", table: "Logical_Switch_Port", noun: "port" },
+    { column: "acls", table: "ACL", noun: "ACL" },
+  ],
 };
 
 export const switchKind = tableKind(switchSpec);

@@ -4,9 +4,8 @@
  * engine. Against a real NB ovsdb-server with ovn-northd; rows checked with ovn-nbctl, and a
  * match using the set checked by ovn-northd's logical flows.
  */
-import { ResourceError } from "../../../provider/errors";
 import { INSTANCE_KEY, OWNER_KEY } from "../../../provider/resources/common";
-import { createVia, nbGet, provider, startCentral, updateVia, type OvnCentral } from "./ovn-fixtures";
+import { codeOf, createVia, nbGet, provider, startCentral, updateVia, type OvnCentral } from "./ovn-fixtures";
 
 jest.setTimeout(60_000);
 
@@ -24,15 +23,6 @@ afterAll(async () => {
   await provider.closeAll();
   await central?.stop();
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ResourceError);
-  return (e as ResourceError).code;
-}
 
 const addresses = async (name: string) =>
   (await nbGet(central, "Address_Set", name, "addresses"))

@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { OvnCentral } from "../../../sandbox/central";
+import { ResourceError } from "../../../provider/errors";
 
 export { startCentral, startVswitchDb, type OvnCentral } from "../../../sandbox/central";
 
@@ -55,4 +56,14 @@ export async function nbGet(c: OvnCentral, table: string, record: string, column
 export async function run(cmd: string, args: string[]): Promise<string> {
   const { stdout } = await execFileP(cmd, args);
   return stdout;
+}
+
+/** The code of the ResourceError `p` rejects with (the test fails when it resolves or throws another error). */
+export async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(ResourceError);
+  return (e as ResourceError).code;
 }

@@ -31,6 +31,7 @@ import {
 } from "../../../provider/engine/table";
 import type { ArgSpec, TableSpec } from "../../../provider/engine/spec";
 import { readMembers, type LiveMembers } from "../../../provider/engine/members";
+import { specFor } from "../../../provider/engine/alternatives";
 import { staleFiles } from "../../../scripts/gen-sdk";
 
 const SCHEMA_FILES: Record<string, string> = {
@@ -321,6 +322,40 @@ const SAMPLES: Record<string, Samples> = {
       externalIds: { "ovn-cms-options": "x" },
     },
   },
+  "ovn:PortGroup": {
+    full: { nb, name: "web", ports: ["web1", "web2"], externalIds: { a: "b" } },
+    changes: { name: "web2", ports: ["web1", "web3"], externalIds: { a: "c" } },
+  },
+  "ovn:Acl": {
+    full: {
+      nb,
+      switch: "sw0",
+      direction: "to-lport",
+      priority: 1000,
+      match: "outport == @web && ip4.src == $admins && tcp.dst == {22, 80}",
+      action: "allow-related",
+      log: true,
+      name: "web-in",
+      severity: "info",
+      meter: "acl-meter",
+      label: 7,
+      options: { "apply-after-lb": "true" },
+      externalIds: { a: "b" },
+    },
+    changes: {
+      direction: "from-lport",
+      priority: 900,
+      match: "outport == @web && ip4",
+      action: "drop",
+      log: false,
+      name: "web-drop",
+      severity: "alert",
+      meter: "acl-meter2",
+      label: 8,
+      options: { "apply-after-lb": "false" },
+      externalIds: { a: "c" },
+    },
+  },
 };
 
 /** Inputs as check gives them to create (canonical), with the SDK's owner and the framework's instance. */
@@ -333,13 +368,32 @@ function parsed(spec: TableSpec, raw: Props): Props & { owner: string } {
 /** A stand-in uuid for the row a reference argument names (`ref`), and the way back. */
 const uuidOf = (name: string) =>
   `aaaaaaaa-aaaa-aaaa-aaaa-${createHash("sha1").update(name).digest("hex").slice(0, 12)}`;
-function resolved(spec: TableSpec, i: Props): Record<string, string | null> {
+/** Names to stand-in uuids, for an argument listing rows by name (`managedRefs`). */
+const refSet = (v: unknown) => Object.fromEntries(((v ?? []) as string[]).map((n) => [n, uuidOf(n)]));
+const listsRefs = (spec: TableSpec, k: string) => "managedRefs" in (spec.args[k].storage ?? {});
+/** As the engine resolves them: names `i` lists, and for a managed list also those `prev` listed. */
+function resolved(
+  spec: TableSpec,
+  i: Props,
+  prev?: Props,
+): Record<string, string | null | Record<string, string>> {
   const refs = Object.entries(spec.args).filter(([, a]) => a.ref);
-  return Object.fromEntries(refs.map(([k]) => [k, i[k] === undefined ? null : uuidOf(i[k] as string)]));
+  return Object.fromEntries(
+    refs.map(([k]) => [
+      k,
+      listsRefs(spec, k)
+        ? { ...refSet(prev?.[k]), ...refSet(i[k]) }
+        : i[k] === undefined
+          ? null
+          : uuidOf(i[k] as string),
+    ]),
+  );
 }
-function names(spec: TableSpec, i: Props): Record<string, string | null> {
+function names(spec: TableSpec, i: Props): Record<string, string | null | Record<string, string>> {
   const refs = Object.entries(spec.args).filter(([, a]) => a.ref);
-  return Object.fromEntries(refs.map(([k]) => [k, (i[k] as string | undefined) ?? null]));
+  return Object.fromEntries(
+    refs.map(([k]) => [k, listsRefs(spec, k) ? refSet(i[k]) : ((i[k] as string | undefined) ?? null)]),
+  );
 }
 
 /** The planned update from `prev` to `next` of the live row (settings: of their keys). */
@@ -351,7 +405,7 @@ function update(
 ) {
   return spec.settings
     ? planSettings(spec, live, prev, next)
-    : planUpdate(spec, live, prev, next, resolved(spec, next), members);
+    : planUpdate(spec, live, prev, next, resolved(spec, next, prev), members);
 }
 
 const touches = (ops: Operation[], column: string): boolean =>
@@ -390,7 +444,8 @@ async function created(
       members: {},
     };
   }
-  const ops = planCreate(spec, i, parentRow(spec, i), resolved(spec, i));
+  const one = specFor(spec, i);
+  const ops = planCreate(one, i, parentRow(one, i), resolved(spec, i));
   const resolve = (v: unknown): unknown =>
     v instanceof NamedUuid ? uuidOf(v.name) : Array.isArray(v) ? v.map(resolve) : v;
   const rows: { table: string; row: Row }[] = [];
@@ -439,8 +494,9 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
   it("create: a guard that the name is free, then an insert valid against the schema, with marker and token", () => {
     if (spec.settings) return;
     const i = parsed(spec, samples.full);
-    const p = spec.parent;
-    const ops = planCreate(spec, i, parentRow(spec, i), resolved(spec, i));
+    const one = specFor(spec, i); // a spec with alternative parents: the one the samples set
+    const p = one.parent;
+    const ops = planCreate(one, i, parentRow(one, i), resolved(spec, i));
     if (p) {
       // Guards first (the parent keeps its name; its children list, or the name, is as searched),
       // then the insert and the parent's reference to it.

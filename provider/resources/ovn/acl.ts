@@ -1,0 +1,264 @@
+/**
+ * ovn.Acl: an ACL row referenced from a logical switch's or a port group's `acls` (`ovn-nbctl
+ * acl-add SWITCH|PORT_GROUP DIRECTION PRIORITY MATCH VERDICT`). A rule is identified on its parent
+ * by direction, priority and match, as `acl-del` identifies it: changing one of them replaces it;
+ * rules others added to the same parent are left alone. The match is checked at preview as far as
+ * that is possible without the database (`./match.ts`), and before the write for the address sets
+ * and port groups it names. Declared only: the lifecycle comes from `provider/engine`.
+ */
+import { z } from "zod";
+import { eq, ge, mutate, select, wait, OvsdbTransactionError, type OvsdbClient } from "../../ovsdb";
+import { spawnArgv } from "../../openflow/ofctl";
+import { ResourceError } from "../../errors";
+import type { Props } from "../../framework";
+import { mapArg, type TableSpec, type WriteContext } from "../../engine/spec";
+import { tableKind } from "../../engine/table";
+import { NB_DB, bumpNbCfg, northbound } from "./common";
+import { matchProblem, matchReferences } from "./match";
+import { ovnName } from "./validation";
+import { priority } from "./logical-router-port";
+
+export const ACL_DIRECTIONS = ["from-lport", "to-lport"] as const;
+export const ACL_ACTIONS = ["allow", "allow-related", "allow-stateless", "drop", "reject", "pass"] as const;
+export const ACL_SEVERITIES = ["alert", "warning", "notice", "info", "debug"] as const;
+
+const quoted = (xs: readonly string[]) => xs.map((x) => `"${x}"`).join(", ");
+
+/** Whether rows named `names` exist in `table` of the northbound database: the names that do not. */
+async function missingNames(c: OvsdbClient, table: string, names: string[]): Promise<string[]> {
+  if (!names.length) return [];
+  const results = await c.transact(
+    NB_DB,
+    names.map((n) => select(table, [eq("name", n)], ["name"])),
+  );
+  return names.filter((_, n) => (results[n].rows ?? []).length === 0);
+}
+
+/**
+ * Before the write: every address set (`$name`, or a port group's `$pg_ip4` / `$pg_ip6`) and port
+ * group (`@name`) the match names exists, and the server's schema knows the action (`pass` needs
+ * OVN 23.06 or later). Nothing is written when one is missing.
+ */
+async function beforeWrite({ c, i }: WriteContext): Promise<void> {
+  const refs = matchReferences(i.match as string);
+  const sets = await missingNames(c, "Address_Set", refs.addressSets);
+  const groupSets = sets.map((s) => /^(.+)_ip[46]$/.exec(s)?.[1]).filter((g): g is string => g !== undefined);
+  const missingGroupSets = new Set(await missingNames(c, "Port_Group", groupSets));
+  const missingSets = sets.filter((s) => {
+    const g = /^(.+)_ip[46]$/.exec(s)?.[1];
+    return g === undefined || missingGroupSets.has(g);
+  });
+  const groups = await missingNames(c, "Port_Group", refs.portGroups);
+  const missing = [
+    ...missingSets.map((s) => `address set $${s} (ovn.AddressSet)`),
+    ...groups.map((g) => `port group @${g} (ovn.PortGroup)`),
+  ];
+  if (missing.length) {
+    throw new ResourceError(
+      "PARENT_MISSING",
+      `match: ${missing.join(", ")} does not exist; create it first, or build the match from its name ` +
+        "output (e.g. pulumi.interpolate`ip4.src == $${set.name}`) so Pulumi orders the creation",
+    );
+  }
+  const schema = await c.getSchema(NB_DB);
+  const actions = schema.tables.get("ACL")?.columns.get("action")?.type.key.enum;
+  if (actions && !actions.includes(i.action as string)) {
+    throw new ResourceError(
+      "INVALID_INPUT",
+      `action: this northbound database does not accept "${String(i.action)}" (it accepts ` +
+        `${quoted(actions.map(String))}); "pass" needs OVN 23.06 or later`,
+    );
+  }
+}
+
+/** How long create waits for ovn-northd to turn a new ACL into logical flows (with `sb`). */
+const NORTHD_TIMEOUT_MS = 10_000;
+
+/**
+ * With `sb`: after the insert, wait until ovn-northd has written the southbound database for it,
+ * then let OVN's own expression parser read every logical flow there (`ovn-trace`, which warns
+ * about each flow whose match it cannot parse). A flow made from this ACL's match that OVN cannot
+ * parse (which ovn-controller would ignore) undoes the insert and fails with OVN's message.
+ */
+async function afterWrite({ c, i, uuid }: WriteContext & { uuid: string }): Promise<void> {
+  const sb = i.sb as { remote: string } | undefined;
+  if (!sb) return;
+  const results = await c.transact(NB_DB, bumpNbCfg());
+  const target = results[1].rows?.[0]?.nb_cfg as number | undefined;
+  if (target !== undefined) {
+    try {
+      await c.transact(
+        NB_DB,
+        [
+          wait("NB_Global", [ge("sb_cfg", target)], ["sb_cfg"], [], {
+            until: "!=",
+            timeout: NORTHD_TIMEOUT_MS,
+          }),
+        ],
+        { timeoutMs: NORTHD_TIMEOUT_MS + 10_000 },
+      );
+    } catch (e) {
+      if (!(e instanceof OvsdbTransactionError && e.error === "timed out")) throw e;
+      throw new ResourceError(
+        "NOT_APPLIED",
+        `the ACL was written, but ovn-northd did not process it within ${NORTHD_TIMEOUT_MS / 1000} s, so its ` +
+          "match could not be confirmed (is ovn-northd running?)",
+        { cause: e },
+      );
+    }
+  }
+  const r = await spawnArgv(["ovn-trace", `--db=${sb.remote}`, "pulumi-ovs-no-such-datapath", "1"], 30_000);
+  if (r.spawnError) {
+    throw new ResourceError(
+      "INVALID_INPUT",
+      `sb: cannot run ovn-trace to check the match: ${r.spawnError.message}`,
+    );
+  }
+  const match = i.match as string;
+  const refused = r.stderr
+    .split("\n")
+    .map((l) => /\|WARN\|(.*): parsing expression failed \((.*)\)$/.exec(l))
+    .find((m) => m !== null && m[1].includes(match));
+  if (!refused) return;
+  const [parentTable, parentName] =
+    i.switch !== undefined ? ["Logical_Switch", i.switch] : ["Port_Group", i.portGroup];
+  await c.transact(NB_DB, [
+    mutate(parentTable as string, [eq("name", parentName as string)], [["acls", "delete", [uuid]]]),
+  ]);
+  throw new ResourceError(
+    "INVALID_INPUT",
+    `match: OVN cannot parse it: ${refused[2]} (the ACL was removed again)`,
+  );
+}
+
+export const aclSpec: TableSpec = {
+  type: "ovn:Acl",
+  doc:
+    "An OVN ACL on a logical switch or a port group: `ovn-nbctl acl-add SWITCH|PORT_GROUP DIRECTION " +
+    "PRIORITY MATCH VERDICT`. Identified by direction, priority and match; rules others added to the same " +
+    "switch or port group are left alone.",
+  db: northbound,
+  table: "ACL",
+  noun: "ACL",
+  parents: [
+    {
+      arg: "switch",
+      table: "Logical_Switch",
+      column: "acls",
+      noun: "logical switch",
+      sdk: "ovn.LogicalSwitch",
+    },
+    { arg: "portGroup", table: "Port_Group", column: "acls", noun: "port group", sdk: "ovn.PortGroup" },
+  ],
+  matchArgs: ["direction", "priority", "match"],
+  describe: (i: Props) => `${String(i.direction)} ACL ${String(i.priority)} ${JSON.stringify(i.match)}`,
+  attempts: 20, // rules created in parallel on one parent all guard its `acls` column
+  args: {
+    switch: {
+      schema: ovnName("switch").optional(),
+      type: "string",
+      doc: "Name of the logical switch the rule applies to (e.g. `sw0.name`); set this or `portGroup`.",
+    },
+    portGroup: {
+      schema: ovnName("portGroup").optional(),
+      type: "string",
+      doc:
+        "Name of the port group the rule applies to (e.g. `web.name`): it applies to the group's ports " +
+        "on every switch; set this or `switch`.",
+    },
+    sb: {
+      schema: z.object({ remote: z.string({ error: "sb.remote must be a string" }) }).optional(),
+      type: "{ remote: string }",
+      fields: { remote: "The southbound database's remote, e.g. `unix:/run/ovn/ovnsb_db.sock`." },
+      doc:
+        'The southbound database (e.g. `{ remote: "unix:/run/ovn/ovnsb_db.sock" }`; no TLS): when set, create ' +
+        "waits for ovn-northd and checks the ACL's logical flows with OVN's own parser (`ovn-trace`, which must " +
+        "be installed where Pulumi runs); a match OVN cannot parse undoes the create and fails with OVN's " +
+        "message. Checks the flows ovn-northd made: a port group's ACL has flows once the group has ports.",
+    },
+    direction: {
+      schema: z.enum(ACL_DIRECTIONS, {
+        error: 'direction: accepted "from-lport" (traffic from the port) or "to-lport" (traffic to it)',
+      }),
+      type: '"from-lport" | "to-lport"',
+      doc: "`from-lport` (traffic leaving a port into the network) or `to-lport` (traffic to a port). Column `ACL.direction`.",
+      storage: { column: "direction" },
+    },
+    priority: {
+      schema: priority,
+      type: "number",
+      doc: "0..32767; the highest matching rule decides (`ACL.priority`).",
+      storage: { column: "priority" },
+    },
+    match: {
+      schema: z.string({ error: "match must be a string" }).superRefine((s, ctx) => {
+        const p = matchProblem(s);
+        if (p) ctx.addIssue({ code: "custom", message: `match: ${p}` });
+      }),
+      type: "string",
+      doc:
+        "The packets the rule applies to, in OVN match syntax (`ACL.match`), e.g. " +
+        "`outport == @db && ip4.src == $web_ip4 && tcp.dst == 5432`; address sets as `$name`, port groups " +
+        "as `@name`. Checked at preview (quotes and parentheses balanced, known field names) and before the " +
+        "write (the address sets and port groups it names exist).",
+      storage: { column: "match" },
+    },
+    action: {
+      schema: z.enum(ACL_ACTIONS, { error: `action: accepted ${quoted(ACL_ACTIONS)}` }),
+      type: '"allow" | "allow-related" | "allow-stateless" | "drop" | "reject" | "pass"',
+      doc:
+        "`allow`, `allow-related` (replies and related traffic allowed too), `allow-stateless` (no " +
+        "connection tracking), `drop`, `reject` (answered with a TCP RST or ICMP unreachable) or `pass` " +
+        "(to the next tier; OVN 23.06 or later). Column `ACL.action`.",
+      storage: { column: "action" },
+    },
+    log: {
+      schema: z.boolean({ error: "log must be true or false" }).optional(),
+      type: "boolean",
+      doc: "Log the packets the rule matches through ovn-controller (`ACL.log`). Default: false.",
+      storage: { column: "log" },
+      empty: false,
+      implied: false,
+    },
+    name: {
+      schema: z
+        .string({ error: "name must be a string" })
+        .min(1, "name must not be empty")
+        .max(63, "name: at most 63 characters (the schema's limit)")
+        .optional(),
+      type: "string",
+      doc: "Name shown in the log entries (`ACL.name`, at most 63 characters).",
+      storage: { column: "name" },
+    },
+    severity: {
+      schema: z.enum(ACL_SEVERITIES, { error: `severity: accepted ${quoted(ACL_SEVERITIES)}` }).optional(),
+      type: '"alert" | "warning" | "notice" | "info" | "debug"',
+      doc: "Severity of the log entries (`ACL.severity`).",
+      storage: { column: "severity" },
+    },
+    meter: {
+      schema: ovnName("meter").optional(),
+      type: "string",
+      doc: "Name of the meter that rate-limits the log entries (`ACL.meter`, a `Meter` row's name).",
+      storage: { column: "meter" },
+    },
+    label: {
+      schema: z
+        .number({ error: "label must be an integer 0..4294967295" })
+        .int("label: accepted an integer 0..4294967295")
+        .min(0, "label: accepted 0..4294967295")
+        .max(4294967295, "label: accepted 0..4294967295")
+        .optional(),
+      type: "number",
+      doc: "A label written to the connection tracking entries of allowed traffic (`ACL.label`; 0: none).",
+      storage: { column: "label" },
+      empty: 0,
+      implied: 0,
+    },
+    options: mapArg("options", '`apply-after-lb`: `"true"`'),
+    externalIds: mapArg("external_ids"),
+  },
+  hooks: { beforeWrite, afterWrite },
+};
+
+export const aclKind = tableKind(aclSpec);
