@@ -143,6 +143,22 @@ export const CASES: ReplaceCase[] = [
     where: { kind: "row", db: "nb", table: "Address_Set", identity: ["name"], want: { name: "lcr_as" } },
   },
   {
+    type: "ovn.PortGroup",
+    name: "pg",
+    where: { kind: "row", db: "nb", table: "Port_Group", identity: ["name"], want: { name: "lcr_pg" } },
+  },
+  {
+    type: "ovn.Acl",
+    name: "acl",
+    where: {
+      kind: "row",
+      db: "nb",
+      table: "ACL",
+      identity: ["priority", "match"],
+      want: { priority: 1001, match: "outport == @lcr_pg && ip4" },
+    },
+  },
+  {
     type: "ovn.NorthboundConnection",
     name: "nbconn",
     where: {
@@ -182,7 +198,7 @@ function program(sb: SandboxInfo): () => Promise<void> {
     new ovs.Manager("mgr", { host, target: "ptcp:26640:127.0.0.1" });
     new ovn.ChassisConfig("chassis", { host, externalIds: { [CHASSIS_TEST_KEY]: "1" } });
     const sw = new ovn.LogicalSwitch("sw", { nb, name: "lcr-sw", subnet: "10.77.9.0/24" });
-    new ovn.LogicalSwitchPort("lsp", {
+    const lsp = new ovn.LogicalSwitchPort("lsp", {
       nb,
       switch: sw.name,
       name: "lcr-lsp",
@@ -211,6 +227,15 @@ function program(sb: SandboxInfo): () => Promise<void> {
       nexthop: "10.77.9.254",
     });
     new ovn.AddressSet("aset", { nb, name: "lcr_as", addresses: ["10.77.9.0/24"] });
+    const pg = new ovn.PortGroup("pg", { nb, name: "lcr_pg", ports: [lsp.name] });
+    new ovn.Acl("acl", {
+      nb,
+      portGroup: pg.name,
+      direction: "to-lport",
+      priority: 1001,
+      match: "outport == @lcr_pg && ip4",
+      action: "allow-related",
+    });
     new ovn.NorthboundConnection("nbconn", { nb, target: "ptcp:26641:127.0.0.1" });
     new ovn.SouthboundConnection("sbconn", { sb: sbDb, target: "ptcp:26642:127.0.0.1" });
   };
@@ -248,6 +273,8 @@ const TABLES: Record<Db, string[]> = {
     "NAT",
     "Logical_Router_Static_Route",
     "Address_Set",
+    "Port_Group",
+    "ACL",
     "Connection",
   ],
   sb: ["Connection"],
