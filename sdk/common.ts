@@ -27,9 +27,10 @@ export interface Connection {
 /** Common arguments of every resource. */
 export interface OwnedArgs {
   /**
-   * Take over an existing row of the same name that no stack manages, instead of failing.
-   * Pulumi cannot `import` dynamic resources; this is how existing configuration is adopted.
-   * After adoption the stack owns the row: destroying the stack deletes it.
+   * Take over an existing row that no stack manages and that this resource identifies (by its
+   * name, or for a rule or route, by the columns that identify it on its parent), instead of
+   * failing. Pulumi cannot `import` dynamic resources; this is how existing configuration is
+   * adopted. After adoption the stack owns the row: destroying the stack deletes it.
    */
   adopt?: pulumi.Input<boolean>;
 }

@@ -427,7 +427,8 @@ export const adoptArg: ArgSpec = {
   schema: z.boolean().optional(),
   type: "boolean",
   doc:
-    "Take over an existing row of the same name that no stack manages, instead of failing. " +
+    "Take over an existing row that no stack manages and that this resource identifies (by its name, or for " +
+    "a rule or route, by the columns that identify it on its parent), instead of failing. " +
     "Pulumi cannot `import` dynamic resources; this is how existing configuration is adopted. " +
     "After adoption the stack owns the row: destroying the stack deletes it.",
   diff: false,
