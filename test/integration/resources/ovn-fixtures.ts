@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import type { OvnCentral } from "../../../sandbox/central";
 import { ResourceError } from "../../../provider/errors";
 
+import { startVswitchDb } from "../../../sandbox/central";
 export { startCentral, startVswitchDb, type OvnCentral } from "../../../sandbox/central";
 
 const execFileP = promisify(execFile);
@@ -66,4 +67,27 @@ export async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   );
   expect(e).toBeInstanceOf(ResourceError);
   return (e as ResourceError).code;
+}
+
+/**
+ * A host's Open_vSwitch database (a real ovsdb-server with the installed vswitch schema) for the
+ * suite, started before its tests and stopped after them with the provider's connections;
+ * `host()` is its connection, `vsctl` runs `ovs-vsctl --no-wait` against it (output trimmed).
+ */
+export function useVswitchDb(): {
+  host: () => { remote: string };
+  vsctl: (...args: string[]) => Promise<string>;
+} {
+  let db: Awaited<ReturnType<typeof startVswitchDb>> | undefined;
+  beforeAll(async () => {
+    db = await startVswitchDb();
+  });
+  afterAll(async () => {
+    await provider.closeAll();
+    await db?.stop();
+  });
+  return {
+    host: () => ({ remote: db!.unix }),
+    vsctl: async (...args) => (await db!.tool("ovs-vsctl", ["--no-wait", ...args])).trim(),
+  };
 }

@@ -6,22 +6,15 @@
  * out to what the Interface holds. Rows checked with ovs-vsctl.
  */
 import { ResourceError } from "../../../provider/errors";
-import { createVia, provider, startVswitchDb, updateVia } from "./ovn-fixtures";
-import type { TestOvsdbServer } from "../../../sandbox/ovsdb-server";
+import { createVia, provider, updateVia, useVswitchDb } from "./ovn-fixtures";
 
 jest.setTimeout(60_000);
 
-let db: TestOvsdbServer;
+const vswitch = useVswitchDb();
+const vsctl = vswitch.vsctl;
 let host: { remote: string };
-const vsctl = async (...args: string[]) => (await db.tool("ovs-vsctl", ["--no-wait", ...args])).trim();
-
-beforeAll(async () => {
-  db = await startVswitchDb();
-  host = { remote: db.unix };
-});
-afterAll(async () => {
-  await provider.closeAll();
-  await db?.stop();
+beforeAll(() => {
+  host = vswitch.host();
 });
 
 it("a bridge with its internal port, controllers and ports: create, update, refresh, repair, delete", async () => {

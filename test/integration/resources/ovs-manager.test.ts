@@ -4,23 +4,16 @@
  * schema; rows checked with ovs-vsctl.
  */
 import { ResourceError } from "../../../provider/errors";
-import { createVia, provider, startVswitchDb, updateVia } from "./ovn-fixtures";
-import type { TestOvsdbServer } from "../../../sandbox/ovsdb-server";
+import { createVia, provider, updateVia, useVswitchDb } from "./ovn-fixtures";
 
 jest.setTimeout(60_000);
 const type = "ovs:Manager";
 
-let db: TestOvsdbServer;
+const vswitch = useVswitchDb();
+const vsctl = vswitch.vsctl;
 let host: { remote: string };
-const vsctl = async (...args: string[]) => (await db.tool("ovs-vsctl", ["--no-wait", ...args])).trim();
-
-beforeAll(async () => {
-  db = await startVswitchDb();
-  host = { remote: db.unix };
-});
-afterAll(async () => {
-  await provider.closeAll();
-  await db?.stop();
+beforeAll(() => {
+  host = vswitch.host();
 });
 
 it("adds a manager beside others, refreshes, updates in place and deletes only its own", async () => {
