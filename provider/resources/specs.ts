@@ -9,6 +9,8 @@ import { addressSetSpec } from "./ovn/address-set";
 import { chassisSpec } from "./ovn/chassis";
 import { portGroupSpec } from "./ovn/port-group";
 import { aclSpec } from "./ovn/acl";
+import { meterSpec } from "./ovn/meter";
+import { qosSpec } from "./ovn/qos";
 import { managerSpec } from "./ovs/manager";
 import { bridgeSpec } from "./ovs/bridge";
 import { portSpec } from "./ovs/port";
@@ -36,6 +38,8 @@ export const tableSpecs: readonly TableSpec[] = [
   chassisSpec,
   portGroupSpec,
   aclSpec,
+  meterSpec,
+  qosSpec,
 ];
 
 /** Every declared resource: the table-backed ones, and those with their own reader/writer. */

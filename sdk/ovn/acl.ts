@@ -49,7 +49,10 @@ export interface AclArgs extends NorthboundArgs {
   name?: pulumi.Input<string>;
   /** Severity of the log entries (`ACL.severity`). */
   severity?: pulumi.Input<"alert" | "warning" | "notice" | "info" | "debug">;
-  /** Name of the meter that rate-limits the log entries (`ACL.meter`, a `Meter` row's name). */
+  /**
+   * Name of the meter that rate-limits the log entries (`ACL.meter`; an `ovn.Meter`'s name, e.g. `m.name`).
+   * The meter must exist when the rule is written.
+   */
   meter?: pulumi.Input<string>;
   /** A label written to the connection tracking entries of allowed traffic (`ACL.label`; 0: none). */
   label?: pulumi.Input<number>;
@@ -107,7 +110,10 @@ export class Acl extends DynamicResource {
   declare readonly name: pulumi.Output<string | undefined>;
   /** Severity of the log entries (`ACL.severity`). */
   declare readonly severity: pulumi.Output<"alert" | "warning" | "notice" | "info" | "debug" | undefined>;
-  /** Name of the meter that rate-limits the log entries (`ACL.meter`, a `Meter` row's name). */
+  /**
+   * Name of the meter that rate-limits the log entries (`ACL.meter`; an `ovn.Meter`'s name, e.g. `m.name`).
+   * The meter must exist when the rule is written.
+   */
   declare readonly meter: pulumi.Output<string | undefined>;
   /** A label written to the connection tracking entries of allowed traffic (`ACL.label`; 0: none). */
   declare readonly label: pulumi.Output<number | undefined>;

@@ -35,12 +35,12 @@ async function missingNames(c: OvsdbClient, table: string, names: string[]): Pro
 }
 
 /**
- * Before the write: every address set (`$name`, or a port group's `$pg_ip4` / `$pg_ip6`) and port
- * group (`@name`) the match names exists, and the server's schema knows the action (`pass` needs
- * OVN 23.06 or later). Nothing is written when one is missing.
+ * Before the write of a rule whose `match` names address sets (`$name`, or a port group's `$pg_ip4`
+ * / `$pg_ip6`) and port groups (`@name`): each of them exists (PARENT_MISSING naming `match`
+ * otherwise). Shared by ovn.Acl and ovn.Qos.
  */
-async function beforeWrite({ c, i }: WriteContext): Promise<void> {
-  const refs = matchReferences(i.match as string);
+export async function checkMatchReferences(c: OvsdbClient, match: string): Promise<void> {
+  const refs = matchReferences(match);
   const sets = await missingNames(c, "Address_Set", refs.addressSets);
   const groupSets = sets.map((s) => /^(.+)_ip[46]$/.exec(s)?.[1]).filter((g): g is string => g !== undefined);
   const missingGroupSets = new Set(await missingNames(c, "Port_Group", groupSets));
@@ -60,6 +60,23 @@ async function beforeWrite({ c, i }: WriteContext): Promise<void> {
         "output (e.g. pulumi.interpolate`ip4.src == $${set.name}`) so Pulumi orders the creation",
     );
   }
+}
+
+/**
+ * Before the write: the meter the rule names exists, every address set and port group the match
+ * names exists ({@link checkMatchReferences}), and the server's schema knows the action (`pass`
+ * needs OVN 23.06 or later). Nothing is written when one is missing.
+ */
+async function beforeWrite({ c, i }: WriteContext): Promise<void> {
+  const meter = i.meter as string | undefined;
+  if (meter !== undefined && (await missingNames(c, "Meter", [meter])).length) {
+    throw new ResourceError(
+      "PARENT_MISSING",
+      `meter: meter ${meter} does not exist; create it first (ovn.Meter), or pass its name output ` +
+        "(meter: m.name) so Pulumi orders the creation",
+    );
+  }
+  await checkMatchReferences(c, i.match as string);
   const schema = await c.getSchema(NB_DB);
   const actions = schema.tables.get("ACL")?.columns.get("action")?.type.key.enum;
   if (actions && !actions.includes(i.action as string)) {
@@ -239,7 +256,9 @@ export const aclSpec: TableSpec = {
     meter: {
       schema: ovnName("meter").optional(),
       type: "string",
-      doc: "Name of the meter that rate-limits the log entries (`ACL.meter`, a `Meter` row's name).",
+      doc:
+        "Name of the meter that rate-limits the log entries (`ACL.meter`; an `ovn.Meter`'s name, e.g. " +
+        "`m.name`). The meter must exist when the rule is written.",
       storage: { column: "meter" },
     },
     label: {

@@ -11,6 +11,8 @@ import { natKind } from "./nat";
 import { addressSetKind } from "./address-set";
 import { portGroupKind } from "./port-group";
 import { aclKind } from "./acl";
+import { meterKind } from "./meter";
+import { qosKind } from "./qos";
 
 export const ovnHandlers: Record<string, Handler> = {
   "ovn:ChassisConfig": makeHandler(chassisKind),
@@ -25,4 +27,6 @@ export const ovnHandlers: Record<string, Handler> = {
   "ovn:AddressSet": makeHandler(addressSetKind),
   "ovn:PortGroup": makeHandler(portGroupKind),
   "ovn:Acl": makeHandler(aclKind),
+  "ovn:Meter": makeHandler(meterKind),
+  "ovn:Qos": makeHandler(qosKind),
 };

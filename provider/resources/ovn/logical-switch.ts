@@ -92,6 +92,7 @@ export const switchSpec: TableSpec = {
   children: [
     { column: "ports", table: "Logical_Switch_Port", noun: "port" },
     { column: "acls", table: "ACL", noun: "ACL" },
+    { column: "qos_rules", table: "QoS", noun: "QoS rule" },
   ],
 };
 
