@@ -159,6 +159,22 @@ export const CASES: ReplaceCase[] = [
     },
   },
   {
+    type: "ovn.Meter",
+    name: "meter",
+    where: { kind: "row", db: "nb", table: "Meter", identity: ["name"], want: { name: "lcr_meter" } },
+  },
+  {
+    type: "ovn.Qos",
+    name: "qos",
+    where: {
+      kind: "row",
+      db: "nb",
+      table: "QoS",
+      identity: ["priority", "match"],
+      want: { priority: 101, match: "ip4" },
+    },
+  },
+  {
     type: "ovn.NorthboundConnection",
     name: "nbconn",
     where: {
@@ -236,6 +252,15 @@ function program(sb: SandboxInfo): () => Promise<void> {
       match: "outport == @lcr_pg && ip4",
       action: "allow-related",
     });
+    new ovn.Meter("meter", { nb, name: "lcr_meter", unit: "pktps", bands: [{ rate: 10 }] });
+    new ovn.Qos("qos", {
+      nb,
+      switch: sw.name,
+      direction: "from-lport",
+      priority: 101,
+      match: "ip4",
+      dscp: 10,
+    });
     new ovn.NorthboundConnection("nbconn", { nb, target: "ptcp:26641:127.0.0.1" });
     new ovn.SouthboundConnection("sbconn", { sb: sbDb, target: "ptcp:26642:127.0.0.1" });
   };
@@ -275,6 +300,8 @@ const TABLES: Record<Db, string[]> = {
     "Address_Set",
     "Port_Group",
     "ACL",
+    "Meter",
+    "QoS",
     "Connection",
   ],
   sb: ["Connection"],
