@@ -11,8 +11,8 @@ export interface QosArgs extends NorthboundArgs {
    */
   switch: pulumi.Input<string>;
   /**
-   * `from-lport` (traffic leaving a port into the switch) or `to-lport` (traffic the switch delivers to a
-   * port). Column `QoS.direction`. Changing it replaces the resource.
+   * `from-lport` (traffic leaving a port into the network) or `to-lport` (traffic to a port). Column
+   * `QoS.direction`. Changing it replaces the resource.
    */
   direction: pulumi.Input<"from-lport" | "to-lport">;
   /**
@@ -50,8 +50,8 @@ export class Qos extends DynamicResource {
   /** Name of the logical switch the rule applies to (e.g. `sw0.name`). */
   declare readonly switch: pulumi.Output<string>;
   /**
-   * `from-lport` (traffic leaving a port into the switch) or `to-lport` (traffic the switch delivers to a
-   * port). Column `QoS.direction`.
+   * `from-lport` (traffic leaving a port into the network) or `to-lport` (traffic to a port). Column
+   * `QoS.direction`.
    */
   declare readonly direction: pulumi.Output<"from-lport" | "to-lport">;
   /** 0..32767; of the rules a packet matches, the highest applies (`QoS.priority`). */

@@ -11,7 +11,7 @@ import { eq, ge, mutate, select, wait, OvsdbTransactionError, type OvsdbClient }
 import { spawnArgv } from "../../openflow/ofctl";
 import { ResourceError } from "../../errors";
 import type { Props } from "../../framework";
-import { mapArg, type TableSpec, type WriteContext } from "../../engine/spec";
+import { mapArg, type ArgSpec, type TableSpec, type WriteContext } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { NB_DB, bumpNbCfg, northbound } from "./common";
 import { matchProblem, matchReferences } from "./match";
@@ -86,6 +86,37 @@ async function beforeWrite({ c, i }: WriteContext): Promise<void> {
         `${quoted(actions.map(String))}); "pass" needs OVN 23.06 or later`,
     );
   }
+}
+
+/** The `direction` of a rule stored in `table` (an ACL, a QoS rule). */
+export function directionArg(table: string): ArgSpec {
+  return {
+    schema: z.enum(ACL_DIRECTIONS, {
+      error: 'direction: accepted "from-lport" (traffic from the port) or "to-lport" (traffic to it)',
+    }),
+    type: '"from-lport" | "to-lport"',
+    doc: `\`from-lport\` (traffic leaving a port into the network) or \`to-lport\` (traffic to a port). Column \`${table}.direction\`.`,
+    storage: { column: "direction" },
+  };
+}
+
+/**
+ * The `match` of a rule stored in `table`, checked at preview ({@link matchProblem}); `example`: a
+ * match in backquotes. Its references are checked before the write ({@link checkMatchReferences}).
+ */
+export function matchArg(table: string, example: string): ArgSpec {
+  return {
+    schema: z.string({ error: "match must be a string" }).superRefine((s, ctx) => {
+      const p = matchProblem(s);
+      if (p) ctx.addIssue({ code: "custom", message: `match: ${p}` });
+    }),
+    type: "string",
+    doc:
+      `The packets the rule applies to, in OVN match syntax (\`${table}.match\`), e.g. ${example}; address ` +
+      "sets as `$name`, port groups as `@name`. Checked at preview (quotes and parentheses balanced, known " +
+      "field names) and before the write (the address sets and port groups it names exist).",
+    storage: { column: "match" },
+  };
 }
 
 /** How long create waits for ovn-northd to turn a new ACL into logical flows (with `sb`). */
@@ -193,33 +224,14 @@ export const aclSpec: TableSpec = {
         "be installed where Pulumi runs); a match OVN cannot parse undoes the create and fails with OVN's " +
         "message. Checks the flows ovn-northd made: a port group's ACL has flows once the group has ports.",
     },
-    direction: {
-      schema: z.enum(ACL_DIRECTIONS, {
-        error: 'direction: accepted "from-lport" (traffic from the port) or "to-lport" (traffic to it)',
-      }),
-      type: '"from-lport" | "to-lport"',
-      doc: "`from-lport` (traffic leaving a port into the network) or `to-lport` (traffic to a port). Column `ACL.direction`.",
-      storage: { column: "direction" },
-    },
+    direction: directionArg("ACL"),
     priority: {
       schema: priority,
       type: "number",
       doc: "0..32767; the highest matching rule decides (`ACL.priority`).",
       storage: { column: "priority" },
     },
-    match: {
-      schema: z.string({ error: "match must be a string" }).superRefine((s, ctx) => {
-        const p = matchProblem(s);
-        if (p) ctx.addIssue({ code: "custom", message: `match: ${p}` });
-      }),
-      type: "string",
-      doc:
-        "The packets the rule applies to, in OVN match syntax (`ACL.match`), e.g. " +
-        "`outport == @db && ip4.src == $web_ip4 && tcp.dst == 5432`; address sets as `$name`, port groups " +
-        "as `@name`. Checked at preview (quotes and parentheses balanced, known field names) and before the " +
-        "write (the address sets and port groups it names exist).",
-      storage: { column: "match" },
-    },
+    match: matchArg("ACL", "`outport == @db && ip4.src == $web_ip4 && tcp.dst == 5432`"),
     action: {
       schema: z.enum(ACL_ACTIONS, { error: `action: accepted ${quoted(ACL_ACTIONS)}` }),
       type: '"allow" | "allow-related" | "allow-stateless" | "drop" | "reject" | "pass"',

@@ -13,8 +13,7 @@ import type { Props } from "../../framework";
 import { mapArg, type TableSpec, type WriteContext } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { northbound } from "./common";
-import { ACL_DIRECTIONS, checkMatchReferences } from "./acl";
-import { matchProblem } from "./match";
+import { checkMatchReferences, directionArg, matchArg } from "./acl";
 import { intIn } from "./meter";
 import { ovnName } from "./validation";
 import { priority } from "./logical-router-port";
@@ -51,35 +50,14 @@ export const qosSpec: TableSpec = {
       type: "string",
       doc: "Name of the logical switch the rule applies to (e.g. `sw0.name`).",
     },
-    direction: {
-      schema: z.enum(ACL_DIRECTIONS, {
-        error: 'direction: accepted "from-lport" (traffic from the port) or "to-lport" (traffic to it)',
-      }),
-      type: '"from-lport" | "to-lport"',
-      doc:
-        "`from-lport` (traffic leaving a port into the switch) or `to-lport` (traffic the switch delivers to " +
-        "a port). Column `QoS.direction`.",
-      storage: { column: "direction" },
-    },
+    direction: directionArg("QoS"),
     priority: {
       schema: priority,
       type: "number",
       doc: "0..32767; of the rules a packet matches, the highest applies (`QoS.priority`).",
       storage: { column: "priority" },
     },
-    match: {
-      schema: z.string({ error: "match must be a string" }).superRefine((s, ctx) => {
-        const p = matchProblem(s);
-        if (p) ctx.addIssue({ code: "custom", message: `match: ${p}` });
-      }),
-      type: "string",
-      doc:
-        "The packets the rule applies to, in OVN match syntax (`QoS.match`), e.g. " +
-        '`inport == "web1" && ip4`; address sets as `$name`, port groups as `@name`. Checked at preview ' +
-        "(quotes and parentheses balanced, known field names) and before the write (the address sets and " +
-        "port groups it names exist).",
-      storage: { column: "match" },
-    },
+    match: matchArg("QoS", '`inport == "web1" && ip4`'),
     dscp: {
       schema: intIn("dscp", 0, 63).optional(),
       type: "number",
