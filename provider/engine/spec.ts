@@ -327,6 +327,12 @@ export interface TableSpec extends ResourceSpec {
   matchArgs?: readonly string[];
   parent?: ParentSpec;
   /**
+   * A root row without a name (e.g. `DHCP_Options`, `DNS`): found by its owner marker alone, so rows
+   * others made with the same values never collide with it. With `adopt`, create takes over the one
+   * row no stack manages whose columns of the `adoptBy` arguments equal the inputs (e.g. `cidr`).
+   */
+  markerIdentity?: { adoptBy: readonly string[] };
+  /**
    * Alternative parents (e.g. an ACL on a switch or on a port group): each with its own `arg`,
    * exactly one of which the inputs set. Used instead of `parent`.
    */

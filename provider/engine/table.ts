@@ -33,6 +33,8 @@ import { wire, type Instance, type Props, type ReadResult, type ResourceKind } f
 import {
   claimExisting,
   holdsRow,
+  OWNER_KEY,
+  ownerOf,
   mapMutations,
   parentOf,
   planMap,
@@ -125,6 +127,9 @@ export function planCreate(
   const ops: Operation[] = [];
   if (spec.nameArg)
     ops.push(guardAbsent(spec.table, columnOf(spec, spec.nameArg), i[spec.nameArg] as string));
+  // A row found by its marker alone: none carries it yet.
+  if (spec.markerIdentity)
+    ops.push(wait(spec.table, [markedBy(i.owner)], ["_uuid"], [], { until: "==", timeout: 0 }));
   if (!spec.parent) return [...ops, ...members.ops, row];
   const p = spec.parent;
   if (!parent && p.createIfMissing && !p.arg) {
@@ -219,9 +224,15 @@ export function inputsFromRow(
   return wire(out) as Inputs;
 }
 
-/** Whether a live child row is the one the inputs identify (the columns of `matchArgs`). Pure. */
-export function matchesRow(spec: TableSpec, row: Row, i: Props): boolean {
-  return (spec.matchArgs ?? []).every((k) => {
+/** The condition that a row carries the owner marker `owner`. */
+const markedBy = (owner: string) => includes("external_ids", { [OWNER_KEY]: owner });
+
+/**
+ * Whether a live child row is the one the inputs identify: the columns of `matchArgs` (or of
+ * `args`) hold the inputs' values. Pure.
+ */
+export function matchesRow(spec: TableSpec, row: Row, i: Props, args = spec.matchArgs ?? []): boolean {
+  return args.every((k) => {
     const a = spec.args[k];
     const col = columnOf(spec, k);
     const want = i[k] === undefined ? a.implied : i[k];
@@ -379,8 +390,30 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     parentRow: Row | undefined,
   ): Promise<Row | undefined> {
     if (spec.nameArg) return findNamed(c, table, columnOf(spec, spec.nameArg), i[spec.nameArg] as string);
+    if (spec.markerIdentity) return findMarked(c, i);
     const held = (parentRow?.[parent!.column] as string[] | undefined) ?? [];
     return (await selectRowsByUuid(c, db.name, table, held)).find((r) => matchesRow(spec, r, i));
+  }
+
+  /**
+   * A row identified by its marker: the one that carries the inputs' owner marker; else, with
+   * `adopt`, the one row no stack manages whose `adoptBy` columns hold the inputs' values.
+   */
+  async function findMarked(c: OvsdbClient, i: Props): Promise<Row | undefined> {
+    const [mine] = await selectRows(c, db.name, table, [markedBy(i.owner as string)]);
+    if (mine || !i.adopt) return mine;
+    const by = spec.markerIdentity!.adoptBy;
+    const free = (await selectRows(c, db.name, table, [])).filter(
+      (r) => ownerOf(r) === undefined && matchesRow(spec, r, i, by),
+    );
+    if (free.length > 1) {
+      throw new ResourceError(
+        "NAME_TAKEN",
+        `${free.length} ${table} rows no stack manages match ${by.join(", ")} of ${what(i)} ` +
+          `(${free.map((r) => r._uuid).join(", ")}); adopt takes one: delete the extra ones, or leave adopt out to create a new row`,
+      );
+    }
+    return free[0];
   }
 
   async function applyUpdate(c: OvsdbClient, uuid: string, prev: Inputs | undefined, i: Inputs) {
