@@ -159,6 +159,17 @@ export const CASES: ReplaceCase[] = [
     },
   },
   {
+    type: "ovn.DhcpOptions",
+    name: "dhcp",
+    where: {
+      kind: "row",
+      db: "nb",
+      table: "DHCP_Options",
+      identity: ["cidr"],
+      want: { cidr: "10.77.9.0/24" },
+    },
+  },
+  {
     type: "ovn.NorthboundConnection",
     name: "nbconn",
     where: {
@@ -198,11 +209,17 @@ function program(sb: SandboxInfo): () => Promise<void> {
     new ovs.Manager("mgr", { host, target: "ptcp:26640:127.0.0.1" });
     new ovn.ChassisConfig("chassis", { host, externalIds: { [CHASSIS_TEST_KEY]: "1" } });
     const sw = new ovn.LogicalSwitch("sw", { nb, name: "lcr-sw", subnet: "10.77.9.0/24" });
+    const dhcp = new ovn.DhcpOptions("dhcp", {
+      nb,
+      cidr: "10.77.9.0/24",
+      options: { server_id: "10.77.9.1", server_mac: "0a:77:09:00:00:01", lease_time: "3600" },
+    });
     const lsp = new ovn.LogicalSwitchPort("lsp", {
       nb,
       switch: sw.name,
       name: "lcr-lsp",
       addresses: ["0a:77:09:00:00:02 10.77.9.2"],
+      dhcpv4Options: dhcp.uuid,
     });
     const lr = new ovn.LogicalRouter("lr", { nb, name: "lcr-lr" });
     new ovn.LogicalRouterPort("lrp", {
