@@ -69,6 +69,13 @@ import {
 import { outputsFrom, planOutputRead, readOutputs } from "./outputs";
 import { planRefSetUpdate, refSetColumns, refSetNames, refSetsFromRow, resolveRefSets } from "./ref-sets";
 import { alternativeKind } from "./alternatives";
+import {
+  attachedNow,
+  attachmentsFromRow,
+  planAttachments,
+  planDetachAll,
+  resolveAttachments,
+} from "./attachments";
 
 type Inputs = Props & Instance & { owner: string; adopt?: boolean };
 type State = Inputs & { uuid: string };
@@ -124,18 +131,27 @@ export function planCreate(
 ): Operation[] {
   const members = planMemberInserts(spec, i);
   const row = insert(spec.table, insertRow(spec, i, resolved, members.columns), { uuidName });
+  // The rows the inputs attach it to reference it in the same transaction.
+  const attach = planAttachments(spec, namedUuid(uuidName), undefined, i, resolved);
   const ops: Operation[] = [];
   if (spec.nameArg)
     ops.push(guardAbsent(spec.table, columnOf(spec, spec.nameArg), i[spec.nameArg] as string));
   // A row found by its marker alone: none carries it yet.
   if (spec.markerIdentity)
     ops.push(wait(spec.table, [markedBy(i.owner)], ["_uuid"], [], { until: "==", timeout: 0 }));
-  if (!spec.parent) return [...ops, ...members.ops, row];
+  if (!spec.parent) return [...ops, ...members.ops, row, ...attach];
   const p = spec.parent;
   if (!parent && p.createIfMissing && !p.arg) {
     // The only row of the parent table does not exist yet: insert it, if the table is still empty.
     const first = insert(p.table, { [p.column]: [namedUuid(uuidName)] });
-    return [...ops, ...members.ops, row, wait(p.table, [], [], [], { until: "==", timeout: 0 }), first];
+    return [
+      ...ops,
+      ...members.ops,
+      row,
+      wait(p.table, [], [], [], { until: "==", timeout: 0 }),
+      first,
+      ...attach,
+    ];
   }
   if (!parent) throw new ResourceError("INTERNAL", `${labelOf(spec)}: a child is created under a parent row`);
   const uuid = parent._uuid as string;
@@ -147,6 +163,7 @@ export function planCreate(
     ...members.ops,
     row,
     mutate(p.table, [eq("_uuid", uuid)], [[p.column, "insert", [namedUuid(uuidName)]]]),
+    ...attach,
   ];
 }
 
@@ -184,6 +201,7 @@ export function planUpdate(
     ...planRowUpdate(spec.table, uuid, live, rowPlan(spec, prev, i, resolved)),
     ...planMemberUpdate(spec, uuid, live, members, prev, i),
     ...planRefSetUpdate(spec, uuid, live, prev, i, resolved),
+    ...planAttachments(spec, uuid, prev, i, resolved),
   ];
   if (spec.nameArg) {
     const column = columnOf(spec, spec.nameArg);
@@ -197,7 +215,8 @@ export function planUpdate(
 /** The column an argument is stored in. */
 function columnOf(spec: TableSpec, arg: string): string {
   const s = spec.args[arg]?.storage;
-  if (!s) throw new ResourceError("INTERNAL", `${labelOf(spec)}: argument ${arg} is not stored in a column`);
+  if (!s || !("column" in s))
+    throw new ResourceError("INTERNAL", `${labelOf(spec)}: argument ${arg} is not stored in a column`);
   return s.column;
 }
 
@@ -220,6 +239,7 @@ export function inputsFromRow(
     argsFromRow(spec.args, live, s, names),
     membersFromRows(spec, members, s),
     refSetsFromRow(spec, s, names),
+    attachmentsFromRow(spec, s, names),
   );
   return wire(out) as Inputs;
 }
@@ -290,9 +310,15 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     return rows[0];
   }
 
-  /** The uuids of the rows the reference arguments name (`prev`: the inputs of the last write). */
-  async function resolve(c: OvsdbClient, i: Props, prev?: Props): Promise<Resolved> {
-    const out: Resolved = await resolveRefSets(c, db.name, spec, prev, i);
+  /**
+   * The uuids of the rows the reference and attachment arguments name (`prev`: the inputs of the
+   * last write; `uuid`: the row written, whose attachments are looked up).
+   */
+  async function resolve(c: OvsdbClient, i: Props, prev?: Props, uuid?: string): Promise<Resolved> {
+    const out: Resolved = {
+      ...(await resolveRefSets(c, db.name, spec, prev, i)),
+      ...(await resolveAttachments(c, db.name, spec, prev, i, uuid)),
+    };
     for (const [k, a] of refs) {
       if (i[k] === undefined) {
         out[k] = null;
@@ -322,7 +348,10 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
 
   /** The names of the rows a live row's references point to. */
   async function namesOf(c: OvsdbClient, live: Row): Promise<Resolved> {
-    const out: Resolved = await refSetNames(c, db.name, spec, live);
+    const out: Resolved = {
+      ...(await refSetNames(c, db.name, spec, live)),
+      ...(await attachedNow(c, db.name, spec, live._uuid as string)),
+    };
     for (const [k, a] of refs) {
       const uuid = live[columnOf(spec, k)];
       if (typeof uuid !== "string") continue;
@@ -434,7 +463,7 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     }
     const x = await beforeWrite(c, i, live);
     const ops = [
-      ...planUpdate(spec, live, prev, i, await resolve(c, i, prev), await membersOf(c, live, i)),
+      ...planUpdate(spec, live, prev, i, await resolve(c, i, prev, uuid), await membersOf(c, live, i)),
       ...(await moveOps(c, x)),
       ...((await spec.hooks?.alsoWrite?.({ ...x, prev })) ?? []),
     ];
@@ -615,7 +644,10 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
             if (also.length) await db.commit(c, also, s);
             return; // gone, or not this instance's
           }
-          const ops: Operation[] = [...also];
+          const ops: Operation[] = [
+            ...also,
+            ...planDetachAll(spec, id, await attachedNow(c, db.name, spec, id)),
+          ];
           const foreign: string[] = [];
           for (const ch of spec.children ?? []) {
             const held = (live[ch.column] as string[] | undefined) ?? [];
@@ -755,7 +787,9 @@ function settingsLifecycle(
   const columns = [
     ...new Set([
       "external_ids",
-      ...Object.values(spec.args).flatMap((a) => (a.storage ? [a.storage.column] : [])),
+      ...Object.values(spec.args).flatMap((a) =>
+        a.storage && "column" in a.storage ? [a.storage.column] : [],
+      ),
     ]),
   ];
   const selectRow = (c: OvsdbClient, where: ReturnType<typeof eq>[]) =>
