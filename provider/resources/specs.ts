@@ -10,6 +10,7 @@ import { chassisSpec } from "./ovn/chassis";
 import { portGroupSpec } from "./ovn/port-group";
 import { aclSpec } from "./ovn/acl";
 import { dhcpOptionsSpec } from "./ovn/dhcp-options";
+import { dnsSpec } from "./ovn/dns";
 import { managerSpec } from "./ovs/manager";
 import { bridgeSpec } from "./ovs/bridge";
 import { portSpec } from "./ovs/port";
@@ -38,6 +39,7 @@ export const tableSpecs: readonly TableSpec[] = [
   portGroupSpec,
   aclSpec,
   dhcpOptionsSpec,
+  dnsSpec,
 ];
 
 /** Every declared resource: the table-backed ones, and those with their own reader/writer. */

@@ -1,7 +1,7 @@
 /**
  * OVN resources: chassis settings on each hypervisor (`ChassisConfig`), the databases' listening
  * targets (`NorthboundConnection`, `SouthboundConnection`) and the logical network in the
- * northbound database (switches, ports, routers, router ports, static routes, NAT; address sets, port groups and ACLs; DHCP options).
+ * northbound database (switches, ports, routers, router ports, static routes, NAT; address sets, port groups and ACLs; DHCP options, DNS records).
  */
 export type { NorthboundArgs, NorthboundDatabaseArgs, SouthboundDatabaseArgs } from "./common";
 export { ChassisConfig, type ChassisConfigArgs } from "./chassis-config";
@@ -21,3 +21,4 @@ export { AddressSet, type AddressSetArgs } from "./address-set";
 export { PortGroup, type PortGroupArgs } from "./port-group";
 export { Acl, type AclArgs } from "./acl";
 export { DhcpOptions, type DhcpOptionsArgs } from "./dhcp-options";
+export { Dns, type DnsArgs } from "./dns";

@@ -12,6 +12,7 @@ import { addressSetKind } from "./address-set";
 import { portGroupKind } from "./port-group";
 import { aclKind } from "./acl";
 import { dhcpOptionsKind } from "./dhcp-options";
+import { dnsKind } from "./dns";
 
 export const ovnHandlers: Record<string, Handler> = {
   "ovn:ChassisConfig": makeHandler(chassisKind),
@@ -27,4 +28,5 @@ export const ovnHandlers: Record<string, Handler> = {
   "ovn:PortGroup": makeHandler(portGroupKind),
   "ovn:Acl": makeHandler(aclKind),
   "ovn:DhcpOptions": makeHandler(dhcpOptionsKind),
+  "ovn:Dns": makeHandler(dnsKind),
 };

@@ -381,6 +381,15 @@ const SAMPLES: Record<string, Samples> = {
       externalIds: { a: "c" },
     },
   },
+  "ovn:Dns": {
+    full: {
+      nb,
+      records: { "Web.Example.org": ["10.0.0.5", "fd00::5"], "db.example.org": ["10.0.0.6"] },
+      switches: ["sw0", "sw1"],
+      externalIds: { a: "b" },
+    },
+    changes: { records: { "web.example.org": ["10.0.0.7"] }, switches: ["sw2"], externalIds: { a: "c" } },
+  },
 };
 
 /** Inputs as check gives them to create (canonical), with the SDK's owner and the framework's instance. */

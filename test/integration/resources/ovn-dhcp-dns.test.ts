@@ -1,5 +1,5 @@
 /**
- * ovn.DhcpOptions and ovn.LogicalSwitchPort `dhcpv4Options` / `dhcpv6Options`, against a real NB
+ * ovn.DhcpOptions, ovn.Dns and ovn.LogicalSwitchPort `dhcpv4Options` / `dhcpv6Options`, against a real NB
  * ovsdb-server with ovn-northd: a row found by its owner marker (rows others made for the same cidr
  * left alone, `adopt` by cidr), the port's reference and northd's DHCP flows for it, drift on
  * refresh, and bad input (an option OVN does not support, at preview and, with `sb`, against what
@@ -193,5 +193,80 @@ describe("ovn:LogicalSwitchPort dhcpv4Options / dhcpv6Options", () => {
     expect((await provider.handler(LSP).read(p.id, p.outs)).inputs?.dhcpv6Options).toBeUndefined();
     await provider.handler(LSP).delete(p.id, p.outs);
     await provider.handler(DHCP).delete(v6.id, v6.outs);
+  });
+});
+
+describe("ovn:Dns", () => {
+  const DNS = "ovn:Dns";
+  /** The uuids in a switch's dns_records, sorted. */
+  const onSwitch = async (sw: string) =>
+    (await nbGet(central, "Logical_Switch", sw, "dns_records"))
+      .replace(/[[\]]/g, "")
+      .split(", ")
+      .filter(Boolean)
+      .sort();
+  const dnsRows = async () =>
+    (await central.nbctl("--bare", "--columns=_uuid", "list", "DNS")).split("\n").filter(Boolean).sort();
+
+  it("creates the records attached to switches; other DNS rows on a switch stay; update, drift and delete own only its attachments", async () => {
+    await central.nbctl("ls-add", "dns-sw1");
+    await central.nbctl("ls-add", "dns-sw2");
+    const hand = (await central.nbctl("create", "DNS", 'records={"hand.example.org"="10.9.0.9"}')).trim();
+    await central.nbctl("add", "Logical_Switch", "dns-sw1", "dns_records", hand);
+
+    const inputs = {
+      nb,
+      records: { "Web.Example.org": ["fd09::5", "10.9.0.5"], "db.example.org": ["10.9.0.6"] },
+      switches: ["dns-sw1", "dns-sw2"],
+      owner: owner("dns"),
+    };
+    const { id, outs } = await createVia(DNS, inputs);
+    expect(outs.records).toEqual({
+      "web.example.org": ["10.9.0.5", "fd09::5"],
+      "db.example.org": ["10.9.0.6"],
+    });
+    expect(await nbGet(central, "DNS", id, "records")).toBe(
+      '{"db.example.org"="10.9.0.6", "web.example.org"="10.9.0.5 fd09::5"}',
+    );
+    expect(await onSwitch("dns-sw1")).toEqual([hand, id].sort());
+    expect(await onSwitch("dns-sw2")).toEqual([id]);
+    await central.nbctl("--wait=sb", "sync");
+    expect(await central.sbctl("--bare", "--columns=records", "list", "DNS")).toContain("10.9.0.5 fd09::5");
+
+    // Update: one switch fewer, other records; the hand-made row keeps its switch.
+    const news = { ...inputs, records: { "web.example.org": ["10.9.0.7"] }, switches: ["dns-sw2"] };
+    const { diff, outs: outs2 } = await updateVia(DNS, id, outs, news);
+    expect(diff).toMatchObject({ replaces: [], diffs: ["records", "switches"] });
+    expect(await onSwitch("dns-sw1")).toEqual([hand]);
+    expect(await onSwitch("dns-sw2")).toEqual([id]);
+    expect(await nbGet(central, "DNS", id, "records")).toBe('{"web.example.org"="10.9.0.7"}');
+
+    // Drift: a record changed and the attachment removed by hand.
+    await central.nbctl("set", "DNS", id, 'records:"web.example.org"="10.9.0.8"');
+    await central.nbctl("remove", "Logical_Switch", "dns-sw2", "dns_records", id);
+    const r = await provider.handler(DNS).read(id, outs2);
+    expect(r.inputs?.records).toEqual({ "web.example.org": ["10.9.0.8"] });
+    expect(r.inputs?.switches ?? []).toEqual([]);
+    await updateVia(DNS, id, r.props!, news);
+    expect(await onSwitch("dns-sw2")).toEqual([id]);
+
+    await provider.handler(DNS).delete(id, outs2);
+    expect(await dnsRows()).toEqual([hand]);
+    expect(await onSwitch("dns-sw1")).toEqual([hand]);
+    expect(await onSwitch("dns-sw2")).toEqual([]);
+  });
+
+  it("a switch that does not exist is refused before anything is written; a bad address at preview", async () => {
+    const before = await dnsRows();
+    const inputs = {
+      nb,
+      records: { "x.example.org": ["10.9.1.1"] },
+      switches: ["dns-nope"],
+      owner: owner("dns2"),
+    };
+    expect(await codeOf(createVia(DNS, inputs))).toBe("PARENT_MISSING");
+    expect(await dnsRows()).toEqual(before);
+    const r = await provider.handler(DNS).check({}, { ...inputs, records: { "x.example.org": ["10.9.1"] } });
+    expect(r.failures.map((f) => f.property)).toEqual(["records.x.example.org.0"]);
   });
 });
