@@ -107,7 +107,7 @@ export async function resolveRefSets(
 ): Promise<Resolved> {
   const out: Resolved = {};
   for (const { arg, ref } of refSetArgs(spec)) {
-    const rows = await rowsNamed(c, db, arg, ref, [...namesIn(prev?.[arg]), ...namesIn(i[arg])], ["_uuid"]);
+    const rows = await rowsNamed(c, db, arg, ref, [...namesIn(prev?.[arg]), ...namesIn(i[arg])], []);
     refuseMissing(arg, ref, namesIn(i[arg]), rows);
     out[arg] = Object.fromEntries(Object.entries(rows).map(([n, r]) => [n, r._uuid as string]));
   }
@@ -115,7 +115,7 @@ export async function resolveRefSets(
 }
 
 /**
- * The rows of `ref.table` named `names` (with `columns`), by name, in one transaction; those no row
+ * The rows of `ref.table` named `names` (their uuid, name and `columns`), by name, in one transaction; those no row
  * holds are left out. NAME_TAKEN when several rows hold one name.
  */
 export async function rowsNamed(
@@ -130,7 +130,7 @@ export async function rowsNamed(
   if (!unique.length) return {};
   const results = await c.transact(
     db,
-    unique.map((n) => select(ref.table, [eq("name", n)], ["name", ...columns])),
+    unique.map((n) => select(ref.table, [eq("name", n)], ["_uuid", "name", ...columns])),
   );
   const out: Record<string, Row> = {};
   results.forEach((r, n) => {
