@@ -170,6 +170,17 @@ export const CASES: ReplaceCase[] = [
     },
   },
   {
+    type: "ovn.Dns",
+    name: "dns",
+    where: {
+      kind: "row",
+      db: "nb",
+      table: "DNS",
+      identity: ["records"],
+      want: { records: { "lcr.example.org": "10.77.9.2" } },
+    },
+  },
+  {
     type: "ovn.NorthboundConnection",
     name: "nbconn",
     where: {
@@ -243,6 +254,7 @@ function program(sb: SandboxInfo): () => Promise<void> {
       ipPrefix: "10.99.0.0/16",
       nexthop: "10.77.9.254",
     });
+    new ovn.Dns("dns", { nb, records: { "lcr.example.org": ["10.77.9.2"] }, switches: [sw.name] });
     new ovn.AddressSet("aset", { nb, name: "lcr_as", addresses: ["10.77.9.0/24"] });
     const pg = new ovn.PortGroup("pg", { nb, name: "lcr_pg", ports: [lsp.name] });
     new ovn.Acl("acl", {
@@ -292,6 +304,8 @@ const TABLES: Record<Db, string[]> = {
     "Address_Set",
     "Port_Group",
     "ACL",
+    "DHCP_Options",
+    "DNS",
     "Connection",
   ],
   sb: ["Connection"],
@@ -476,7 +490,7 @@ async function addForeign(sb: SandboxInfo, probe: Probe): Promise<void> {
     if (c.where.kind !== "row") continue;
     const where = c.where;
     const row = w.rows[`${where.db}:${where.table}`].find((r) =>
-      Object.entries(where.want).every(([k, v]) => r[k] === v),
+      Object.entries(where.want).every(([k, v]) => JSON.stringify(r[k]) === JSON.stringify(v)),
     );
     if (row) await probe.run(where.db, "set", where.table, row._uuid, "external_ids:lcr-foreign=kept");
   }
@@ -546,7 +560,7 @@ function inspect(
   }
   const where = c.where;
   const rows = w.rows[`${where.db}:${where.table}`].filter((r) =>
-    Object.entries(where.want).every(([k, v]) => r[k] === v),
+    Object.entries(where.want).every(([k, v]) => JSON.stringify(r[k]) === JSON.stringify(v)),
   );
   const row = rows[0];
   return {

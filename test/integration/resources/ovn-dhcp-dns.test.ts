@@ -226,7 +226,7 @@ describe("ovn:Dns", () => {
       "db.example.org": ["10.9.0.6"],
     });
     expect(await nbGet(central, "DNS", id, "records")).toBe(
-      '{"db.example.org"="10.9.0.6", "web.example.org"="10.9.0.5 fd09::5"}',
+      '{db.example.org="10.9.0.6", web.example.org="10.9.0.5 fd09::5"}',
     );
     expect(await onSwitch("dns-sw1")).toEqual([hand, id].sort());
     expect(await onSwitch("dns-sw2")).toEqual([id]);
@@ -239,7 +239,7 @@ describe("ovn:Dns", () => {
     expect(diff).toMatchObject({ replaces: [], diffs: ["records", "switches"] });
     expect(await onSwitch("dns-sw1")).toEqual([hand]);
     expect(await onSwitch("dns-sw2")).toEqual([id]);
-    expect(await nbGet(central, "DNS", id, "records")).toBe('{"web.example.org"="10.9.0.7"}');
+    expect(await nbGet(central, "DNS", id, "records")).toBe('{web.example.org="10.9.0.7"}');
 
     // Drift: a record changed and the attachment removed by hand.
     await central.nbctl("set", "DNS", id, 'records:"web.example.org"="10.9.0.8"');
