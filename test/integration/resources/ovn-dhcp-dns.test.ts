@@ -7,6 +7,7 @@
  */
 import { ResourceError } from "../../../provider/errors";
 import { OWNER_KEY } from "../../../provider/resources/common";
+import { BUILTIN } from "../../../provider/resources/ovn/dhcp-options";
 import { codeOf, createVia, nbGet, provider, startCentral, updateVia, type OvnCentral } from "./ovn-fixtures";
 
 jest.setTimeout(60_000);
@@ -132,6 +133,19 @@ describe("ovn:DhcpOptions", () => {
     ]);
     await expect(createVia(DHCP, bad)).rejects.toThrow(/options\.lease_tme/);
     expect(await dhcpRows()).toEqual(before);
+  });
+
+  it("the options checked at preview are those this ovn-northd publishes (but the ones it fills in itself)", async () => {
+    const published = async (table: string) =>
+      Object.fromEntries(
+        (await central.sbctl("--bare", "--columns=name,type", "--format=csv", "--no-headings", "list", table))
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => l.split(","))
+          .filter(([name]) => name !== "offerip" && name !== "ia_addr"),
+      );
+    expect(await published("DHCP_Options")).toEqual(BUILTIN[4]);
+    expect(await published("DHCPv6_Options")).toEqual(BUILTIN[6]);
   });
 
   it("with sb, option names are checked against what ovn-northd publishes before anything is written", async () => {
