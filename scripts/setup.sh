@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
 # --- Debian packages -------------------------------------------------------------------------------
-PKGS=(openvswitch-switch ovn-central ovn-host ethtool iproute2 iputils-ping procps openssl tcpdump iperf3)
+PKGS=(openvswitch-switch ovn-central ovn-host ethtool iproute2 iputils-ping procps openssl tcpdump iperf3
+  isc-dhcp-client bind9-dnsutils)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,13 +9,20 @@ import { canonical, inProgramOrder, managedKeys, type RowPlan, type StringMap } 
 import type { ArgSpec, Storage } from "./spec";
 
 /** uuids of the rows that reference arguments name (`ref`), by argument; null when left out. */
-export type Resolved = Record<string, string | null | RefSet>;
+export type Resolved = Record<string, string | null | RefSet | Attached>;
 
 /** Names to uuids of the rows a `managedRefs` argument lists (or listed). */
 export type RefSet = Record<string, string>;
 
-/** Storage the engine plans apart from the row's own columns (member rows, managed references). */
-export const plannedApart = (s: Storage): boolean => "rows" in s || "managedRefs" in s;
+/** Names to the rows an `attachedTo` argument lists (or listed): uuid, and whether it holds the row. */
+export type Attached = Record<string, { uuid: string; holds: boolean }>;
+
+/** Storage the engine plans apart from the row's own columns. */
+type ApartStorage = Extract<Storage, { rows: unknown } | { managedRefs: true } | { attachedTo: unknown }>;
+
+/** Storage the engine plans apart from the row's own columns (member rows, references, attachments). */
+export const plannedApart = (s: Storage): s is ApartStorage =>
+  "rows" in s || "managedRefs" in s || "attachedTo" in s;
 
 export const encodeArg = (a: ArgSpec, v: unknown): unknown => (a.encode ? a.encode(v as never) : v);
 export const decodeArg = (a: ArgSpec, v: unknown): unknown => (a.decode ? a.decode(v as never) : v);

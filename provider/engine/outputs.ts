@@ -22,7 +22,7 @@ function whereOf(spec: TableSpec, source: string, i: Props, uuid?: string): Cond
   if (source === "") {
     if (uuid) return [eq("_uuid", uuid)];
     const s = spec.nameArg ? spec.args[spec.nameArg]?.storage : undefined;
-    return s ? [eq(s.column, i[spec.nameArg!] as string)] : undefined;
+    return s && "column" in s ? [eq(s.column, i[spec.nameArg!] as string)] : undefined;
   }
   const m = memberArgs(spec).find((x) => x.arg === source)?.rows;
   return m?.single && m.fixed ? fixedWhere(m, i) : undefined;

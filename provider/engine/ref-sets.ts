@@ -11,13 +11,13 @@ import { ResourceError } from "../errors";
 import type { Props } from "../framework";
 import { selectRowsByUuid } from "./rows";
 import type { RefSet, Resolved } from "./args";
-import type { ArgSpec, TableSpec } from "./spec";
+import type { RowRef, TableSpec } from "./spec";
 
 /** A `managedRefs` argument of a spec. */
 interface RefSetArg {
   arg: string;
   column: string;
-  ref: NonNullable<ArgSpec["ref"]>;
+  ref: RowRef;
 }
 
 /** The `managedRefs` arguments of a spec. */
@@ -32,7 +32,8 @@ export function refSetArgs(spec: Pick<TableSpec, "args">): RefSetArg[] {
   return out;
 }
 
-const namesIn = (v: unknown): string[] => (v ?? []) as string[];
+/** The names an argument lists (none when left out). */
+export const namesIn = (v: unknown): string[] => (v ?? []) as string[];
 
 /** The uuids of `names` in the resolved names of `arg` (a name missing there is a planning bug). */
 function uuidsOf(resolved: Resolved, arg: string, names: string[]): string[] {
@@ -106,36 +107,60 @@ export async function resolveRefSets(
 ): Promise<Resolved> {
   const out: Resolved = {};
   for (const { arg, ref } of refSetArgs(spec)) {
-    const names = [...new Set([...namesIn(prev?.[arg]), ...namesIn(i[arg])])];
-    const set: RefSet = {};
-    if (names.length) {
-      const results = await c.transact(
-        db,
-        names.map((n) => select(ref.table, [eq("name", n)], ["_uuid", "name"])),
-      );
-      results.forEach((r, n) => {
-        const rows = r.rows ?? [];
-        if (rows.length > 1) {
-          throw new ResourceError(
-            "NAME_TAKEN",
-            `${arg}: ${rows.length} rows of ${ref.table} are named ${names[n]}; names must be unique for this ` +
-              `package to address them: rename or delete the extra ones`,
-          );
-        }
-        if (rows[0]) set[names[n]] = rows[0]._uuid as string;
-      });
-    }
-    const missing = namesIn(i[arg]).filter((n) => !(n in set));
-    if (missing.length) {
-      throw new ResourceError(
-        "PARENT_MISSING",
-        `${arg}: ${ref.noun} ${missing.join(", ")} does not exist; create it first (${ref.sdk}) or pass its ` +
-          `name as an output (e.g. port.name) so Pulumi orders the creation`,
-      );
-    }
-    out[arg] = set;
+    const rows = await rowsNamed(c, db, arg, ref, [...namesIn(prev?.[arg]), ...namesIn(i[arg])], []);
+    refuseMissing(arg, ref, namesIn(i[arg]), rows);
+    out[arg] = Object.fromEntries(Object.entries(rows).map(([n, r]) => [n, r._uuid as string]));
   }
   return out;
+}
+
+/**
+ * The rows of `ref.table` named `names` (their uuid, name and `columns`), by name, in one transaction; those no row
+ * holds are left out. NAME_TAKEN when several rows hold one name.
+ */
+export async function rowsNamed(
+  c: OvsdbClient,
+  db: string,
+  arg: string,
+  ref: RowRef,
+  names: string[],
+  columns: string[],
+): Promise<Record<string, Row>> {
+  const unique = [...new Set(names)];
+  if (!unique.length) return {};
+  const results = await c.transact(
+    db,
+    unique.map((n) => select(ref.table, [eq("name", n)], ["_uuid", "name", ...columns])),
+  );
+  const out: Record<string, Row> = {};
+  results.forEach((r, n) => {
+    const rows = r.rows ?? [];
+    if (rows.length > 1) {
+      throw new ResourceError(
+        "NAME_TAKEN",
+        `${arg}: ${rows.length} rows of ${ref.table} are named ${unique[n]}; names must be unique for this ` +
+          `package to address them: rename or delete the extra ones`,
+      );
+    }
+    if (rows[0]) out[unique[n]] = rows[0];
+  });
+  return out;
+}
+
+/** PARENT_MISSING naming every name of `listed` that `found` lacks; nothing when all are there. */
+export function refuseMissing(
+  arg: string,
+  ref: RowRef,
+  listed: string[],
+  found: Record<string, unknown>,
+): void {
+  const missing = listed.filter((n) => !(n in found));
+  if (!missing.length) return;
+  throw new ResourceError(
+    "PARENT_MISSING",
+    `${arg}: ${ref.noun} ${missing.join(", ")} does not exist; create it first (${ref.sdk}) or pass its ` +
+      `name as an output (e.g. port.name) so Pulumi orders the creation`,
+  );
 }
 
 /** Names to uuids of the rows a live row's managed reference columns hold, by argument. */

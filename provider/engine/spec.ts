@@ -38,7 +38,29 @@ export type Storage =
    * names of the rows referenced (its `ref` says which table): the names the argument lists are
    * added, names it used to list are removed, members others added are left alone.
    */
-  | { column: string; managedRefs: true };
+  | { column: string; managedRefs: true }
+  /**
+   * Attachments: the argument lists rows of another table by name (e.g. logical switches), each of
+   * which must hold a reference to this row in its column `attachedTo.column` (e.g.
+   * `Logical_Switch.load_balancer`). Owned per attachment: the rows listed get this row's uuid
+   * (in the transaction of the create), rows listed before and no longer are detached, other
+   * members of their column (other load balancers) are left alone; delete detaches the row.
+   */
+  | { attachedTo: AttachTarget };
+
+/** The rows an argument names, by their `name` column: which table, and how messages call them. */
+export interface RowRef {
+  table: string;
+  /** The row in messages, e.g. `logical switch`. */
+  noun: string;
+  /** What makes such a row (the SDK resource), for the PARENT_MISSING message. */
+  sdk: string;
+}
+
+/** Where an attachment lives: the listed rows' table and their column that references this row. */
+export interface AttachTarget extends RowRef {
+  column: string;
+}
 
 /** The rows of a {@link Storage} `rows` argument. */
 export interface MemberRows {
@@ -150,7 +172,7 @@ export interface ArgSpec {
    * The argument names another row (by its `name`), stored as a reference to it (its uuid), e.g. a
    * NAT rule's `gatewayPort`. Create fails with PARENT_MISSING while no such row exists.
    */
-  ref?: { table: string; noun: string; sdk: string };
+  ref?: RowRef;
   /**
    * The column value from all the inputs, when it depends on other arguments (e.g. `tag_request`:
    * 0, "ovn-northd chooses", for a container port that gives none). Default: from the value alone.
@@ -326,6 +348,12 @@ export interface TableSpec extends ResourceSpec {
   /** For a child without a name: the arguments whose columns identify it on its parent (they force replacement). */
   matchArgs?: readonly string[];
   parent?: ParentSpec;
+  /**
+   * A root row without a name (e.g. `DHCP_Options`, `DNS`): found by its owner marker alone, so rows
+   * others made with the same values never collide with it. With `adopt`, create takes over the one
+   * row no stack manages whose columns of the `adoptBy` arguments equal the inputs (e.g. `cidr`).
+   */
+  markerIdentity?: { adoptBy: readonly string[] };
   /**
    * Alternative parents (e.g. an ACL on a switch or on a port group): each with its own `arg`,
    * exactly one of which the inputs set. Used instead of `parent`.

@@ -33,6 +33,8 @@ import { wire, type Instance, type Props, type ReadResult, type ResourceKind } f
 import {
   claimExisting,
   holdsRow,
+  OWNER_KEY,
+  ownerOf,
   mapMutations,
   parentOf,
   planMap,
@@ -67,6 +69,13 @@ import {
 import { outputsFrom, planOutputRead, readOutputs } from "./outputs";
 import { planRefSetUpdate, refSetColumns, refSetNames, refSetsFromRow, resolveRefSets } from "./ref-sets";
 import { alternativeKind } from "./alternatives";
+import {
+  attachedNow,
+  attachmentsFromRow,
+  planAttachments,
+  planDetachAll,
+  resolveAttachments,
+} from "./attachments";
 
 type Inputs = Props & Instance & { owner: string; adopt?: boolean };
 type State = Inputs & { uuid: string };
@@ -122,15 +131,27 @@ export function planCreate(
 ): Operation[] {
   const members = planMemberInserts(spec, i);
   const row = insert(spec.table, insertRow(spec, i, resolved, members.columns), { uuidName });
+  // The rows the inputs attach it to reference it in the same transaction.
+  const attach = planAttachments(spec, namedUuid(uuidName), undefined, i, resolved);
   const ops: Operation[] = [];
   if (spec.nameArg)
     ops.push(guardAbsent(spec.table, columnOf(spec, spec.nameArg), i[spec.nameArg] as string));
-  if (!spec.parent) return [...ops, ...members.ops, row];
+  // A row found by its marker alone: none carries it yet.
+  if (spec.markerIdentity)
+    ops.push(wait(spec.table, [markedBy(i.owner)], ["_uuid"], [], { until: "==", timeout: 0 }));
+  if (!spec.parent) return [...ops, ...members.ops, row, ...attach];
   const p = spec.parent;
   if (!parent && p.createIfMissing && !p.arg) {
     // The only row of the parent table does not exist yet: insert it, if the table is still empty.
     const first = insert(p.table, { [p.column]: [namedUuid(uuidName)] });
-    return [...ops, ...members.ops, row, wait(p.table, [], [], [], { until: "==", timeout: 0 }), first];
+    return [
+      ...ops,
+      ...members.ops,
+      row,
+      wait(p.table, [], [], [], { until: "==", timeout: 0 }),
+      first,
+      ...attach,
+    ];
   }
   if (!parent) throw new ResourceError("INTERNAL", `${labelOf(spec)}: a child is created under a parent row`);
   const uuid = parent._uuid as string;
@@ -142,6 +163,7 @@ export function planCreate(
     ...members.ops,
     row,
     mutate(p.table, [eq("_uuid", uuid)], [[p.column, "insert", [namedUuid(uuidName)]]]),
+    ...attach,
   ];
 }
 
@@ -179,6 +201,7 @@ export function planUpdate(
     ...planRowUpdate(spec.table, uuid, live, rowPlan(spec, prev, i, resolved)),
     ...planMemberUpdate(spec, uuid, live, members, prev, i),
     ...planRefSetUpdate(spec, uuid, live, prev, i, resolved),
+    ...planAttachments(spec, uuid, prev, i, resolved),
   ];
   if (spec.nameArg) {
     const column = columnOf(spec, spec.nameArg);
@@ -192,7 +215,8 @@ export function planUpdate(
 /** The column an argument is stored in. */
 function columnOf(spec: TableSpec, arg: string): string {
   const s = spec.args[arg]?.storage;
-  if (!s) throw new ResourceError("INTERNAL", `${labelOf(spec)}: argument ${arg} is not stored in a column`);
+  if (!s || !("column" in s))
+    throw new ResourceError("INTERNAL", `${labelOf(spec)}: argument ${arg} is not stored in a column`);
   return s.column;
 }
 
@@ -215,13 +239,20 @@ export function inputsFromRow(
     argsFromRow(spec.args, live, s, names),
     membersFromRows(spec, members, s),
     refSetsFromRow(spec, s, names),
+    attachmentsFromRow(spec, s, names),
   );
   return wire(out) as Inputs;
 }
 
-/** Whether a live child row is the one the inputs identify (the columns of `matchArgs`). Pure. */
-export function matchesRow(spec: TableSpec, row: Row, i: Props): boolean {
-  return (spec.matchArgs ?? []).every((k) => {
+/** The condition that a row carries the owner marker `owner`. */
+const markedBy = (owner: string) => includes("external_ids", { [OWNER_KEY]: owner });
+
+/**
+ * Whether a live child row is the one the inputs identify: the columns of `matchArgs` (or of
+ * `args`) hold the inputs' values. Pure.
+ */
+export function matchesRow(spec: TableSpec, row: Row, i: Props, args = spec.matchArgs ?? []): boolean {
+  return args.every((k) => {
     const a = spec.args[k];
     const col = columnOf(spec, k);
     const want = i[k] === undefined ? a.implied : i[k];
@@ -279,9 +310,15 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     return rows[0];
   }
 
-  /** The uuids of the rows the reference arguments name (`prev`: the inputs of the last write). */
-  async function resolve(c: OvsdbClient, i: Props, prev?: Props): Promise<Resolved> {
-    const out: Resolved = await resolveRefSets(c, db.name, spec, prev, i);
+  /**
+   * The uuids of the rows the reference and attachment arguments name (`prev`: the inputs of the
+   * last write; `uuid`: the row written, whose attachments are looked up).
+   */
+  async function resolve(c: OvsdbClient, i: Props, prev?: Props, uuid?: string): Promise<Resolved> {
+    const out: Resolved = {
+      ...(await resolveRefSets(c, db.name, spec, prev, i)),
+      ...(await resolveAttachments(c, db.name, spec, prev, i, uuid)),
+    };
     for (const [k, a] of refs) {
       if (i[k] === undefined) {
         out[k] = null;
@@ -311,7 +348,10 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
 
   /** The names of the rows a live row's references point to. */
   async function namesOf(c: OvsdbClient, live: Row): Promise<Resolved> {
-    const out: Resolved = await refSetNames(c, db.name, spec, live);
+    const out: Resolved = {
+      ...(await refSetNames(c, db.name, spec, live)),
+      ...(await attachedNow(c, db.name, spec, live._uuid as string)),
+    };
     for (const [k, a] of refs) {
       const uuid = live[columnOf(spec, k)];
       if (typeof uuid !== "string") continue;
@@ -379,8 +419,30 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     parentRow: Row | undefined,
   ): Promise<Row | undefined> {
     if (spec.nameArg) return findNamed(c, table, columnOf(spec, spec.nameArg), i[spec.nameArg] as string);
+    if (spec.markerIdentity) return findMarked(c, i);
     const held = (parentRow?.[parent!.column] as string[] | undefined) ?? [];
     return (await selectRowsByUuid(c, db.name, table, held)).find((r) => matchesRow(spec, r, i));
+  }
+
+  /**
+   * A row identified by its marker: the one that carries the inputs' owner marker; else, with
+   * `adopt`, the one row no stack manages whose `adoptBy` columns hold the inputs' values.
+   */
+  async function findMarked(c: OvsdbClient, i: Props): Promise<Row | undefined> {
+    const [mine] = await selectRows(c, db.name, table, [markedBy(i.owner as string)]);
+    if (mine || !i.adopt) return mine;
+    const by = spec.markerIdentity!.adoptBy;
+    const free = (await selectRows(c, db.name, table, [])).filter(
+      (r) => ownerOf(r) === undefined && matchesRow(spec, r, i, by),
+    );
+    if (free.length > 1) {
+      throw new ResourceError(
+        "NAME_TAKEN",
+        `${free.length} ${table} rows no stack manages match ${by.join(", ")} of ${what(i)} ` +
+          `(${free.map((r) => r._uuid).join(", ")}); adopt takes one: delete the extra ones, or leave adopt out to create a new row`,
+      );
+    }
+    return free[0];
   }
 
   async function applyUpdate(c: OvsdbClient, uuid: string, prev: Inputs | undefined, i: Inputs) {
@@ -401,7 +463,7 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     }
     const x = await beforeWrite(c, i, live);
     const ops = [
-      ...planUpdate(spec, live, prev, i, await resolve(c, i, prev), await membersOf(c, live, i)),
+      ...planUpdate(spec, live, prev, i, await resolve(c, i, prev, uuid), await membersOf(c, live, i)),
       ...(await moveOps(c, x)),
       ...((await spec.hooks?.alsoWrite?.({ ...x, prev })) ?? []),
     ];
@@ -582,7 +644,10 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
             if (also.length) await db.commit(c, also, s);
             return; // gone, or not this instance's
           }
-          const ops: Operation[] = [...also];
+          const ops: Operation[] = [
+            ...also,
+            ...planDetachAll(spec, id, await attachedNow(c, db.name, spec, id)),
+          ];
           const foreign: string[] = [];
           for (const ch of spec.children ?? []) {
             const held = (live[ch.column] as string[] | undefined) ?? [];
@@ -722,7 +787,9 @@ function settingsLifecycle(
   const columns = [
     ...new Set([
       "external_ids",
-      ...Object.values(spec.args).flatMap((a) => (a.storage ? [a.storage.column] : [])),
+      ...Object.values(spec.args).flatMap((a) =>
+        a.storage && "column" in a.storage ? [a.storage.column] : [],
+      ),
     ]),
   ];
   const selectRow = (c: OvsdbClient, where: ReturnType<typeof eq>[]) =>

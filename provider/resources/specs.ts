@@ -11,6 +11,8 @@ import { portGroupSpec } from "./ovn/port-group";
 import { aclSpec } from "./ovn/acl";
 import { meterSpec } from "./ovn/meter";
 import { qosSpec } from "./ovn/qos";
+import { dhcpOptionsSpec } from "./ovn/dhcp-options";
+import { dnsSpec } from "./ovn/dns";
 import { managerSpec } from "./ovs/manager";
 import { bridgeSpec } from "./ovs/bridge";
 import { portSpec } from "./ovs/port";
@@ -40,6 +42,8 @@ export const tableSpecs: readonly TableSpec[] = [
   aclSpec,
   meterSpec,
   qosSpec,
+  dhcpOptionsSpec,
+  dnsSpec,
 ];
 
 /** Every declared resource: the table-backed ones, and those with their own reader/writer. */

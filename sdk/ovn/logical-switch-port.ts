@@ -53,6 +53,20 @@ export interface LogicalSwitchPortArgs extends NorthboundArgs {
    * Administrative state (`Logical_Switch_Port.enabled`); false drops the port's traffic. Default: enabled.
    */
   enabled?: pulumi.Input<boolean>;
+  /**
+   * The DHCPv4 answers OVN's native DHCP gives this port (`Logical_Switch_Port.dhcpv4_options`): the uuid of
+   * a DHCP_Options row with an IPv4 cidr, e.g. `opts.uuid` of an `ovn.DhcpOptions`. OVN answers only when
+   * the port's address (in `addresses`) lies in that cidr. The row must exist when the port is written (the
+   * column holds a weak reference, which the database drops silently otherwise).
+   */
+  dhcpv4Options?: pulumi.Input<string>;
+  /**
+   * The DHCPv6 answers OVN's native DHCP gives this port (`Logical_Switch_Port.dhcpv6_options`): the uuid of
+   * a DHCP_Options row with an IPv6 cidr, e.g. `opts.uuid` of an `ovn.DhcpOptions`. OVN answers only when
+   * the port's address (in `addresses`) lies in that cidr. The row must exist when the port is written (the
+   * column holds a weak reference, which the database drops silently otherwise).
+   */
+  dhcpv6Options?: pulumi.Input<string>;
   /** Keys to set in `external_ids`. Keys not listed here are left alone. */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -106,6 +120,20 @@ export class LogicalSwitchPort extends DynamicResource {
    * Administrative state (`Logical_Switch_Port.enabled`); false drops the port's traffic. Default: enabled.
    */
   declare readonly enabled: pulumi.Output<boolean | undefined>;
+  /**
+   * The DHCPv4 answers OVN's native DHCP gives this port (`Logical_Switch_Port.dhcpv4_options`): the uuid of
+   * a DHCP_Options row with an IPv4 cidr, e.g. `opts.uuid` of an `ovn.DhcpOptions`. OVN answers only when
+   * the port's address (in `addresses`) lies in that cidr. The row must exist when the port is written (the
+   * column holds a weak reference, which the database drops silently otherwise).
+   */
+  declare readonly dhcpv4Options: pulumi.Output<string | undefined>;
+  /**
+   * The DHCPv6 answers OVN's native DHCP gives this port (`Logical_Switch_Port.dhcpv6_options`): the uuid of
+   * a DHCP_Options row with an IPv6 cidr, e.g. `opts.uuid` of an `ovn.DhcpOptions`. OVN answers only when
+   * the port's address (in `addresses`) lies in that cidr. The row must exist when the port is written (the
+   * column holds a weak reference, which the database drops silently otherwise).
+   */
+  declare readonly dhcpv6Options: pulumi.Output<string | undefined>;
   /** Keys to set in `external_ids`. Keys not listed here are left alone. */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
   /**

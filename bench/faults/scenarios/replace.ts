@@ -175,6 +175,28 @@ export const CASES: ReplaceCase[] = [
     },
   },
   {
+    type: "ovn.DhcpOptions",
+    name: "dhcp",
+    where: {
+      kind: "row",
+      db: "nb",
+      table: "DHCP_Options",
+      identity: ["cidr"],
+      want: { cidr: "10.77.9.0/24" },
+    },
+  },
+  {
+    type: "ovn.Dns",
+    name: "dns",
+    where: {
+      kind: "row",
+      db: "nb",
+      table: "DNS",
+      identity: ["records"],
+      want: { records: { "lcr.example.org": "10.77.9.2" } },
+    },
+  },
+  {
     type: "ovn.NorthboundConnection",
     name: "nbconn",
     where: {
@@ -214,11 +236,17 @@ function program(sb: SandboxInfo): () => Promise<void> {
     new ovs.Manager("mgr", { host, target: "ptcp:26640:127.0.0.1" });
     new ovn.ChassisConfig("chassis", { host, externalIds: { [CHASSIS_TEST_KEY]: "1" } });
     const sw = new ovn.LogicalSwitch("sw", { nb, name: "lcr-sw", subnet: "10.77.9.0/24" });
+    const dhcp = new ovn.DhcpOptions("dhcp", {
+      nb,
+      cidr: "10.77.9.0/24",
+      options: { server_id: "10.77.9.1", server_mac: "0a:77:09:00:00:01", lease_time: "3600" },
+    });
     const lsp = new ovn.LogicalSwitchPort("lsp", {
       nb,
       switch: sw.name,
       name: "lcr-lsp",
       addresses: ["0a:77:09:00:00:02 10.77.9.2"],
+      dhcpv4Options: dhcp.uuid,
     });
     const lr = new ovn.LogicalRouter("lr", { nb, name: "lcr-lr" });
     new ovn.LogicalRouterPort("lrp", {
@@ -242,6 +270,7 @@ function program(sb: SandboxInfo): () => Promise<void> {
       ipPrefix: "10.99.0.0/16",
       nexthop: "10.77.9.254",
     });
+    new ovn.Dns("dns", { nb, records: { "lcr.example.org": ["10.77.9.2"] }, switches: [sw.name] });
     new ovn.AddressSet("aset", { nb, name: "lcr_as", addresses: ["10.77.9.0/24"] });
     const pg = new ovn.PortGroup("pg", { nb, name: "lcr_pg", ports: [lsp.name] });
     new ovn.Acl("acl", {
@@ -302,6 +331,8 @@ const TABLES: Record<Db, string[]> = {
     "ACL",
     "Meter",
     "QoS",
+    "DHCP_Options",
+    "DNS",
     "Connection",
   ],
   sb: ["Connection"],
@@ -486,7 +517,7 @@ async function addForeign(sb: SandboxInfo, probe: Probe): Promise<void> {
     if (c.where.kind !== "row") continue;
     const where = c.where;
     const row = w.rows[`${where.db}:${where.table}`].find((r) =>
-      Object.entries(where.want).every(([k, v]) => r[k] === v),
+      Object.entries(where.want).every(([k, v]) => JSON.stringify(r[k]) === JSON.stringify(v)),
     );
     if (row) await probe.run(where.db, "set", where.table, row._uuid, "external_ids:lcr-foreign=kept");
   }
@@ -556,7 +587,7 @@ function inspect(
   }
   const where = c.where;
   const rows = w.rows[`${where.db}:${where.table}`].filter((r) =>
-    Object.entries(where.want).every(([k, v]) => r[k] === v),
+    Object.entries(where.want).every(([k, v]) => JSON.stringify(r[k]) === JSON.stringify(v)),
   );
   const row = rows[0];
   return {

@@ -13,6 +13,8 @@ import { portGroupKind } from "./port-group";
 import { aclKind } from "./acl";
 import { meterKind } from "./meter";
 import { qosKind } from "./qos";
+import { dhcpOptionsKind } from "./dhcp-options";
+import { dnsKind } from "./dns";
 
 export const ovnHandlers: Record<string, Handler> = {
   "ovn:ChassisConfig": makeHandler(chassisKind),
@@ -29,4 +31,6 @@ export const ovnHandlers: Record<string, Handler> = {
   "ovn:Acl": makeHandler(aclKind),
   "ovn:Meter": makeHandler(meterKind),
   "ovn:Qos": makeHandler(qosKind),
+  "ovn:DhcpOptions": makeHandler(dhcpOptionsKind),
+  "ovn:Dns": makeHandler(dnsKind),
 };

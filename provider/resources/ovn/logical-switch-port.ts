@@ -15,12 +15,12 @@ import { eq, wait, type Operation, type Row, type Value } from "../../ovsdb";
 import { ResourceError, type InputProblem } from "../../errors";
 import type { Instance, Props } from "../../framework";
 import type { Connection } from "../../pool";
-import { mapArg, type OutputSpec, type TableSpec, type WriteContext } from "../../engine/spec";
+import { mapArg, type ArgSpec, type OutputSpec, type TableSpec, type WriteContext } from "../../engine/spec";
 import { planCreate, planMove as planChildMove, planUpdate, tableKind } from "../../engine/table";
 import { selectRowsByUuid } from "../../engine/rows";
 import { isIpv4, isIpv6 } from "../common";
 import { DYNAMIC_ADDRESS_TIMEOUT_MS, NB_DB, canonical, northbound, type StringMap } from "./common";
-import { ovnName } from "./validation";
+import { family, ovnName } from "./validation";
 import { lspAddress, portSecurityEntry, setOf } from "../values";
 
 /** Logical_Switch_Port types of OVN 23.03 (ovn-nb(5)); "" is a VIF. */
@@ -204,6 +204,50 @@ async function awaitDynamic({ c, i, parent, uuid }: WriteContext & { uuid: strin
   }
 }
 
+/** The uuid of a DHCP_Options row (`ovn.DhcpOptions`' output `uuid`) a port's DHCPv`v` uses. */
+function dhcpArg(v: 4 | 6): ArgSpec {
+  const error = `dhcpv${v}Options: accepted the uuid of a DHCP_Options row (an ovn.DhcpOptions' uuid output)`;
+  return {
+    schema: z
+      .string({ error })
+      .regex(/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, error)
+      .transform((s) => s.toLowerCase())
+      .optional(),
+    type: "string",
+    doc:
+      `The DHCPv${v} answers OVN's native DHCP gives this port (\`Logical_Switch_Port.dhcpv${v}_options\`): the ` +
+      `uuid of a DHCP_Options row with an IPv${v} cidr, e.g. \`opts.uuid\` of an \`ovn.DhcpOptions\`. OVN ` +
+      `answers only when the port's address (in \`addresses\`) lies in that cidr. The row must exist when the ` +
+      "port is written (the column holds a weak reference, which the database drops silently otherwise).",
+    storage: { column: `dhcpv${v}_options` },
+  };
+}
+
+/**
+ * Refuse DHCP options that name no DHCP_Options row, or one of the other IP version, before
+ * anything is written (the weak reference would be dropped without an error).
+ */
+async function requireDhcpOptions({ c, i }: WriteContext): Promise<void> {
+  for (const v of [4, 6] as const) {
+    const uuid = i[`dhcpv${v}Options`] as string | undefined;
+    if (uuid === undefined) continue;
+    const [row] = await selectRowsByUuid(c, NB_DB, "DHCP_Options", [uuid], ["cidr"]);
+    if (!row) {
+      throw new ResourceError(
+        "PARENT_MISSING",
+        `dhcpv${v}Options: no DHCP_Options row has uuid ${uuid}; create it first (ovn.DhcpOptions) and pass ` +
+          "its uuid output so Pulumi orders the creation",
+      );
+    }
+    if (family(row.cidr as string) !== v) {
+      throw new ResourceError(
+        "INVALID_INPUT",
+        `dhcpv${v}Options: DHCP_Options ${uuid} serves ${String(row.cidr)}, not an IPv${v} network`,
+      );
+    }
+  }
+}
+
 /** tag_request as the program would say it: 0 (let ovn-northd choose) is what an unset tagRequest means. */
 function readTag(request: Value, program: unknown): number | undefined {
   if (typeof request !== "number") return undefined;
@@ -334,6 +378,8 @@ export const lspSpec: TableSpec = {
       storage: { column: "enabled" },
       empty: null,
     },
+    dhcpv4Options: dhcpArg(4),
+    dhcpv6Options: dhcpArg(6),
     externalIds: mapArg("external_ids"),
   },
   outputs: {
@@ -363,7 +409,13 @@ export const lspSpec: TableSpec = {
     },
   },
   validate: validateLsp,
-  hooks: { beforeWrite: refuseTakenAddresses, afterWrite: awaitDynamic },
+  hooks: {
+    beforeWrite: async (x) => {
+      await refuseTakenAddresses(x);
+      await requireDhcpOptions(x);
+    },
+    afterWrite: awaitDynamic,
+  },
   renamed: [
     { from: "tag", to: "tagRequest", column: "Logical_Switch_Port.tag_request" },
     { from: "assignedTag", to: "tag", column: "Logical_Switch_Port.tag", output: true },

@@ -31,6 +31,7 @@ import {
 } from "../../../provider/engine/table";
 import type { ArgSpec, TableSpec } from "../../../provider/engine/spec";
 import { readMembers, type LiveMembers } from "../../../provider/engine/members";
+import type { Resolved } from "../../../provider/engine/args";
 import { specFor } from "../../../provider/engine/alternatives";
 import { staleFiles } from "../../../scripts/gen-sdk";
 
@@ -148,6 +149,8 @@ const SAMPLES: Record<string, Samples> = {
       parentName: "vm1",
       tagRequest: 42,
       enabled: true,
+      dhcpv4Options: "22222222-2222-2222-2222-222222222222",
+      dhcpv6Options: "33333333-3333-3333-3333-333333333333",
       externalIds: { a: "b" },
     },
     changes: {
@@ -159,6 +162,8 @@ const SAMPLES: Record<string, Samples> = {
       parentName: "vm2",
       tagRequest: 0,
       enabled: false,
+      dhcpv4Options: "44444444-4444-4444-4444-444444444444",
+      dhcpv6Options: "55555555-5555-5555-5555-555555555555",
       externalIds: { a: "c" },
     },
   },
@@ -396,6 +401,35 @@ const SAMPLES: Record<string, Samples> = {
       externalIds: { a: "c" },
     },
   },
+  "ovn:DhcpOptions": {
+    full: {
+      nb,
+      cidr: "192.168.0.0/24",
+      options: {
+        server_id: "192.168.0.1",
+        server_mac: "0a:00:00:00:00:01",
+        lease_time: "3600",
+        router: "192.168.0.1",
+        dns_server: "{192.168.0.1, 8.8.8.8}",
+        domain_name: '"example.org"',
+      },
+      externalIds: { a: "b" },
+    },
+    changes: {
+      cidr: "192.168.1.0/24",
+      options: { server_id: "192.168.1.1", server_mac: "0a:00:00:00:01:01", lease_time: "60", mtu: "1400" },
+      externalIds: { a: "c" },
+    },
+  },
+  "ovn:Dns": {
+    full: {
+      nb,
+      records: { "Web.Example.org": ["10.0.0.5", "fd00::5"], "db.example.org": ["10.0.0.6"] },
+      switches: ["sw0", "sw1"],
+      externalIds: { a: "b" },
+    },
+    changes: { records: { "web.example.org": ["10.0.0.7"] }, switches: ["sw2"], externalIds: { a: "c" } },
+  },
 };
 
 /** Inputs as check gives them to create (canonical), with the SDK's owner and the framework's instance. */
@@ -411,28 +445,45 @@ const uuidOf = (name: string) =>
 /** Names to stand-in uuids, for an argument listing rows by name (`managedRefs`). */
 const refSet = (v: unknown) => Object.fromEntries(((v ?? []) as string[]).map((n) => [n, uuidOf(n)]));
 const listsRefs = (spec: TableSpec, k: string) => "managedRefs" in (spec.args[k].storage ?? {});
-/** As the engine resolves them: names `i` lists, and for a managed list also those `prev` listed. */
-function resolved(
-  spec: TableSpec,
-  i: Props,
-  prev?: Props,
-): Record<string, string | null | Record<string, string>> {
-  const refs = Object.entries(spec.args).filter(([, a]) => a.ref);
+/** Names to stand-in rows of an attachment argument (`attachedTo`); `held`: those holding the row. */
+const attached = (v: unknown, held: unknown) =>
+  Object.fromEntries(
+    ((v ?? []) as string[]).map((n) => [
+      n,
+      { uuid: uuidOf(n), holds: ((held ?? []) as string[]).includes(n) },
+    ]),
+  );
+const attaches = (spec: TableSpec, k: string) => "attachedTo" in (spec.args[k].storage ?? {});
+/**
+ * As the engine resolves them: names `i` lists, and for a managed list or attachments also those
+ * `prev` listed (the rows `prev` attached hold the live row).
+ */
+function resolved(spec: TableSpec, i: Props, prev?: Props): Resolved {
+  const refs = Object.entries(spec.args).filter(([k, a]) => a.ref || attaches(spec, k));
   return Object.fromEntries(
     refs.map(([k]) => [
       k,
-      listsRefs(spec, k)
-        ? { ...refSet(prev?.[k]), ...refSet(i[k]) }
-        : i[k] === undefined
-          ? null
-          : uuidOf(i[k] as string),
+      attaches(spec, k)
+        ? attached([...((prev?.[k] ?? []) as string[]), ...((i[k] ?? []) as string[])], prev?.[k])
+        : listsRefs(spec, k)
+          ? { ...refSet(prev?.[k]), ...refSet(i[k]) }
+          : i[k] === undefined
+            ? null
+            : uuidOf(i[k] as string),
     ]),
   );
 }
-function names(spec: TableSpec, i: Props): Record<string, string | null | Record<string, string>> {
-  const refs = Object.entries(spec.args).filter(([, a]) => a.ref);
+function names(spec: TableSpec, i: Props): Resolved {
+  const refs = Object.entries(spec.args).filter(([k, a]) => a.ref || attaches(spec, k));
   return Object.fromEntries(
-    refs.map(([k]) => [k, listsRefs(spec, k) ? refSet(i[k]) : ((i[k] as string | undefined) ?? null)]),
+    refs.map(([k]) => [
+      k,
+      attaches(spec, k)
+        ? attached(i[k], i[k])
+        : listsRefs(spec, k)
+          ? refSet(i[k])
+          : ((i[k] as string | undefined) ?? null),
+    ]),
   );
 }
 
@@ -455,9 +506,13 @@ const touches = (ops: Operation[], column: string): boolean =>
       (o.op === "mutate" && o.mutations.some(([c]) => c === column)),
   );
 
-/** Whether `ops` change argument `a`: its column, or for member rows, a member row. */
+/** Whether `ops` change argument `a`: its column, for member rows a member row, for attachments theirs. */
 const touchesArg = (ops: Operation[], a: ArgSpec): boolean => {
   const s = a.storage!;
+  if ("attachedTo" in s) {
+    const { table, column } = s.attachedTo;
+    return ops.some((o) => o.op === "mutate" && o.table === table && o.mutations.some(([c]) => c === column));
+  }
   const member = "rows" in s ? s.rows.table : undefined;
   return touches(ops, s.column) || ops.some((o) => o.op !== "wait" && "table" in o && o.table === member);
 };
@@ -524,9 +579,20 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
     const table = schema.tables.get(spec.table);
     expect(table).toBeDefined();
     for (const [k, a] of stored) {
-      const col = table!.columns.get(a.storage!.column);
-      expect({ k, column: a.storage!.column, exists: col !== undefined }).toMatchObject({ exists: true });
-      const keyed = "key" in a.storage! || "managedKeys" in a.storage!;
+      const s = a.storage!;
+      if ("attachedTo" in s) {
+        // The listed rows' column is a set of references to this table.
+        const col = schema.tables.get(s.attachedTo.table)?.columns.get(s.attachedTo.column);
+        expect({ k, refTable: col?.type.key.refTable, max: col?.type.max }).toEqual({
+          k,
+          refTable: spec.table,
+          max: "unlimited",
+        });
+        continue;
+      }
+      const col = table!.columns.get(s.column);
+      expect({ k, column: s.column, exists: col !== undefined }).toMatchObject({ exists: true });
+      const keyed = "key" in s || "managedKeys" in s;
       if (keyed) expect({ k, map: isMap(col!.type) }).toEqual({ k, map: true });
     }
   });
@@ -599,7 +665,8 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
     const c = await created(spec, i);
     for (const [k, a] of stored) {
       const next = parsed(spec, { ...samples.full, [k]: samples.changes[k], ...samples.along?.[k] });
-      if (schema.tables.get(spec.table)!.columns.get(a.storage!.column)!.mutable === false) {
+      const s = a.storage!;
+      if ("column" in s && schema.tables.get(spec.table)!.columns.get(s.column)!.mutable === false) {
         // An immutable column (a port's name) changes only with a new row.
         expect({ k, replaces: diffInputs(tableKind(spec), i, next).replaces }).toEqual({ k, replaces: [k] });
         continue;
@@ -626,7 +693,7 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
       expect({ k, touches: touchesArg(ops, a) }).toEqual({ k, touches: true });
       for (const o of ops)
         if (o.op === "update" && o.table === spec.table)
-          expect(Object.keys(o.row)).toEqual([a.storage!.column]);
+          expect(Object.keys(o.row)).toEqual(["column" in a.storage! ? a.storage.column : undefined]);
       // Settings leave the keys of others on the shared row alone.
       for (const o of ops)
         if (o.op === "mutate") expect(JSON.stringify(o.mutations)).not.toContain("hostname");
