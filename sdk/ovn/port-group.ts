@@ -8,7 +8,9 @@ import type { NorthboundArgs } from "./common";
 export interface PortGroupArgs extends NorthboundArgs {
   /**
    * Group name (`Port_Group.name`, unique), as matches refer to it after `@`: letters, digits, `_` and `.`,
-   * not starting with a digit. Renaming is done in place.
+   * not starting with a digit. Renaming replaces the row (the new one is made first), so ACLs whose match is
+   * built from the name output follow it; the old row is not deleted while a match still names it
+   * (STILL_REFERENCED). Changing it replaces the resource.
    */
   name: pulumi.Input<string>;
   /**
@@ -29,7 +31,9 @@ export interface PortGroupArgs extends NorthboundArgs {
 export class PortGroup extends DynamicResource {
   /**
    * Group name (`Port_Group.name`, unique), as matches refer to it after `@`: letters, digits, `_` and `.`,
-   * not starting with a digit. Renaming is done in place.
+   * not starting with a digit. Renaming replaces the row (the new one is made first), so ACLs whose match is
+   * built from the name output follow it; the old row is not deleted while a match still names it
+   * (STILL_REFERENCED).
    */
   declare readonly name: pulumi.Output<string>;
   /**

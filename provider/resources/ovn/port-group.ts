@@ -10,6 +10,8 @@ import { tableKind } from "../../engine/table";
 import { northbound } from "./common";
 import { matchNameArg } from "./address-set";
 import { ovnName } from "./validation";
+import { ACL_IDENTITY } from "./match";
+import { refuseWhileNamed } from "./match-users";
 import { setOf } from "../values";
 
 export const portGroupSpec: TableSpec = {
@@ -39,7 +41,8 @@ export const portGroupSpec: TableSpec = {
     },
     externalIds: mapArg("external_ids"),
   },
-  children: [{ column: "acls", table: "ACL", noun: "ACL" }],
+  children: [{ column: "acls", table: "ACL", noun: "ACL", describedBy: ACL_IDENTITY }],
+  hooks: { beforeDelete: refuseWhileNamed("Port_Group", "port group") },
 };
 
 export const portGroupKind = tableKind(portGroupSpec);
