@@ -16,8 +16,9 @@ export interface PortGroupArgs extends NorthboundArgs {
   /**
    * Names of the logical switch ports in the group (`Port_Group.ports`; e.g. `[web1.name, web2.name]`), on
    * any switches. Membership is owned port by port: the ports listed are added, ports this resource listed
-   * before and no longer lists are removed, ports others added stay. Every port must exist when the group is
-   * written. A set: order and repeats do not matter.
+   * before and no longer lists are removed, ports others added stay (and the group is not deleted while it
+   * holds them: FOREIGN_CHILDREN names them). Every port must exist when the group is written. A set: order
+   * and repeats do not matter.
    */
   ports?: pulumi.Input<pulumi.Input<string>[]>;
   /** Keys to set in `external_ids`. Keys not listed here are left alone. */
@@ -39,8 +40,9 @@ export class PortGroup extends DynamicResource {
   /**
    * Names of the logical switch ports in the group (`Port_Group.ports`; e.g. `[web1.name, web2.name]`), on
    * any switches. Membership is owned port by port: the ports listed are added, ports this resource listed
-   * before and no longer lists are removed, ports others added stay. Every port must exist when the group is
-   * written. A set: order and repeats do not matter.
+   * before and no longer lists are removed, ports others added stay (and the group is not deleted while it
+   * holds them: FOREIGN_CHILDREN names them). Every port must exist when the group is written. A set: order
+   * and repeats do not matter.
    */
   declare readonly ports: pulumi.Output<string[] | undefined>;
   /** Keys to set in `external_ids`. Keys not listed here are left alone. */
