@@ -623,9 +623,9 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
             ];
             throw new ResourceError(
               "FOREIGN_CHILDREN",
-              `${what(s)} still holds ${held.join("; and ")}; remove them (or adopt them: list a member in ` +
-                `the resource's arguments) before deleting the ${spec.noun}, or remove the resource from the ` +
-                `stack with \`pulumi state delete\` to leave the ${spec.noun} in place`,
+              `${what(s)} still holds ${held.join("; and ")}; remove them (or manage them in this stack) ` +
+                `before deleting the ${spec.noun}, or drop the resource from the stack with ` +
+                `\`pulumi state delete\` to leave the ${spec.noun} in place`,
             );
           }
           await spec.hooks?.beforeDelete?.({ c, s, live });
