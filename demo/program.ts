@@ -1,12 +1,13 @@
 /**
  * The whole field report as one Pulumi program: the OVS experiments (VLAN isolation on one host,
  * two hosts joined by VXLAN), the flow-table experiment, and OVN (two switches, a router, routed
- * containers on two chassis). The environment — which hosts, which databases — comes from stack
+ * containers on two chassis, with a security policy: a port group, an address set and ACLs). The environment — which hosts, which databases — comes from stack
  * config (see `config.ts`), so the same program serves the sandbox (`dev`) and real hosts (`prod`).
  */
 import { crossHostVxlan } from "../examples/cross-host-vxlan/program";
 import { openflowSingleHost } from "../examples/openflow/program";
 import { ovnTwoHosts, DEFAULT_VMS } from "../examples/ovn-two-hosts/program";
+import { demoSecurity } from "./security";
 import type { Connection } from "../sdk";
 
 export interface DemoHost {
@@ -75,7 +76,9 @@ export function fieldReportDemo(env: DemoEnvironment) {
     vms: DEFAULT_VMS,
     adoptChassis: env.adoptChassis,
   });
-  return { vxlan, flows, ovn };
+  // The OVN services of the field report go beside the policy (security: who may reach whom).
+  const security = demoSecurity({ nb: env.nb, ports: ovn.ports });
+  return { vxlan, flows, ovn, security };
 }
 
 /**

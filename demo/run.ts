@@ -14,7 +14,7 @@ import { pulumiEnv, REPO_ROOT } from "../test/e2e/harness/cli";
 import { demoOutputs, fieldReportDemo } from "./program";
 import { currentStatus, formatStatus } from "./status";
 import { environmentFromConfig } from "./config";
-import { createDemoContainers, ipOf, runChecks } from "./topology";
+import { createDemoContainers, expectedText, ipOf, outcomeText, runChecks } from "./topology";
 
 const SANDBOX = "demo";
 const STACK = "dev";
@@ -67,9 +67,9 @@ async function up(): Promise<void> {
       `${r.from} -> ${r.to}`,
       `${ipOf(r.from)} -> ${ipOf(r.to)}`,
       r.what,
-      r.expect ? "reach" : "blocked",
+      expectedText(r),
       r.seen ? "reach" : "blocked",
-      r.ok ? "ok" : "MISMATCH",
+      outcomeText(r),
     ]),
   );
   // Runtime status (a switch port's `up`, a port's `ofport`) is as fresh as the last create, update
@@ -87,6 +87,7 @@ Look around:
   ovs-vsctl --db=${h1.remotes.unix} show
   ovs-ofctl dump-flows unix:${sb.hosts[1].runDir}/of0.mgmt
   ovn-nbctl --db=${nb} show
+  ovn-nbctl --db=${nb} acl-list demo_web
   ovn-trace --db=${sb.central!.sbRemote.unix} --minimal sw0 'inport == "vm1" && eth.src == 00:00:00:aa:00:01 && ip4.src == 192.168.0.2 && eth.dst == 00:00:00:00:ff:01 && ip4.dst == 11.0.0.2 && ip.ttl == 64'
   npm run sandbox -- exec --name demo vm1 -- ping -c2 11.0.0.2
 Change the program and preview:   npm run demo -- preview

@@ -5,6 +5,7 @@
 import { addContainer, ping, loadSandbox, type SandboxInfo, type ContainerInfo } from "../sandbox";
 import { DEMO_CONTAINERS } from "./program";
 import { DEFAULT_VMS, SUBNETS } from "../examples/ovn-two-hosts/program";
+import { RULES } from "./security";
 
 /** The containers the program expects, created once (a re-run reuses them). */
 export async function createDemoContainers(sb: SandboxInfo): Promise<Record<string, ContainerInfo>> {
@@ -35,19 +36,43 @@ export interface Check {
   to: string;
   what: string;
   expect: boolean;
+  /** For a pair that must not reach: what blocks it (the VLAN, the ACL rule…). */
+  blockedBy?: string;
 }
 
 export const CHECKS: Check[] = [
   { from: "con8", to: "con6", what: "same host, VLAN 100", expect: true },
-  { from: "con8", to: "con7", what: "same host, VLAN 100 -> 200", expect: false },
+  { from: "con8", to: "con7", what: "same host, VLAN 100 -> 200", expect: false, blockedBy: "VLAN tags" },
   { from: "con6", to: "con9", what: "VXLAN to host 2, VLAN 100", expect: true },
   { from: "con7", to: "con10", what: "VXLAN to host 2, VLAN 200", expect: true },
-  { from: "con6", to: "con10", what: "VXLAN, VLAN 100 -> 200", expect: false },
+  { from: "con6", to: "con10", what: "VXLAN, VLAN 100 -> 200", expect: false, blockedBy: "VLAN tags" },
   { from: "con11", to: "con12", what: "in_port flows on of0 (no NORMAL)", expect: true },
-  { from: "vm1", to: "vm2", what: "OVN sw0, across chassis", expect: true },
+  { from: "vm1", to: "vm2", what: "OVN sw0, across chassis; admin -> port group web", expect: true },
   { from: "vm1", to: "vm3", what: "OVN sw0 -> lr0 -> sw1, across chassis", expect: true },
-  { from: "con6", to: "vm1", what: "OVS VLAN net -> OVN net", expect: false },
+  { from: "con6", to: "vm1", what: "OVS VLAN net -> OVN net", expect: false, blockedBy: "separate networks" },
+  // The security policy (./security.ts): only the admins reach the web group; its own connections
+  // out get their replies.
+  {
+    from: "vm3",
+    to: "vm2",
+    what: "OVN sw1 -> lr0 -> sw0; non-admin -> port group web",
+    expect: false,
+    blockedBy: `ACL ${RULES.drop}`,
+  },
+  { from: "vm2", to: "vm3", what: "OVN sw0 -> lr0 -> sw1; web's own connection, replies pass", expect: true },
 ];
+
+/** How the matrix shows what a pair is expected to do. */
+export function expectedText(c: Check): string {
+  if (c.expect) return "reach";
+  return c.blockedBy ? `blocked (${c.blockedBy})` : "blocked";
+}
+
+/** How the matrix shows the outcome: a pair blocked as expected is no failure. */
+export function outcomeText(r: CheckResult): string {
+  if (!r.ok) return "MISMATCH";
+  return r.expect ? "ok" : "ok, blocked as expected";
+}
 
 export function ipOf(name: string): string {
   const c = (DEMO_CONTAINERS as Record<string, { ip: string }>)[name];

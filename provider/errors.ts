@@ -15,6 +15,7 @@ export const RESOURCE_ERROR_CODES = [
   "NAME_TAKEN", // a row (or flow) with this name exists and is not ours (see `adopt`)
   "OWNED_ELSEWHERE", // a row with this name belongs to another stack or resource
   "FOREIGN_CHILDREN", // delete refused: the row holds children the stack does not own
+  "STILL_REFERENCED", // delete refused: an ACL match still names the address set or port group
   "CONCURRENT_CHANGE", // the row changed between read and write, repeatedly
   "NOT_APPLIED", // written, but the chassis did not apply it in time (waitForChassis)
   "ADDRESS_IN_USE", // a static address another port on the switch already has

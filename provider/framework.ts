@@ -69,6 +69,8 @@ export interface ResourceKind<I extends Props, O extends Props> {
   delete(id: string, state: O & Instance): Promise<void>;
   /** Where the resource lives, for messages (e.g. the host's remote). */
   where(inputs: Props): string;
+  /** The resource in messages (default: the `name` argument, when it is a string). */
+  identify?(inputs: Props): string | undefined;
 }
 
 export interface CheckResult {
@@ -103,7 +105,7 @@ export function makeHandler<I extends Props, O extends Props>(kind: ResourceKind
     async check(_olds, news) {
       try {
         const r = checkInputs(kind, news);
-        return { ...r, failures: r.failures.map(codedFailure) };
+        return { ...r, failures: r.failures.map((f) => engineFailure(f, news)) };
       } catch (e) {
         return fail(news, e);
       }
@@ -329,10 +331,23 @@ export function codeOf(e: unknown): ResourceErrorCode {
 
 /**
  * A check failure as the engine shows it: `property tag value {4096} has a problem: [INVALID_INPUT] …`.
- * The engine writes the resource and the argument in front; the reason carries the code.
+ * The engine writes the resource and the argument in front; the reason carries the code. The engine
+ * looks the property up among the top-level inputs only, so a nested path (`options.apply-after-lb`,
+ * `addresses.0`) or an argument left out would show as `value {<nil>}`: such a failure goes as its
+ * top-level argument when that is set, else as a failure of the resource, with the path leading the
+ * reason. Pure.
  */
-function codedFailure(f: InputProblem): InputProblem {
-  return { property: f.property, reason: withCode("INVALID_INPUT", f.reason) };
+export function engineFailure(f: InputProblem, inputs: Props): InputProblem {
+  const top = f.property.split(".")[0];
+  const set = inputs[top] !== undefined;
+  if (f.property === top && set) return { property: top, reason: withCode("INVALID_INPUT", f.reason) };
+  const named = f.reason.startsWith(f.property) || f.property === "(arguments)";
+  const reason = named
+    ? f.reason
+    : f.reason.startsWith(`${top}: `) // the argument named: name the element instead
+      ? `${f.property}${f.reason.slice(top.length)}`
+      : `${f.property}: ${f.reason}`;
+  return { property: set ? top : "", reason: withCode("INVALID_INPUT", reason) };
 }
 
 /** Fields of a partial-state error (the dynamic-provider host reads `id`, `properties`, `reasons`). */
@@ -350,7 +365,12 @@ function translate<I extends Props, O extends Props>(
   const code = codeOf(e);
   const text = e instanceof Error ? e.message : String(e);
   if (e instanceof ResourceError && text.startsWith(`[${code}] `)) return e; // translated already
-  const name = typeof inputs.name === "string" ? ` "${inputs.name}"` : "";
+  const id = kind.identify
+    ? kind.identify(inputs)
+    : typeof inputs.name === "string"
+      ? inputs.name
+      : undefined;
+  const name = id === undefined ? "" : ` "${id}"`;
   const message = withCode(code, `${kind.label}${name} on ${kind.where(inputs)}: ${text}`);
   if (e instanceof ResourceError) {
     e.message = message;

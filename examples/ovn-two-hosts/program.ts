@@ -83,6 +83,8 @@ export function ovnTwoHosts(opts: OvnTwoHostsOptions) {
     });
   }
   const up: Record<string, pulumi.Output<boolean | null>> = {};
+  /** The logical switch ports' names by container (outputs: what depends on them waits for them). */
+  const ports: Record<string, pulumi.Output<string>> = {};
   for (const vm of opts.vms) {
     const lsp = new ovn.LogicalSwitchPort(vm.name, {
       nb,
@@ -102,6 +104,7 @@ export function ovnTwoHosts(opts: OvnTwoHostsOptions) {
       { dependsOn: [chassis[vm.host]] },
     );
     up[vm.name] = lsp.up;
+    ports[vm.name] = lsp.name;
   }
-  return { chassis: chassis.map((c) => c.systemId), router: lr0.name, up };
+  return { chassis: chassis.map((c) => c.systemId), router: lr0.name, up, ports };
 }

@@ -174,3 +174,26 @@ export async function refSetNames(c: OvsdbClient, db: string, spec: TableSpec, l
   }
   return out;
 }
+
+/**
+ * The members of a live row's managed reference columns that the state `s` does not list (added by
+ * others), by argument: what a delete would take from them. Names are compared, so a listed row
+ * deleted meanwhile is simply absent.
+ */
+export async function foreignMembers(
+  c: OvsdbClient,
+  db: string,
+  spec: TableSpec,
+  live: Row,
+  s: Props,
+): Promise<{ arg: string; column: string; noun: string; names: string[] }[]> {
+  const out = [];
+  for (const { arg, column, ref } of refSetArgs(spec)) {
+    const held = (live[column] as string[] | undefined) ?? [];
+    const rows = await selectRowsByUuid(c, db, ref.table, held, ["name"]);
+    const own = new Set(namesIn(s[arg]));
+    const names = rows.map((r) => String(r.name)).filter((n) => !own.has(n));
+    out.push({ arg, column, noun: ref.noun, names: names.sort() });
+  }
+  return out;
+}

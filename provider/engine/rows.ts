@@ -134,6 +134,24 @@ export function foreignRows(rows: Row[], owner: string): Row[] {
   });
 }
 
+/** A value as a message shows it: empty and unset values as nothing, strings quoted when not one word. */
+function shown(v: unknown): string[] {
+  if (v === undefined || v === null || v === "") return [];
+  if (Array.isArray(v)) return v.flatMap(shown); // a set column
+  if (typeof v === "object") return [JSON.stringify(v)];
+  const s = String(v);
+  return [typeof v !== "string" || /^[\w.:/@$-]+$/.test(s) ? s : JSON.stringify(s)];
+}
+
+/**
+ * A row in messages: its noun and the values of `columns`, e.g. `ACL to-lport 1000 "outport == @web
+ * && ip4"` or `port web1`; by its uuid when those columns are empty. Pure.
+ */
+export function describeRow(noun: string, row: Row, columns: readonly string[] = ["name"]): string {
+  const values = columns.flatMap((c) => shown(row[c]));
+  return `${noun} ${values.length ? values.join(" ") : String(row._uuid)}`;
+}
+
 /** Rows of `table` with the given UUIDs (one transaction; missing rows are skipped; all columns by default). */
 export async function selectRowsByUuid(
   c: OvsdbClient,

@@ -128,6 +128,11 @@ export interface Hooks {
   /** The removal of those rows, in the transaction of the delete (also when the row is gone). */
   alsoDelete?(c: OvsdbClient, s: Props): Promise<Operation[]>;
   /**
+   * Before a row this instance holds is deleted (`live`: the row as read); throws a ResourceError
+   * to refuse (e.g. rows elsewhere still name it).
+   */
+  beforeDelete?(x: { c: OvsdbClient; s: Props; live: Row }): Promise<void>;
+  /**
    * What those rows say, for refresh (arguments read back, overriding the row's) and for the
    * outputs after a write.
    */
@@ -257,6 +262,19 @@ export interface DatabaseBinding extends ConnectionBinding {
   where(i: Props): string;
 }
 
+/** A reference column holding children, as a delete names the ones the stack does not own. */
+export interface ChildSpec {
+  column: string;
+  table: string;
+  /** The child in messages, e.g. `ACL`. */
+  noun: string;
+  /**
+   * The columns that tell a child apart, in the order a message shows them (default `name`), e.g.
+   * an ACL's direction, priority and match, as `ovn-nbctl acl-list` shows it.
+   */
+  describedBy?: readonly string[];
+}
+
 /** The row a child hangs off, through one of its reference columns (e.g. a router's `nat`). */
 export interface ParentSpec {
   /**
@@ -372,7 +390,7 @@ export interface TableSpec extends ResourceSpec {
    * rows this stack does not own, and is guarded by a `wait` that they still hold what was read.
    * The row's own `shared` member rows among them (a bridge's own port) are no children.
    */
-  children?: readonly { column: string; table: string; noun: string }[];
+  children?: readonly ChildSpec[];
   /** Member rows no argument sets, written with the row (e.g. a bridge's own internal port). */
   ownRows?: Record<string, OwnRows>;
   hooks?: Hooks;

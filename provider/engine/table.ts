@@ -39,6 +39,7 @@ import {
   parentOf,
   planMap,
   refuseSuperseded,
+  resourceOf,
   selectOne,
   selectRows,
   supersededRow,
@@ -46,6 +47,7 @@ import {
 } from "../resources/common";
 import {
   canonical,
+  describeRow,
   foreignRows,
   guardAbsent,
   guardPresent,
@@ -67,7 +69,14 @@ import {
   type LiveMembers,
 } from "./members";
 import { outputsFrom, planOutputRead, readOutputs } from "./outputs";
-import { planRefSetUpdate, refSetColumns, refSetNames, refSetsFromRow, resolveRefSets } from "./ref-sets";
+import {
+  foreignMembers,
+  planRefSetUpdate,
+  refSetColumns,
+  refSetNames,
+  refSetsFromRow,
+  resolveRefSets,
+} from "./ref-sets";
 import { alternativeKind } from "./alternatives";
 import {
   attachedNow,
@@ -278,6 +287,16 @@ function keyConflicts(spec: TableSpec, i: Props): InputProblem[] {
     }
   }
   return problems;
+}
+
+/**
+ * The resource in messages: the row's name, or (a row without one, e.g. an ACL) the Pulumi resource
+ * name from the owner marker. Pure.
+ */
+export function identify(spec: TableSpec, i: Props): string | undefined {
+  const name = spec.nameArg ? i[spec.nameArg] : undefined;
+  if (typeof name === "string") return name;
+  return typeof i.owner === "string" ? resourceOf(i.owner) : undefined;
 }
 
 /** The resource kind (lifecycle) of a spec. */
@@ -554,6 +573,7 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     renamed: spec.renamed,
     validate: (i) => [...keyConflicts(spec, i), ...(spec.validate?.(i) ?? [])],
     where: (i) => db.where(i),
+    identify: (i) => identify(spec, i),
 
     async create(i) {
       const c = await db.client(i);
@@ -653,16 +673,27 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
             const held = (live[ch.column] as string[] | undefined) ?? [];
             const rows = await selectRowsByUuid(c, db.name, ch.table, held);
             for (const r of foreignRows(rows, s.owner).filter((r) => !isMemberRow(spec, ch.column, r, s)))
-              foreign.push(`${ch.noun} ${String(r.name ?? r._uuid)}`);
+              foreign.push(describeRow(ch.noun, r, ch.describedBy));
             ops.push(guardPresent(table, id, ch.column, live[ch.column]));
           }
-          if (foreign.length) {
+          const members: string[] = [];
+          for (const m of await foreignMembers(c, db.name, spec, live, s)) {
+            members.push(...m.names.map((n) => `${m.noun} ${n}`));
+            ops.push(guardPresent(table, id, m.column, live[m.column]));
+          }
+          if (foreign.length || members.length) {
+            const held = [
+              ...(foreign.length ? [`rows this stack does not manage: ${foreign.sort().join(", ")}`] : []),
+              ...(members.length ? [`members others added: ${members.join(", ")}`] : []),
+            ];
             throw new ResourceError(
               "FOREIGN_CHILDREN",
-              `${what(s)} still holds rows this stack does not manage: ${foreign.sort().join(", ")}; ` +
-                `remove them (or adopt them) before deleting the ${spec.noun}`,
+              `${what(s)} still holds ${held.join("; and ")}; remove them (or manage them in this stack) ` +
+                `before deleting the ${spec.noun}, or drop the resource from the stack with ` +
+                `\`pulumi state delete\` to leave the ${spec.noun} in place`,
             );
           }
+          await spec.hooks?.beforeDelete?.({ c, s, live });
           if (parent) {
             // A child goes with the last reference to it; the guard keeps a takeover since the read.
             ops.push(guardPresent(table, id, "external_ids", live.external_ids));

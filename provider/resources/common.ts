@@ -98,6 +98,11 @@ export function stackOf(owner: string): string {
   return i < 0 ? owner : owner.slice(0, i);
 }
 
+/** The resource part of an owner marker `project/stack/resource` (the Pulumi resource name). */
+export function resourceOf(owner: string): string {
+  return owner.slice(owner.lastIndexOf("/") + 1);
+}
+
 /** The two external_ids keys that say who holds a row (a ChassisConfig uses its own pair). */
 export interface MarkerKeys {
   owner: string;

@@ -20,7 +20,10 @@ export interface AclArgs extends NorthboundArgs {
    * The southbound database (e.g. `{ remote: "unix:/run/ovn/ovnsb_db.sock" }`; no TLS): when set, create
    * waits for ovn-northd and checks the ACL's logical flows with OVN's own parser (`ovn-trace`, which must
    * be installed where Pulumi runs); a match OVN cannot parse undoes the create and fails with OVN's
-   * message. Checks the flows ovn-northd made: a port group's ACL has flows once the group has ports.
+   * message. Checks the flows ovn-northd made, and ovn-northd makes none for an ACL on a port group without
+   * ports: then create waits for ovn-northd only and succeeds with the match checked as at preview; OVN's
+   * parser reads it once the group has ports (a refused match shows in ovn-northd's log, and in a later
+   * create or replacement of the ACL with `sb`).
    */
   sb?: pulumi.Input<{ remote: string }>;
   /**
@@ -45,16 +48,25 @@ export interface AclArgs extends NorthboundArgs {
   action: pulumi.Input<"allow" | "allow-related" | "allow-stateless" | "drop" | "reject" | "pass">;
   /** Log the packets the rule matches through ovn-controller (`ACL.log`). Default: false. */
   log?: pulumi.Input<boolean>;
-  /** Name shown in the log entries (`ACL.name`, at most 63 characters). */
+  /**
+   * Name shown in the log entries of the rule (`ACL.name`, at most 63 characters), so a log line can be
+   * traced to it. Default: none; ovn-controller then logs `name=<unnamed>`. Only seen with `log`.
+   */
   name?: pulumi.Input<string>;
-  /** Severity of the log entries (`ACL.severity`). */
+  /**
+   * Severity of the log entries (`ACL.severity`), in syslog's order: `alert`, `warning`, `notice`, `info`,
+   * `debug`. Default: none, which OVN logs as `info` (ovn-nb(5)). Only seen with `log`.
+   */
   severity?: pulumi.Input<"alert" | "warning" | "notice" | "info" | "debug">;
   /**
    * Name of the meter that rate-limits the log entries (`ACL.meter`; an `ovn.Meter`'s name, e.g. `m.name`).
-   * The meter must exist when the rule is written.
+   * The meter must exist when the rule is written. Default: none, log entries are not rate-limited.
    */
   meter?: pulumi.Input<string>;
-  /** A label written to the connection tracking entries of allowed traffic (`ACL.label`; 0: none). */
+  /**
+   * A 32-bit label OVN writes to the connection tracking entries the rule creates (`ACL.label`), to trace a
+   * connection back to its rule; only `allow` and `allow-related` create entries. Default: 0, no label.
+   */
   label?: pulumi.Input<number>;
   /** Keys to set in `options` (e.g. `apply-after-lb`: `"true"`). Keys not listed here are left alone. */
   options?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -79,7 +91,10 @@ export class Acl extends DynamicResource {
    * The southbound database (e.g. `{ remote: "unix:/run/ovn/ovnsb_db.sock" }`; no TLS): when set, create
    * waits for ovn-northd and checks the ACL's logical flows with OVN's own parser (`ovn-trace`, which must
    * be installed where Pulumi runs); a match OVN cannot parse undoes the create and fails with OVN's
-   * message. Checks the flows ovn-northd made: a port group's ACL has flows once the group has ports.
+   * message. Checks the flows ovn-northd made, and ovn-northd makes none for an ACL on a port group without
+   * ports: then create waits for ovn-northd only and succeeds with the match checked as at preview; OVN's
+   * parser reads it once the group has ports (a refused match shows in ovn-northd's log, and in a later
+   * create or replacement of the ACL with `sb`).
    */
   declare readonly sb: pulumi.Output<{ remote: string } | undefined>;
   /**
@@ -106,16 +121,25 @@ export class Acl extends DynamicResource {
   >;
   /** Log the packets the rule matches through ovn-controller (`ACL.log`). Default: false. */
   declare readonly log: pulumi.Output<boolean | undefined>;
-  /** Name shown in the log entries (`ACL.name`, at most 63 characters). */
+  /**
+   * Name shown in the log entries of the rule (`ACL.name`, at most 63 characters), so a log line can be
+   * traced to it. Default: none; ovn-controller then logs `name=<unnamed>`. Only seen with `log`.
+   */
   declare readonly name: pulumi.Output<string | undefined>;
-  /** Severity of the log entries (`ACL.severity`). */
+  /**
+   * Severity of the log entries (`ACL.severity`), in syslog's order: `alert`, `warning`, `notice`, `info`,
+   * `debug`. Default: none, which OVN logs as `info` (ovn-nb(5)). Only seen with `log`.
+   */
   declare readonly severity: pulumi.Output<"alert" | "warning" | "notice" | "info" | "debug" | undefined>;
   /**
    * Name of the meter that rate-limits the log entries (`ACL.meter`; an `ovn.Meter`'s name, e.g. `m.name`).
-   * The meter must exist when the rule is written.
+   * The meter must exist when the rule is written. Default: none, log entries are not rate-limited.
    */
   declare readonly meter: pulumi.Output<string | undefined>;
-  /** A label written to the connection tracking entries of allowed traffic (`ACL.label`; 0: none). */
+  /**
+   * A 32-bit label OVN writes to the connection tracking entries the rule creates (`ACL.label`), to trace a
+   * connection back to its rule; only `allow` and `allow-related` create entries. Default: 0, no label.
+   */
   declare readonly label: pulumi.Output<number | undefined>;
   /** Keys to set in `options` (e.g. `apply-after-lb`: `"true"`). Keys not listed here are left alone. */
   declare readonly options: pulumi.Output<Record<string, string> | undefined>;

@@ -8,7 +8,9 @@ import type { NorthboundArgs } from "./common";
 export interface AddressSetArgs extends NorthboundArgs {
   /**
    * Set name (`Address_Set.name`, unique), as matches refer to it after `$`: letters, digits, `_` and `.`,
-   * not starting with a digit. Renaming is done in place.
+   * not starting with a digit. Renaming replaces the row (the new one is made first), so ACLs whose match is
+   * built from the name output follow it; the old row is not deleted while a match still names it
+   * (STILL_REFERENCED). Changing it replaces the resource.
    */
   name: pulumi.Input<string>;
   /**
@@ -28,7 +30,9 @@ export interface AddressSetArgs extends NorthboundArgs {
 export class AddressSet extends DynamicResource {
   /**
    * Set name (`Address_Set.name`, unique), as matches refer to it after `$`: letters, digits, `_` and `.`,
-   * not starting with a digit. Renaming is done in place.
+   * not starting with a digit. Renaming replaces the row (the new one is made first), so ACLs whose match is
+   * built from the name output follow it; the old row is not deleted while a match still names it
+   * (STILL_REFERENCED).
    */
   declare readonly name: pulumi.Output<string>;
   /**

@@ -8,14 +8,17 @@ import type { NorthboundArgs } from "./common";
 export interface PortGroupArgs extends NorthboundArgs {
   /**
    * Group name (`Port_Group.name`, unique), as matches refer to it after `@`: letters, digits, `_` and `.`,
-   * not starting with a digit. Renaming is done in place.
+   * not starting with a digit. Renaming replaces the row (the new one is made first), so ACLs whose match is
+   * built from the name output follow it; the old row is not deleted while a match still names it
+   * (STILL_REFERENCED). Changing it replaces the resource.
    */
   name: pulumi.Input<string>;
   /**
    * Names of the logical switch ports in the group (`Port_Group.ports`; e.g. `[web1.name, web2.name]`), on
    * any switches. Membership is owned port by port: the ports listed are added, ports this resource listed
-   * before and no longer lists are removed, ports others added stay. Every port must exist when the group is
-   * written. A set: order and repeats do not matter.
+   * before and no longer lists are removed, ports others added stay (and the group is not deleted while it
+   * holds them: FOREIGN_CHILDREN names them). Every port must exist when the group is written. A set: order
+   * and repeats do not matter.
    */
   ports?: pulumi.Input<pulumi.Input<string>[]>;
   /** Keys to set in `external_ids`. Keys not listed here are left alone. */
@@ -29,14 +32,17 @@ export interface PortGroupArgs extends NorthboundArgs {
 export class PortGroup extends DynamicResource {
   /**
    * Group name (`Port_Group.name`, unique), as matches refer to it after `@`: letters, digits, `_` and `.`,
-   * not starting with a digit. Renaming is done in place.
+   * not starting with a digit. Renaming replaces the row (the new one is made first), so ACLs whose match is
+   * built from the name output follow it; the old row is not deleted while a match still names it
+   * (STILL_REFERENCED).
    */
   declare readonly name: pulumi.Output<string>;
   /**
    * Names of the logical switch ports in the group (`Port_Group.ports`; e.g. `[web1.name, web2.name]`), on
    * any switches. Membership is owned port by port: the ports listed are added, ports this resource listed
-   * before and no longer lists are removed, ports others added stay. Every port must exist when the group is
-   * written. A set: order and repeats do not matter.
+   * before and no longer lists are removed, ports others added stay (and the group is not deleted while it
+   * holds them: FOREIGN_CHILDREN names them). Every port must exist when the group is written. A set: order
+   * and repeats do not matter.
    */
   declare readonly ports: pulumi.Output<string[] | undefined>;
   /** Keys to set in `external_ids`. Keys not listed here are left alone. */

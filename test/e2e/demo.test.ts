@@ -1,6 +1,7 @@
 /**
  * The root program (`npm run demo`): the whole field report composed in one stack on a 2-host OVN
- * sandbox — VLAN, VXLAN, flows and routed OVN containers — and every promised pair checked.
+ * sandbox — VLAN, VXLAN, flows, routed OVN containers and an OVN security policy — and every
+ * promised pair checked, the pairs the policy blocks included.
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -9,7 +10,8 @@ import { REPO_ROOT, TestStack } from "./harness/pulumi";
 import { demoOutputs, fieldReportDemo } from "../../demo/program";
 import { currentStatus } from "../../demo/status";
 import { sandboxEnvironment } from "../../demo/config";
-import { createDemoContainers, runChecks } from "../../demo/topology";
+import { createDemoContainers, expectedText, outcomeText, runChecks } from "../../demo/topology";
+import { RULES } from "../../demo/security";
 
 jest.setTimeout(600_000);
 const execFileP = promisify(execFile);
@@ -43,6 +45,26 @@ describe("the demo program", () => {
       .filter((x) => !x.ok)
       .map((x) => `${x.from} -> ${x.to} (${x.what}): expected ${x.expect}`);
     expect(wrong).toEqual([]);
+    // The security policy's rows: the pair its drop rule blocks (expected, so no failure), and the
+    // allowed pairs into and out of the group, which show routing works both ways.
+    const byPair = (from: string, to: string) => results.find((x) => x.from === from && x.to === to)!;
+    expect(byPair("vm3", "vm2")).toMatchObject({ seen: false, ok: true, blockedBy: `ACL ${RULES.drop}` });
+    expect(outcomeText(byPair("vm3", "vm2"))).toBe("ok, blocked as expected");
+    expect(expectedText(byPair("vm3", "vm2"))).toBe(`blocked (ACL ${RULES.drop})`);
+    expect([byPair("vm1", "vm2").seen, byPair("vm2", "vm3").seen, byPair("vm1", "vm3").seen]).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    const nbctl = async (...args: string[]) =>
+      (await execFileP("ovn-nbctl", [`--db=${sb.central!.nbRemote.unix}`, ...args])).stdout.trim();
+    expect((await nbctl("acl-list", "demo_web")).split("\n").map((l) => l.trim())).toEqual([
+      "to-lport  1000 (outport == @demo_web && ip4.src == $demo_admins) allow-related",
+      "to-lport   900 (outport == @demo_web && ip4) drop",
+    ]);
+    expect((await nbctl("--bare", "--columns=name", "find", "ACL", "action=drop")).split("\n")).toContain(
+      RULES.drop,
+    );
 
     // The status the demo prints is read now: the switch ports that just passed traffic are up
     // (the outputs of the up that created them said false), and every port has its OpenFlow number.
@@ -62,6 +84,8 @@ describe("the demo program", () => {
     await stack.destroy();
     const nb = (await execFileP("ovn-nbctl", [`--db=${sb.central!.nbRemote.unix}`, "show"])).stdout.trim();
     expect(nb).toBe("");
+    expect(await nbctl("--bare", "--columns=name", "list", "Port_Group")).toBe("");
+    expect(await nbctl("--bare", "--columns=name", "list", "Address_Set")).toBe("");
     for (const h of sb.hosts) {
       const brs = (await execFileP("ovs-vsctl", [`--db=${h.remotes.unix}`, "list-br"])).stdout
         .trim()

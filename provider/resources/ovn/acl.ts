@@ -14,7 +14,8 @@ import type { Props } from "../../framework";
 import { mapArg, type ArgSpec, type TableSpec, type WriteContext } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { NB_DB, bumpNbCfg, northbound } from "./common";
-import { matchProblem, matchReferences } from "./match";
+import { ACL_IDENTITY, matchProblem, matchReferences } from "./match";
+import { MATCH_EXAMPLE } from "./match-users";
 import { ovnName } from "./validation";
 import { priority } from "./logical-router-port";
 
@@ -54,10 +55,15 @@ export async function checkMatchReferences(c: OvsdbClient, match: string): Promi
     ...groups.map((g) => `port group @${g} (ovn.PortGroup)`),
   ];
   if (missing.length) {
+    const examples = [
+      ...(missingSets.length ? [MATCH_EXAMPLE.Address_Set] : []),
+      ...(groups.length ? [MATCH_EXAMPLE.Port_Group] : []),
+    ];
     throw new ResourceError(
       "PARENT_MISSING",
-      `match: ${missing.join(", ")} does not exist; create it first, or build the match from its name ` +
-        "output (e.g. pulumi.interpolate`ip4.src == $${set.name}`) so Pulumi orders the creation",
+      `match: ${missing.join(", ")} ${missing.length === 1 ? "does" : "do"} not exist; create ` +
+        `${missing.length === 1 ? "it" : "them"} first, or build the match from the name output ` +
+        `(e.g. ${examples.join(" or ")}) so Pulumi orders the creation`,
     );
   }
 }
@@ -198,7 +204,7 @@ export const aclSpec: TableSpec = {
     },
     { arg: "portGroup", table: "Port_Group", column: "acls", noun: "port group", sdk: "ovn.PortGroup" },
   ],
-  matchArgs: ["direction", "priority", "match"],
+  matchArgs: ACL_IDENTITY,
   describe: (i: Props) => `${String(i.direction)} ACL ${String(i.priority)} ${JSON.stringify(i.match)}`,
   attempts: 20, // rules created in parallel on one parent all guard its `acls` column
   args: {
@@ -222,7 +228,10 @@ export const aclSpec: TableSpec = {
         'The southbound database (e.g. `{ remote: "unix:/run/ovn/ovnsb_db.sock" }`; no TLS): when set, create ' +
         "waits for ovn-northd and checks the ACL's logical flows with OVN's own parser (`ovn-trace`, which must " +
         "be installed where Pulumi runs); a match OVN cannot parse undoes the create and fails with OVN's " +
-        "message. Checks the flows ovn-northd made: a port group's ACL has flows once the group has ports.",
+        "message. Checks the flows ovn-northd made, and ovn-northd makes none for an ACL on a port group " +
+        "without ports: then create waits for ovn-northd only and succeeds with the match checked as at " +
+        "preview; OVN's parser reads it once the group has ports (a refused match shows in ovn-northd's " +
+        "log, and in a later create or replacement of the ACL with `sb`).",
     },
     direction: directionArg("ACL"),
     priority: {
@@ -256,13 +265,17 @@ export const aclSpec: TableSpec = {
         .max(63, "name: at most 63 characters (the schema's limit)")
         .optional(),
       type: "string",
-      doc: "Name shown in the log entries (`ACL.name`, at most 63 characters).",
+      doc:
+        "Name shown in the log entries of the rule (`ACL.name`, at most 63 characters), so a log line can be " +
+        "traced to it. Default: none; ovn-controller then logs `name=<unnamed>`. Only seen with `log`.",
       storage: { column: "name" },
     },
     severity: {
       schema: z.enum(ACL_SEVERITIES, { error: `severity: accepted ${quoted(ACL_SEVERITIES)}` }).optional(),
       type: '"alert" | "warning" | "notice" | "info" | "debug"',
-      doc: "Severity of the log entries (`ACL.severity`).",
+      doc:
+        "Severity of the log entries (`ACL.severity`), in syslog's order: `alert`, `warning`, `notice`, " +
+        "`info`, `debug`. Default: none, which OVN logs as `info` (ovn-nb(5)). Only seen with `log`.",
       storage: { column: "severity" },
     },
     meter: {
@@ -270,7 +283,8 @@ export const aclSpec: TableSpec = {
       type: "string",
       doc:
         "Name of the meter that rate-limits the log entries (`ACL.meter`; an `ovn.Meter`'s name, e.g. " +
-        "`m.name`). The meter must exist when the rule is written.",
+        "`m.name`). The meter must exist when the rule is written. Default: none, log entries are not " +
+        "rate-limited.",
       storage: { column: "meter" },
     },
     label: {
@@ -281,7 +295,10 @@ export const aclSpec: TableSpec = {
         .max(4294967295, "label: accepted 0..4294967295")
         .optional(),
       type: "number",
-      doc: "A label written to the connection tracking entries of allowed traffic (`ACL.label`; 0: none).",
+      doc:
+        "A 32-bit label OVN writes to the connection tracking entries the rule creates (`ACL.label`), to " +
+        "trace a connection back to its rule; only `allow` and `allow-related` create entries. Default: 0, " +
+        "no label.",
       storage: { column: "label" },
       empty: 0,
       implied: 0,

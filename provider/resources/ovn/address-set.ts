@@ -7,6 +7,7 @@ import { z } from "zod";
 import { mapArg, type ArgSpec, type TableSpec } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { northbound } from "./common";
+import { refuseWhileNamed } from "./match-users";
 import { prefix, setOf, PREFIX_FORM } from "../values";
 
 /** What OVN's match lexer takes as an identifier after `$`. */
@@ -27,8 +28,11 @@ export function matchNameArg(noun: string, sigil: "$" | "@", table: string): Arg
     type: "string",
     doc:
       `${noun} name (\`${table}.name\`, unique), as matches refer to it after \`${sigil}\`: letters, digits, ` +
-      "`_` and `.`, not starting with a digit. Renaming is done in place.",
+      "`_` and `.`, not starting with a digit. Renaming replaces the row (the new one is made first), so " +
+      "ACLs whose match is built from the name output follow it; the old row is not deleted while a " +
+      "match still names it (STILL_REFERENCED).",
     storage: { column: "name" },
+    replace: true,
   };
 }
 
@@ -54,6 +58,7 @@ export const addressSetSpec: TableSpec = {
     },
     externalIds: mapArg("external_ids"),
   },
+  hooks: { beforeDelete: refuseWhileNamed("Address_Set", "address set") },
 };
 
 export const addressSetKind = tableKind(addressSetSpec);

@@ -40,8 +40,13 @@ export const routerSpec: TableSpec = {
   },
   children: [
     { column: "ports", table: "Logical_Router_Port", noun: "port" },
-    { column: "static_routes", table: "Logical_Router_Static_Route", noun: "static route" },
-    { column: "nat", table: "NAT", noun: "NAT rule" },
+    {
+      column: "static_routes",
+      table: "Logical_Router_Static_Route",
+      noun: "static route",
+      describedBy: ["ip_prefix", "nexthop"],
+    },
+    { column: "nat", table: "NAT", noun: "NAT rule", describedBy: ["type", "external_ip", "logical_ip"] },
   ],
 };
 

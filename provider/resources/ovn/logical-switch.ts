@@ -15,6 +15,7 @@ import { mapArg, type TableSpec } from "../../engine/spec";
 import { planCreate, planUpdate, rowPlan, tableKind } from "../../engine/table";
 import { northbound, type StringMap } from "./common";
 import { excludeIpProblem, ovnName } from "./validation";
+import { ACL_IDENTITY } from "./match";
 import { excludeEntry, ipv4Network, ipv6Prefix, setOf } from "../values";
 
 export const switchSpec: TableSpec = {
@@ -91,8 +92,8 @@ export const switchSpec: TableSpec = {
   },
   children: [
     { column: "ports", table: "Logical_Switch_Port", noun: "port" },
-    { column: "acls", table: "ACL", noun: "ACL" },
-    { column: "qos_rules", table: "QoS", noun: "QoS rule" },
+    { column: "acls", table: "ACL", noun: "ACL", describedBy: ACL_IDENTITY },
+    { column: "qos_rules", table: "QoS", noun: "QoS rule", describedBy: ACL_IDENTITY },
   ],
 };
 

@@ -108,3 +108,20 @@ export function matchReferences(match: string): MatchNames {
   const { names } = scanMatch(match);
   return { addressSets: [...new Set(names.addressSets)], portGroups: [...new Set(names.portGroups)] };
 }
+
+/** The columns that tell ACLs apart, as `ovn-nbctl acl-del` and `acl-list` do. */
+export const ACL_IDENTITY = ["direction", "priority", "match"] as const;
+
+/**
+ * How a match names the address set or port group `name` of `table`: `$name` for an address set;
+ * `@name` and the address sets ovn-northd makes of a group's addresses, `$name_ip4` and `$name_ip6`,
+ * for a port group. The tokens found, e.g. `["@web", "$web_ip4"]`; empty when it names none. Pure.
+ */
+export function namesOf(match: string, table: "Address_Set" | "Port_Group", name: string): string[] {
+  const { addressSets, portGroups } = matchReferences(match);
+  if (table === "Address_Set") return addressSets.filter((s) => s === name).map((s) => `$${s}`);
+  return [
+    ...portGroups.filter((g) => g === name).map((g) => `@${g}`),
+    ...addressSets.filter((s) => s === `${name}_ip4` || s === `${name}_ip6`).map((s) => `$${s}`),
+  ];
+}

@@ -10,6 +10,8 @@ import { tableKind } from "../../engine/table";
 import { northbound } from "./common";
 import { matchNameArg } from "./address-set";
 import { ovnName } from "./validation";
+import { ACL_IDENTITY } from "./match";
+import { refuseWhileNamed } from "./match-users";
 import { setOf } from "../values";
 
 export const portGroupSpec: TableSpec = {
@@ -32,14 +34,16 @@ export const portGroupSpec: TableSpec = {
       doc:
         "Names of the logical switch ports in the group (`Port_Group.ports`; e.g. `[web1.name, web2.name]`), " +
         "on any switches. Membership is owned port by port: the ports listed are added, ports this " +
-        "resource listed before and no longer lists are removed, ports others added stay. Every port " +
-        "must exist when the group is written. A set: order and repeats do not matter.",
+        "resource listed before and no longer lists are removed, ports others added stay (and the group " +
+        "is not deleted while it holds them: FOREIGN_CHILDREN names them). Every port must exist when the " +
+        "group is written. A set: order and repeats do not matter.",
       storage: { column: "ports", managedRefs: true },
       ref: { table: "Logical_Switch_Port", noun: "logical switch port", sdk: "ovn.LogicalSwitchPort" },
     },
     externalIds: mapArg("external_ids"),
   },
-  children: [{ column: "acls", table: "ACL", noun: "ACL" }],
+  children: [{ column: "acls", table: "ACL", noun: "ACL", describedBy: ACL_IDENTITY }],
+  hooks: { beforeDelete: refuseWhileNamed("Port_Group", "port group") },
 };
 
 export const portGroupKind = tableKind(portGroupSpec);

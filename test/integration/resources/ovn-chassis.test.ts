@@ -143,6 +143,9 @@ it("rejects bad arguments with the argument and accepted form", async () => {
   expect(byProp.bridgeMappings).toMatch(/PHYSNET:BRIDGE/);
   const r2 = await h.check({}, base({ externalIds: { "system-id": "x" } }));
   expect(r2.failures).toEqual([
-    { property: "externalIds.system-id", reason: expect.stringMatching(/systemId/) },
+    {
+      property: "externalIds",
+      reason: expect.stringMatching(/^\[INVALID_INPUT\] externalIds\.system-id: .*systemId/),
+    },
   ]);
 });

@@ -310,7 +310,11 @@ describe("ovn:LogicalSwitchPort", () => {
         owner: "o/s/x",
       },
     );
-    expect(r.failures.map((f) => f.property)).toEqual(expect.arrayContaining(["addresses.0"]));
+    // The element is named in the reason: the engine shows a top-level argument's value only.
+    expect(r.failures).toContainEqual({
+      property: "addresses",
+      reason: expect.stringMatching(/^\[INVALID_INPUT\] addresses\.0: /),
+    });
     const r2 = await h.check(
       {},
       { nb, switch: "ls-p", name: "x", addresses: ["router"], tagRequest: 5, owner: "o/s/x" },

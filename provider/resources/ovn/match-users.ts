@@ -1,0 +1,135 @@
+/**
+ * Who names an address set or a port group in a match: a delete of one that an ACL's or a QoS
+ * rule's match still names would leave that rule naming nothing (ovn-northd then drops its flows and logs an error, so
+ * the policy silently changes). The delete is refused instead (STILL_REFERENCED), naming the rules.
+ *
+ * When the match was built from the row's name output, Pulumi deletes the ACL first; a match
+ * written as a literal string carries no such order, so a rule of the same stack deleted in the
+ * same run may still be there: those are waited for a few seconds before the delete is refused.
+ */
+import { eq, select, wait, OvsdbTransactionError, type OvsdbClient, type Row } from "../../ovsdb";
+import { ResourceError } from "../../errors";
+import type { Hooks } from "../../engine/spec";
+import { describeRow } from "../../engine/rows";
+import { ownerOf, stackOf } from "../common";
+import { NB_DB } from "./common";
+import { ACL_IDENTITY, namesOf } from "./match";
+
+/** How long a delete waits for rules of its own stack that name the row to go (deleted in the same run). */
+export const SAME_RUN_WAIT_MS = 5_000;
+
+/** The tables of rules whose match can name an address set or a port group, and where they hang. */
+const RULE_TABLES = [
+  {
+    table: "ACL",
+    noun: "ACL",
+    parents: [
+      { table: "Logical_Switch", column: "acls", noun: "logical switch" },
+      { table: "Port_Group", column: "acls", noun: "port group" },
+    ],
+  },
+  {
+    table: "QoS",
+    noun: "QoS rule",
+    parents: [{ table: "Logical_Switch", column: "qos_rules", noun: "logical switch" }],
+  },
+] as const;
+
+/** A rule whose match names the row, and where it hangs. */
+export interface MatchUser {
+  table: string;
+  uuid: string;
+  /** e.g. `ACL to-lport 1000 "outport == @web && ip4" on port group web (owner proj/dev/web-http)`. */
+  text: string;
+  owner?: string;
+}
+
+/**
+ * The rules (ACLs, QoS rules) whose match names `name` of `table`, other than those hanging only
+ * off the row being deleted (`self`: they go with it).
+ */
+export async function matchUsers(
+  c: OvsdbClient,
+  table: "Address_Set" | "Port_Group",
+  name: string,
+  self: string,
+): Promise<MatchUser[]> {
+  const ops = RULE_TABLES.flatMap((r) => [
+    select(r.table, [], ["_uuid", ...ACL_IDENTITY, "external_ids"]),
+    ...r.parents.map((p) => select(p.table, [], ["_uuid", "name", p.column])),
+  ]);
+  const results = (await c.transact(NB_DB, ops)).map((r) => (r.rows ?? []) as Row[]);
+  const out: MatchUser[] = [];
+  for (const r of RULE_TABLES) {
+    const rules = results.shift() ?? [];
+    const holders = r.parents.map((p) => ({ ...p, rows: results.shift() ?? [] }));
+    for (const rule of rules) {
+      if (!namesOf(rule.match as string, table, name).length) continue;
+      const uuid = rule._uuid as string;
+      const on = holders.flatMap((h) =>
+        h.rows.filter((p) => (p[h.column] as string[]).includes(uuid)).map((p) => ({ p, noun: h.noun })),
+      );
+      if (on.length && on.every(({ p }) => p._uuid === self)) continue;
+      const owner = ownerOf(rule);
+      const where = on.map(({ p, noun }) => `${noun} ${String(p.name)}`).join(", ") || "no parent";
+      const by = owner ? `managed by ${owner}` : "not managed by pulumi-ovs";
+      out.push({
+        table: r.table,
+        uuid,
+        owner,
+        text: `${describeRow(r.noun, rule, ACL_IDENTITY)} on ${where} (${by})`,
+      });
+    }
+  }
+  return out.sort((a, b) => a.text.localeCompare(b.text));
+}
+
+/** Waits up to `ms` for the rules `users` to be gone (resolves either way). */
+async function untilGone(c: OvsdbClient, users: MatchUser[], ms: number): Promise<void> {
+  try {
+    await c.transact(
+      NB_DB,
+      users.map((u) => wait(u.table, [eq("_uuid", u.uuid)], ["_uuid"], [], { until: "==", timeout: ms })),
+      { timeoutMs: ms + 10_000 },
+    );
+  } catch (e) {
+    if (!(e instanceof OvsdbTransactionError && e.error === "timed out")) throw e;
+  }
+}
+
+/** A match built from the name output of an address set or a port group, as messages show it. */
+export const MATCH_EXAMPLE = {
+  Address_Set: "pulumi.interpolate`ip4.src == $${set.name}`",
+  Port_Group: "pulumi.interpolate`outport == @${group.name}`",
+} as const;
+
+/**
+ * The `beforeDelete` hook of an address set or a port group (`noun`: how messages call it): refuses
+ * the delete while an ACL's or a QoS rule's match names the row.
+ */
+export function refuseWhileNamed(
+  table: "Address_Set" | "Port_Group",
+  noun: string,
+): NonNullable<Hooks["beforeDelete"]> {
+  return async ({ c, s, live }) => {
+    const name = live.name as string;
+    const self = live._uuid as string;
+    let users = await matchUsers(c, table, name, self);
+    const ours = users.filter(
+      (u) => u.owner !== undefined && stackOf(u.owner) === stackOf(s.owner as string),
+    );
+    if (users.length && ours.length === users.length) {
+      // Maybe deleted in this same run (a literal match gives Pulumi no order): give them a moment.
+      await untilGone(c, ours, SAME_RUN_WAIT_MS);
+      users = await matchUsers(c, table, name, self);
+    }
+    if (!users.length) return;
+    throw new ResourceError(
+      "STILL_REFERENCED",
+      `${noun} ${name} is still named by the match of ${users.length === 1 ? "a rule" : "rules"}: ` +
+        `${users.map((u) => u.text).join("; ")}. Deleting it would leave ${users.length === 1 ? "that rule" : "those rules"} ` +
+        `naming nothing (ovn-northd drops their flows): change or delete them first. A match built from the ` +
+        `name output (e.g. ${MATCH_EXAMPLE[table]}) lets Pulumi delete the rule before the ${noun}`,
+    );
+  };
+}
