@@ -9,6 +9,7 @@ import { addressSetSpec } from "./ovn/address-set";
 import { chassisSpec } from "./ovn/chassis";
 import { portGroupSpec } from "./ovn/port-group";
 import { aclSpec } from "./ovn/acl";
+import { loadBalancerSpec } from "./ovn/load-balancer";
 import { managerSpec } from "./ovs/manager";
 import { bridgeSpec } from "./ovs/bridge";
 import { portSpec } from "./ovs/port";
@@ -36,6 +37,7 @@ export const tableSpecs: readonly TableSpec[] = [
   chassisSpec,
   portGroupSpec,
   aclSpec,
+  loadBalancerSpec,
 ];
 
 /** Every declared resource: the table-backed ones, and those with their own reader/writer. */

@@ -1,7 +1,7 @@
 /**
  * OVN resources: chassis settings on each hypervisor (`ChassisConfig`), the databases' listening
  * targets (`NorthboundConnection`, `SouthboundConnection`) and the logical network in the
- * northbound database (switches, ports, routers, router ports, static routes, NAT; address sets, port groups and ACLs).
+ * northbound database (switches, ports, routers, router ports, static routes, NAT; address sets, port groups and ACLs; load balancers).
  */
 export type { NorthboundArgs, NorthboundDatabaseArgs, SouthboundDatabaseArgs } from "./common";
 export { ChassisConfig, type ChassisConfigArgs } from "./chassis-config";
@@ -20,3 +20,4 @@ export { LogicalRouterNat, type LogicalRouterNatArgs } from "./logical-router-na
 export { AddressSet, type AddressSetArgs } from "./address-set";
 export { PortGroup, type PortGroupArgs } from "./port-group";
 export { Acl, type AclArgs } from "./acl";
+export { LoadBalancer, type LoadBalancerArgs, type LoadBalancerHealthCheckArgs } from "./load-balancer";

@@ -159,6 +159,11 @@ export const CASES: ReplaceCase[] = [
     },
   },
   {
+    type: "ovn.LoadBalancer",
+    name: "lb",
+    where: { kind: "row", db: "nb", table: "Load_Balancer", identity: ["name"], want: { name: "lcr-lb" } },
+  },
+  {
     type: "ovn.NorthboundConnection",
     name: "nbconn",
     where: {
@@ -235,6 +240,15 @@ function program(sb: SandboxInfo): () => Promise<void> {
       priority: 1001,
       match: "outport == @lcr_pg && ip4",
       action: "allow-related",
+    });
+    new ovn.LoadBalancer("lb", {
+      nb,
+      name: "lcr-lb",
+      vips: { "10.77.9.100:80": ["10.77.9.2:8080"] },
+      switches: [sw.name],
+      routers: [lr.name],
+      healthChecks: [{ vip: "10.77.9.100:80", interval: 5 }],
+      ipPortMappings: { "10.77.9.2": "lcr-lsp:10.77.9.253" },
     });
     new ovn.NorthboundConnection("nbconn", { nb, target: "ptcp:26641:127.0.0.1" });
     new ovn.SouthboundConnection("sbconn", { sb: sbDb, target: "ptcp:26642:127.0.0.1" });

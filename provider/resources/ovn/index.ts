@@ -11,6 +11,7 @@ import { natKind } from "./nat";
 import { addressSetKind } from "./address-set";
 import { portGroupKind } from "./port-group";
 import { aclKind } from "./acl";
+import { loadBalancerKind } from "./load-balancer";
 
 export const ovnHandlers: Record<string, Handler> = {
   "ovn:ChassisConfig": makeHandler(chassisKind),
@@ -25,4 +26,5 @@ export const ovnHandlers: Record<string, Handler> = {
   "ovn:AddressSet": makeHandler(addressSetKind),
   "ovn:PortGroup": makeHandler(portGroupKind),
   "ovn:Acl": makeHandler(aclKind),
+  "ovn:LoadBalancer": makeHandler(loadBalancerKind),
 };
