@@ -48,12 +48,14 @@ export interface LoadBalancerArgs extends NorthboundArgs {
   /**
    * Logical switches the load balancer applies on (`ovn-nbctl ls-lb-add`; the switch's `load_balancer`
    * column), e.g. `[sw0.name]`. Owned switch by switch: switches listed get it, switches listed before and
-   * no longer lose it, other load balancers on the same switch stay. Every switch must exist.
+   * no longer lose it, other load balancers on the same switch stay. Every switch must exist. A set: order
+   * and repeats do not matter.
    */
   switches?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Logical routers the load balancer applies on (`ovn-nbctl lr-lb-add`; the router's `load_balancer`
-   * column), owned router by router like `switches`.
+   * column), owned router by router like `switches`. Every router must exist. A set: order and repeats do
+   * not matter.
    */
   routers?: pulumi.Input<pulumi.Input<string>[]>;
   /**
@@ -102,12 +104,14 @@ export class LoadBalancer extends DynamicResource {
   /**
    * Logical switches the load balancer applies on (`ovn-nbctl ls-lb-add`; the switch's `load_balancer`
    * column), e.g. `[sw0.name]`. Owned switch by switch: switches listed get it, switches listed before and
-   * no longer lose it, other load balancers on the same switch stay. Every switch must exist.
+   * no longer lose it, other load balancers on the same switch stay. Every switch must exist. A set: order
+   * and repeats do not matter.
    */
   declare readonly switches: pulumi.Output<string[] | undefined>;
   /**
    * Logical routers the load balancer applies on (`ovn-nbctl lr-lb-add`; the router's `load_balancer`
-   * column), owned router by router like `switches`.
+   * column), owned router by router like `switches`. Every router must exist. A set: order and repeats do
+   * not matter.
    */
   declare readonly routers: pulumi.Output<string[] | undefined>;
   /**

@@ -176,6 +176,10 @@ describe("examples/ovn-load-balancer", () => {
     await nbctl("ls-lb-add", "sw-web", "hand-lb");
     const p = await stack.preview({ diff: true });
     expect(p.summary).toMatchObject({ create: 0, update: 0, delete: 0, replace: 0 });
+    await stack.up();
+    expect((await nbctl("ls-lb-list", "sw-web")).split("\n").map((l) => l.split(/\s+/)[1])).toEqual(
+      expect.arrayContaining(["hand-lb", "web-lb"]),
+    );
     await stack.destroy();
     expect(await nbctl("--bare", "--columns=name", "find", "Load_Balancer", "name=web-lb")).toBe("");
     expect(await nbctl("--bare", "--columns=name", "list", "Load_Balancer")).toBe("hand-lb");

@@ -11,7 +11,7 @@
 import { z } from "zod";
 import type { InputProblem } from "../../errors";
 import type { Props } from "../../framework";
-import { mapArg, objectSchema, type ArgSpec, type TableSpec } from "../../engine/spec";
+import { mapArg, objectSchema, type ArgSpec, type RowRef, type TableSpec } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { northbound } from "./common";
 import { ovnName } from "./validation";
@@ -158,6 +158,16 @@ const count = (what: string, meaning: string, dflt: number, column: string): Arg
   decode: (v: string) => Number(v),
 });
 
+/** An argument listing the switches or routers (`to`) whose `load_balancer` column holds the row. */
+function attachment(what: string, to: RowRef, doc: string): ArgSpec {
+  return {
+    schema: setOf(ovnName(what), `${what}: accepted a list of ${to.noun} names, e.g. ["x"]`).optional(),
+    type: "string[]",
+    doc: `${doc} A set: order and repeats do not matter.`,
+    storage: { attachedTo: { ...to, column: "load_balancer" } },
+  };
+}
+
 /** The fields of one health check (a Load_Balancer_Health_Check row). */
 const healthCheckArgs: Record<string, ArgSpec> = {
   vip: {
@@ -256,37 +266,19 @@ export const loadBalancerSpec: TableSpec = {
     },
     options: mapArg("options", "`reject`, `hairpin_snat_ip`, `skip_snat`"),
     externalIds: mapArg("external_ids"),
-    switches: {
-      schema: z.array(ovnName("switches")).optional(),
-      type: "string[]",
-      doc:
-        "Logical switches the load balancer applies on (`ovn-nbctl ls-lb-add`; the switch's `load_balancer` " +
+    switches: attachment(
+      "switches",
+      { table: "Logical_Switch", noun: "logical switch", sdk: "ovn.LogicalSwitch" },
+      "Logical switches the load balancer applies on (`ovn-nbctl ls-lb-add`; the switch's `load_balancer` " +
         "column), e.g. `[sw0.name]`. Owned switch by switch: switches listed get it, switches listed before " +
         "and no longer lose it, other load balancers on the same switch stay. Every switch must exist.",
-      storage: {
-        attachedTo: {
-          table: "Logical_Switch",
-          column: "load_balancer",
-          noun: "logical switch",
-          sdk: "ovn.LogicalSwitch",
-        },
-      },
-    },
-    routers: {
-      schema: z.array(ovnName("routers")).optional(),
-      type: "string[]",
-      doc:
-        "Logical routers the load balancer applies on (`ovn-nbctl lr-lb-add`; the router's `load_balancer` " +
-        "column), owned router by router like `switches`.",
-      storage: {
-        attachedTo: {
-          table: "Logical_Router",
-          column: "load_balancer",
-          noun: "logical router",
-          sdk: "ovn.LogicalRouter",
-        },
-      },
-    },
+    ),
+    routers: attachment(
+      "routers",
+      { table: "Logical_Router", noun: "logical router", sdk: "ovn.LogicalRouter" },
+      "Logical routers the load balancer applies on (`ovn-nbctl lr-lb-add`; the router's `load_balancer` " +
+        "column), owned router by router like `switches`. Every router must exist.",
+    ),
     healthChecks: {
       schema: z
         .array(objectSchema(healthCheckArgs), {

@@ -8,7 +8,7 @@
  */
 import { ResourceError } from "../../../provider/errors";
 import { OWNER_KEY } from "../../../provider/resources/common";
-import { createVia, nbGet, provider, startCentral, updateVia, type OvnCentral } from "./ovn-fixtures";
+import { codeOf, createVia, nbGet, provider, startCentral, updateVia, type OvnCentral } from "./ovn-fixtures";
 
 jest.setTimeout(60_000);
 
@@ -164,6 +164,26 @@ describe("ovn:LoadBalancer", () => {
     expect((e as Error).message).toMatch(/switches: logical switch nosuch1, nosuch2 does not exist/);
     expect(await lbCount()).toBe(before);
     expect(await lbsOf("Logical_Switch", "lb-sw1")).toEqual(["foreign", "web"]);
+  });
+
+  it("a load balancer made by hand is refused (NAME_TAKEN) unless adopted; adopt keeps its attachments", async () => {
+    await central.nbctl("lb-add", "hand", "10.0.0.30:80", "10.0.1.2:80");
+    await central.nbctl("ls-lb-add", "lb-sw2", "hand");
+    const hand = {
+      nb,
+      name: "hand",
+      vips: { "10.0.0.30:80": ["10.0.1.2:80"] },
+      switches: ["lb-sw3"],
+      owner: owner("h"),
+    };
+    expect(await codeOf(createVia(LB, hand))).toBe("NAME_TAKEN");
+    expect(await lbsOf("Logical_Switch", "lb-sw3")).toEqual(["web"]);
+    const { id: handId, outs: handOuts } = await createVia(LB, { ...hand, adopt: true });
+    expect(handId).toBe(await nbGet(central, "Load_Balancer", "hand", "_uuid"));
+    expect(await lbsOf("Logical_Switch", "lb-sw2")).toEqual(["foreign", "hand"]);
+    expect(await lbsOf("Logical_Switch", "lb-sw3")).toEqual(["hand", "web"]);
+    await provider.handler(LB).delete(handId, handOuts);
+    expect(await lbsOf("Logical_Switch", "lb-sw2")).toEqual(["foreign"]);
   });
 
   it("delete removes the row and its attachments; the foreign load balancer stays attached", async () => {
