@@ -17,7 +17,8 @@ import {
   type ContainerInfo,
 } from "../../sandbox";
 import { spawnChild, type Child } from "../../sandbox/exec";
-import { TestStack } from "./harness/pulumi";
+import { ovn } from "pulumi-ovs";
+import { TestStack, PulumiOperationError } from "./harness/pulumi";
 import {
   loadBalancedService,
   BACKENDS,
@@ -169,6 +170,30 @@ describe("examples/ovn-load-balancer", () => {
     listen("web2");
     await waitFor(async () => (await monitorStatus()).filter((s) => s === "online").length === 2, 30_000);
     await waitFor(async () => new Set(await answers(20)).size === 2, 15_000);
+  });
+
+  it("a VIP without a port whose backends have one fails at preview, naming vips and the VIP; nothing is written", async () => {
+    const bad = await TestStack.create({
+      project: "ovn-load-balancer",
+      stack: "e2e-bad",
+      program: async () => {
+        new ovn.LoadBalancer("bad-lb", {
+          nb: { remote: sb.central!.nbRemote.unix },
+          name: "bad-lb",
+          vips: { "172.16.0.50": ["10.30.0.11:80"] },
+          switches: ["sw-client"],
+        });
+      },
+    });
+    const e = await bad.up().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(PulumiOperationError);
+    expect((e as PulumiOperationError).messagesOf("bad-lb")).toContainEqual(
+      expect.stringMatching(
+        /property vips .*\[INVALID_INPUT\] vips: VIP 172\.16\.0\.50 has no port, backend 10\.30\.0\.11:80 has one/,
+      ),
+    );
+    expect(await nbctl("--bare", "--columns=name", "find", "Load_Balancer", "name=bad-lb")).toBe("");
+    await bad.remove();
   });
 
   it("a load balancer attached by hand to sw-web survives up and destroy", async () => {
