@@ -90,6 +90,21 @@ describe("ovn:LoadBalancer", () => {
     ).toBe("web");
   });
 
+  it("ovn-northd takes up the health check: a service monitor per backend, and it answers ARP for the probes' source", async () => {
+    await central.nbctl("--wait=sb", "sync");
+    const monitors = (
+      await central.sbctl("--bare", "--columns=ip,port,logical_port", "list", "Service_Monitor")
+    )
+      .split("\n\n")
+      .map((r) => r.trim().split("\n").join(" "))
+      .sort();
+    expect(monitors).toEqual(["10.0.1.2 8080 web1", "10.0.1.3 8080 web1"]);
+    expect(await central.sbctl("lflow-list", "lb-sw1")).toMatch(/arp\.tpa == 10\.0\.1\.254 && arp\.op == 1/);
+    expect(await nbGet(central, "NB_Global", ".", "options:svc_monitor_mac")).toMatch(
+      /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/,
+    );
+  });
+
   it("a second read of the same inputs changes nothing", async () => {
     const r = await provider.handler(LB).read(id, outs);
     expect((await provider.handler(LB).diff(id, r.props!, inputs)).changes).toBe(false);
