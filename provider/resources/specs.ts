@@ -13,6 +13,7 @@ import { meterSpec } from "./ovn/meter";
 import { qosSpec } from "./ovn/qos";
 import { dhcpOptionsSpec } from "./ovn/dhcp-options";
 import { dnsSpec } from "./ovn/dns";
+import { loadBalancerSpec } from "./ovn/load-balancer";
 import { managerSpec } from "./ovs/manager";
 import { bridgeSpec } from "./ovs/bridge";
 import { portSpec } from "./ovs/port";
@@ -44,6 +45,7 @@ export const tableSpecs: readonly TableSpec[] = [
   qosSpec,
   dhcpOptionsSpec,
   dnsSpec,
+  loadBalancerSpec,
 ];
 
 /** Every declared resource: the table-backed ones, and those with their own reader/writer. */

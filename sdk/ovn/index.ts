@@ -2,7 +2,7 @@
  * OVN resources: chassis settings on each hypervisor (`ChassisConfig`), the databases' listening
  * targets (`NorthboundConnection`, `SouthboundConnection`) and the logical network in the
  * northbound database (switches, ports, routers, router ports, static routes, NAT; address sets, port groups and ACLs;
- * meters and QoS rules; DHCP options, DNS records).
+ * meters and QoS rules; DHCP options, DNS records; load balancers).
  */
 export type { NorthboundArgs, NorthboundDatabaseArgs, SouthboundDatabaseArgs } from "./common";
 export { ChassisConfig, type ChassisConfigArgs } from "./chassis-config";
@@ -25,3 +25,4 @@ export { Meter, type MeterArgs, type MeterBandArgs } from "./meter";
 export { Qos, type QosArgs } from "./qos";
 export { DhcpOptions, type DhcpOptionsArgs } from "./dhcp-options";
 export { Dns, type DnsArgs } from "./dns";
+export { LoadBalancer, type LoadBalancerArgs, type LoadBalancerHealthCheckArgs } from "./load-balancer";

@@ -45,8 +45,9 @@ describe("issue 9 kind 1: up --replace of every resource type keeps its row", ()
     for (const d of report.cases) expect({ type: d.type, lost: d.lost }).toEqual({ type: d.type, lost: [] });
     for (const r of report.rows) {
       expect(r).toMatchObject({ outcome: "converged", duplicates: 0, orphans: 0, foreignLost: 0 });
-      // Every case holds the whole stack: one row, keys or flow per type plus the router port's switch-side port.
-      expect(r.objects).toBe(TYPES.length + 1);
+      // Every case holds the whole stack: one row, keys or flow per type plus the router port's
+      // switch-side port and the load balancer's health check row.
+      expect(r.objects).toBe(TYPES.length + 2);
     }
   });
 

@@ -197,6 +197,11 @@ export const CASES: ReplaceCase[] = [
     },
   },
   {
+    type: "ovn.LoadBalancer",
+    name: "lb",
+    where: { kind: "row", db: "nb", table: "Load_Balancer", identity: ["name"], want: { name: "lcr-lb" } },
+  },
+  {
     type: "ovn.NorthboundConnection",
     name: "nbconn",
     where: {
@@ -290,6 +295,15 @@ function program(sb: SandboxInfo): () => Promise<void> {
       match: "ip4",
       dscp: 10,
     });
+    new ovn.LoadBalancer("lb", {
+      nb,
+      name: "lcr-lb",
+      vips: { "10.77.9.100:80": ["10.77.9.2:8080"] },
+      switches: [sw.name],
+      routers: [lr.name],
+      healthChecks: [{ vip: "10.77.9.100:80", interval: 5 }],
+      ipPortMappings: { "10.77.9.2": "lcr-lsp:10.77.9.253" },
+    });
     new ovn.NorthboundConnection("nbconn", { nb, target: "ptcp:26641:127.0.0.1" });
     new ovn.SouthboundConnection("sbconn", { sb: sbDb, target: "ptcp:26642:127.0.0.1" });
   };
@@ -333,6 +347,8 @@ const TABLES: Record<Db, string[]> = {
     "QoS",
     "DHCP_Options",
     "DNS",
+    "Load_Balancer",
+    "Load_Balancer_Health_Check",
     "Connection",
   ],
   sb: ["Connection"],
@@ -445,14 +461,23 @@ export function count(w: World, held: Held): Counts {
     for (const r of rows) groups.set(keyOf(r), [...(groups.get(keyOf(r)) ?? []), r]);
     for (const g of groups.values()) if (g.length > 1 && g.some(isStack)) duplicates += g.length - 1;
   }
+  // Member rows the stack marks (a load balancer's health checks) are held through the held row
+  // that references them, with its token.
+  const tokens = new Map(held.rows);
+  for (const rows of Object.values(w.rows)) {
+    for (const r of rows.filter((x) => held.rows.has(x._uuid))) {
+      for (const v of Object.values(r))
+        for (const u of setOf(v)) if (!tokens.has(u)) tokens.set(u, held.rows.get(r._uuid));
+    }
+  }
   const seen = new Set<string>();
   for (const rows of Object.values(w.rows)) {
     for (const r of rows.filter(isStack)) {
       if (seen.has(r._uuid)) continue;
       seen.add(r._uuid);
       objects++;
-      // Held: the state names the row and records the token the row carries.
-      if (!held.rows.has(r._uuid) || held.rows.get(r._uuid) !== idsOf(r)[INSTANCE_KEY]) orphans++;
+      // Held: the state names the row (or a row holding it) and records the token the row carries.
+      if (!tokens.has(r._uuid) || tokens.get(r._uuid) !== idsOf(r)[INSTANCE_KEY]) orphans++;
     }
   }
   const flows = stackFlows(w);

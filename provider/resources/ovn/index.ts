@@ -15,6 +15,7 @@ import { meterKind } from "./meter";
 import { qosKind } from "./qos";
 import { dhcpOptionsKind } from "./dhcp-options";
 import { dnsKind } from "./dns";
+import { loadBalancerKind } from "./load-balancer";
 
 export const ovnHandlers: Record<string, Handler> = {
   "ovn:ChassisConfig": makeHandler(chassisKind),
@@ -33,4 +34,5 @@ export const ovnHandlers: Record<string, Handler> = {
   "ovn:Qos": makeHandler(qosKind),
   "ovn:DhcpOptions": makeHandler(dhcpOptionsKind),
   "ovn:Dns": makeHandler(dnsKind),
+  "ovn:LoadBalancer": makeHandler(loadBalancerKind),
 };

@@ -169,9 +169,10 @@ describe("attachments", () => {
       transact: async (_db: string, ops: Operation[]) =>
         ops.map((o) => {
           const name = o.op === "select" ? (o.where[0][2] as string) : "";
-          return {
-            rows: o.op === "select" && o.table === "Logical_Switch" && rows[name] ? [rows[name]] : [],
-          };
+          const row = o.op === "select" && o.table === "Logical_Switch" ? rows[name] : undefined;
+          // Only the columns asked for, as a server answers.
+          const cols = o.op === "select" ? o.columns : undefined;
+          return { rows: row ? [cols ? Object.fromEntries(cols.map((k) => [k, row[k]])) : row] : [] };
         }),
     } as unknown as OvsdbClient;
 

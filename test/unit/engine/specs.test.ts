@@ -430,6 +430,33 @@ const SAMPLES: Record<string, Samples> = {
     },
     changes: { records: { "web.example.org": ["10.0.0.7"] }, switches: ["sw2"], externalIds: { a: "c" } },
   },
+  "ovn:LoadBalancer": {
+    full: {
+      nb,
+      name: "lb0",
+      vips: { "10.0.0.10:80": ["10.0.1.2:8080", "10.0.1.3:8080"], "[fd00::10]:443": ["[fd00::2]:443"] },
+      protocol: "tcp",
+      selectionFields: ["ip_src", "ip_dst"],
+      options: { reject: "true" },
+      externalIds: { a: "b" },
+      switches: ["sw0", "sw1"],
+      routers: ["lr0"],
+      healthChecks: [{ vip: "10.0.0.10:80", interval: 2, timeout: 1, successCount: 1, failureCount: 2 }],
+      ipPortMappings: { "10.0.1.2": "web1:10.0.1.254", "10.0.1.3": "web2:10.0.1.254" },
+    },
+    changes: {
+      name: "lb1",
+      vips: { "10.0.0.10:80": ["10.0.1.2:8080"] },
+      protocol: "udp",
+      selectionFields: ["ip_src"],
+      options: { reject: "false" },
+      externalIds: { a: "c" },
+      switches: ["sw0", "sw2"],
+      routers: [],
+      healthChecks: [{ vip: "10.0.0.10:80", interval: 5 }],
+      ipPortMappings: { "10.0.1.2": "web1:10.0.1.253", "10.0.1.3": "web2:10.0.1.254" },
+    },
+  },
 };
 
 /** Inputs as check gives them to create (canonical), with the SDK's owner and the framework's instance. */
@@ -618,6 +645,11 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
       const own = ops.filter((o) => !(o.op === "insert" && o.table !== spec.table));
       expect(own[0]).toMatchObject({ op: "wait", table: spec.table, rows: [], timeout: 0 });
       expect(own[1]).toMatchObject({ op: "insert", table: spec.table, uuidName: "row" });
+      expect(ops[0]).toMatchObject({ op: "wait", table: spec.table, rows: [], timeout: 0 });
+      // Member rows (another table's) are inserted right before the row that references them.
+      const row = ops.findIndex((o) => o.op === "insert" && o.table === spec.table);
+      expect(ops[row]).toMatchObject({ op: "insert", table: spec.table, uuidName: "row" });
+      expect(ops.slice(1, row).every((o) => o.op === "insert" && o.table !== spec.table)).toBe(true);
     }
     expect(checkOperations(schema, ops)).toEqual([]);
     expect(insertRow(spec, i, resolved(spec, i)).external_ids).toMatchObject({
