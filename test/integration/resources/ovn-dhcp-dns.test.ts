@@ -115,7 +115,9 @@ describe("ovn:DhcpOptions", () => {
     const bad = { nb, cidr: "10.7.0.0/24", options: { ...V4, lease_tme: "60" }, owner: owner("bad") };
     const r = await provider.handler(DHCP).check({}, bad);
     expect(r.failures).toHaveLength(1);
-    expect(r.failures[0].property).toBe("options.lease_tme");
+    // The engine shows a check failure on its top-level argument; the key leads the reason.
+    expect(r.failures[0].property).toBe("options");
+    expect(r.failures[0].reason).toMatch(/^\[INVALID_INPUT\] options\.lease_tme/);
     expect(r.failures[0].reason).toContain("not a DHCPv4 option");
     expect(r.failures[0].reason).toContain("lease_time");
     // Wrong values and missing mandatory options, too.
@@ -126,11 +128,11 @@ describe("ovn:DhcpOptions", () => {
         options: { server_id: "10.7.0.1", lease_time: "1h", domain_name: "example.org" },
       },
     );
-    expect(r2.failures.map((f) => f.property).sort()).toEqual([
-      "options",
-      "options.domain_name",
-      "options.lease_time",
-    ]);
+    expect(r2.failures.map((f) => f.property)).toEqual(["options", "options", "options"]);
+    const reasons = r2.failures.map((f) => f.reason);
+    expect(reasons.filter((x) => x.startsWith("[INVALID_INPUT] options.domain_name"))).toHaveLength(1);
+    expect(reasons.filter((x) => x.startsWith("[INVALID_INPUT] options.lease_time"))).toHaveLength(1);
+    expect(reasons.filter((x) => x.includes("server_mac"))).toHaveLength(1); // the mandatory one left out
     await expect(createVia(DHCP, bad)).rejects.toThrow(/options\.lease_tme/);
     expect(await dhcpRows()).toEqual(before);
   });
@@ -281,6 +283,7 @@ describe("ovn:Dns", () => {
     expect(await codeOf(createVia(DNS, inputs))).toBe("PARENT_MISSING");
     expect(await dnsRows()).toEqual(before);
     const r = await provider.handler(DNS).check({}, { ...inputs, records: { "x.example.org": ["10.9.1"] } });
-    expect(r.failures.map((f) => f.property)).toEqual(["records.x.example.org.0"]);
+    expect(r.failures.map((f) => f.property)).toEqual(["records"]);
+    expect(r.failures[0].reason).toMatch(/^\[INVALID_INPUT\] records\.x\.example\.org\.0/);
   });
 });

@@ -253,7 +253,11 @@ describe("ovn:Qos", () => {
       { property: "match", reason: expect.stringMatching(/unknown field ip4\.sorc/) },
     ]);
     expect(await failures({ dscp: undefined })).toEqual([
-      { property: "dscp", reason: expect.stringMatching(/set dscp, bandwidth, or both/) },
+      // Neither set: a failure of the resource (the engine shows only set arguments), dscp leading the reason.
+      {
+        property: "",
+        reason: expect.stringMatching(/^\[INVALID_INPUT\] dscp: .*set dscp, bandwidth, or both/),
+      },
     ]);
     expect((await failures({ dscp: 64 })).map((f) => f.property)).toEqual(["dscp"]);
     expect((await failures({ priority: 40000 })).map((f) => f.property)).toEqual(["priority"]);
