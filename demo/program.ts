@@ -1,13 +1,15 @@
 /**
  * The whole field report as one Pulumi program: the OVS experiments (VLAN isolation on one host,
  * two hosts joined by VXLAN), the flow-table experiment, and OVN (two switches, a router, routed
- * containers on two chassis, with a security policy: a port group, an address set and ACLs). The environment — which hosts, which databases — comes from stack
+ * containers on two chassis, with a security policy: a port group, an address set and ACLs, and a
+ * load-balanced service: a VIP over two of the containers). The environment — which hosts, which databases — comes from stack
  * config (see `config.ts`), so the same program serves the sandbox (`dev`) and real hosts (`prod`).
  */
 import { crossHostVxlan } from "../examples/cross-host-vxlan/program";
 import { openflowSingleHost } from "../examples/openflow/program";
-import { ovnTwoHosts, DEFAULT_VMS } from "../examples/ovn-two-hosts/program";
+import { ovnTwoHosts } from "../examples/ovn-two-hosts/program";
 import { demoSecurity } from "./security";
+import { DEMO_VMS, demoService } from "./service";
 import type { Connection } from "../sdk";
 
 export interface DemoHost {
@@ -73,12 +75,13 @@ export function fieldReportDemo(env: DemoEnvironment) {
     nb: env.nb,
     sbRemote: env.sbRemote,
     hosts: env.hosts.map((h) => ({ systemId: h.name, host: h.host, encapIp: h.underlayIp })),
-    vms: DEFAULT_VMS,
+    vms: DEMO_VMS,
     adoptChassis: env.adoptChassis,
   });
   // The OVN services of the field report go beside the policy (security: who may reach whom).
   const security = demoSecurity({ nb: env.nb, ports: ovn.ports });
-  return { vxlan, flows, ovn, security };
+  const service = demoService({ nb: env.nb, switches: Object.values(ovn.switches) });
+  return { vxlan, flows, ovn, security, service };
 }
 
 /**

@@ -9,12 +9,13 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as auto from "@pulumi/pulumi/automation";
 import { formatTable } from "../bench/table";
-import { startSandbox, stopSandbox } from "../sandbox";
+import { loadSandbox, startSandbox, stopSandbox } from "../sandbox";
 import { pulumiEnv, REPO_ROOT } from "../test/e2e/harness/cli";
 import { demoOutputs, fieldReportDemo } from "./program";
 import { currentStatus, formatStatus } from "./status";
 import { environmentFromConfig } from "./config";
-import { createDemoContainers, expectedText, ipOf, outcomeText, runChecks } from "./topology";
+import { createDemoContainers, MATRIX_HEADER, matrixRows, runChecks, runServiceChecks } from "./topology";
+import { SERVICE, startListeners, stopListeners, VIP } from "./service";
 
 const SANDBOX = "demo";
 const STACK = "dev";
@@ -59,19 +60,17 @@ async function up(): Promise<void> {
   const stack = await workspaceStack();
   const res = await stack.up({ color: "always", onOutput: (s) => process.stdout.write(s) });
   step(`deployed: ${JSON.stringify(res.summary.resourceChanges)}`);
-  step("connectivity (ping inside the containers):");
-  const results = await runChecks(cs);
-  printTable(
-    ["pair", "addresses", "path", "expected", "seen", ""],
-    results.map((r) => [
-      `${r.from} -> ${r.to}`,
-      `${ipOf(r.from)} -> ${ipOf(r.to)}`,
-      r.what,
-      expectedText(r),
-      r.seen ? "reach" : "blocked",
-      outcomeText(r),
-    ]),
+  const listeners = await startListeners(sb, cs);
+  step(
+    `listeners of service "${SERVICE.name}" (answer with their name): ` +
+      Object.entries(listeners)
+        .map(([vm, pid]) => `${vm} pid ${pid}`)
+        .join(", "),
   );
+  step("connectivity (ping inside the containers; TCP connections to the service's VIP):");
+  const results = await runChecks(cs);
+  const service = await runServiceChecks(cs);
+  printTable(MATRIX_HEADER, matrixRows(results, service));
   // Runtime status (a switch port's `up`, a port's `ofport`) is as fresh as the last create, update
   // or refresh: the ports this `up` created were not bound yet when it read them. Read them now.
   step("runtime status, read now (pulumi refresh):");
@@ -79,7 +78,7 @@ async function up(): Promise<void> {
     ["resource", "kind", "status"],
     (await currentStatus(stack)).map((r) => [r.name, r.kind, formatStatus(r.status)]),
   );
-  const ok = results.every((r) => r.ok);
+  const ok = [...results, ...service].every((r) => r.ok);
   const h1 = sb.hosts[0];
   const nb = sb.central!.nbRemote.unix;
   console.log(`
@@ -88,6 +87,8 @@ Look around:
   ovs-ofctl dump-flows unix:${sb.hosts[1].runDir}/of0.mgmt
   ovn-nbctl --db=${nb} show
   ovn-nbctl --db=${nb} acl-list demo_web
+  ovn-nbctl --db=${nb} lb-list
+  npm run sandbox -- exec --name demo vm3 -- bash -c 'cat < /dev/tcp/${VIP.replace(":", "/")}; echo'
   ovn-trace --db=${sb.central!.sbRemote.unix} --minimal sw0 'inport == "vm1" && eth.src == 00:00:00:aa:00:01 && ip4.src == 192.168.0.2 && eth.dst == 00:00:00:00:ff:01 && ip4.dst == 11.0.0.2 && ip.ttl == 64'
   npm run sandbox -- exec --name demo vm1 -- ping -c2 11.0.0.2
 Change the program and preview:   npm run demo -- preview
@@ -105,6 +106,12 @@ async function preview(): Promise<void> {
 }
 
 async function down(): Promise<void> {
+  try {
+    const stopped = await stopListeners(loadSandbox(SANDBOX));
+    if (stopped.length > 0) step(`stopped the service's listeners (pids ${stopped.join(", ")})`);
+  } catch (e) {
+    step(`no listeners stopped (${(e as Error).message.split("\n")[0]})`);
+  }
   try {
     step(`pulumi destroy, stack "${STACK}"...`);
     const stack = await workspaceStack();

@@ -4,8 +4,9 @@
  */
 import { addContainer, ping, loadSandbox, type SandboxInfo, type ContainerInfo } from "../sandbox";
 import { DEMO_CONTAINERS } from "./program";
-import { DEFAULT_VMS, SUBNETS } from "../examples/ovn-two-hosts/program";
+import { SUBNETS } from "../examples/ovn-two-hosts/program";
 import { RULES } from "./security";
+import { answersFrom, DEMO_VMS, SERVICE, VIP } from "./service";
 
 /** The containers the program expects, created once (a re-run reuses them). */
 export async function createDemoContainers(sb: SandboxInfo): Promise<Record<string, ContainerInfo>> {
@@ -15,7 +16,7 @@ export async function createDemoContainers(sb: SandboxInfo): Promise<Record<stri
     if (!out[name])
       out[name] = await addContainer(sb, { host: sb.hosts[c.host].name, name, portName: c.port, ip: c.ip });
   }
-  for (const vm of DEFAULT_VMS) {
+  for (const vm of DEMO_VMS) {
     if (out[vm.name]) continue;
     const gw = SUBNETS[vm.switch].gateway;
     const prefix = SUBNETS[vm.switch].network.split("/")[1];
@@ -77,7 +78,7 @@ export function outcomeText(r: CheckResult): string {
 export function ipOf(name: string): string {
   const c = (DEMO_CONTAINERS as Record<string, { ip: string }>)[name];
   if (c) return c.ip.split("/")[0];
-  return DEFAULT_VMS.find((v) => v.name === name)!.ip;
+  return DEMO_VMS.find((v) => v.name === name)!.ip;
 }
 
 export interface CheckResult extends Check {
@@ -96,4 +97,75 @@ export async function runChecks(cs: Record<string, ContainerInfo>): Promise<Chec
     out.push({ ...ch, seen, ok: seen === ch.expect });
   }
   return out;
+}
+
+/** A client of the load-balanced service (`./service.ts`): who connects, and the way there. */
+export interface ServiceCheck {
+  from: string;
+  what: string;
+}
+
+export const SERVICE_CHECKS: ServiceCheck[] = [
+  { from: "vm1", what: `OVN sw0, ${SERVICE.loadBalancer}; admin -> port group web` },
+  {
+    from: "vm3",
+    what: `OVN sw1 (${SERVICE.loadBalancer}) -> lr0 -> sw0; non-admin, ACL ${RULES.service}`,
+  },
+];
+
+/** Connections each client opens to the VIP. */
+export const SERVICE_CONNECTIONS = 20;
+
+export interface ServiceResult extends ServiceCheck {
+  /** Answers by backend name ("-": connections that failed). */
+  answered: Record<string, number>;
+  /** Every connection answered, by the backends only, and by each of them. */
+  ok: boolean;
+}
+
+/** Opens {@link SERVICE_CONNECTIONS} TCP connections from each client to the VIP, counting who answered. */
+export async function runServiceChecks(cs: Record<string, ContainerInfo>): Promise<ServiceResult[]> {
+  const out: ServiceResult[] = [];
+  for (const ch of SERVICE_CHECKS) {
+    const answered: Record<string, number> = {};
+    for (const a of await answersFrom(cs[ch.from], SERVICE_CONNECTIONS)) answered[a] = (answered[a] ?? 0) + 1;
+    const names = Object.keys(answered).sort();
+    const ok = names.join() === [...SERVICE.backends].sort().join();
+    out.push({ ...ch, answered, ok });
+  }
+  return out;
+}
+
+/** The matrix's columns: pair, addresses, path, expected, seen, outcome. */
+export const MATRIX_HEADER = ["pair", "addresses", "path", "expected", "seen", ""];
+
+/** The connectivity matrix: the ping pairs, then the service's rows ("web via VIP … → vm2, vm4"). */
+export function matrixRows(pings: CheckResult[], service: ServiceResult[]): string[][] {
+  const backends = SERVICE.backends.join(", ");
+  return [
+    ...pings.map((r) => [
+      `${r.from} -> ${r.to}`,
+      `${ipOf(r.from)} -> ${ipOf(r.to)}`,
+      r.what,
+      expectedText(r),
+      r.seen ? "reach" : "blocked",
+      outcomeText(r),
+    ]),
+    ...service.map((r) => [
+      `${r.from} -> ${SERVICE.name} via VIP ${VIP}`,
+      `${ipOf(r.from)} -> ${VIP}`,
+      r.what,
+      `→ ${backends}`,
+      `→ ${answeredText(r.answered)}`,
+      r.ok ? "ok" : "MISMATCH",
+    ]),
+  ];
+}
+
+/** `vm2 ×11, vm4 ×9` (connections that failed as `failed ×N`). */
+export function answeredText(answered: Record<string, number>): string {
+  return Object.entries(answered)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, n]) => `${name === "-" ? "failed" : name} ×${n}`)
+    .join(", ");
 }

@@ -227,3 +227,32 @@ export function execIn(
 ): Promise<ExecResult> {
   return execInNs(typeof from === "string" ? from : from.namespace, argv, opts);
 }
+
+/**
+ * Opens argv[3] connections to argv[1]:argv[2] one after the other (2 s timeout each) and prints
+ * what each answered, one line each ("-" for a connection that failed).
+ */
+const TCP_CLIENT = `
+import socket, sys
+for _ in range(int(sys.argv[3])):
+    try:
+        s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2)
+        print(s.recv(64).decode() or "-"); s.close()
+    except OSError:
+        print("-")
+`;
+
+/**
+ * Opens `n` TCP connections from a container (or a namespace by name) to `target`:`port`, one after
+ * the other (2 s timeout each), and returns what each answered first (up to 64 bytes), in order;
+ * `"-"` for a connection that failed or closed without a word. Needs python3.
+ */
+export async function tcpAnswers(
+  from: ContainerInfo | string,
+  target: string,
+  port: number,
+  n: number,
+): Promise<string[]> {
+  const r = await execIn(from, ["python3", "-c", TCP_CLIENT, target, String(port), String(n)]);
+  return r.stdout.trim().split("\n");
+}

@@ -10,7 +10,7 @@
  * ```
  */
 export { requireRoot } from "./context";
-export { addContainer, execIn, ping, removeContainer } from "./containers";
+export { addContainer, execIn, ping, removeContainer, tcpAnswers } from "./containers";
 export type { ContainerOptions } from "./containers";
 export { restartDaemon, startSandbox, stopSandbox } from "./lifecycle";
 export type { SandboxOptions, StopReport } from "./lifecycle";

@@ -106,5 +106,12 @@ export function ovnTwoHosts(opts: OvnTwoHostsOptions) {
     up[vm.name] = lsp.up;
     ports[vm.name] = lsp.name;
   }
-  return { chassis: chassis.map((c) => c.systemId), router: lr0.name, up, ports };
+  return {
+    chassis: chassis.map((c) => c.systemId),
+    router: lr0.name,
+    /** The switches' names (outputs: a load balancer attached to them waits for them). */
+    switches: Object.fromEntries(Object.entries(switches).map(([k, s]) => [k, s.name])),
+    up,
+    ports,
+  };
 }

@@ -1,17 +1,29 @@
 /**
  * The root program (`npm run demo`): the whole field report composed in one stack on a 2-host OVN
- * sandbox — VLAN, VXLAN, flows, routed OVN containers and an OVN security policy — and every
- * promised pair checked, the pairs the policy blocks included.
+ * sandbox — VLAN, VXLAN, flows, routed OVN containers, an OVN security policy and a load-balanced
+ * service — and every promised pair checked, the pairs the policy blocks included, and the
+ * service's VIP answered by both backends from a client on the same switch and one behind lr0.
  */
 import { execFile } from "node:child_process";
+import { readlinkSync, statSync } from "node:fs";
 import { promisify } from "node:util";
 import { startSandbox, stopSandbox, type SandboxInfo } from "../../sandbox";
 import { REPO_ROOT, TestStack } from "./harness/pulumi";
 import { demoOutputs, fieldReportDemo } from "../../demo/program";
 import { currentStatus } from "../../demo/status";
 import { sandboxEnvironment } from "../../demo/config";
-import { createDemoContainers, expectedText, outcomeText, runChecks } from "../../demo/topology";
+import {
+  createDemoContainers,
+  expectedText,
+  matrixRows,
+  outcomeText,
+  runChecks,
+  runServiceChecks,
+  SERVICE_CONNECTIONS,
+} from "../../demo/topology";
 import { RULES } from "../../demo/security";
+import { SERVICE, startListeners, stopListeners, VIP } from "../../demo/service";
+import { isAlive } from "../../sandbox/procs";
 
 jest.setTimeout(600_000);
 const execFileP = promisify(execFile);
@@ -25,6 +37,7 @@ describe("the demo program", () => {
     sb = await startSandbox({ name: "e2e-demo", hosts: 2, ovn: true });
   });
   afterAll(async () => {
+    if (sb) await stopListeners(sb).catch(() => undefined);
     await stack?.remove().catch(() => undefined);
     if (sb) await stopSandbox(sb);
   });
@@ -40,6 +53,17 @@ describe("the demo program", () => {
     expect(await stack.refreshesAlways()).toBe(true);
     const r = await stack.up();
     expect(r.summary.create).toBeGreaterThan(20);
+    const listeners = await startListeners(sb, containers);
+    expect(Object.keys(listeners).sort()).toEqual([...SERVICE.backends].sort());
+    // Each listener runs inside its backend's namespace, none in the root namespace.
+    const netns = (pid: number | "self") => readlinkSync(`/proc/${pid}/ns/net`);
+    for (const [vm, pid] of Object.entries(listeners)) {
+      expect([vm, netns(pid)]).toEqual([
+        vm,
+        `net:[${statSync(`/run/netns/${containers[vm].namespace}`).ino}]`,
+      ]);
+      expect(netns(pid)).not.toBe(netns("self"));
+    }
     const results = await runChecks(containers);
     const wrong = results
       .filter((x) => !x.ok)
@@ -56,12 +80,34 @@ describe("the demo program", () => {
       true,
       true,
     ]);
+
+    // The service: connections to the VIP from vm1 (sw0) and from vm3 (sw1, behind lr0, allowed by
+    // the service's rule only) are all answered, and by both backends.
+    const service = await runServiceChecks(containers);
+    for (const s of service) console.log(`${s.from} -> ${VIP}: ${JSON.stringify(s.answered)}`);
+    expect(service.map((s) => [s.from, s.ok, Object.keys(s.answered).sort()])).toEqual([
+      ["vm1", true, ["vm2", "vm4"]],
+      ["vm3", true, ["vm2", "vm4"]],
+    ]);
+    for (const s of service) {
+      expect(Object.values(s.answered).reduce((a, b) => a + b, 0)).toBe(SERVICE_CONNECTIONS);
+    }
+    const rows = matrixRows(results, service);
+    expect(rows).toHaveLength(results.length + 2);
+    expect(rows.slice(-2).map((row) => [row[0], row[3], row[5]])).toEqual([
+      [`vm1 -> web via VIP ${VIP}`, "→ vm2, vm4", "ok"],
+      [`vm3 -> web via VIP ${VIP}`, "→ vm2, vm4", "ok"],
+    ]);
+    expect(rows.slice(-1)[0][4]).toMatch(/^→ vm2 ×\d+, vm4 ×\d+$/);
+
     const nbctl = async (...args: string[]) =>
       (await execFileP("ovn-nbctl", [`--db=${sb.central!.nbRemote.unix}`, ...args])).stdout.trim();
     expect((await nbctl("acl-list", "demo_web")).split("\n").map((l) => l.trim())).toEqual([
       "to-lport  1000 (outport == @demo_web && ip4.src == $demo_admins) allow-related",
+      "to-lport  1000 (outport == @demo_web && tcp.dst == 80) allow-related",
       "to-lport   900 (outport == @demo_web && ip4) drop",
     ]);
+    for (const sw of ["sw0", "sw1"]) expect(await nbctl("ls-lb-list", sw)).toContain(SERVICE.loadBalancer);
     expect((await nbctl("--bare", "--columns=name", "find", "ACL", "action=drop")).split("\n")).toContain(
       RULES.drop,
     );
@@ -74,6 +120,7 @@ describe("the demo program", () => {
       ["vm1", true],
       ["vm2", true],
       ["vm3", true],
+      ["vm4", true],
     ]);
     const ports = status.filter((x) => x.kind === "ovs.Port");
     expect(ports.length).toBeGreaterThan(10);
@@ -81,11 +128,16 @@ describe("the demo program", () => {
     for (const p of ports) expect([p.name, (p.status.ofport as number) > 0]).toEqual([p.name, true]);
     expect(Object.keys(await stack.outputs()).sort()).toEqual(["bridges", "chassis", "flowCookies"]);
 
+    // Teardown stops the listeners by PID.
+    expect((await stopListeners(sb)).sort()).toEqual(Object.values(listeners).sort());
+    for (const pid of Object.values(listeners)) expect([pid, isAlive(pid)]).toEqual([pid, false]);
+
     await stack.destroy();
     const nb = (await execFileP("ovn-nbctl", [`--db=${sb.central!.nbRemote.unix}`, "show"])).stdout.trim();
     expect(nb).toBe("");
     expect(await nbctl("--bare", "--columns=name", "list", "Port_Group")).toBe("");
     expect(await nbctl("--bare", "--columns=name", "list", "Address_Set")).toBe("");
+    expect(await nbctl("--bare", "--columns=name", "list", "Load_Balancer")).toBe("");
     for (const h of sb.hosts) {
       const brs = (await execFileP("ovs-vsctl", [`--db=${h.remotes.unix}`, "list-br"])).stdout
         .trim()

@@ -12,7 +12,7 @@ import {
   startSandbox,
   stopSandbox,
   addContainer,
-  execIn,
+  tcpAnswers,
   type SandboxInfo,
   type ContainerInfo,
 } from "../../sandbox";
@@ -42,20 +42,6 @@ s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(64)
 while True:
     c, _ = s.accept(); c.sendall(sys.argv[2].encode()); c.close()
 `;
-/**
- * Opens argv[3] connections to argv[1]:argv[2] one after the other (2 s timeout each) and prints
- * what each answered, one line each ("-" for a connection that failed).
- */
-const CLIENT = `
-import socket, sys
-for _ in range(int(sys.argv[3])):
-    try:
-        s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2)
-        print(s.recv(64).decode() or "-"); s.close()
-    except OSError:
-        print("-")
-`;
-
 describe("examples/ovn-load-balancer", () => {
   let sb: SandboxInfo;
   let stack: TestStack;
@@ -70,10 +56,7 @@ describe("examples/ovn-load-balancer", () => {
       await execFileP("ovn-sbctl", [`--db=${sb.central!.sbRemote.unix}`, "--timeout=30", ...args])
     ).stdout.trim();
   /** What `n` connections from the client to the VIP were answered with, in order. */
-  const answers = async (n: number): Promise<string[]> => {
-    const r = await execIn(vms.client, [PYTHON, "-c", CLIENT, VIP, String(PORT), String(n)]);
-    return r.stdout.trim().split("\n");
-  };
+  const answers = (n: number): Promise<string[]> => tcpAnswers(vms.client, VIP, PORT, n);
   const listen = (name: string) => {
     listeners[name] = spawnChild([
       "ip",
