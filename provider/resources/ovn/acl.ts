@@ -119,8 +119,10 @@ export function matchArg(table: string, example: string): ArgSpec {
     type: "string",
     doc:
       `The packets the rule applies to, in OVN match syntax (\`${table}.match\`), e.g. ${example}; address ` +
-      "sets as `$name`, port groups as `@name`. Checked at preview (quotes and parentheses balanced, known " +
-      "field names) and before the write (the address sets and port groups it names exist).",
+      "sets as `$name`, port groups as `@name`. Checked at preview as OVN's own parser reads it (known field " +
+      "names, no operator without its operand, constants well formed and no wider than their field, e.g. " +
+      "`tcp.dst` 16 bits, prefix lengths up to 32 / 128), before the write (the address sets and port groups " +
+      "it names exist) and, with `sb`, after it by OVN's parser itself.",
     storage: { column: "match" },
   };
 }
