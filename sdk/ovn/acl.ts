@@ -35,9 +35,11 @@ export interface AclArgs extends NorthboundArgs {
   priority: pulumi.Input<number>;
   /**
    * The packets the rule applies to, in OVN match syntax (`ACL.match`), e.g. `outport == @db && ip4.src ==
-   * $web_ip4 && tcp.dst == 5432`; address sets as `$name`, port groups as `@name`. Checked at preview
-   * (quotes and parentheses balanced, known field names) and before the write (the address sets and port
-   * groups it names exist). Changing it replaces the resource.
+   * $web_ip4 && tcp.dst == 5432`; address sets as `$name`, port groups as `@name`. Checked at preview as
+   * OVN's own parser reads it (known field names, no operator without its operand, constants well formed and
+   * no wider than their field, e.g. `tcp.dst` 16 bits, prefix lengths up to 32 / 128), before the write (the
+   * address sets and port groups it names exist) and, with `sb`, after it by OVN's parser itself. Changing
+   * it replaces the resource.
    */
   match: pulumi.Input<string>;
   /**
@@ -106,9 +108,10 @@ export class Acl extends DynamicResource {
   declare readonly priority: pulumi.Output<number>;
   /**
    * The packets the rule applies to, in OVN match syntax (`ACL.match`), e.g. `outport == @db && ip4.src ==
-   * $web_ip4 && tcp.dst == 5432`; address sets as `$name`, port groups as `@name`. Checked at preview
-   * (quotes and parentheses balanced, known field names) and before the write (the address sets and port
-   * groups it names exist).
+   * $web_ip4 && tcp.dst == 5432`; address sets as `$name`, port groups as `@name`. Checked at preview as
+   * OVN's own parser reads it (known field names, no operator without its operand, constants well formed and
+   * no wider than their field, e.g. `tcp.dst` 16 bits, prefix lengths up to 32 / 128), before the write (the
+   * address sets and port groups it names exist) and, with `sb`, after it by OVN's parser itself.
    */
   declare readonly match: pulumi.Output<string>;
   /**

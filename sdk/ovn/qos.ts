@@ -11,6 +11,14 @@ export interface QosArgs extends NorthboundArgs {
    */
   switch: pulumi.Input<string>;
   /**
+   * The southbound database (e.g. `{ remote: "unix:/run/ovn/ovnsb_db.sock" }`; no TLS): when set, create
+   * waits for ovn-northd and checks the QoS rule's logical flows with OVN's own parser (`ovn-trace`, which
+   * must be installed where Pulumi runs); a match OVN cannot parse undoes the create and fails with OVN's
+   * message. ovn-northd copies the match as it is into the switch's QoS stages (`ls_in_qos_mark` /
+   * `ls_out_qos_mark` for `dscp`, `ls_in_qos_meter` / `ls_out_qos_meter` for `bandwidth`).
+   */
+  sb?: pulumi.Input<{ remote: string }>;
+  /**
    * `from-lport` (traffic leaving a port into the network) or `to-lport` (traffic to a port). Column
    * `QoS.direction`. Changing it replaces the resource.
    */
@@ -22,9 +30,10 @@ export interface QosArgs extends NorthboundArgs {
   priority: pulumi.Input<number>;
   /**
    * The packets the rule applies to, in OVN match syntax (`QoS.match`), e.g. `inport == "web1" && ip4`;
-   * address sets as `$name`, port groups as `@name`. Checked at preview (quotes and parentheses balanced,
-   * known field names) and before the write (the address sets and port groups it names exist). Changing it
-   * replaces the resource.
+   * address sets as `$name`, port groups as `@name`. Checked at preview as OVN's own parser reads it (known
+   * field names, no operator without its operand, constants well formed and no wider than their field, e.g.
+   * `tcp.dst` 16 bits, prefix lengths up to 32 / 128), before the write (the address sets and port groups it
+   * names exist) and, with `sb`, after it by OVN's parser itself. Changing it replaces the resource.
    */
   match: pulumi.Input<string>;
   /**
@@ -50,6 +59,14 @@ export class Qos extends DynamicResource {
   /** Name of the logical switch the rule applies to (e.g. `sw0.name`). */
   declare readonly switch: pulumi.Output<string>;
   /**
+   * The southbound database (e.g. `{ remote: "unix:/run/ovn/ovnsb_db.sock" }`; no TLS): when set, create
+   * waits for ovn-northd and checks the QoS rule's logical flows with OVN's own parser (`ovn-trace`, which
+   * must be installed where Pulumi runs); a match OVN cannot parse undoes the create and fails with OVN's
+   * message. ovn-northd copies the match as it is into the switch's QoS stages (`ls_in_qos_mark` /
+   * `ls_out_qos_mark` for `dscp`, `ls_in_qos_meter` / `ls_out_qos_meter` for `bandwidth`).
+   */
+  declare readonly sb: pulumi.Output<{ remote: string } | undefined>;
+  /**
    * `from-lport` (traffic leaving a port into the network) or `to-lport` (traffic to a port). Column
    * `QoS.direction`.
    */
@@ -58,8 +75,10 @@ export class Qos extends DynamicResource {
   declare readonly priority: pulumi.Output<number>;
   /**
    * The packets the rule applies to, in OVN match syntax (`QoS.match`), e.g. `inport == "web1" && ip4`;
-   * address sets as `$name`, port groups as `@name`. Checked at preview (quotes and parentheses balanced,
-   * known field names) and before the write (the address sets and port groups it names exist).
+   * address sets as `$name`, port groups as `@name`. Checked at preview as OVN's own parser reads it (known
+   * field names, no operator without its operand, constants well formed and no wider than their field, e.g.
+   * `tcp.dst` 16 bits, prefix lengths up to 32 / 128), before the write (the address sets and port groups it
+   * names exist) and, with `sb`, after it by OVN's parser itself.
    */
   declare readonly match: pulumi.Output<string>;
   /**

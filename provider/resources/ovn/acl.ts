@@ -7,13 +7,13 @@
  * and port groups it names. Declared only: the lifecycle comes from `provider/engine`.
  */
 import { z } from "zod";
-import { eq, ge, mutate, select, wait, OvsdbTransactionError, type OvsdbClient } from "../../ovsdb";
-import { spawnArgv } from "../../openflow/ofctl";
+import { eq, select, type OvsdbClient } from "../../ovsdb";
 import { ResourceError } from "../../errors";
 import type { Props } from "../../framework";
 import { mapArg, type ArgSpec, type TableSpec, type WriteContext } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
-import { NB_DB, bumpNbCfg, northbound } from "./common";
+import { NB_DB, northbound } from "./common";
+import { confirmParsed, sbArg } from "./northd-check";
 import { ACL_IDENTITY, matchProblem, matchReferences } from "./match";
 import { MATCH_EXAMPLE } from "./match-users";
 import { ovnName } from "./validation";
@@ -119,71 +119,26 @@ export function matchArg(table: string, example: string): ArgSpec {
     type: "string",
     doc:
       `The packets the rule applies to, in OVN match syntax (\`${table}.match\`), e.g. ${example}; address ` +
-      "sets as `$name`, port groups as `@name`. Checked at preview (quotes and parentheses balanced, known " +
-      "field names) and before the write (the address sets and port groups it names exist).",
+      "sets as `$name`, port groups as `@name`. Checked at preview as OVN's own parser reads it (known field " +
+      "names, no operator without its operand, constants well formed and no wider than their field, e.g. " +
+      "`tcp.dst` 16 bits, prefix lengths up to 32 / 128), before the write (the address sets and port groups " +
+      "it names exist) and, with `sb`, after it by OVN's parser itself.",
     storage: { column: "match" },
   };
 }
 
-/** How long create waits for ovn-northd to turn a new ACL into logical flows (with `sb`). */
-const NORTHD_TIMEOUT_MS = 10_000;
-
 /**
- * With `sb`: after the insert, wait until ovn-northd has written the southbound database for it,
- * then let OVN's own expression parser read every logical flow there (`ovn-trace`, which warns
- * about each flow whose match it cannot parse). A flow made from this ACL's match that OVN cannot
- * parse (which ovn-controller would ignore) undoes the insert and fails with OVN's message.
+ * With `sb`: after the insert, ovn-northd's flows of the ACL are checked with OVN's own parser
+ * ({@link confirmParsed}); ovn-northd puts the ACL's match inside its flows' matches, in parentheses.
  */
-async function afterWrite({ c, i, uuid }: WriteContext & { uuid: string }): Promise<void> {
-  const sb = i.sb as { remote: string } | undefined;
-  if (!sb) return;
-  const results = await c.transact(NB_DB, bumpNbCfg());
-  const target = results[1].rows?.[0]?.nb_cfg as number | undefined;
-  if (target !== undefined) {
-    try {
-      await c.transact(
-        NB_DB,
-        [
-          wait("NB_Global", [ge("sb_cfg", target)], ["sb_cfg"], [], {
-            until: "!=",
-            timeout: NORTHD_TIMEOUT_MS,
-          }),
-        ],
-        { timeoutMs: NORTHD_TIMEOUT_MS + 10_000 },
-      );
-    } catch (e) {
-      if (!(e instanceof OvsdbTransactionError && e.error === "timed out")) throw e;
-      throw new ResourceError(
-        "NOT_APPLIED",
-        `the ACL was written, but ovn-northd did not process it within ${NORTHD_TIMEOUT_MS / 1000} s, so its ` +
-          "match could not be confirmed (is ovn-northd running?)",
-        { cause: e },
-      );
-    }
-  }
-  const r = await spawnArgv(["ovn-trace", `--db=${sb.remote}`, "pulumi-ovs-no-such-datapath", "1"], 30_000);
-  if (r.spawnError) {
-    throw new ResourceError(
-      "INVALID_INPUT",
-      `sb: cannot run ovn-trace to check the match: ${r.spawnError.message}`,
-    );
-  }
-  const match = i.match as string;
-  const refused = r.stderr
-    .split("\n")
-    .map((l) => /\|WARN\|(.*): parsing expression failed \((.*)\)$/.exec(l))
-    .find((m) => m !== null && m[1].includes(match));
-  if (!refused) return;
-  const [parentTable, parentName] =
-    i.switch !== undefined ? ["Logical_Switch", i.switch] : ["Port_Group", i.portGroup];
-  await c.transact(NB_DB, [
-    mutate(parentTable as string, [eq("name", parentName as string)], [["acls", "delete", [uuid]]]),
-  ]);
-  throw new ResourceError(
-    "INVALID_INPUT",
-    `match: OVN cannot parse it: ${refused[2]} (the ACL was removed again)`,
-  );
-}
+const afterWrite = confirmParsed(
+  "ACL",
+  (i) =>
+    i.switch !== undefined
+      ? { table: "Logical_Switch", column: "acls", name: i.switch as string }
+      : { table: "Port_Group", column: "acls", name: i.portGroup as string },
+  (flowMatch, match) => flowMatch.includes(match),
+);
 
 export const aclSpec: TableSpec = {
   type: "ovn:Acl",
@@ -220,19 +175,13 @@ export const aclSpec: TableSpec = {
         "Name of the port group the rule applies to (e.g. `web.name`): it applies to the group's ports " +
         "on every switch; set this or `switch`.",
     },
-    sb: {
-      schema: z.object({ remote: z.string({ error: "sb.remote must be a string" }) }).optional(),
-      type: "{ remote: string }",
-      fields: { remote: "The southbound database's remote, e.g. `unix:/run/ovn/ovnsb_db.sock`." },
-      doc:
-        'The southbound database (e.g. `{ remote: "unix:/run/ovn/ovnsb_db.sock" }`; no TLS): when set, create ' +
-        "waits for ovn-northd and checks the ACL's logical flows with OVN's own parser (`ovn-trace`, which must " +
-        "be installed where Pulumi runs); a match OVN cannot parse undoes the create and fails with OVN's " +
-        "message. Checks the flows ovn-northd made, and ovn-northd makes none for an ACL on a port group " +
-        "without ports: then create waits for ovn-northd only and succeeds with the match checked as at " +
-        "preview; OVN's parser reads it once the group has ports (a refused match shows in ovn-northd's " +
-        "log, and in a later create or replacement of the ACL with `sb`).",
-    },
+    sb: sbArg(
+      "ACL",
+      " Checks the flows ovn-northd made, and ovn-northd makes none for an ACL on a port group without ports: " +
+        "then create waits for ovn-northd only and succeeds with the match checked as at preview; OVN's parser " +
+        "reads it once the group has ports (a refused match shows in ovn-northd's log, and in a later create " +
+        "or replacement of the ACL with `sb`).",
+    ),
     direction: directionArg("ACL"),
     priority: {
       schema: priority,

@@ -4,8 +4,9 @@
  * their DSCP field set, or are rate-limited (ovn-controller installs an OpenFlow meter per limit). A
  * rule is identified on its switch by direction, priority and match, as `qos-del` identifies it:
  * changing one of them replaces it; rules others added to the same switch are left alone. The match
- * is checked as an ACL's is (`./match.ts` at preview, the address sets and port groups it names
- * before the write). Declared only: the lifecycle comes from `provider/engine`.
+ * is checked as an ACL's is: at preview (`./match.ts`), before the write (the address sets and port
+ * groups it names exist) and, with `sb`, after it by OVN's own parser (`./northd-check.ts`).
+ * Declared only: the lifecycle comes from `provider/engine`.
  */
 import { z } from "zod";
 import type { InputProblem } from "../../errors";
@@ -13,6 +14,7 @@ import type { Props } from "../../framework";
 import { mapArg, type TableSpec, type WriteContext } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { northbound } from "./common";
+import { confirmParsed, sbArg } from "./northd-check";
 import { checkMatchReferences, directionArg, matchArg } from "./acl";
 import { intIn } from "./meter";
 import { ovnName } from "./validation";
@@ -50,6 +52,11 @@ export const qosSpec: TableSpec = {
       type: "string",
       doc: "Name of the logical switch the rule applies to (e.g. `sw0.name`).",
     },
+    sb: sbArg(
+      "QoS rule",
+      " ovn-northd copies the match as it is into the switch's QoS stages (`ls_in_qos_mark` / " +
+        "`ls_out_qos_mark` for `dscp`, `ls_in_qos_meter` / `ls_out_qos_meter` for `bandwidth`).",
+    ),
     direction: directionArg("QoS"),
     priority: {
       schema: priority,
@@ -105,6 +112,12 @@ export const qosSpec: TableSpec = {
   },
   hooks: {
     beforeWrite: ({ c, i }: WriteContext) => checkMatchReferences(c, i.match as string),
+    // ovn-northd makes the rule's flows with its match unchanged.
+    afterWrite: confirmParsed(
+      "QoS rule",
+      (i) => ({ table: "Logical_Switch", column: "qos_rules", name: i.switch as string }),
+      (flowMatch, match) => flowMatch === match,
+    ),
   },
 };
 

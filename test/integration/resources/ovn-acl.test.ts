@@ -228,19 +228,21 @@ describe("ovn:Acl", () => {
   it("with sb, a match only OVN's parser refuses (a type error) is undone and fails with OVN's message", async () => {
     const before = await aclCount();
     const sb = { remote: central.sb.unix };
+    // IPv6 addresses compared with ip4.src: only the database knows what the set holds.
+    await central.nbctl("create", "Address_Set", "name=acl_v6", 'addresses="fe80::1"');
     const inputs = {
       ...rule,
       nb,
       switch: "acl-sw1",
       priority: 1500,
-      match: "inport == 0",
+      match: "ip4.src == $acl_v6",
       owner: owner("typed"),
     };
     const e = (await createVia(ACL, { ...inputs, sb }).catch((x: unknown) => x)) as ResourceError;
     expect(e).toBeInstanceOf(ResourceError);
     expect(e.code).toBe("INVALID_INPUT");
     expect(e.message).toMatch(
-      /match: OVN cannot parse it: String field inport is not compatible with integer constant/,
+      /match: OVN cannot parse it: 128-bit constant is not compatible with 32-bit field ip4\.src/,
     );
     expect(await aclCount()).toBe(before);
     // A match OVN parses passes the same check.

@@ -3,7 +3,8 @@
  * ovsdb-server with ovn-northd: a meter with its bands (a changed band is a new Meter_Band row, the
  * others stay), QoS rules on a switch identified by direction+priority+match with a rule added by
  * hand with `ovn-nbctl qos-add` surviving update and delete, drift on refresh, adopt, the logical
- * flows ovn-northd makes of them, and bad input refused before anything is written.
+ * flows ovn-northd makes of them, bad input refused before anything is written, and with `sb` a
+ * match OVN's own parser refuses undone with OVN's message.
  */
 import { ResourceError } from "../../../provider/errors";
 import { OWNER_KEY } from "../../../provider/resources/common";
@@ -252,6 +253,7 @@ describe("ovn:Qos", () => {
     expect(await failures({ match: "ip4.sorc == 10.0.0.1" })).toEqual([
       { property: "match", reason: expect.stringMatching(/unknown field ip4\.sorc/) },
     ]);
+    // An unset argument is named in the reason (the engine reports no property for it).
     expect(await failures({ dscp: undefined })).toEqual([
       // Neither set: a failure of the resource (the engine shows only set arguments), dscp leading the reason.
       {
@@ -272,6 +274,75 @@ describe("ovn:Qos", () => {
     expect(missingSet.message).toMatch(/match: address set \$qos_nosuch/);
     expect(await codeOf(createVia(QOS, { ...rule, switch: "qos-none" }))).toBe("PARENT_MISSING");
     expect(await count("QoS")).toBe(before);
+  });
+});
+
+describe("ovn:Qos with sb: OVN's own parser confirms the match", () => {
+  it("a match only ovn-northd's flows show wrong (an IPv6 address set on ip4.src) is undone with OVN's message; a good one stays", async () => {
+    await central.nbctl("create", "Address_Set", "name=qos_v6", 'addresses="fe80::1"');
+    const sb = { remote: central.sb.unix };
+    const rule = {
+      nb,
+      sb,
+      switch: "qos-sw1",
+      direction: "from-lport",
+      priority: 700,
+      dscp: 10,
+      bandwidth: { rate: 500 },
+      owner: owner("sb"),
+    };
+    const before = await count("QoS");
+    const listed = await qosList("qos-sw1");
+    // The preview check passes it: what $qos_v6 holds is only known to the database.
+    expect(
+      (await provider.handler(QOS).check({}, { ...rule, match: "ip4.src == $qos_v6" })).failures,
+    ).toEqual([]);
+    const e = (await createVia(QOS, { ...rule, match: "ip4.src == $qos_v6" }).catch(
+      (x: unknown) => x,
+    )) as ResourceError;
+    expect(e).toBeInstanceOf(ResourceError);
+    expect(e.code).toBe("INVALID_INPUT");
+    expect(e.message).toMatch(
+      /match: OVN cannot parse it: 128-bit constant is not compatible with 32-bit field ip4\.src\. \(the QoS rule was removed again\)$/,
+    );
+    // Nothing stays: no row, the switch's rules as before, and (after northd) no flow of the match.
+    expect(await count("QoS")).toBe(before);
+    expect(await qosList("qos-sw1")).toEqual(listed);
+    await central.nbctl("--wait=sb", "sync");
+    expect(await central.sbctl("lflow-list", "qos-sw1")).not.toContain("$qos_v6");
+
+    // The same check passes a match OVN parses: the rule and its flows stay.
+    const ok = await createVia(QOS, { ...rule, match: "ip6.src == $qos_v6" });
+    expect(await count("QoS")).toBe(before + 1);
+    const flows = await central.sbctl("lflow-list", "qos-sw1");
+    expect(flows).toMatch(
+      /ls_in_qos_mark.*priority=700.*match=\(ip6\.src == \$qos_v6\), action=\(ip\.dscp = 10; next;\)/,
+    );
+    expect(flows).toMatch(
+      /ls_in_qos_meter.*priority=700.*match=\(ip6\.src == \$qos_v6\), action=\(set_meter\(500\); next;\)/,
+    );
+    await provider.handler(QOS).delete(ok.id, ok.outs);
+
+    // Without sb the refused match is not seen: the rule is written and ovn-controller would ignore it.
+    const blind = await createVia(QOS, { ...rule, sb: undefined, match: "ip4.src == $qos_v6" });
+    expect(await count("QoS")).toBe(before + 1);
+    await provider.handler(QOS).delete(blind.id, blind.outs);
+    expect(await count("QoS")).toBe(before);
+  });
+
+  it("a match refused at preview never reaches the database: ip4 &&, tcp.dst == 99999, ip4.src == 1.2.3.4/33", async () => {
+    const h = provider.handler(QOS);
+    const rule = { nb, switch: "qos-sw1", direction: "to-lport", priority: 20, dscp: 4, owner: owner("pv") };
+    const reasons = async (match: string) => (await h.check({}, { ...rule, match })).failures;
+    expect(await reasons("ip4 &&")).toEqual([
+      { property: "match", reason: expect.stringMatching(/match: a constant expected at the end/) },
+    ]);
+    expect(await reasons("tcp.dst == 99999")).toEqual([
+      { property: "match", reason: expect.stringMatching(/tcp\.dst has 16 bits/) },
+    ]);
+    expect(await reasons("ip4.src == 1.2.3.4/33")).toEqual([
+      { property: "match", reason: expect.stringMatching(/above 32/) },
+    ]);
   });
 });
 

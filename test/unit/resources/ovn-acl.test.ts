@@ -1,6 +1,7 @@
 /**
  * ovn.Acl and ovn.PortGroup without a server: the match checks made at preview (each verdict here
- * was compared with OVN 23.03's own parser, `ovn-trace`, on the same match), the rule that an ACL
+ * was compared with OVN 23.03's own parser, `ovn-trace`, on the same match; the integration test
+ * ovn-match-oracle.test.ts does that for several hundred matches), the rule that an ACL
  * hangs off exactly one of a switch and a port group, and the per-port planning of a port group's
  * membership (ports others added survive).
  */
@@ -25,6 +26,11 @@ describe("OVN match checks without the database", () => {
     "eth.src[0] && reg0[1..3] == 0x5 && tcp.dst == 0x50",
     "ct.est && ct_label.blocked == 0",
     "1",
+    "tcp.dst == 65535 && ip.dscp == 63 && vlan.vid == 4095",
+    "ip4.src == 0.0.0.0/0 && ip6.dst == fe80::/10",
+    "80 < tcp.dst < 90",
+    '!(outport != "p1") && !ct.new',
+    "ip4 /* comment */ && tcp // comment",
   ])("accepts %s", (m) => {
     expect(matchProblem(m)).toBeUndefined();
   });
@@ -41,6 +47,22 @@ describe("OVN match checks without the database", () => {
     ['is_local("p1")', /unknown function is_local\(\)/],
     ["ip4.src == $", /'\$' at position 11 must be followed by an address set name/],
     ["  ", /empty/],
+    ["ip4 &&", /a constant expected at the end of the match/],
+    ["tcp.dst == 80 ||", /at the end of the match/],
+    ["tcp.dst == 99999", /99999 is a 17-bit constant; tcp\.dst has 16 bits \(at most 65535\)/],
+    ["ip.dscp == 64", /ip\.dscp has 6 bits \(at most 63\)/],
+    ["vlan.vid == 4096", /vlan\.vid has 12 bits/],
+    ["ip.ttl == 256", /ip\.ttl has 8 bits/],
+    ["ip4.src == 1.2.3.4/33", /prefix length of 1\.2\.3\.4\/33 is above 32/],
+    ["ip6.src == fe80::1/129", /above 128/],
+    ["ip4.src == 256.1.1.1", /256\.1\.1\.1 is not a number, a MAC, an IPv4 or an IPv6 address/],
+    ["eth.src == 00:00:00:00:00:0g", /not a number, a MAC/],
+    ["tcp.dst == 080", /leading zeros/],
+    ["inport == 0", /inport is a string field/],
+    ['inport != "p1"', /nominal field/],
+    ["!ip4", /nominal predicate/],
+    ["!tcp.dst == 80", /parentheses/],
+    ["tcp.dst == 80 ip4", /should end at position 14/],
   ])("refuses %s", (m, reason) => {
     expect(matchProblem(m)).toMatch(reason);
   });
