@@ -58,7 +58,7 @@ import {
   type RowPlan,
   type StringMap,
 } from "./rows";
-import { labelOf, type TableSpec, type WriteContext } from "./spec";
+import { labelOf, type ArgSpec, type TableSpec, type WriteContext } from "./spec";
 import { argsFromRow, argsPlan, decodeArg, isEmpty, type Resolved } from "./args";
 import {
   isMemberRow,
@@ -67,6 +67,7 @@ import {
   planMemberUpdate,
   readMembers,
   type LiveMembers,
+  memberShapeProblems,
 } from "./members";
 import { outputsFrom, planOutputRead, readOutputs } from "./outputs";
 import {
@@ -98,8 +99,31 @@ const NEW_ROW = "row";
 export function inputSchema(spec: TableSpec): z.ZodObject {
   return z.object({
     ...spec.db.base,
-    ...Object.fromEntries(Object.entries(spec.args).map(([k, a]) => [k, a.schema])),
+    ...Object.fromEntries(Object.entries(spec.args).map(([k, a]) => [k, argSchema(k, a)])),
   });
+}
+
+/**
+ * An argument's schema; for member rows, behind a check of the raw value that refuses what the
+ * member objects' schemas would silently drop or merge: unknown fields and repeated members
+ * ({@link memberShapeProblems}).
+ */
+function argSchema(arg: string, a: ArgSpec): z.ZodType {
+  const s = a.storage;
+  if (!s || !("rows" in s)) return a.schema;
+  const parse = (member: unknown) => {
+    const r = a.schema.safeParse(s.rows.single ? member : [member]);
+    return r.success ? r.data : member;
+  };
+  return z
+    .unknown()
+    .optional() // whether it may be left out is still the argument's own schema's say
+    .superRefine((v, ctx) => {
+      // Paths start at the argument, the issue's at the argument's value.
+      for (const p of memberShapeProblems(arg, s.rows, v, parse))
+        ctx.addIssue({ code: "custom", path: p.path.slice(1), message: p.message });
+    })
+    .pipe(a.schema);
 }
 
 /**

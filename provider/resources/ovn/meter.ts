@@ -10,13 +10,7 @@ import { mapArg, type TableSpec } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { northbound } from "./common";
 import { ovnName } from "./validation";
-import { setOf } from "../values";
-
-/** An integer argument within the bounds of its column, with the accepted range in every message. */
-export function intIn(what: string, min: number, max: number, unit = "") {
-  const accepted = `${what}: accepted an integer ${min}..${max}${unit}`;
-  return z.number({ error: accepted }).int(accepted).min(min, accepted).max(max, accepted);
-}
+import { intIn, setOf } from "../values";
 
 export const METER_UNITS = ["kbps", "pktps"] as const;
 
@@ -48,9 +42,9 @@ export const meterSpec: TableSpec = {
     bands: {
       schema: setOf(
         z.object({
-          action: z.enum(["drop"], { error: 'bands: action accepted "drop"' }).default("drop"),
-          rate: intIn("bands: rate", 1, 4294967295),
-          burstSize: intIn("bands: burstSize", 0, 4294967295).default(0),
+          action: z.enum(["drop"], { error: 'action: accepted "drop"' }).default("drop"),
+          rate: intIn("rate", 1, 4294967295),
+          burstSize: intIn("burstSize", 0, 4294967295).default(0),
         }),
         "bands: accepted a list of { rate, burstSize? } objects, e.g. [{ rate: 1000 }]",
       ).refine((bands) => bands.length > 0, "bands: at least one band (the schema requires one)"),

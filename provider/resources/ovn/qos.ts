@@ -14,8 +14,8 @@ import { mapArg, type TableSpec, type WriteContext } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { northbound } from "./common";
 import { checkMatchReferences, directionArg, matchArg } from "./acl";
-import { intIn } from "./meter";
 import { ovnName } from "./validation";
+import { intIn } from "../values";
 import { priority } from "./logical-router-port";
 
 /** A bandwidth limit: `rate` in kbit/s, `burst` in kbit. */
