@@ -323,6 +323,21 @@ export function identify(spec: TableSpec, i: Props): string | undefined {
   return typeof i.owner === "string" ? resourceOf(i.owner) : undefined;
 }
 
+/**
+ * The way out of NAME_TAKEN other than adopting, for a row found by something else than a name: the
+ * arguments that identify it (a QoS rule: `change its direction, priority or match (they identify
+ * a QoS rule on its logical switch)`). Undefined for a named row ("choose another name"). Pure.
+ */
+export function anotherIdentity(spec: TableSpec): string | undefined {
+  if (spec.nameArg) return undefined;
+  const by = spec.matchArgs ?? [];
+  if (!by.length) return "change the arguments that identify it";
+  const list = by.length === 1 ? by[0] : `${by.slice(0, -1).join(", ")} or ${by[by.length - 1]}`;
+  const on = spec.parent ? ` on its ${spec.parent.noun}` : "";
+  const a = /^[aeiouAEIOU]/.test(spec.noun) ? "an" : "a";
+  return `change its ${list} (${by.length === 1 ? "it identifies" : "they identify"} ${a} ${spec.noun}${on})`;
+}
+
 /** The resource kind (lifecycle) of a spec. */
 function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
   const { db, table, parent } = spec;
@@ -616,6 +631,7 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
               row: existing,
               owner: i.owner,
               adopt: i.adopt ?? false,
+              instead: anotherIdentity(spec),
             });
             const held = parentRow !== undefined && (parentRow[parent!.column] as string[]).includes(uuid);
             if (parentRow && !held && parent!.arg) {

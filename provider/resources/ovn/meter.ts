@@ -10,6 +10,7 @@ import { mapArg, type TableSpec } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { northbound } from "./common";
 import { ovnName } from "./validation";
+import { refuseWhileNamed } from "./match-users";
 import { intIn, setOf } from "../values";
 
 export const METER_UNITS = ["kbps", "pktps"] as const;
@@ -28,8 +29,12 @@ export const meterSpec: TableSpec = {
     name: {
       schema: ovnName("name"),
       type: "string",
-      doc: "Meter name (`Meter.name`, unique), as `ovn.Acl` `meter` refers to it. Renaming is done in place.",
+      doc:
+        "Meter name (`Meter.name`, unique), as `ovn.Acl` `meter` refers to it. Renaming replaces the row (the " +
+        "new one is made first), so ACLs whose `meter` is the name output (`meter: m.name`) follow it; the " +
+        "old row is not deleted while an ACL still names it (STILL_REFERENCED).",
       storage: { column: "name" },
+      replace: true,
     },
     unit: {
       schema: z.enum(METER_UNITS, {
@@ -93,6 +98,7 @@ export const meterSpec: TableSpec = {
     },
     externalIds: mapArg("external_ids"),
   },
+  hooks: { beforeDelete: refuseWhileNamed("Meter", "meter") },
 };
 
 export const meterKind = tableKind(meterSpec);

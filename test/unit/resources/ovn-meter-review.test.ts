@@ -3,13 +3,16 @@
  * element (`bands[0].rate`), say when a value has the wrong type, and give one message per argument.
  */
 import { makeHandler, type Props } from "../../../provider/framework";
-import { meterKind } from "../../../provider/resources/ovn/meter";
-import { qosKind } from "../../../provider/resources/ovn/qos";
-import { aclKind } from "../../../provider/resources/ovn/acl";
+import { meterKind, meterSpec } from "../../../provider/resources/ovn/meter";
+import { qosKind, qosSpec } from "../../../provider/resources/ovn/qos";
+import { aclKind, aclSpec } from "../../../provider/resources/ovn/acl";
+import { natSpec } from "../../../provider/resources/ovn/nat";
+import { anotherIdentity } from "../../../provider/engine/table";
+import { specFor } from "../../../provider/engine/alternatives";
 
 const nb = { remote: "tcp:10.0.0.1:6641" };
 const owner = "proj/dev/r";
-const reasons = async (kind: Parameters<typeof makeHandler>[0], i: Props) =>
+const reasons = async (kind: typeof meterKind, i: Props) =>
   (await makeHandler(kind).check({}, { ...i, owner })).failures.map((f) => f.reason);
 
 const meter = { nb, name: "m1", unit: "kbps" };
@@ -47,5 +50,18 @@ describe("integers: a value of the wrong type says so", () => {
     expect(await reasons(aclKind, { ...qos, action: "drop", priority: true })).toEqual([
       `${one}, got a boolean`,
     ]);
+  });
+});
+
+describe("NAME_TAKEN for a row without a name says what identifies it", () => {
+  it("a QoS rule and an ACL: direction, priority and match; a named row: another name", () => {
+    expect(anotherIdentity(qosSpec)).toBe(
+      "change its direction, priority or match (they identify a QoS rule on its logical switch)",
+    );
+    expect(anotherIdentity(specFor(aclSpec, { portGroup: "pg" }))).toBe(
+      "change its direction, priority or match (they identify an ACL on its port group)",
+    );
+    expect(anotherIdentity(natSpec)).toMatch(/^change its type, externalIp or logicalIp \(they identify/);
+    expect(anotherIdentity(meterSpec)).toBeUndefined();
   });
 });
