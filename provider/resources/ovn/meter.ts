@@ -92,8 +92,8 @@ export const meterSpec: TableSpec = {
       schema: z.boolean({ error: "fair must be true or false" }).optional(),
       type: "boolean",
       doc:
-        "Whether the meter is shared by every flow that uses it (`false`, default) or each of them gets its " +
-        "own instance (`true`; `meter-add --fair`) (`Meter.fair`).",
+        "Whether the meter is shared by every flow that uses it (`false`) or each of them gets its own " +
+        "instance (`true`; `meter-add --fair`) (`Meter.fair`). Default: false.",
       storage: { column: "fair" },
     },
     externalIds: mapArg("external_ids"),
