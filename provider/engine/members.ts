@@ -21,7 +21,7 @@ import {
   type Row,
   type Value,
 } from "../ovsdb";
-import { formatPath, wire, type Props } from "../framework";
+import { UNKNOWN, formatPath, wire, type Props } from "../framework";
 import { argsFromRow, argsPlan } from "./args";
 import { canonical, guardPresent, ownedIds, planRowUpdate, type StringMap } from "./rows";
 import type { ArgSpec, MemberRows, OwnRows, TableSpec } from "./spec";
@@ -270,7 +270,8 @@ export function memberShapeProblems(
   const seen = new Map<string, number>();
   v.forEach((member, n) => {
     one(member, [...at, n]);
-    if (!isObject(member)) return;
+    // A member not known yet at preview (an output of a resource not created) is not compared.
+    if (!isObject(member) || JSON.stringify(member).includes(UNKNOWN)) return;
     const k = m.key;
     const id = k !== undefined ? member[k] : parse ? parse(member) : member;
     if (id === undefined) return;

@@ -113,7 +113,7 @@ function argSchema(arg: string, a: ArgSpec): z.ZodType {
   if (!s || !("rows" in s)) return a.schema;
   const parse = (member: unknown) => {
     const r = a.schema.safeParse(s.rows.single ? member : [member]);
-    return r.success ? r.data : member;
+    return r.success ? r.data : undefined; // not valid: its own schema says why
   };
   return z
     .unknown()

@@ -6,9 +6,16 @@
  * stack's own ACL goes in the same run, and a rename replaces it; a misspelled band field is refused
  * before anything is written; NAME_TAKEN for a QoS rule says what identifies it.
  */
-import { ResourceError } from "../../../provider/errors";
 import { SAME_RUN_WAIT_MS } from "../../../provider/resources/ovn/match-users";
-import { createVia, nbGet, provider, startCentral, updateVia, type OvnCentral } from "./ovn-fixtures";
+import {
+  createVia,
+  errorOf,
+  nbGet,
+  provider,
+  startCentral,
+  updateVia,
+  type OvnCentral,
+} from "./ovn-fixtures";
 
 jest.setTimeout(60_000);
 
@@ -31,15 +38,6 @@ afterAll(async () => {
   await central?.stop();
 });
 
-/** The error `p` rejects with (the test fails when it resolves). */
-async function errorOf(p: Promise<unknown>): Promise<ResourceError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(ResourceError);
-  return e as ResourceError;
-}
 const uuidsIn = (s: string) => s.replace(/[[\]]/g, "").split(", ").filter(Boolean);
 /** The Meter_Band rows of meter `name` as `rate/burst_size`, sorted. */
 async function bands(name: string): Promise<string[]> {
@@ -101,6 +99,15 @@ describe("a meter's bands change in every way", () => {
     await h.update(m.id, r.props!, checked.inputs);
     expect(await bands("mrev-drift")).toEqual(["300/0"]);
     await h.delete(m.id, m.outs);
+  });
+
+  it("a replacement (up --replace: the same resource created again) with another band", async () => {
+    const m = await createVia(METER, meter("mrev-repl", [{ rate: 70 }]));
+    const again = await createVia(METER, meter("mrev-repl", [{ rate: 80, burstSize: 8 }]));
+    expect(again.id).toBe(m.id);
+    expect(await bands("mrev-repl")).toEqual(["80/8"]);
+    await provider.handler(METER).delete(again.id, again.outs);
+    expect(await exists("Meter", "mrev-repl")).toBe(false);
   });
 
   it("adopting a hand-made meter whose band differs", async () => {

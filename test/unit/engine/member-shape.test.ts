@@ -3,7 +3,7 @@
  * member declares (a misspelled `burstsize`) and a member given twice; every `rows` argument of every
  * spec, through the engine's input schema. Paths show list indices in brackets (`bands[0].rate`).
  */
-import { checkInputs, type Props } from "../../../provider/framework";
+import { UNKNOWN, checkInputs, type Props } from "../../../provider/framework";
 import { tableSpecs } from "../../../provider/resources/specs";
 import { tableKind } from "../../../provider/engine/table";
 import { memberArgs } from "../../../provider/engine/members";
@@ -34,6 +34,10 @@ describe("member-row arguments", () => {
     });
     expect(f).toEqual([{ property: "bands[2]", reason: "the same as bands[0]; give each entry once" }]);
     expect(check("ovn:Meter", { ...meter, bands: [{ rate: 10 }, { rate: 10, burstSize: 1 }] })).toEqual([]);
+  });
+
+  it("members not known yet at preview are not compared", () => {
+    expect(check("ovn:Meter", { ...meter, bands: [{ rate: UNKNOWN }, { rate: UNKNOWN }] })).toEqual([]);
   });
 
   it("a health check given twice for one VIP is refused", () => {
