@@ -196,6 +196,11 @@ function startsWith(path: (string | number)[], prefix: string[]): boolean {
   return prefix.every((p, i) => String(path[i]) === p);
 }
 
+/** An argument path as messages show it: `bands[0].rate` (list indices in brackets). */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, n) => (typeof p === "number" ? `[${p}]` : `${n ? "." : ""}${String(p)}`)).join("");
+}
+
 export function checkInputs<I extends Props, O extends Props>(
   kind: ResourceKind<I, O>,
   news: Props,
@@ -212,7 +217,9 @@ export function checkInputs<I extends Props, O extends Props>(
             (u) => startsWith(issue.path as (string | number)[], u) || startsWith(u, issue.path.map(String)),
           ),
       )
-      .map((issue) => ({ property: issue.path.join(".") || "(arguments)", reason: issue.message }));
+      .map((issue) => ({ property: formatPath(issue.path) || "(arguments)", reason: issue.message }))
+      // An old argument name is not an unknown field: the rename says what it is now.
+      .filter((f) => !renamed.some((r) => r.property === f.property));
     return { inputs: news, failures: dedupe([...renamed, ...failures]) };
   }
   if (unknowns.length > 0) return { inputs: news, failures: renamed };
@@ -338,14 +345,22 @@ export function codeOf(e: unknown): ResourceErrorCode {
  * reason. Pure.
  */
 export function engineFailure(f: InputProblem, inputs: Props): InputProblem {
-  const top = f.property.split(".")[0];
+  const top = f.property.split(/[.[]/)[0];
   const set = inputs[top] !== undefined;
   if (f.property === top && set) return { property: top, reason: withCode("INVALID_INPUT", f.reason) };
   const named = f.reason.startsWith(f.property) || f.property === "(arguments)";
+  // The argument or the field named (`bands: …`, `rate: …`): name the element instead.
+  const last =
+    f.property
+      .replace(/\[\d+\]$/, "")
+      .split(/[.[\]]/)
+      .filter(Boolean)
+      .pop() ?? top;
+  const lead = [top, last].find((w) => f.reason.startsWith(`${w}: `));
   const reason = named
     ? f.reason
-    : f.reason.startsWith(`${top}: `) // the argument named: name the element instead
-      ? `${f.property}${f.reason.slice(top.length)}`
+    : lead !== undefined
+      ? `${f.property}${f.reason.slice(lead.length)}`
       : `${f.property}: ${f.reason}`;
   return { property: set ? top : "", reason: withCode("INVALID_INPUT", reason) };
 }

@@ -21,7 +21,7 @@ import {
   type Row,
   type Value,
 } from "../ovsdb";
-import { wire, type Props } from "../framework";
+import { UNKNOWN, formatPath, wire, type Props } from "../framework";
 import { argsFromRow, argsPlan } from "./args";
 import { canonical, guardPresent, ownedIds, planRowUpdate, type StringMap } from "./rows";
 import type { ArgSpec, MemberRows, OwnRows, TableSpec } from "./spec";
@@ -210,8 +210,11 @@ function planUpdates(
       added.push(namedUuid(uuidName));
     });
     const dropped = rows.filter((r) => !kept.has(r)).map((r) => r._uuid as string);
-    if (dropped.length) mutations.push([column, "delete", dropped]);
+    // New members first: ovsdb-server checks the column's size after each mutation, and a column
+    // that must hold a member (a meter's bands, a port's interfaces) cannot lose its last one
+    // before it gains the next.
     if (added.length) mutations.push([column, "insert", added]);
+    if (dropped.length) mutations.push([column, "delete", dropped]);
     if (mutations.length) {
       // The set of members is still the one read.
       const uuid = row._uuid as string;
@@ -220,6 +223,70 @@ function planUpdates(
     }
   }
   return ops;
+}
+
+/** A problem in the raw value of a `rows` argument, at `path` (`["bands", 0, "burstsize"]`). */
+export interface MemberShapeProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+const isObject = (v: unknown): v is Props => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/**
+ * What a member object's schema would silently drop or merge (before it is parsed): fields no
+ * member argument declares (a misspelled `burstsize` would leave the burst at its default), and,
+ * in a list, a member identical to an earlier one (the same `key`, or for a list without a key the
+ * same values once parsed by `parse`, e.g. `[{ rate: 10 }, { rate: 10 }]`), which the set would
+ * collapse into one. Nested member arguments are checked the same way. Pure.
+ */
+export function memberShapeProblems(
+  arg: string,
+  m: MemberRows,
+  v: unknown,
+  parse?: (member: unknown) => unknown,
+  at: (string | number)[] = [arg],
+): MemberShapeProblem[] {
+  if (m.value) return [];
+  const out: MemberShapeProblem[] = [];
+  const accepted = Object.keys(m.args);
+  const one = (member: unknown, path: (string | number)[]) => {
+    if (!isObject(member)) return;
+    for (const k of Object.keys(member).filter((k) => !accepted.includes(k)))
+      out.push({
+        path: [...path, k],
+        message: `unknown field "${k}"; accepted: ${accepted.join(", ")}`,
+      });
+    for (const [k, a] of Object.entries(m.args)) {
+      const s = a.storage;
+      if (s && "rows" in s) out.push(...memberShapeProblems(k, s.rows, member[k], undefined, [...path, k]));
+    }
+  };
+  if (m.single) {
+    one(v, at);
+    return out;
+  }
+  if (!Array.isArray(v)) return out;
+  const seen = new Map<string, number>();
+  v.forEach((member, n) => {
+    one(member, [...at, n]);
+    // A member not known yet at preview (an output of a resource not created) is not compared.
+    if (!isObject(member) || JSON.stringify(member).includes(UNKNOWN)) return;
+    const k = m.key;
+    const id = k !== undefined ? member[k] : parse ? parse(member) : member;
+    if (id === undefined) return;
+    const first = seen.get(canonical(id));
+    if (first === undefined) seen.set(canonical(id), n);
+    else
+      out.push({
+        path: [...at, n],
+        message:
+          k !== undefined
+            ? `${k} ${JSON.stringify(id)} is given twice (also at ${formatPath([...at, first])}); one entry per ${k}`
+            : `the same as ${formatPath([...at, first])}; give each entry once`,
+      });
+  });
+  return out;
 }
 
 /**

@@ -73,8 +73,9 @@ export function planRefSetUpdate(
     const set = (resolved[arg] ?? {}) as RefSet;
     const dropped = namesIn(prev?.[arg]).filter((n) => !want.includes(n));
     const remove = dropped.map((n) => set[n]).filter((u) => u !== undefined && have.has(u));
-    if (remove.length) mutations.push([column, "delete", remove]);
+    // Additions first: ovsdb-server checks the column's size after each mutation (see members.ts).
     if (add.length) mutations.push([column, "insert", add]);
+    if (remove.length) mutations.push([column, "delete", remove]);
   }
   return mutations.length ? [mutate(spec.table, [eq("_uuid", uuid)], mutations)] : [];
 }

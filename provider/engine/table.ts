@@ -58,7 +58,7 @@ import {
   type RowPlan,
   type StringMap,
 } from "./rows";
-import { labelOf, type TableSpec, type WriteContext } from "./spec";
+import { labelOf, type ArgSpec, type TableSpec, type WriteContext } from "./spec";
 import { argsFromRow, argsPlan, decodeArg, isEmpty, type Resolved } from "./args";
 import {
   isMemberRow,
@@ -67,6 +67,7 @@ import {
   planMemberUpdate,
   readMembers,
   type LiveMembers,
+  memberShapeProblems,
 } from "./members";
 import { outputsFrom, planOutputRead, readOutputs } from "./outputs";
 import {
@@ -98,8 +99,31 @@ const NEW_ROW = "row";
 export function inputSchema(spec: TableSpec): z.ZodObject {
   return z.object({
     ...spec.db.base,
-    ...Object.fromEntries(Object.entries(spec.args).map(([k, a]) => [k, a.schema])),
+    ...Object.fromEntries(Object.entries(spec.args).map(([k, a]) => [k, argSchema(k, a)])),
   });
+}
+
+/**
+ * An argument's schema; for member rows, behind a check of the raw value that refuses what the
+ * member objects' schemas would silently drop or merge: unknown fields and repeated members
+ * ({@link memberShapeProblems}).
+ */
+function argSchema(arg: string, a: ArgSpec): z.ZodType {
+  const s = a.storage;
+  if (!s || !("rows" in s)) return a.schema;
+  const parse = (member: unknown) => {
+    const r = a.schema.safeParse(s.rows.single ? member : [member]);
+    return r.success ? r.data : undefined; // not valid: its own schema says why
+  };
+  return z
+    .unknown()
+    .optional() // whether it may be left out is still the argument's own schema's say
+    .superRefine((v, ctx) => {
+      // Paths start at the argument, the issue's at the argument's value.
+      for (const p of memberShapeProblems(arg, s.rows, v, parse))
+        ctx.addIssue({ code: "custom", path: p.path.slice(1), message: p.message });
+    })
+    .pipe(a.schema);
 }
 
 /**
@@ -297,6 +321,21 @@ export function identify(spec: TableSpec, i: Props): string | undefined {
   const name = spec.nameArg ? i[spec.nameArg] : undefined;
   if (typeof name === "string") return name;
   return typeof i.owner === "string" ? resourceOf(i.owner) : undefined;
+}
+
+/**
+ * The way out of NAME_TAKEN other than adopting, for a row found by something else than a name: the
+ * arguments that identify it (a QoS rule: `change its direction, priority or match (they identify
+ * a QoS rule on its logical switch)`). Undefined for a named row ("choose another name"). Pure.
+ */
+export function anotherIdentity(spec: TableSpec): string | undefined {
+  if (spec.nameArg) return undefined;
+  const by = spec.matchArgs ?? [];
+  if (!by.length) return "change the arguments that identify it";
+  const list = by.length === 1 ? by[0] : `${by.slice(0, -1).join(", ")} or ${by[by.length - 1]}`;
+  const on = spec.parent ? ` on its ${spec.parent.noun}` : "";
+  const a = /^[aeiouAEIOU]/.test(spec.noun) ? "an" : "a";
+  return `change its ${list} (${by.length === 1 ? "it identifies" : "they identify"} ${a} ${spec.noun}${on})`;
 }
 
 /** The resource kind (lifecycle) of a spec. */
@@ -592,6 +631,7 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
               row: existing,
               owner: i.owner,
               adopt: i.adopt ?? false,
+              instead: anotherIdentity(spec),
             });
             const held = parentRow !== undefined && (parentRow[parent!.column] as string[]).includes(uuid);
             if (parentRow && !held && parent!.arg) {

@@ -190,7 +190,14 @@ export function refuseSuperseded(
  * What create does when a row with the wanted name exists: continue as an adoption, or fail
  * with a message that says whose it is and how to adopt it.
  */
-export function claimExisting(opts: { what: string; row: Row; owner: string; adopt: boolean }): void {
+export function claimExisting(opts: {
+  what: string;
+  row: Row;
+  owner: string;
+  adopt: boolean;
+  /** The other way out, for a row that is not found by a name: e.g. `change its direction, priority or match`. */
+  instead?: string;
+}): void {
   const current = ownerOf(opts.row);
   if (current === opts.owner) return; // ours already (an earlier, interrupted create)
   if (current !== undefined) {
@@ -203,7 +210,7 @@ export function claimExisting(opts: { what: string; row: Row; owner: string; ado
     throw new ResourceError(
       "NAME_TAKEN",
       `${opts.what} already exists and is not managed by this stack; set "adopt: true" to take it over ` +
-        `(Pulumi cannot import dynamic resources), or choose another name`,
+        `(Pulumi cannot import dynamic resources), or ${opts.instead ?? "choose another name"}`,
     );
   }
 }

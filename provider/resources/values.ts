@@ -397,6 +397,25 @@ export function asSet<T>(items: readonly T[]): T[] {
   return [...byKey.entries()].sort(order).map(([, x]) => x);
 }
 
+/**
+ * An integer argument within the bounds of its column: one message for every way it can be wrong,
+ * with the accepted range (`note`: what the value means, e.g. " (highest wins)"); a value of
+ * another type (`"46"`) says so, as the range alone would not tell what is wrong.
+ */
+export function intIn(what: string, min: number, max: number, note = "") {
+  const accepted = `${what}: accepted an integer ${min}..${max}${note}`;
+  return z
+    .number({
+      error: (iss) =>
+        iss.input === undefined
+          ? accepted
+          : `${accepted}, got ${typeof iss.input === "string" ? `the string ${JSON.stringify(iss.input)} (write it without quotes)` : `a ${iss.input === null ? "null" : typeof iss.input}`}`,
+    })
+    .int(accepted)
+    .min(min, accepted)
+    .max(max, accepted);
+}
+
 /** A set-valued argument: an array of `item`, canonical as a sorted list without repeats. */
 export function setOf<T extends z.ZodType>(item: T, error: string) {
   return z.array(item, { error }).transform((xs) => asSet(xs as z.output<T>[]));

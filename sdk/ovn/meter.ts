@@ -22,7 +22,11 @@ export interface MeterBandArgs {
 
 /** Arguments of {@link Meter}. */
 export interface MeterArgs extends NorthboundArgs {
-  /** Meter name (`Meter.name`, unique), as `ovn.Acl` `meter` refers to it. Renaming is done in place. */
+  /**
+   * Meter name (`Meter.name`, unique), as `ovn.Acl` `meter` refers to it. Renaming replaces the row (the new
+   * one is made first), so ACLs whose `meter` is the name output (`meter: m.name`) follow it; the old row is
+   * not deleted while an ACL still names it (STILL_REFERENCED). Changing it replaces the resource.
+   */
   name: pulumi.Input<string>;
   /**
    * What the bands' rates count: `kbps` (kilobits per second) or `pktps` (packets per second)
@@ -36,8 +40,8 @@ export interface MeterArgs extends NorthboundArgs {
    */
   bands: pulumi.Input<pulumi.Input<MeterBandArgs>[]>;
   /**
-   * Whether the meter is shared by every flow that uses it (`false`, default) or each of them gets its own
-   * instance (`true`; `meter-add --fair`) (`Meter.fair`).
+   * Whether the meter is shared by every flow that uses it (`false`) or each of them gets its own instance
+   * (`true`; `meter-add --fair`) (`Meter.fair`). Default: false.
    */
   fair?: pulumi.Input<boolean>;
   /** Keys to set in `external_ids`. Keys not listed here are left alone. */
@@ -49,7 +53,11 @@ export interface MeterArgs extends NorthboundArgs {
  * used by ACL logging (`ovn.Acl` `meter`); ovn-controller installs it as an OpenFlow meter on every chassis.
  */
 export class Meter extends DynamicResource {
-  /** Meter name (`Meter.name`, unique), as `ovn.Acl` `meter` refers to it. Renaming is done in place. */
+  /**
+   * Meter name (`Meter.name`, unique), as `ovn.Acl` `meter` refers to it. Renaming replaces the row (the new
+   * one is made first), so ACLs whose `meter` is the name output (`meter: m.name`) follow it; the old row is
+   * not deleted while an ACL still names it (STILL_REFERENCED).
+   */
   declare readonly name: pulumi.Output<string>;
   /**
    * What the bands' rates count: `kbps` (kilobits per second) or `pktps` (packets per second)
@@ -63,8 +71,8 @@ export class Meter extends DynamicResource {
    */
   declare readonly bands: pulumi.Output<MeterBandArgs[]>;
   /**
-   * Whether the meter is shared by every flow that uses it (`false`, default) or each of them gets its own
-   * instance (`true`; `meter-add --fair`) (`Meter.fair`).
+   * Whether the meter is shared by every flow that uses it (`false`) or each of them gets its own instance
+   * (`true`; `meter-add --fair`) (`Meter.fair`). Default: false.
    */
   declare readonly fair: pulumi.Output<boolean | undefined>;
   /** Keys to set in `external_ids`. Keys not listed here are left alone. */

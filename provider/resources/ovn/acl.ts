@@ -17,6 +17,7 @@ import { confirmParsed, sbArg } from "./northd-check";
 import { ACL_IDENTITY, matchProblem, matchReferences } from "./match";
 import { MATCH_EXAMPLE } from "./match-users";
 import { ovnName } from "./validation";
+import { intIn } from "../values";
 import { priority } from "./logical-router-port";
 
 export const ACL_DIRECTIONS = ["from-lport", "to-lport"] as const;
@@ -237,12 +238,7 @@ export const aclSpec: TableSpec = {
       storage: { column: "meter" },
     },
     label: {
-      schema: z
-        .number({ error: "label must be an integer 0..4294967295" })
-        .int("label: accepted an integer 0..4294967295")
-        .min(0, "label: accepted 0..4294967295")
-        .max(4294967295, "label: accepted 0..4294967295")
-        .optional(),
+      schema: intIn("label", 0, 4294967295).optional(),
       type: "number",
       doc:
         "A 32-bit label OVN writes to the connection tracking entries the rule creates (`ACL.label`), to " +

@@ -195,7 +195,7 @@ function validate(i: Props): InputProblem[] {
   ((i.healthChecks ?? []) as { vip: string }[]).forEach((hc, n) => {
     if (!(hc.vip in vips)) {
       problems.push({
-        property: `healthChecks.${n}.vip`,
+        property: `healthChecks[${n}].vip`,
         reason: `${hc.vip} is not a VIP of vips (${Object.keys(vips).join(", ") || "none"})`,
       });
       return;

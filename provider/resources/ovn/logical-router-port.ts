@@ -22,13 +22,9 @@ import { NB_DB, inProgramOrder, northbound, parentsOf, requireParent, type Strin
 import { routerArg } from "./nat";
 import { planLspCreate, planLspUpdate, planMove, type LspInputs } from "./logical-switch-port";
 import { ovnName } from "./validation";
-import { asSet, interfaceCidr, lspAddress, mac, setOf } from "../values";
+import { asSet, interfaceCidr, intIn, lspAddress, mac, setOf } from "../values";
 
-export const priority = z
-  .number({ error: "priority must be an integer 0..32767" })
-  .int("priority: accepted an integer 0..32767 (highest wins)")
-  .min(0, "priority: accepted 0..32767 (highest wins)")
-  .max(32767, "priority: accepted 0..32767 (highest wins)");
+export const priority = intIn("priority", 0, 32767, " (highest wins)");
 
 const gatewayChassisEntry = z.union(
   [ovnName("gatewayChassis"), z.object({ chassis: ovnName("chassis"), priority })],

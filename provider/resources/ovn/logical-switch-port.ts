@@ -21,7 +21,7 @@ import { selectRowsByUuid } from "../../engine/rows";
 import { isIpv4, isIpv6 } from "../common";
 import { DYNAMIC_ADDRESS_TIMEOUT_MS, NB_DB, canonical, northbound, type StringMap } from "./common";
 import { family, ovnName } from "./validation";
-import { lspAddress, portSecurityEntry, setOf } from "../values";
+import { intIn, lspAddress, portSecurityEntry, setOf } from "../values";
 
 /** Logical_Switch_Port types of OVN 23.03 (ovn-nb(5)); "" is a VIF. */
 export const LSP_TYPES = [
@@ -353,12 +353,7 @@ export const lspSpec: TableSpec = {
       empty: null,
     },
     tagRequest: {
-      schema: z
-        .number({ error: "tagRequest must be an integer VLAN id 0..4095" })
-        .int("tagRequest: accepted an integer VLAN id 0..4095 (0 lets ovn-northd choose)")
-        .min(0, "tagRequest: accepted 0..4095 (0 lets ovn-northd choose)")
-        .max(4095, "tagRequest: accepted 0..4095 (0 lets ovn-northd choose)")
-        .optional(),
+      schema: intIn("tagRequest", 0, 4095, " (a VLAN id; 0 lets ovn-northd choose)").optional(),
       type: "number",
       doc:
         "The VLAN tag a container port asks for (`Logical_Switch_Port.tag_request`, the `TAG` of `lsp-add " +

@@ -80,7 +80,7 @@ export const switchSpec: TableSpec = {
     const excludeIps = i.excludeIps as string[] | undefined;
     (excludeIps ?? []).forEach((e, n) => {
       const p = excludeIpProblem(e, i.subnet as string | undefined);
-      if (p) problems.push({ property: `excludeIps.${n}`, reason: p });
+      if (p) problems.push({ property: `excludeIps[${n}]`, reason: p });
     });
     if (excludeIps?.length && !i.subnet) {
       problems.push({

@@ -1,7 +1,8 @@
 /**
- * Who names an address set or a port group in a match: a delete of one that an ACL's or a QoS
- * rule's match still names would leave that rule naming nothing (ovn-northd then drops its flows and logs an error, so
- * the policy silently changes). The delete is refused instead (STILL_REFERENCED), naming the rules.
+ * Who names an address set or a port group in a match, or a meter in an ACL's `meter`: a delete of
+ * one that a rule still names would leave that rule naming nothing (ovn-northd then drops its flows,
+ * or for a meter its log entries go unlimited, and logs an error, so the policy silently changes).
+ * The delete is refused instead (STILL_REFERENCED), naming the rules.
  *
  * When the match was built from the row's name output, Pulumi deletes the ACL first; a match
  * written as a literal string carries no such order, so a rule of the same stack deleted in the
@@ -23,6 +24,7 @@ const RULE_TABLES = [
   {
     table: "ACL",
     noun: "ACL",
+    extra: ["meter"],
     parents: [
       { table: "Logical_Switch", column: "acls", noun: "logical switch" },
       { table: "Port_Group", column: "acls", noun: "port group" },
@@ -31,9 +33,17 @@ const RULE_TABLES = [
   {
     table: "QoS",
     noun: "QoS rule",
+    extra: [],
     parents: [{ table: "Logical_Switch", column: "qos_rules", noun: "logical switch" }],
   },
 ] as const;
+
+/** What a rule can name: an address set or a port group (in its match), a meter (an ACL's `meter`). */
+export type NamedTable = "Address_Set" | "Port_Group" | "Meter";
+
+/** Whether `rule` names `name` of `table`. */
+const names = (rule: Row, table: NamedTable, name: string): boolean =>
+  table === "Meter" ? rule.meter === name : namesOf(rule.match as string, table, name).length > 0;
 
 /** A rule whose match names the row, and where it hangs. */
 export interface MatchUser {
@@ -50,12 +60,12 @@ export interface MatchUser {
  */
 export async function matchUsers(
   c: OvsdbClient,
-  table: "Address_Set" | "Port_Group",
+  table: NamedTable,
   name: string,
   self: string,
 ): Promise<MatchUser[]> {
   const ops = RULE_TABLES.flatMap((r) => [
-    select(r.table, [], ["_uuid", ...ACL_IDENTITY, "external_ids"]),
+    select(r.table, [], ["_uuid", ...ACL_IDENTITY, ...r.extra, "external_ids"]),
     ...r.parents.map((p) => select(p.table, [], ["_uuid", "name", p.column])),
   ]);
   const results = (await c.transact(NB_DB, ops)).map((r) => (r.rows ?? []) as Row[]);
@@ -64,7 +74,7 @@ export async function matchUsers(
     const rules = results.shift() ?? [];
     const holders = r.parents.map((p) => ({ ...p, rows: results.shift() ?? [] }));
     for (const rule of rules) {
-      if (!namesOf(rule.match as string, table, name).length) continue;
+      if (!names(rule, table, name)) continue;
       const uuid = rule._uuid as string;
       const on = holders.flatMap((h) =>
         h.rows.filter((p) => (p[h.column] as string[]).includes(uuid)).map((p) => ({ p, noun: h.noun })),
@@ -103,14 +113,30 @@ export const MATCH_EXAMPLE = {
   Port_Group: "pulumi.interpolate`outport == @${group.name}`",
 } as const;
 
+/** How a rule names a row of each table, and the way to let Pulumi order the delete, for messages. */
+const NAMED_BY: Record<NamedTable, { how: string; leaves: string; example: string }> = {
+  Address_Set: {
+    how: "the match of",
+    leaves: "naming nothing (ovn-northd drops their flows)",
+    example: `a match built from the name output (e.g. ${MATCH_EXAMPLE.Address_Set})`,
+  },
+  Port_Group: {
+    how: "the match of",
+    leaves: "naming nothing (ovn-northd drops their flows)",
+    example: `a match built from the name output (e.g. ${MATCH_EXAMPLE.Port_Group})`,
+  },
+  Meter: {
+    how: "the `meter` of",
+    leaves: "naming a meter that does not exist",
+    example: "an ACL's meter given as the name output (meter: m.name)",
+  },
+};
+
 /**
- * The `beforeDelete` hook of an address set or a port group (`noun`: how messages call it): refuses
- * the delete while an ACL's or a QoS rule's match names the row.
+ * The `beforeDelete` hook of an address set, a port group or a meter (`noun`: how messages call
+ * it): refuses the delete while an ACL's or a QoS rule's match, or an ACL's `meter`, names the row.
  */
-export function refuseWhileNamed(
-  table: "Address_Set" | "Port_Group",
-  noun: string,
-): NonNullable<Hooks["beforeDelete"]> {
+export function refuseWhileNamed(table: NamedTable, noun: string): NonNullable<Hooks["beforeDelete"]> {
   return async ({ c, s, live }) => {
     const name = live.name as string;
     const self = live._uuid as string;
@@ -126,10 +152,11 @@ export function refuseWhileNamed(
     if (!users.length) return;
     throw new ResourceError(
       "STILL_REFERENCED",
-      `${noun} ${name} is still named by the match of ${users.length === 1 ? "a rule" : "rules"}: ` +
+      `${noun} ${name} is still named by ${NAMED_BY[table].how} ${users.length === 1 ? "a rule" : "rules"}: ` +
         `${users.map((u) => u.text).join("; ")}. Deleting it would leave ${users.length === 1 ? "that rule" : "those rules"} ` +
-        `naming nothing (ovn-northd drops their flows): change or delete them first. A match built from the ` +
-        `name output (e.g. ${MATCH_EXAMPLE[table]}) lets Pulumi delete the rule before the ${noun}`,
+        `${NAMED_BY[table].leaves}: change or delete them first. ` +
+        `${NAMED_BY[table].example[0].toUpperCase()}${NAMED_BY[table].example.slice(1)} lets Pulumi change or delete ` +
+        `the rule before the ${noun}`,
     );
   };
 }

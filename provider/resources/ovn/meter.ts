@@ -10,13 +10,8 @@ import { mapArg, type TableSpec } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { northbound } from "./common";
 import { ovnName } from "./validation";
-import { setOf } from "../values";
-
-/** An integer argument within the bounds of its column, with the accepted range in every message. */
-export function intIn(what: string, min: number, max: number, unit = "") {
-  const accepted = `${what}: accepted an integer ${min}..${max}${unit}`;
-  return z.number({ error: accepted }).int(accepted).min(min, accepted).max(max, accepted);
-}
+import { refuseWhileNamed } from "./match-users";
+import { intIn, setOf } from "../values";
 
 export const METER_UNITS = ["kbps", "pktps"] as const;
 
@@ -34,8 +29,12 @@ export const meterSpec: TableSpec = {
     name: {
       schema: ovnName("name"),
       type: "string",
-      doc: "Meter name (`Meter.name`, unique), as `ovn.Acl` `meter` refers to it. Renaming is done in place.",
+      doc:
+        "Meter name (`Meter.name`, unique), as `ovn.Acl` `meter` refers to it. Renaming replaces the row (the " +
+        "new one is made first), so ACLs whose `meter` is the name output (`meter: m.name`) follow it; the " +
+        "old row is not deleted while an ACL still names it (STILL_REFERENCED).",
       storage: { column: "name" },
+      replace: true,
     },
     unit: {
       schema: z.enum(METER_UNITS, {
@@ -48,9 +47,9 @@ export const meterSpec: TableSpec = {
     bands: {
       schema: setOf(
         z.object({
-          action: z.enum(["drop"], { error: 'bands: action accepted "drop"' }).default("drop"),
-          rate: intIn("bands: rate", 1, 4294967295),
-          burstSize: intIn("bands: burstSize", 0, 4294967295).default(0),
+          action: z.enum(["drop"], { error: 'action: accepted "drop"' }).default("drop"),
+          rate: intIn("rate", 1, 4294967295),
+          burstSize: intIn("burstSize", 0, 4294967295).default(0),
         }),
         "bands: accepted a list of { rate, burstSize? } objects, e.g. [{ rate: 1000 }]",
       ).refine((bands) => bands.length > 0, "bands: at least one band (the schema requires one)"),
@@ -93,12 +92,13 @@ export const meterSpec: TableSpec = {
       schema: z.boolean({ error: "fair must be true or false" }).optional(),
       type: "boolean",
       doc:
-        "Whether the meter is shared by every flow that uses it (`false`, default) or each of them gets its " +
-        "own instance (`true`; `meter-add --fair`) (`Meter.fair`).",
+        "Whether the meter is shared by every flow that uses it (`false`) or each of them gets its own " +
+        "instance (`true`; `meter-add --fair`) (`Meter.fair`). Default: false.",
       storage: { column: "fair" },
     },
     externalIds: mapArg("external_ids"),
   },
+  hooks: { beforeDelete: refuseWhileNamed("Meter", "meter") },
 };
 
 export const meterKind = tableKind(meterSpec);

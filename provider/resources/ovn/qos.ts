@@ -16,8 +16,8 @@ import { tableKind } from "../../engine/table";
 import { northbound } from "./common";
 import { confirmParsed, sbArg } from "./northd-check";
 import { checkMatchReferences, directionArg, matchArg } from "./acl";
-import { intIn } from "./meter";
 import { ovnName } from "./validation";
+import { intIn } from "../values";
 import { priority } from "./logical-router-port";
 
 /** A bandwidth limit: `rate` in kbit/s, `burst` in kbit. */

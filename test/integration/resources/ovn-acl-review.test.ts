@@ -5,9 +5,8 @@
  * not deleted (FOREIGN_CHILDREN, the ports named); hand-made rules named by direction, priority and
  * match; the `sb` check of an ACL on a group without ports (no flows) completes.
  */
-import { ResourceError } from "../../../provider/errors";
 import { SAME_RUN_WAIT_MS } from "../../../provider/resources/ovn/match-users";
-import { createVia, provider, startCentral, type OvnCentral } from "./ovn-fixtures";
+import { createVia, errorOf, provider, startCentral, type OvnCentral } from "./ovn-fixtures";
 
 jest.setTimeout(60_000);
 
@@ -31,15 +30,6 @@ afterAll(async () => {
   await central?.stop();
 });
 
-/** The error `p` rejects with (the test fails when it resolves). */
-async function errorOf(p: Promise<unknown>): Promise<ResourceError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(ResourceError);
-  return e as ResourceError;
-}
 const exists = async (table: string, name: string) =>
   (await central.nbctl("--bare", "--columns=name", "find", table, `name=${name}`)) !== "";
 

@@ -139,8 +139,8 @@ describe("ovn:AddressSet", () => {
     // Elements go as the argument (the engine shows a top-level argument's value), named in the reason.
     const addresses = r.failures.filter((f) => f.property === "addresses").map((f) => f.reason);
     expect(addresses).toEqual([
-      expect.stringMatching(/addresses\.0: .*host bits set \(the network is 10\.0\.0\.0\/24\)/),
-      expect.stringMatching(/addresses\.1: .*not a prefix/),
+      expect.stringMatching(/addresses\[0\]: .*host bits set \(the network is 10\.0\.0\.0\/24\)/),
+      expect.stringMatching(/addresses\[1\]: .*not a prefix/),
     ]);
   });
 });

@@ -59,6 +59,16 @@ export async function run(cmd: string, args: string[]): Promise<string> {
   return stdout;
 }
 
+/** The ResourceError `p` rejects with (the test fails when it resolves or throws another error). */
+export async function errorOf(p: Promise<unknown>): Promise<ResourceError> {
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(ResourceError);
+  return e as ResourceError;
+}
+
 /** The code of the ResourceError `p` rejects with (the test fails when it resolves or throws another error). */
 export async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   const e = await p.then(

@@ -313,7 +313,7 @@ describe("ovn:LogicalSwitchPort", () => {
     // The element is named in the reason: the engine shows a top-level argument's value only.
     expect(r.failures).toContainEqual({
       property: "addresses",
-      reason: expect.stringMatching(/^\[INVALID_INPUT\] addresses\.0: /),
+      reason: expect.stringMatching(/^\[INVALID_INPUT\] addresses\[0\]: /),
     });
     const r2 = await h.check(
       {},

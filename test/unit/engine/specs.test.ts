@@ -589,6 +589,52 @@ async function created(
   return { live, members: await readMembers(c, spec.db.name, spec, live, i) };
 }
 
+/** The elements a set value holds (a bare atom is a set of one; a map's keys). */
+const elementsOf = (v: unknown): string[] =>
+  Array.isArray(v)
+    ? v.map((x) => canonicalAtom(x))
+    : v !== null && typeof v === "object" && !(v instanceof NamedUuid)
+      ? Object.keys(v)
+      : v === undefined
+        ? []
+        : [canonicalAtom(v)];
+const canonicalAtom = (x: unknown): string =>
+  x instanceof NamedUuid ? `named:${x.name}` : JSON.stringify(x);
+
+/**
+ * What ovsdb-server checks per mutation and a static check cannot: after each mutation of a
+ * mutate, the column's number of elements must be within the schema's min..max (a set of
+ * references that must hold one row cannot lose its last one before gaining the next). `rows`:
+ * the live rows by uuid (the resource's and its members'); mutates of other rows are skipped.
+ */
+function countProblems(schema: DatabaseSchema, rows: Map<string, Row>, ops: Operation[]): string[] {
+  const problems: string[] = [];
+  ops.forEach((o, n) => {
+    if (o.op !== "mutate") return;
+    const uuid = o.where.find(([c, f]) => c === "_uuid" && f === "==")?.[2] as string | undefined;
+    const row = uuid === undefined ? undefined : rows.get(uuid);
+    if (!row) return;
+    const state = new Map<string, Set<string>>();
+    for (const [column, mutator, value] of o.mutations) {
+      const type = schema.tables.get(o.table)!.columns.get(column)!.type;
+      const held = state.get(column) ?? new Set(elementsOf(row[column]));
+      state.set(column, held);
+      if (mutator === "insert") for (const e of elementsOf(value)) held.add(e);
+      else if (mutator === "delete") for (const e of elementsOf(value)) held.delete(e);
+      else continue;
+      if (held.size < type.min || (type.max !== "unlimited" && held.size > type.max))
+        problems.push(
+          `operation ${n} (mutate ${o.table}) ${mutator} ${column}: ${held.size} elements, allowed ${type.min}..${type.max}`,
+        );
+    }
+  });
+  return problems;
+}
+
+/** The live rows of a created resource by uuid: its row and its member rows. */
+const rowsByUuid = ({ live, members }: { live: Row; members: LiveMembers }): Map<string, Row> =>
+  new Map([live, ...Object.values(members).flat()].map((r) => [r._uuid as string, r]));
+
 describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) => {
   const samples = SAMPLES[type];
   const schema = schemaOf(spec.db.name);
@@ -706,6 +752,7 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
       const ops = update(spec, c, i, next);
       expect({ k, touches: touchesArg(ops, a) }).toEqual({ k, touches: true });
       expect(checkOperations(schema, ops)).toEqual([]);
+      expect({ k, counts: countProblems(schema, rowsByUuid(c), ops) }).toEqual({ k, counts: [] });
       const d = diffInputs(tableKind(spec), i, next);
       expect(d.diffs).toEqual(expect.arrayContaining([k]));
       expect(d.replaces).toEqual(tableKind(spec).replaceOn.includes(k) ? [k] : []);
@@ -723,6 +770,7 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
       const next = { ...r.inputs, owner, instance } as Props & { owner: string };
       const ops = update(spec, c, i, next);
       expect({ k, touches: touchesArg(ops, a) }).toEqual({ k, touches: true });
+      expect({ k, counts: countProblems(schema, rowsByUuid(c), ops) }).toEqual({ k, counts: [] });
       for (const o of ops)
         if (o.op === "update" && o.table === spec.table)
           expect(Object.keys(o.row)).toEqual(["column" in a.storage! ? a.storage.column : undefined]);

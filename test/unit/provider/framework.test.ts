@@ -69,7 +69,7 @@ describe("check", () => {
     ).toBe("failMode");
     expect(
       checkInputs(bridgeKind, { host, name: "ovs0", owner, controllers: ["http://x"] }).failures[0].property,
-    ).toBe("controllers.0");
+    ).toBe("controllers[0]");
     expect(checkInputs(managerKind, { host, target: "ptcp:6640", owner }).failures).toEqual([]);
     expect(checkInputs(managerKind, { host, target: "6640", owner }).failures[0].property).toBe("target");
   });

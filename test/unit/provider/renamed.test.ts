@@ -137,7 +137,7 @@ describe("a program passing an old name", () => {
       renamedInputs(lspKind.renamed, lspInputs({ tag: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" })),
     ).toHaveLength(1);
     const r = checkInputs(lspKind, lspInputs({ tag: 5, addresses: ["bogus"] }));
-    expect(r.failures.map((f) => f.property).sort()).toEqual(["addresses.0", "tag"]);
+    expect(r.failures.map((f) => f.property).sort()).toEqual(["addresses[0]", "tag"]);
   });
 
   it("accepts the new names, and the outputs' names are not inputs", () => {

@@ -140,8 +140,8 @@ describe("ovn:PortGroup membership, port by port", () => {
         op: "mutate",
         table: "Port_Group",
         mutations: [
-          ["ports", "delete", [U.b]],
           ["ports", "insert", [U.c]],
+          ["ports", "delete", [U.b]],
         ],
       }),
     ]);

@@ -108,6 +108,6 @@ describe("DNS records", () => {
 
   it("refuses a hostname with whitespace and an address that is none", () => {
     expect(failures(dnsKind, { records: { "a b": ["10.0.0.1"] } })).toHaveLength(1);
-    expect(failures(dnsKind, { records: { web: ["web2"] } })[0].property).toBe("records.web.0");
+    expect(failures(dnsKind, { records: { web: ["web2"] } })[0].property).toBe("records.web[0]");
   });
 });

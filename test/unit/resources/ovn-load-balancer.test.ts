@@ -57,7 +57,7 @@ describe("ovn:LoadBalancer check", () => {
     ).toEqual([]);
     expect(check({ vips, healthChecks: [{ vip: "10.0.0.99:80" }] }).failures).toEqual([
       {
-        property: "healthChecks.0.vip",
+        property: "healthChecks[0].vip",
         reason: expect.stringMatching(/10\.0\.0\.99:80 is not a VIP of vips/),
       },
     ]);
@@ -71,7 +71,7 @@ describe("ovn:LoadBalancer check", () => {
       { property: "ipPortMappings", reason: expect.stringMatching(/needs an entry for backend 10\.0\.1\.3/) },
     ]);
     expect(check({ vips, healthChecks: [{ vip: "10.0.0.10" }] }).failures).toEqual([
-      { property: "healthChecks.0.vip", reason: expect.stringMatching(/has no port/) },
+      { property: "healthChecks[0].vip", reason: expect.stringMatching(/has no port/) },
     ]);
   });
 
@@ -95,7 +95,7 @@ describe("ovn:LoadBalancer check", () => {
       { property: "protocol", reason: expect.stringMatching(/tcp, udp, sctp/) },
     ]);
     expect(check({ selectionFields: ["ip_src", "src_ip"] }).failures).toEqual([
-      { property: "selectionFields.1", reason: expect.stringMatching(/eth_src/) },
+      { property: "selectionFields[1]", reason: expect.stringMatching(/eth_src/) },
     ]);
   });
 

@@ -349,8 +349,9 @@ describe("logical router and router port", () => {
     ]);
     expect(ops[3]).toMatchObject({
       mutations: [
-        ["gateway_chassis", "delete", [U3]],
+        // New members first: the server checks the column's size after each mutation.
         ["gateway_chassis", "insert", [namedUuid("gatewayChassisNew1")]],
+        ["gateway_chassis", "delete", [U3]],
       ],
     });
     valid(NB, ops);

@@ -133,7 +133,7 @@ describe("check per resource", () => {
       type: "vif",
       owner,
     });
-    expect(f["addresses.1"]).toMatch(/"bogus" is not a logical port address/);
+    expect(f["addresses[1]"]).toMatch(/"bogus" is not a logical port address/);
     expect(f.type).toMatch(/unknown port type "vif"; accepted: "" .*"router", "localnet"/);
     expect(
       failures(lspKind, { nb, switch: "sw0", name: "p", type: "router", addresses: ["router"], owner })[
@@ -155,7 +155,7 @@ describe("check per resource", () => {
     expect(
       failures(lspKind, { nb, switch: "sw0", name: "p", tagRequest: 4096, parentName: "vm", owner })
         .tagRequest,
-    ).toMatch(/tagRequest: accepted 0\.\.4095/);
+    ).toMatch(/tagRequest: accepted an integer 0\.\.4095/);
   });
 
   it("LogicalRouterPort: MAC, networks, gateway chassis, switch-only arguments", () => {
@@ -170,7 +170,7 @@ describe("check per resource", () => {
     expect(f.mac).toMatch(
       /mac: "00:00:00:00:ff" is not a MAC address; accepted: six hex octets like 50:54:00:00:00:01/,
     );
-    expect(f["networks.0"]).toMatch(/e\.g\. 192\.168\.0\.1\/24/);
+    expect(f["networks[0]"]).toMatch(/e\.g\. 192\.168\.0\.1\/24/);
     expect(
       failures(lrpKind, { nb, router: "lr0", name: "l", mac: "00:00:00:00:ff:01", networks: [], owner })
         .networks,
@@ -307,7 +307,7 @@ describe("check per resource", () => {
       checkInputs(lspKind, { nb, switch: UNKNOWN, name: "p", addresses: ["junk"], owner }).failures.map(
         (f) => f.property,
       ),
-    ).toEqual(["addresses.0"]);
+    ).toEqual(["addresses[0]"]);
   });
 });
 

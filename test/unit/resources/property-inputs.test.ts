@@ -36,7 +36,7 @@ describe.each(typeSpecs().map((s) => [s.type, s] as const))("%s", (_type, spec) 
         const r = await h.check({}, { ...inputs, owner });
         expect(r.failures.length).toBeGreaterThan(0);
         expect(r.failures.map((f) => f.property)).toContainEqual(
-          expect.stringMatching(new RegExp(`^${argument}(\\.|$)`)),
+          expect.stringMatching(new RegExp(`^${argument}(\\.|\\[|$)`)),
         );
         const err = await h.create({ ...inputs, owner }).then(
           () => undefined,
