@@ -91,7 +91,7 @@ describe("examples/ovn-two-hosts", () => {
     expect((e as Error).message).toMatch(/already hold .*system-id=h[12].*adopt: true/s);
     // The code starts the message Pulumi reports for the refused chassis.
     expect((e as PulumiOperationError).errors).toContainEqual(
-      expect.stringMatching(/^chassis-h[12]: \[NAME_TAKEN\] ovn\.ChassisConfig on /),
+      expect.stringMatching(/^chassis-h[12]: \[NAME_TAKEN\] ovn\.ChassisConfig "chassis-h[12]" on /),
     );
     expect([await hostIds(0), await hostIds(1)]).toEqual(before);
   });

@@ -284,6 +284,6 @@ describe("ovn:Dns", () => {
     expect(await dnsRows()).toEqual(before);
     const r = await provider.handler(DNS).check({}, { ...inputs, records: { "x.example.org": ["10.9.1"] } });
     expect(r.failures.map((f) => f.property)).toEqual(["records"]);
-    expect(r.failures[0].reason).toMatch(/^\[INVALID_INPUT\] records\.x\.example\.org\.0/);
+    expect(r.failures[0].reason).toMatch(/^\[INVALID_INPUT\] records\.x\.example\.org\[0\]/);
   });
 });
