@@ -10,14 +10,15 @@
  * the options ovn-northd publishes in the southbound `DHCP_Options` / `DHCPv6_Options` tables.
  * Declared only: the lifecycle comes from `provider/engine`.
  */
-import { select } from "../../ovsdb";
+import { eq, select, wait, OvsdbTransactionError, type OvsdbClient, type Row } from "../../ovsdb";
 import { getClient, type Connection } from "../../pool";
 import { ResourceError, type InputProblem } from "../../errors";
 import type { Props } from "../../framework";
-import { connectionArg, mapArg, type TableSpec, type WriteContext } from "../../engine/spec";
+import { connectionArg, mapArg, type Hooks, type TableSpec, type WriteContext } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
-import { isIpv4, isIpv6 } from "../common";
-import { SB_DB, northbound, type StringMap } from "./common";
+import { isIpv4, isIpv6, ownerOf, stackOf } from "../common";
+import { NB_DB, SB_DB, northbound, type StringMap } from "./common";
+import { SAME_RUN_WAIT_MS } from "./match-users";
 import { canonMac, canonPrefix, familyOf, valueKind, type Canonical } from "../values";
 
 /** Option name → value type (the southbound tables' `type`), by DHCP version. */
@@ -198,6 +199,66 @@ async function checkPublished({ i }: WriteContext): Promise<void> {
   }
 }
 
+/** The columns through which a logical switch port references DHCP options (weak references). */
+const PORT_COLUMNS = ["dhcpv4_options", "dhcpv6_options"] as const;
+
+/** The logical switch ports that reference the DHCP_Options row `self`, with the column. */
+async function portUsers(c: OvsdbClient, self: string): Promise<{ row: Row; column: string }[]> {
+  const results = await c.transact(
+    NB_DB,
+    PORT_COLUMNS.map((col) =>
+      select("Logical_Switch_Port", [eq(col, self)], ["_uuid", "name", "external_ids"]),
+    ),
+  );
+  return PORT_COLUMNS.flatMap((column, k) =>
+    ((results[k].rows ?? []) as Row[]).map((row) => ({ row, column })),
+  );
+}
+
+/**
+ * The delete of DHCP options that a port still references would silently empty that port's
+ * `dhcpv4_options` / `dhcpv6_options` (a weak reference) and with it the port's DHCP: refused
+ * (STILL_REFERENCED) naming the ports. Ports of the same stack are first waited for a few seconds
+ * (deleted or changed in the same run, when their reference is not the `uuid` output).
+ */
+const refuseWhileUsed: NonNullable<Hooks["beforeDelete"]> = async ({ c, s, live }) => {
+  const self = live._uuid as string;
+  let users = await portUsers(c, self);
+  const stack = stackOf(s.owner as string);
+  if (
+    users.length &&
+    users.every((u) => ownerOf(u.row) !== undefined && stackOf(ownerOf(u.row)!) === stack)
+  ) {
+    const ms = SAME_RUN_WAIT_MS;
+    const waits = users.map((u) =>
+      wait("Logical_Switch_Port", [eq("_uuid", u.row._uuid), eq(u.column, self)], ["_uuid"], [], {
+        timeout: ms,
+      }),
+    );
+    try {
+      await c.transact(NB_DB, waits, { timeoutMs: ms + 10_000 });
+    } catch (e) {
+      if (!(e instanceof OvsdbTransactionError && e.error === "timed out")) throw e;
+    }
+    users = await portUsers(c, self);
+  }
+  if (!users.length) return;
+  const text = users
+    .map(({ row, column }) => {
+      const owner = ownerOf(row);
+      return `${String(row.name)} (${column}, ${owner ? `managed by ${owner}` : "not managed by pulumi-ovs"})`;
+    })
+    .sort()
+    .join(", ");
+  throw new ResourceError(
+    "STILL_REFERENCED",
+    `DHCP options ${String(live.cidr)} (${self}) are still referenced by logical switch ` +
+      `${users.length === 1 ? "port" : "ports"} ${text}. Deleting them would silently empty that reference ` +
+      "and stop OVN's DHCP answers to those ports: change or delete the ports first. A port's " +
+      "dhcpv4Options / dhcpv6Options given as the uuid output lets Pulumi change or delete the port first",
+  );
+};
+
 /** A DHCP cidr: an IPv4 or IPv6 network with host bits zero, with its prefix length. */
 function canonCidr(s: string): Canonical {
   const form = "a network with its prefix length, e.g. 192.168.0.0/24 or fd00::/64";
@@ -213,7 +274,8 @@ export const dhcpOptionsSpec: TableSpec = {
     "Answers of OVN's native DHCP server (DHCPv4, or DHCPv6 for an IPv6 `cidr`) for the logical switch " +
     "ports that reference it through `dhcpv4Options` / `dhcpv6Options` (its output `uuid`): " +
     "`ovn-nbctl dhcp-options-create CIDR` and `dhcp-options-set-options`. The row has no name: it is " +
-    "found by its owner marker, so rows others made for the same cidr are left alone.",
+    "found by its owner marker, so rows others made for the same cidr are left alone. A delete while a " +
+    "port still references the row (its weak reference would be emptied silently) is refused naming the ports.",
   db: northbound,
   table: "DHCP_Options",
   noun: "DHCP options",
@@ -252,7 +314,7 @@ export const dhcpOptionsSpec: TableSpec = {
     externalIds: mapArg("external_ids"),
   },
   validate,
-  hooks: { beforeWrite: checkPublished },
+  hooks: { beforeWrite: checkPublished, beforeDelete: refuseWhileUsed },
   sdk: { imports: { "../common": ["Connection"] } },
 };
 

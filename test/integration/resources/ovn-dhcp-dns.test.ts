@@ -8,7 +8,17 @@
 import { ResourceError } from "../../../provider/errors";
 import { OWNER_KEY } from "../../../provider/resources/common";
 import { BUILTIN } from "../../../provider/resources/ovn/dhcp-options";
-import { codeOf, createVia, nbGet, provider, startCentral, updateVia, type OvnCentral } from "./ovn-fixtures";
+import { SAME_RUN_WAIT_MS } from "../../../provider/resources/ovn/match-users";
+import {
+  codeOf,
+  createVia,
+  errorOf,
+  nbGet,
+  provider,
+  startCentral,
+  updateVia,
+  type OvnCentral,
+} from "./ovn-fixtures";
 
 jest.setTimeout(60_000);
 
@@ -78,12 +88,33 @@ describe("ovn:DhcpOptions", () => {
     const r = await provider.handler(DHCP).read(id, outs2);
     expect(r.inputs?.options).toEqual({ ...V4, lease_time: "600", mtu: "1300" });
 
-    // Deleting the options drops the port's (weak) reference: refresh of the port shows it.
-    await provider.handler(DHCP).delete(id, outs2);
-    expect(await dhcpRows()).not.toContain(id);
-    const pr = await provider.handler(LSP).read(p.id, p.outs);
-    expect(pr.inputs?.dhcpv4Options).toBeUndefined();
+    // A port outside the stack references the row: the delete is refused naming it, nothing changes.
+    await central.nbctl(
+      "lsp-add",
+      "dhcp-sw",
+      "dhcp-hand",
+      "--",
+      "set",
+      "Logical_Switch_Port",
+      "dhcp-hand",
+      `dhcpv6_options=${id}`,
+    );
+    const t0 = Date.now();
+    const refused = await errorOf(provider.handler(DHCP).delete(id, outs2));
+    expect(Date.now() - t0).toBeLessThan(SAME_RUN_WAIT_MS); // not all the stack's ports: nothing to wait for
+    expect(refused.code).toBe("STILL_REFERENCED");
+    expect(refused.message).toMatch(/dhcp-hand \(dhcpv6_options, not managed by pulumi-ovs\)/);
+    expect(refused.message).toMatch(/dhcp-p1 \(dhcpv4_options, managed by proj\/dev\/p1\)/);
+    expect(await dhcpRows()).toContain(id);
+    expect(await nbGet(central, "Logical_Switch_Port", "dhcp-hand", "dhcpv6_options")).toBe(id);
+    await central.nbctl("lsp-del", "dhcp-hand");
+
+    // Only the stack's own port left: it is waited for (deleted in the same run), then the delete goes.
+    const deleting = provider.handler(DHCP).delete(id, outs2);
+    await new Promise((r) => setTimeout(r, 500));
     await provider.handler(LSP).delete(p.id, p.outs);
+    await deleting;
+    expect(await dhcpRows()).not.toContain(id);
   });
 
   it("is found by its marker: a row made by hand for the same cidr is left alone, an interrupted create takes its own row back", async () => {
@@ -284,6 +315,6 @@ describe("ovn:Dns", () => {
     expect(await dnsRows()).toEqual(before);
     const r = await provider.handler(DNS).check({}, { ...inputs, records: { "x.example.org": ["10.9.1"] } });
     expect(r.failures.map((f) => f.property)).toEqual(["records"]);
-    expect(r.failures[0].reason).toMatch(/^\[INVALID_INPUT\] records\.x\.example\.org\.0/);
+    expect(r.failures[0].reason).toMatch(/^\[INVALID_INPUT\] records\.x\.example\.org\[0\]/);
   });
 });
