@@ -10,14 +10,14 @@
  * the options ovn-northd publishes in the southbound `DHCP_Options` / `DHCPv6_Options` tables.
  * Declared only: the lifecycle comes from `provider/engine`.
  */
-import { eq, select, wait, OvsdbTransactionError, type OvsdbClient, type Row } from "../../ovsdb";
+import { eq, select, wait, OvsdbError, OvsdbTransactionError, type OvsdbClient, type Row } from "../../ovsdb";
 import { getClient, type Connection } from "../../pool";
 import { ResourceError, type InputProblem } from "../../errors";
-import type { Props } from "../../framework";
+import { codeOf, type Props } from "../../framework";
 import { connectionArg, mapArg, type Hooks, type TableSpec, type WriteContext } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { isIpv4, isIpv6, ownerOf, stackOf } from "../common";
-import { NB_DB, SB_DB, northbound, type StringMap } from "./common";
+import { NB_DB, SB_DB, describeSb, northbound, type StringMap } from "./common";
 import { SAME_RUN_WAIT_MS } from "./match-users";
 import { canonMac, canonPrefix, familyOf, valueKind, type Canonical } from "../values";
 
@@ -180,8 +180,19 @@ async function checkPublished({ i }: WriteContext): Promise<void> {
   if (i.sb === undefined) return;
   const version = versionOf(i.cidr)!;
   const table = version === 4 ? "DHCP_Options" : "DHCPv6_Options";
-  const sb = await getClient(i.sb as Connection, SB_DB);
-  const [r] = await sb.transact(SB_DB, [select(table, [], ["name", "type"])]);
+  let r;
+  try {
+    const sb = await getClient(i.sb as Connection, SB_DB);
+    [r] = await sb.transact(SB_DB, [select(table, [], ["name", "type"])]);
+  } catch (e) {
+    // Blamed on `sb`, not on the northbound database the resource lives in.
+    if (!(e instanceof OvsdbError) || codeOf(e) !== "UNREACHABLE") throw e;
+    throw new ResourceError(
+      "UNREACHABLE",
+      `sb: the ${describeSb(i.sb as Connection)} cannot be reached (${e.message}); nothing was written`,
+      { cause: e },
+    );
+  }
   const rows = r.rows ?? [];
   if (rows.length === 0) {
     throw new ResourceError(

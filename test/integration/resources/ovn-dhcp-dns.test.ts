@@ -193,6 +193,13 @@ describe("ovn:DhcpOptions", () => {
     expect(e.message).toContain("DHCP_Options");
     expect(await dhcpRows()).toEqual(before);
 
+    // An unreachable sb is blamed on sb and its remote, not on the northbound database.
+    const gone = { remote: `unix:${central.sb.unix.replace(/^unix:/, "")}.gone` };
+    const u = await errorOf(createVia(DHCP, { ...inputs, sb: gone, options: V4 }));
+    expect(u.code).toBe("UNREACHABLE");
+    expect(u.message).toContain(`sb: the OVN southbound database ${gone.remote} cannot be reached`);
+    expect(await dhcpRows()).toEqual(before);
+
     // DHCPv6: names from DHCPv6_Options; server_id is a MAC.
     const v6 = { nb, sb, cidr: "fd05::/64", options: { server_id: "0a:05:00:00:00:01" }, owner: owner("v6") };
     const ok = await createVia(DHCP, v6);
