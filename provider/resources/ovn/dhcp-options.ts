@@ -254,13 +254,7 @@ const refuseWhileUsed: NonNullable<Hooks["beforeDelete"]> = async ({ c, s, live 
     users = await portUsers(c, self);
   }
   if (!users.length) return;
-  const text = users
-    .map(({ row, column }) => {
-      const owner = ownerOf(row);
-      return `${String(row.name)} (${column}, ${owner ? `managed by ${owner}` : "not managed by pulumi-ovs"})`;
-    })
-    .sort()
-    .join(", ");
+  const text = usersText(users);
   throw new ResourceError(
     "STILL_REFERENCED",
     `DHCP options ${String(live.cidr)} (${self}) are still referenced by logical switch ` +
@@ -269,6 +263,43 @@ const refuseWhileUsed: NonNullable<Hooks["beforeDelete"]> = async ({ c, s, live 
       "dhcpv4Options / dhcpv6Options given as the uuid output lets Pulumi change or delete the port first",
   );
 };
+
+/**
+ * A cidr of the other IP family, while ports reference the row through the column of the old
+ * family: those ports would hold DHCPv6 options in `dhcpv4_options` (or the reverse) and get no
+ * DHCP, without an error. Refused (STILL_REFERENCED) naming the ports; a replacement instead would
+ * have to delete the row the ports still use. Without such ports the row changes in place.
+ */
+async function refuseFamilyChange({ c, i, live }: WriteContext): Promise<void> {
+  const was = versionOf(live?.cidr);
+  const now = versionOf(i.cidr);
+  if (!live || was === undefined || was === now) return;
+  const users = (await portUsers(c, live._uuid as string)).filter((u) => u.column === `dhcpv${was}_options`);
+  if (!users.length) return;
+  throw new ResourceError(
+    "STILL_REFERENCED",
+    `cidr: ${String(i.cidr)} is an IPv${now} network, but logical switch ${users.length === 1 ? "port" : "ports"} ` +
+      `${usersText(users)} use these options for DHCPv${was}. Changing the family would leave ` +
+      `DHCPv${now} options in their dhcpv${was}_options and stop their DHCP: remove the ports' ` +
+      `dhcpv${was}Options first (or give the new network its own ovn.DhcpOptions)`,
+  );
+}
+
+async function beforeWrite(x: WriteContext): Promise<void> {
+  await refuseFamilyChange(x);
+  await checkPublished(x);
+}
+
+/** The ports of `portUsers`, for messages: name (column, owner). */
+function usersText(users: { row: Row; column: string }[]): string {
+  return users
+    .map(({ row, column }) => {
+      const owner = ownerOf(row);
+      return `${String(row.name)} (${column}, ${owner ? `managed by ${owner}` : "not managed by pulumi-ovs"})`;
+    })
+    .sort()
+    .join(", ");
+}
 
 /** A DHCP cidr: an IPv4 or IPv6 network with host bits zero, with its prefix length. */
 function canonCidr(s: string): Canonical {
@@ -286,7 +317,8 @@ export const dhcpOptionsSpec: TableSpec = {
     "ports that reference it through `dhcpv4Options` / `dhcpv6Options` (its output `uuid`): " +
     "`ovn-nbctl dhcp-options-create CIDR` and `dhcp-options-set-options`. The row has no name: it is " +
     "found by its owner marker, so rows others made for the same cidr are left alone. A delete while a " +
-    "port still references the row (its weak reference would be emptied silently) is refused naming the ports.",
+    "port still references the row (its weak reference would be emptied silently) is refused naming the ports, and so is a change of " +
+    "`cidr` to the other IP family while a port uses the row for the old one.",
   db: northbound,
   table: "DHCP_Options",
   noun: "DHCP options",
@@ -325,7 +357,7 @@ export const dhcpOptionsSpec: TableSpec = {
     externalIds: mapArg("external_ids"),
   },
   validate,
-  hooks: { beforeWrite: checkPublished, beforeDelete: refuseWhileUsed },
+  hooks: { beforeWrite, beforeDelete: refuseWhileUsed },
   sdk: { imports: { "../common": ["Connection"] } },
 };
 

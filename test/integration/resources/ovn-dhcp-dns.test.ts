@@ -216,6 +216,25 @@ describe("ovn:DhcpOptions", () => {
 });
 
 describe("ovn:LogicalSwitchPort dhcpv4Options / dhcpv6Options", () => {
+  it("a cidr of the other IP family is refused while a port uses the row for the old one; without ports it changes in place", async () => {
+    const inputs = { nb, cidr: "10.12.0.0/24", options: V4, owner: owner("fam") };
+    const o = await createVia(DHCP, inputs);
+    const port = { nb, switch: "dhcp-sw", name: "dhcp-fam", dhcpv4Options: o.id, owner: owner("fam-p") };
+    const p = await createVia(LSP, port);
+    const v6 = { ...inputs, cidr: "fd12::/64", options: { server_id: "0a:05:00:00:00:01" } };
+    const e = await errorOf(updateVia(DHCP, o.id, o.outs, v6));
+    expect(e.code).toBe("STILL_REFERENCED");
+    expect(e.message).toContain(
+      "cidr: fd12::/64 is an IPv6 network, but logical switch port dhcp-fam (dhcpv4_options",
+    );
+    expect(await nbGet(central, "DHCP_Options", o.id, "cidr")).toBe("10.12.0.0/24");
+    await provider.handler(LSP).delete(p.id, p.outs);
+    const u = await updateVia(DHCP, o.id, o.outs, v6);
+    expect(u.outs.uuid).toBe(o.id);
+    expect(await nbGet(central, "DHCP_Options", o.id, "cidr")).toBe("fd12::/64");
+    await provider.handler(DHCP).delete(o.id, u.outs);
+  });
+
   it("a uuid of no DHCP_Options row, or of the other IP version, is refused before anything is written", async () => {
     const port = {
       nb,
