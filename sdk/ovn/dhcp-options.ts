@@ -36,7 +36,9 @@ export interface DhcpOptionsArgs extends NorthboundArgs {
  * Answers of OVN's native DHCP server (DHCPv4, or DHCPv6 for an IPv6 `cidr`) for the logical switch ports
  * that reference it through `dhcpv4Options` / `dhcpv6Options` (its output `uuid`): `ovn-nbctl
  * dhcp-options-create CIDR` and `dhcp-options-set-options`. The row has no name: it is found by its owner
- * marker, so rows others made for the same cidr are left alone.
+ * marker, so rows others made for the same cidr are left alone. A delete while a port still references the
+ * row (its weak reference would be emptied silently) is refused naming the ports, and so is a change of
+ * `cidr` to the other IP family while a port uses the row for the old one.
  */
 export class DhcpOptions extends DynamicResource {
   /**

@@ -8,9 +8,12 @@ import type { NorthboundArgs } from "./common";
 export interface DnsArgs extends NorthboundArgs {
   /**
    * Hostname → IPv4/IPv6 addresses (`DNS.records`, stored as `ovn-nbctl` writes them: the addresses
-   * separated by spaces), e.g. `{ "web.example.org": ["10.0.0.5", "fd00::5"] }`. Hostnames are written in
-   * lower case (OVN compares queries in lower case). The row is owned: records added by hand are removed by
-   * the next update and show as drift on refresh.
+   * separated by spaces), e.g. `{ "web.example.org": ["10.0.0.5", "fd00::5"] }`. Hostnames are RFC 1123
+   * names (labels of letters, digits and hyphens), written in lower case and without a trailing dot, as OVN
+   * looks queries up; two hostnames that differ only in that, or a hostname without addresses, are refused.
+   * The row is owned: records added by hand are removed by the next update and show as drift on refresh.
+   * With `adopt`, a DNS row no stack manages is taken over only when its records are exactly these (the same
+   * hostnames with the same addresses); when no row matches, `adopt: true` creates a new row.
    */
   records: pulumi.Input<Record<string, pulumi.Input<string[]>>>;
   /**
@@ -32,9 +35,12 @@ export interface DnsArgs extends NorthboundArgs {
 export class Dns extends DynamicResource {
   /**
    * Hostname → IPv4/IPv6 addresses (`DNS.records`, stored as `ovn-nbctl` writes them: the addresses
-   * separated by spaces), e.g. `{ "web.example.org": ["10.0.0.5", "fd00::5"] }`. Hostnames are written in
-   * lower case (OVN compares queries in lower case). The row is owned: records added by hand are removed by
-   * the next update and show as drift on refresh.
+   * separated by spaces), e.g. `{ "web.example.org": ["10.0.0.5", "fd00::5"] }`. Hostnames are RFC 1123
+   * names (labels of letters, digits and hyphens), written in lower case and without a trailing dot, as OVN
+   * looks queries up; two hostnames that differ only in that, or a hostname without addresses, are refused.
+   * The row is owned: records added by hand are removed by the next update and show as drift on refresh.
+   * With `adopt`, a DNS row no stack manages is taken over only when its records are exactly these (the same
+   * hostnames with the same addresses); when no row matches, `adopt: true` creates a new row.
    */
   declare readonly records: pulumi.Output<Record<string, string[]>>;
   /**

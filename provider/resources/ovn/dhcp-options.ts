@@ -10,14 +10,15 @@
  * the options ovn-northd publishes in the southbound `DHCP_Options` / `DHCPv6_Options` tables.
  * Declared only: the lifecycle comes from `provider/engine`.
  */
-import { select } from "../../ovsdb";
+import { eq, select, wait, OvsdbError, OvsdbTransactionError, type OvsdbClient, type Row } from "../../ovsdb";
 import { getClient, type Connection } from "../../pool";
 import { ResourceError, type InputProblem } from "../../errors";
-import type { Props } from "../../framework";
-import { connectionArg, mapArg, type TableSpec, type WriteContext } from "../../engine/spec";
+import { codeOf, type Props } from "../../framework";
+import { connectionArg, mapArg, type Hooks, type TableSpec, type WriteContext } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
-import { isIpv4, isIpv6 } from "../common";
-import { SB_DB, northbound, type StringMap } from "./common";
+import { isIpv4, isIpv6, ownerOf, stackOf } from "../common";
+import { NB_DB, SB_DB, describeSb, northbound, type StringMap } from "./common";
+import { SAME_RUN_WAIT_MS } from "./match-users";
 import { canonMac, canonPrefix, familyOf, valueKind, type Canonical } from "../values";
 
 /** Option name → value type (the southbound tables' `type`), by DHCP version. */
@@ -179,8 +180,19 @@ async function checkPublished({ i }: WriteContext): Promise<void> {
   if (i.sb === undefined) return;
   const version = versionOf(i.cidr)!;
   const table = version === 4 ? "DHCP_Options" : "DHCPv6_Options";
-  const sb = await getClient(i.sb as Connection, SB_DB);
-  const [r] = await sb.transact(SB_DB, [select(table, [], ["name", "type"])]);
+  let r;
+  try {
+    const sb = await getClient(i.sb as Connection, SB_DB);
+    [r] = await sb.transact(SB_DB, [select(table, [], ["name", "type"])]);
+  } catch (e) {
+    // Blamed on `sb`, not on the northbound database the resource lives in.
+    if (!(e instanceof OvsdbError) || codeOf(e) !== "UNREACHABLE") throw e;
+    throw new ResourceError(
+      "UNREACHABLE",
+      `sb: the ${describeSb(i.sb as Connection)} cannot be reached (${e.message}); nothing was written`,
+      { cause: e },
+    );
+  }
   const rows = r.rows ?? [];
   if (rows.length === 0) {
     throw new ResourceError(
@@ -198,6 +210,97 @@ async function checkPublished({ i }: WriteContext): Promise<void> {
   }
 }
 
+/** The columns through which a logical switch port references DHCP options (weak references). */
+const PORT_COLUMNS = ["dhcpv4_options", "dhcpv6_options"] as const;
+
+/** The logical switch ports that reference the DHCP_Options row `self`, with the column. */
+async function portUsers(c: OvsdbClient, self: string): Promise<{ row: Row; column: string }[]> {
+  const results = await c.transact(
+    NB_DB,
+    PORT_COLUMNS.map((col) =>
+      select("Logical_Switch_Port", [eq(col, self)], ["_uuid", "name", "external_ids"]),
+    ),
+  );
+  return PORT_COLUMNS.flatMap((column, k) =>
+    ((results[k].rows ?? []) as Row[]).map((row) => ({ row, column })),
+  );
+}
+
+/**
+ * The delete of DHCP options that a port still references would silently empty that port's
+ * `dhcpv4_options` / `dhcpv6_options` (a weak reference) and with it the port's DHCP: refused
+ * (STILL_REFERENCED) naming the ports. Ports of the same stack are first waited for a few seconds
+ * (deleted or changed in the same run, when their reference is not the `uuid` output).
+ */
+const refuseWhileUsed: NonNullable<Hooks["beforeDelete"]> = async ({ c, s, live }) => {
+  const self = live._uuid as string;
+  let users = await portUsers(c, self);
+  const stack = stackOf(s.owner as string);
+  if (
+    users.length &&
+    users.every((u) => ownerOf(u.row) !== undefined && stackOf(ownerOf(u.row)!) === stack)
+  ) {
+    const ms = SAME_RUN_WAIT_MS;
+    const waits = users.map((u) =>
+      wait("Logical_Switch_Port", [eq("_uuid", u.row._uuid), eq(u.column, self)], ["_uuid"], [], {
+        timeout: ms,
+      }),
+    );
+    try {
+      await c.transact(NB_DB, waits, { timeoutMs: ms + 10_000 });
+    } catch (e) {
+      if (!(e instanceof OvsdbTransactionError && e.error === "timed out")) throw e;
+    }
+    users = await portUsers(c, self);
+  }
+  if (!users.length) return;
+  const text = usersText(users);
+  throw new ResourceError(
+    "STILL_REFERENCED",
+    `DHCP options ${String(live.cidr)} (${self}) are still referenced by logical switch ` +
+      `${users.length === 1 ? "port" : "ports"} ${text}. Deleting them would silently empty that reference ` +
+      "and stop OVN's DHCP answers to those ports: change or delete the ports first. A port's " +
+      "dhcpv4Options / dhcpv6Options given as the uuid output lets Pulumi change or delete the port first",
+  );
+};
+
+/**
+ * A cidr of the other IP family, while ports reference the row through the column of the old
+ * family: those ports would hold DHCPv6 options in `dhcpv4_options` (or the reverse) and get no
+ * DHCP, without an error. Refused (STILL_REFERENCED) naming the ports; a replacement instead would
+ * have to delete the row the ports still use. Without such ports the row changes in place.
+ */
+async function refuseFamilyChange({ c, i, live }: WriteContext): Promise<void> {
+  const was = versionOf(live?.cidr);
+  const now = versionOf(i.cidr);
+  if (!live || was === undefined || was === now) return;
+  const users = (await portUsers(c, live._uuid as string)).filter((u) => u.column === `dhcpv${was}_options`);
+  if (!users.length) return;
+  throw new ResourceError(
+    "STILL_REFERENCED",
+    `cidr: ${String(i.cidr)} is an IPv${now} network, but logical switch ${users.length === 1 ? "port" : "ports"} ` +
+      `${usersText(users)} use these options for DHCPv${was}. Changing the family would leave ` +
+      `DHCPv${now} options in their dhcpv${was}_options and stop their DHCP: remove the ports' ` +
+      `dhcpv${was}Options first (or give the new network its own ovn.DhcpOptions)`,
+  );
+}
+
+async function beforeWrite(x: WriteContext): Promise<void> {
+  await refuseFamilyChange(x);
+  await checkPublished(x);
+}
+
+/** The ports of `portUsers`, for messages: name (column, owner). */
+function usersText(users: { row: Row; column: string }[]): string {
+  return users
+    .map(({ row, column }) => {
+      const owner = ownerOf(row);
+      return `${String(row.name)} (${column}, ${owner ? `managed by ${owner}` : "not managed by pulumi-ovs"})`;
+    })
+    .sort()
+    .join(", ");
+}
+
 /** A DHCP cidr: an IPv4 or IPv6 network with host bits zero, with its prefix length. */
 function canonCidr(s: string): Canonical {
   const form = "a network with its prefix length, e.g. 192.168.0.0/24 or fd00::/64";
@@ -213,7 +316,9 @@ export const dhcpOptionsSpec: TableSpec = {
     "Answers of OVN's native DHCP server (DHCPv4, or DHCPv6 for an IPv6 `cidr`) for the logical switch " +
     "ports that reference it through `dhcpv4Options` / `dhcpv6Options` (its output `uuid`): " +
     "`ovn-nbctl dhcp-options-create CIDR` and `dhcp-options-set-options`. The row has no name: it is " +
-    "found by its owner marker, so rows others made for the same cidr are left alone.",
+    "found by its owner marker, so rows others made for the same cidr are left alone. A delete while a " +
+    "port still references the row (its weak reference would be emptied silently) is refused naming the ports, and so is a change of " +
+    "`cidr` to the other IP family while a port uses the row for the old one.",
   db: northbound,
   table: "DHCP_Options",
   noun: "DHCP options",
@@ -252,7 +357,7 @@ export const dhcpOptionsSpec: TableSpec = {
     externalIds: mapArg("external_ids"),
   },
   validate,
-  hooks: { beforeWrite: checkPublished },
+  hooks: { beforeWrite, beforeDelete: refuseWhileUsed },
   sdk: { imports: { "../common": ["Connection"] } },
 };
 

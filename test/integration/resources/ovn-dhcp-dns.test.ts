@@ -8,7 +8,17 @@
 import { ResourceError } from "../../../provider/errors";
 import { OWNER_KEY } from "../../../provider/resources/common";
 import { BUILTIN } from "../../../provider/resources/ovn/dhcp-options";
-import { codeOf, createVia, nbGet, provider, startCentral, updateVia, type OvnCentral } from "./ovn-fixtures";
+import { SAME_RUN_WAIT_MS } from "../../../provider/resources/ovn/match-users";
+import {
+  codeOf,
+  createVia,
+  errorOf,
+  nbGet,
+  provider,
+  startCentral,
+  updateVia,
+  type OvnCentral,
+} from "./ovn-fixtures";
 
 jest.setTimeout(60_000);
 
@@ -78,12 +88,33 @@ describe("ovn:DhcpOptions", () => {
     const r = await provider.handler(DHCP).read(id, outs2);
     expect(r.inputs?.options).toEqual({ ...V4, lease_time: "600", mtu: "1300" });
 
-    // Deleting the options drops the port's (weak) reference: refresh of the port shows it.
-    await provider.handler(DHCP).delete(id, outs2);
-    expect(await dhcpRows()).not.toContain(id);
-    const pr = await provider.handler(LSP).read(p.id, p.outs);
-    expect(pr.inputs?.dhcpv4Options).toBeUndefined();
+    // A port outside the stack references the row: the delete is refused naming it, nothing changes.
+    await central.nbctl(
+      "lsp-add",
+      "dhcp-sw",
+      "dhcp-hand",
+      "--",
+      "set",
+      "Logical_Switch_Port",
+      "dhcp-hand",
+      `dhcpv6_options=${id}`,
+    );
+    const t0 = Date.now();
+    const refused = await errorOf(provider.handler(DHCP).delete(id, outs2));
+    expect(Date.now() - t0).toBeLessThan(SAME_RUN_WAIT_MS); // not all the stack's ports: nothing to wait for
+    expect(refused.code).toBe("STILL_REFERENCED");
+    expect(refused.message).toMatch(/dhcp-hand \(dhcpv6_options, not managed by pulumi-ovs\)/);
+    expect(refused.message).toMatch(/dhcp-p1 \(dhcpv4_options, managed by proj\/dev\/p1\)/);
+    expect(await dhcpRows()).toContain(id);
+    expect(await nbGet(central, "Logical_Switch_Port", "dhcp-hand", "dhcpv6_options")).toBe(id);
+    await central.nbctl("lsp-del", "dhcp-hand");
+
+    // Only the stack's own port left: it is waited for (deleted in the same run), then the delete goes.
+    const deleting = provider.handler(DHCP).delete(id, outs2);
+    await new Promise((r) => setTimeout(r, 500));
     await provider.handler(LSP).delete(p.id, p.outs);
+    await deleting;
+    expect(await dhcpRows()).not.toContain(id);
   });
 
   it("is found by its marker: a row made by hand for the same cidr is left alone, an interrupted create takes its own row back", async () => {
@@ -162,6 +193,13 @@ describe("ovn:DhcpOptions", () => {
     expect(e.message).toContain("DHCP_Options");
     expect(await dhcpRows()).toEqual(before);
 
+    // An unreachable sb is blamed on sb and its remote, not on the northbound database.
+    const gone = { remote: `unix:${central.sb.unix.replace(/^unix:/, "")}.gone` };
+    const u = await errorOf(createVia(DHCP, { ...inputs, sb: gone, options: V4 }));
+    expect(u.code).toBe("UNREACHABLE");
+    expect(u.message).toContain(`sb: the OVN southbound database ${gone.remote} cannot be reached`);
+    expect(await dhcpRows()).toEqual(before);
+
     // DHCPv6: names from DHCPv6_Options; server_id is a MAC.
     const v6 = { nb, sb, cidr: "fd05::/64", options: { server_id: "0a:05:00:00:00:01" }, owner: owner("v6") };
     const ok = await createVia(DHCP, v6);
@@ -178,6 +216,25 @@ describe("ovn:DhcpOptions", () => {
 });
 
 describe("ovn:LogicalSwitchPort dhcpv4Options / dhcpv6Options", () => {
+  it("a cidr of the other IP family is refused while a port uses the row for the old one; without ports it changes in place", async () => {
+    const inputs = { nb, cidr: "10.12.0.0/24", options: V4, owner: owner("fam") };
+    const o = await createVia(DHCP, inputs);
+    const port = { nb, switch: "dhcp-sw", name: "dhcp-fam", dhcpv4Options: o.id, owner: owner("fam-p") };
+    const p = await createVia(LSP, port);
+    const v6 = { ...inputs, cidr: "fd12::/64", options: { server_id: "0a:05:00:00:00:01" } };
+    const e = await errorOf(updateVia(DHCP, o.id, o.outs, v6));
+    expect(e.code).toBe("STILL_REFERENCED");
+    expect(e.message).toContain(
+      "cidr: fd12::/64 is an IPv6 network, but logical switch port dhcp-fam (dhcpv4_options",
+    );
+    expect(await nbGet(central, "DHCP_Options", o.id, "cidr")).toBe("10.12.0.0/24");
+    await provider.handler(LSP).delete(p.id, p.outs);
+    const u = await updateVia(DHCP, o.id, o.outs, v6);
+    expect(u.outs.uuid).toBe(o.id);
+    expect(await nbGet(central, "DHCP_Options", o.id, "cidr")).toBe("fd12::/64");
+    await provider.handler(DHCP).delete(o.id, u.outs);
+  });
+
   it("a uuid of no DHCP_Options row, or of the other IP version, is refused before anything is written", async () => {
     const port = {
       nb,

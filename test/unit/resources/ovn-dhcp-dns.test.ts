@@ -110,4 +110,35 @@ describe("DNS records", () => {
     expect(failures(dnsKind, { records: { "a b": ["10.0.0.1"] } })).toHaveLength(1);
     expect(failures(dnsKind, { records: { web: ["web2"] } })[0].property).toBe("records.web[0]");
   });
+
+  it("refuses hostnames OVN would never answer for (RFC 1123 labels), saying what is accepted; drops a trailing dot", () => {
+    for (const h of ["a..b", ".a", "-a.org", "a-.org", "a_b.org", "x".repeat(64) + ".org", "."]) {
+      const f = failures(dnsKind, { records: { [h]: ["10.0.0.1"] } });
+      expect(f).toHaveLength(1);
+      expect(f[0].reason).toContain(
+        `${JSON.stringify(h)} is not a valid hostname; accepted: dot-separated RFC 1123 labels`,
+      );
+    }
+    const r = checkInputs(dnsKind, {
+      nb,
+      owner,
+      records: { "Web.Example.org.": ["10.0.0.5"], "a-1.b2": ["10.0.0.6"] },
+    });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.records).toEqual({ "web.example.org": ["10.0.0.5"], "a-1.b2": ["10.0.0.6"] });
+  });
+
+  it("refuses hostnames that are one name to OVN (case, trailing dot), and a hostname without addresses", () => {
+    const dup = failures(dnsKind, {
+      records: { "OK.example.org": ["10.0.0.1"], "ok.example.org": ["10.0.0.2"] },
+    });
+    expect(dup).toHaveLength(1);
+    expect(dup[0].reason).toMatch(/are the same hostname to OVN \(ok\.example\.org/);
+    expect(failures(dnsKind, { records: { "a.org": ["10.0.0.1"], "a.org.": ["10.0.0.1"] } })).toHaveLength(1);
+    const empty = failures(dnsKind, { records: { "ok.example.org": [] } });
+    expect(empty).toHaveLength(1);
+    expect(empty[0].reason).toContain(
+      '"ok.example.org" has no address; accepted: at least one IPv4 or IPv6 address',
+    );
+  });
 });
