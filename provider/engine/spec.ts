@@ -164,8 +164,9 @@ export interface ArgSpec {
   /** A change needs a new row (the engine replaces the resource). */
   replace?: boolean;
   /**
-   * The column value when the argument is left out: `[]` (an empty optional or set column) by
-   * default; `""` for a string column that cannot be empty (e.g. `route_table`).
+   * The column value when the argument is left out: `null` (empty, whatever the column: an
+   * optional atom, a set or a map) by default; `""` for a string column that cannot be empty
+   * (e.g. `route_table`).
    */
   empty?: Value;
   /**

@@ -201,6 +201,19 @@ describe("ovn:LoadBalancer", () => {
     expect(await lbsOf("Logical_Switch", "lb-sw2")).toEqual(["foreign"]);
   });
 
+  it("a load balancer without vips is created; vips added, then left out, empty the column again", async () => {
+    const bare = { nb, name: "bare", owner: owner("bare") };
+    const { id: bareId, outs: o1 } = await createVia(LB, bare);
+    expect(await nbGet(central, "Load_Balancer", "bare", "vips")).toBe("{}");
+    const withVips = { ...bare, vips: { "10.0.0.40:80": ["10.0.1.2:80"] } };
+    const { outs: o2 } = await updateVia(LB, bareId, o1, withVips);
+    expect(await nbGet(central, "Load_Balancer", "bare", "vips")).toBe('{"10.0.0.40:80"="10.0.1.2:80"}');
+    const { diff, outs: o3 } = await updateVia(LB, bareId, o2, bare);
+    expect(diff).toMatchObject({ diffs: ["vips"] });
+    expect(await nbGet(central, "Load_Balancer", "bare", "vips")).toBe("{}");
+    await provider.handler(LB).delete(bareId, o3);
+  });
+
   it("delete removes the row and its attachments; the foreign load balancer stays attached", async () => {
     await provider.handler(LB).delete(id, outs);
     expect(await central.nbctl("--bare", "--columns=name", "find", "Load_Balancer", "name=web")).toBe("");
