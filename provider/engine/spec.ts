@@ -263,7 +263,11 @@ export interface DatabaseBinding extends ConnectionBinding {
   where(i: Props): string;
 }
 
-/** A reference column holding children, as a delete names the ones the stack does not own. */
+/**
+ * A reference column holding children (or weak references to rows of their own, e.g. a switch's
+ * `load_balancer`), as a delete names the ones the stack does not own and refuses while they are
+ * there; rows of the same stack do not block (Pulumi deletes them first, or they outlive it).
+ */
 export interface ChildSpec {
   column: string;
   table: string;

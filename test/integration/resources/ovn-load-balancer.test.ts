@@ -214,6 +214,49 @@ describe("ovn:LoadBalancer", () => {
     await provider.handler(LB).delete(bareId, o3);
   });
 
+  it("a switch or router holding others' load balancers or DNS rows refuses its delete (FOREIGN_CHILDREN); the stack's own do not block", async () => {
+    const SW = "ovn:LogicalSwitch";
+    const LR = "ovn:LogicalRouter";
+    const sw = await createVia(SW, { nb, name: "lb-sw9", owner: owner("sw9") });
+    const lr = await createVia(LR, { nb, name: "lb-lr9", owner: owner("lr9") });
+    await central.nbctl("ls-lb-add", "lb-sw9", "foreign");
+    await central.nbctl("lr-lb-add", "lb-lr9", "foreign");
+    const dns = await central.nbctl("create", "DNS", 'records={"h.example.org"="10.0.0.7"}');
+    await central.nbctl("add", "Logical_Switch", "lb-sw9", "dns_records", dns.trim());
+    // One of this stack's own, attached there as well.
+    const mine = await createVia(LB, {
+      nb,
+      name: "mine9",
+      switches: ["lb-sw9"],
+      routers: ["lb-lr9"],
+      owner: owner("m"),
+    });
+    const swErr = await provider
+      .handler(SW)
+      .delete(sw.id, sw.outs)
+      .catch((e: unknown) => e);
+    expect(swErr).toBeInstanceOf(ResourceError);
+    expect((swErr as ResourceError).code).toBe("FOREIGN_CHILDREN");
+    expect((swErr as Error).message).toContain("load balancer foreign");
+    expect((swErr as Error).message).toContain('DNS records {"h.example.org":"10.0.0.7"}');
+    expect((swErr as Error).message).not.toContain("mine9");
+    const lrErr = await provider
+      .handler(LR)
+      .delete(lr.id, lr.outs)
+      .catch((e: unknown) => e);
+    expect((lrErr as ResourceError).code).toBe("FOREIGN_CHILDREN");
+    expect((lrErr as Error).message).toContain("load balancer foreign");
+    expect(await lbsOf("Logical_Switch", "lb-sw9")).toEqual(["foreign", "mine9"]);
+    // Once others' rows are gone, the stack's own load balancer does not block.
+    await central.nbctl("ls-lb-del", "lb-sw9", "foreign");
+    await central.nbctl("lr-lb-del", "lb-lr9", "foreign");
+    await central.nbctl("remove", "Logical_Switch", "lb-sw9", "dns_records", dns.trim());
+    await provider.handler(SW).delete(sw.id, sw.outs);
+    await provider.handler(LR).delete(lr.id, lr.outs);
+    expect(await central.nbctl("--bare", "--columns=name", "find", "Logical_Switch", "name=lb-sw9")).toBe("");
+    await provider.handler(LB).delete(mine.id, mine.outs);
+  });
+
   it("delete removes the row and its attachments; the foreign load balancer stays attached", async () => {
     await provider.handler(LB).delete(id, outs);
     expect(await central.nbctl("--bare", "--columns=name", "find", "Load_Balancer", "name=web")).toBe("");
