@@ -86,11 +86,19 @@ const vipsSchema = z
   })
   .transform((m, ctx) => {
     const out: Record<string, string[]> = {};
+    const spelled: Record<string, string> = {}; // canonical VIP → as the program wrote it first
     for (const [vip, backends] of Object.entries(m)) {
       const c = canonVip(vip, backends);
       if (typeof c === "string") ctx.addIssue({ code: "custom", message: `vips: ${c}` });
-      else if (c.vip in out) ctx.addIssue({ code: "custom", message: `vips: VIP ${vip} is given twice` });
-      else out[c.vip] = c.backends;
+      else if (c.vip in out) {
+        ctx.addIssue({
+          code: "custom",
+          message: `vips: VIP ${spelled[c.vip]} and ${vip} are the same VIP (${c.vip}), given twice; keep one`,
+        });
+      } else {
+        out[c.vip] = c.backends;
+        spelled[c.vip] = vip;
+      }
     }
     return out;
   });
@@ -136,7 +144,8 @@ const ipPortMappingsSchema = z
           code: "custom",
           message:
             `ipPortMappings.${backend}: ${JSON.stringify(value)} is not "PORT_NAME:SOURCE_IP" (the backend's logical ` +
-            `switch port and the IPv${b.family} address health checks come from, e.g. "web1:10.0.1.254")`,
+            `switch port and the IPv${b.family} address health checks come from, e.g. ` +
+            `${b.family === 6 ? '"web1:[fd00::fe]"' : '"web1:10.0.1.254"'})`,
         });
       } else {
         out[b.ip] = `${at[1]}:${src.family === 6 ? `[${src.ip}]` : src.ip}`;

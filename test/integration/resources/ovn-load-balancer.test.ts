@@ -172,11 +172,15 @@ describe("ovn:LoadBalancer", () => {
       name: "bad",
       vips: { "10.0.0.20:80": ["10.0.1.2:80"] },
       switches: ["lb-sw1", "nosuch1", "nosuch2"],
+      routers: ["nosuch3"],
       owner: owner("bad"),
     }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ResourceError);
     expect((e as ResourceError).code).toBe("PARENT_MISSING");
-    expect((e as Error).message).toMatch(/switches: logical switch nosuch1, nosuch2 does not exist/);
+    // Both arguments in one message, each with the output that orders the creation.
+    expect((e as Error).message).toMatch(
+      /switches: logical switch nosuch1, nosuch2 does not exist; create it first \(ovn\.LogicalSwitch\) or pass its name as an output \(e\.g\. logicalSwitch\.name\).*; routers: logical router nosuch3 does not exist.*\(e\.g\. logicalRouter\.name\)/,
+    );
     expect(await lbCount()).toBe(before);
     expect(await lbsOf("Logical_Switch", "lb-sw1")).toEqual(["foreign", "web"]);
   });
