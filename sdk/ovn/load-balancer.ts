@@ -61,7 +61,8 @@ export interface LoadBalancerArgs extends NorthboundArgs {
   /**
    * Health checks, one per VIP (Load_Balancer_Health_Check rows): ovn-controller probes each backend of the
    * VIP (a TCP SYN, or a UDP datagram) from the source address of its `ipPortMappings` entry and leaves
-   * backends that fail out of the VIP. Needs `ipPortMappings` for every backend of the VIP.
+   * backends that fail out of the VIP. Needs `ipPortMappings` for every backend of the VIP. IPv4 VIPs only:
+   * ovn-northd monitors no IPv6 backends, so a health check of an IPv6 VIP is refused at preview.
    */
   healthChecks?: pulumi.Input<pulumi.Input<LoadBalancerHealthCheckArgs>[]>;
   /**
@@ -117,7 +118,8 @@ export class LoadBalancer extends DynamicResource {
   /**
    * Health checks, one per VIP (Load_Balancer_Health_Check rows): ovn-controller probes each backend of the
    * VIP (a TCP SYN, or a UDP datagram) from the source address of its `ipPortMappings` entry and leaves
-   * backends that fail out of the VIP. Needs `ipPortMappings` for every backend of the VIP.
+   * backends that fail out of the VIP. Needs `ipPortMappings` for every backend of the VIP. IPv4 VIPs only:
+   * ovn-northd monitors no IPv6 backends, so a health check of an IPv6 VIP is refused at preview.
    */
   declare readonly healthChecks: pulumi.Output<LoadBalancerHealthCheckArgs[] | undefined>;
   /**

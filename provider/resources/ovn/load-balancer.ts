@@ -202,6 +202,16 @@ function validate(i: Props): InputProblem[] {
   const mappings = (i.ipPortMappings ?? {}) as Record<string, string>;
   const problems: InputProblem[] = [];
   ((i.healthChecks ?? []) as { vip: string }[]).forEach((hc, n) => {
+    if ((parseEndpoint(hc.vip) as Endpoint).family === 6) {
+      // ovn-northd (23.03) creates no Service_Monitor for an IPv6 VIP: the check would do nothing.
+      problems.push({
+        property: `healthChecks[${n}].vip`,
+        reason:
+          `${hc.vip} is an IPv6 VIP: ovn-northd monitors backends of IPv4 VIPs only (it creates no ` +
+          "Service_Monitor for an IPv6 one, so the check would never take a backend out); check an IPv4 VIP",
+      });
+      return;
+    }
     if (!(hc.vip in vips)) {
       problems.push({
         property: `healthChecks[${n}].vip`,
@@ -299,7 +309,8 @@ export const loadBalancerSpec: TableSpec = {
       doc:
         "Health checks, one per VIP (Load_Balancer_Health_Check rows): ovn-controller probes each backend of " +
         "the VIP (a TCP SYN, or a UDP datagram) from the source address of its `ipPortMappings` entry and " +
-        "leaves backends that fail out of the VIP. Needs `ipPortMappings` for every backend of the VIP.",
+        "leaves backends that fail out of the VIP. Needs `ipPortMappings` for every backend of the VIP. IPv4 " +
+        "VIPs only: ovn-northd monitors no IPv6 backends, so a health check of an IPv6 VIP is refused at preview.",
       storage: {
         column: "health_check",
         rows: {

@@ -105,6 +105,46 @@ describe("ovn:LoadBalancer", () => {
     );
   });
 
+  it("ovn-northd monitors no backend of an IPv6 VIP (why check refuses such a health check)", async () => {
+    await central.nbctl("lsp-add", "lb-sw1", "web6");
+    await central.nbctl("lsp-set-addresses", "web6", "00:00:00:00:00:66 fd00::2");
+    await central.nbctl("lb-add", "v6hand", "[fd00::10]:80", "[fd00::2]:80");
+    await central.nbctl("ls-lb-add", "lb-sw1", "v6hand");
+    await central.nbctl("set", "Load_Balancer", "v6hand", 'ip_port_mappings:"fd00::2"="web6:[fd00::fe]"');
+    await central.nbctl(
+      "--id=@h",
+      "create",
+      "Load_Balancer_Health_Check",
+      'vip="[fd00::10]:80"',
+      "--",
+      "add",
+      "Load_Balancer",
+      "v6hand",
+      "health_check",
+      "@h",
+    );
+    await central.nbctl("--wait=sb", "sync");
+    const ips = (await central.sbctl("--bare", "--columns=ip", "list", "Service_Monitor"))
+      .split("\n")
+      .filter(Boolean);
+    expect(ips.sort()).toEqual(["10.0.1.2", "10.0.1.3"]); // the IPv4 VIP's backends only
+    const r = await provider.handler(LB).check(
+      {},
+      {
+        nb,
+        name: "v6",
+        vips: { "[fd00::10]:80": ["[fd00::2]:80"] },
+        healthChecks: [{ vip: "[fd00::10]:80" }],
+        ipPortMappings: { "fd00::2": "web6:[fd00::fe]" },
+        owner: owner("v6"),
+      },
+    );
+    expect(r.failures.map((f) => f.reason)).toEqual([expect.stringMatching(/IPv6 VIP: ovn-northd monitors/)]);
+    await central.nbctl("ls-lb-del", "lb-sw1", "v6hand");
+    await central.nbctl("lb-del", "v6hand");
+    await central.nbctl("lsp-del", "web6");
+  });
+
   it("a second read of the same inputs changes nothing", async () => {
     const r = await provider.handler(LB).read(id, outs);
     expect((await provider.handler(LB).diff(id, r.props!, inputs)).changes).toBe(false);

@@ -79,6 +79,20 @@ describe("ovn:LoadBalancer check", () => {
     ]);
   });
 
+  it("a health check of an IPv6 VIP is refused: ovn-northd monitors IPv4 backends only", () => {
+    const r = check({
+      vips: { "[fd00::10]:80": ["[fd00::2]:80"] },
+      healthChecks: [{ vip: "[fd00::10]:80" }],
+      ipPortMappings: { "fd00::2": "web1:[fd00::fe]" },
+    });
+    expect(r.failures).toEqual([
+      {
+        property: "healthChecks[0].vip",
+        reason: expect.stringMatching(/IPv6 VIP: ovn-northd monitors .*IPv4 VIPs only/),
+      },
+    ]);
+  });
+
   it("ipPortMappings: backend IP to PORT_NAME:SOURCE_IP of the same family", () => {
     expect(check({ ipPortMappings: { "fd00::2": "web1:[FD00::FE]" } }).inputs.ipPortMappings).toEqual({
       "fd00::2": "web1:[fd00::fe]",
