@@ -489,12 +489,17 @@ export const adoptArg: ArgSpec = {
  * A map argument whose keys are managed one by one in `column` (`externalIds` → `external_ids`):
  * `example` names typical keys, e.g. "`stateless`".
  */
+/** How a map argument whose keys are managed one by one (`managedKeys`) treats the keys, for its doc. */
+export const MANAGED_KEYS_DOC =
+  "Only the keys listed here are managed: a key removed from the program is deleted from the column, " +
+  "keys others added stay.";
+
 export function mapArg(column: string, example?: string): ArgSpec {
   const eg = example ? ` (e.g. ${example})` : "";
   return {
     schema: stringMap.optional(),
     type: "Record<string, string>",
-    doc: `Keys to set in \`${column}\`${eg}. Keys not listed here are left alone.`,
+    doc: `Keys to set in \`${column}\`${eg}. ${MANAGED_KEYS_DOC}`,
     storage: { column, managedKeys: true },
   };
 }

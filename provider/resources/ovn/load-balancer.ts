@@ -11,7 +11,14 @@
 import { z } from "zod";
 import type { InputProblem } from "../../errors";
 import type { Props } from "../../framework";
-import { mapArg, objectSchema, type ArgSpec, type RowRef, type TableSpec } from "../../engine/spec";
+import {
+  MANAGED_KEYS_DOC,
+  mapArg,
+  objectSchema,
+  type ArgSpec,
+  type RowRef,
+  type TableSpec,
+} from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { northbound } from "./common";
 import { ovnName } from "./validation";
@@ -328,7 +335,8 @@ export const loadBalancerSpec: TableSpec = {
       doc:
         'Where health checks of a backend come from (`Load_Balancer.ip_port_mappings`): backend IP → `"PORT_NAME:SOURCE_IP"`, ' +
         "the backend's logical switch port and an unused address of its subnet that the probes use as source " +
-        '(e.g. `{ "10.0.1.2": "web1:10.0.1.254" }`). Keys not listed here are left alone.',
+        '(e.g. `{ "10.0.1.2": "web1:10.0.1.254" }`). ' +
+        MANAGED_KEYS_DOC,
       storage: { column: "ip_port_mappings", managedKeys: true },
     },
   },
