@@ -37,8 +37,8 @@ export const isEmpty = (a: ArgSpec, v: unknown): boolean =>
 /** The column value of a whole-column argument (a reference resolved to its uuid). */
 function columnValue(k: string, a: ArgSpec, i: Props, resolved: Resolved): Value {
   if (a.write) return a.write(i);
-  if (a.ref) return (resolved[k] ?? a.empty ?? []) as Value;
-  return (i[k] === undefined ? (a.empty === undefined ? [] : a.empty) : encodeArg(a, i[k])) as Value;
+  if (a.ref) return (resolved[k] ?? a.empty ?? null) as Value;
+  return (i[k] === undefined ? (a.empty === undefined ? null : a.empty) : encodeArg(a, i[k])) as Value;
 }
 
 /** The argument value of a whole-column argument from its column (`stated`: the state's value). */

@@ -13,7 +13,7 @@ import { eq, includes, mutate, select, type NamedUuid, type OvsdbClient, type Op
 import { ResourceError } from "../errors";
 import type { Props } from "../framework";
 import { guardPresent } from "./rows";
-import { namesIn, refuseMissing, rowsNamed } from "./ref-sets";
+import { missingReason, namesIn, rowsNamed } from "./ref-sets";
 import type { Attached, Resolved } from "./args";
 import type { AttachTarget, TableSpec } from "./spec";
 
@@ -77,9 +77,11 @@ export async function resolveAttachments(
   uuid?: string,
 ): Promise<Resolved> {
   const out: Resolved = {};
+  const missing: string[] = [];
   for (const { arg, to } of attachmentArgs(spec)) {
     const rows = await rowsNamed(c, db, arg, to, [...namesIn(prev?.[arg]), ...namesIn(i[arg])], [to.column]);
-    refuseMissing(arg, to, namesIn(i[arg]), rows);
+    const reason = missingReason(arg, to, namesIn(i[arg]), rows);
+    if (reason) missing.push(reason); // every argument's missing rows in one message
     const attached: Attached = {};
     for (const [n, r] of Object.entries(rows)) {
       const held = (r[to.column] as string[] | undefined) ?? [];
@@ -87,6 +89,7 @@ export async function resolveAttachments(
     }
     out[arg] = attached;
   }
+  if (missing.length) throw new ResourceError("PARENT_MISSING", missing.join("; "));
   return out;
 }
 

@@ -155,12 +155,27 @@ export function refuseMissing(
   listed: string[],
   found: Record<string, unknown>,
 ): void {
+  const reason = missingReason(arg, ref, listed, found);
+  if (reason) throw new ResourceError("PARENT_MISSING", reason);
+}
+
+/**
+ * Why `listed` cannot be resolved (the names `found` lacks, and the output to pass instead, e.g.
+ * `logicalSwitch.name` for `ovn.LogicalSwitch`); undefined when all are there. Pure.
+ */
+export function missingReason(
+  arg: string,
+  ref: RowRef,
+  listed: string[],
+  found: Record<string, unknown>,
+): string | undefined {
   const missing = listed.filter((n) => !(n in found));
-  if (!missing.length) return;
-  throw new ResourceError(
-    "PARENT_MISSING",
+  if (!missing.length) return undefined;
+  const cls = ref.sdk.split(".").pop()!;
+  const output = `${cls[0].toLowerCase()}${cls.slice(1)}.name`;
+  return (
     `${arg}: ${ref.noun} ${missing.join(", ")} does not exist; create it first (${ref.sdk}) or pass its ` +
-      `name as an output (e.g. port.name) so Pulumi orders the creation`,
+    `name as an output (e.g. ${output}) so Pulumi orders the creation`
   );
 }
 

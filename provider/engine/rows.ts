@@ -37,15 +37,19 @@ export function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** Whether a column value is empty: null, an empty set or an empty map. */
+const isUnset = (v: unknown): boolean =>
+  v === null ||
+  v === undefined ||
+  (Array.isArray(v) ? v.length === 0 : typeof v === "object" && Object.keys(v).length === 0);
+
 /** The columns of `want` whose value differs from the live row. */
 export function changedColumns(live: Row, want: Row): Row {
   const out: Row = {};
   for (const [col, v] of Object.entries(want)) {
-    // An optional column reads back as null when empty; [] and null both mean "not set".
+    // An optional column reads back as null when empty; [], {} and null all mean "not set".
+    if (isUnset(live[col]) && isUnset(v)) continue;
     const l = live[col];
-    const emptyL = l === null || l === undefined || (Array.isArray(l) && l.length === 0);
-    const emptyW = v === null || v === undefined || (Array.isArray(v) && v.length === 0);
-    if (emptyL && emptyW) continue;
     if (canonical(l) !== canonical(v)) out[col] = v;
   }
   return out;

@@ -164,8 +164,9 @@ export interface ArgSpec {
   /** A change needs a new row (the engine replaces the resource). */
   replace?: boolean;
   /**
-   * The column value when the argument is left out: `[]` (an empty optional or set column) by
-   * default; `""` for a string column that cannot be empty (e.g. `route_table`).
+   * The column value when the argument is left out: `null` (empty, whatever the column: an
+   * optional atom, a set or a map) by default; `""` for a string column that cannot be empty
+   * (e.g. `route_table`).
    */
   empty?: Value;
   /**
@@ -262,7 +263,11 @@ export interface DatabaseBinding extends ConnectionBinding {
   where(i: Props): string;
 }
 
-/** A reference column holding children, as a delete names the ones the stack does not own. */
+/**
+ * A reference column holding children (or weak references to rows of their own, e.g. a switch's
+ * `load_balancer`), as a delete names the ones the stack does not own and refuses while they are
+ * there; rows of the same stack do not block (Pulumi deletes them first, or they outlive it).
+ */
 export interface ChildSpec {
   column: string;
   table: string;
@@ -484,12 +489,17 @@ export const adoptArg: ArgSpec = {
  * A map argument whose keys are managed one by one in `column` (`externalIds` → `external_ids`):
  * `example` names typical keys, e.g. "`stateless`".
  */
+/** How a map argument whose keys are managed one by one (`managedKeys`) treats the keys, for its doc. */
+export const MANAGED_KEYS_DOC =
+  "Only the keys listed here are managed: a key removed from the program is deleted from the column, " +
+  "keys others added stay.";
+
 export function mapArg(column: string, example?: string): ArgSpec {
   const eg = example ? ` (e.g. ${example})` : "";
   return {
     schema: stringMap.optional(),
     type: "Record<string, string>",
-    doc: `Keys to set in \`${column}\`${eg}. Keys not listed here are left alone.`,
+    doc: `Keys to set in \`${column}\`${eg}. ${MANAGED_KEYS_DOC}`,
     storage: { column, managedKeys: true },
   };
 }

@@ -70,9 +70,15 @@ export interface AclArgs extends NorthboundArgs {
    * connection back to its rule; only `allow` and `allow-related` create entries. Default: 0, no label.
    */
   label?: pulumi.Input<number>;
-  /** Keys to set in `options` (e.g. `apply-after-lb`: `"true"`). Keys not listed here are left alone. */
+  /**
+   * Keys to set in `options` (e.g. `apply-after-lb`: `"true"`). Only the keys listed here are managed: a key
+   * removed from the program is deleted from the column, keys others added stay.
+   */
   options?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -144,9 +150,15 @@ export class Acl extends DynamicResource {
    * connection back to its rule; only `allow` and `allow-related` create entries. Default: 0, no label.
    */
   declare readonly label: pulumi.Output<number | undefined>;
-  /** Keys to set in `options` (e.g. `apply-after-lb`: `"true"`). Keys not listed here are left alone. */
+  /**
+   * Keys to set in `options` (e.g. `apply-after-lb`: `"true"`). Only the keys listed here are managed: a key
+   * removed from the program is deleted from the column, keys others added stay.
+   */
   declare readonly options: pulumi.Output<Record<string, string> | undefined>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
   /** The ACL row's uuid. */
   declare readonly uuid: pulumi.Output<string>;

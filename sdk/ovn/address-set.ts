@@ -19,7 +19,10 @@ export interface AddressSetArgs extends NorthboundArgs {
    * `ovn-nbctl` writes them (a /32 or /128 as the bare address). Default: empty.
    */
   addresses?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -41,7 +44,10 @@ export class AddressSet extends DynamicResource {
    * `ovn-nbctl` writes them (a /32 or /128 as the bare address). Default: empty.
    */
   declare readonly addresses: pulumi.Output<string[] | undefined>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
   /** The Address_Set row's uuid. */
   declare readonly uuid: pulumi.Output<string>;

@@ -18,8 +18,8 @@ export interface DhcpOptionsArgs extends NorthboundArgs {
    * several), `mtu`, `domain_name` (strings in double quotes: `'"example.org"'`). DHCPv6 needs `server_id`
    * (a MAC); e.g. `dns_server`, `dhcpv6_stateless`. Names and values are checked at preview against OVN
    * 23.03's options, or with `sb` before the write against the options ovn-northd publishes in the
-   * southbound database; an unsupported one fails naming it and writes nothing. Keys not listed here are
-   * left alone.
+   * southbound database; an unsupported one fails naming it and writes nothing. Only the keys listed here
+   * are managed: a key removed from the program is deleted from the column, keys others added stay.
    */
   options?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
@@ -28,7 +28,10 @@ export interface DhcpOptionsArgs extends NorthboundArgs {
    * (the options this ovn-northd supports) instead of OVN 23.03's list.
    */
   sb?: pulumi.Input<Connection>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -53,8 +56,8 @@ export class DhcpOptions extends DynamicResource {
    * several), `mtu`, `domain_name` (strings in double quotes: `'"example.org"'`). DHCPv6 needs `server_id`
    * (a MAC); e.g. `dns_server`, `dhcpv6_stateless`. Names and values are checked at preview against OVN
    * 23.03's options, or with `sb` before the write against the options ovn-northd publishes in the
-   * southbound database; an unsupported one fails naming it and writes nothing. Keys not listed here are
-   * left alone.
+   * southbound database; an unsupported one fails naming it and writes nothing. Only the keys listed here
+   * are managed: a key removed from the program is deleted from the column, keys others added stay.
    */
   declare readonly options: pulumi.Output<Record<string, string> | undefined>;
   /**
@@ -63,7 +66,10 @@ export class DhcpOptions extends DynamicResource {
    * (the options this ovn-northd supports) instead of OVN 23.03's list.
    */
   declare readonly sb: pulumi.Output<Connection | undefined>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
   /** The DHCP_Options row's uuid. */
   declare readonly uuid: pulumi.Output<string>;

@@ -22,7 +22,10 @@ export interface DnsArgs extends NorthboundArgs {
    * DNS rows on the same switch stay. Every switch must exist.
    */
   switches?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -49,7 +52,10 @@ export class Dns extends DynamicResource {
    * DNS rows on the same switch stay. Every switch must exist.
    */
   declare readonly switches: pulumi.Output<string[] | undefined>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
   /** The DNS row's uuid. */
   declare readonly uuid: pulumi.Output<string>;

@@ -39,11 +39,14 @@ export interface LoadBalancerArgs extends NorthboundArgs {
    */
   selectionFields?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * Keys to set in `options` (e.g. `reject`, `hairpin_snat_ip`, `skip_snat`). Keys not listed here are left
-   * alone.
+   * Keys to set in `options` (e.g. `reject`, `hairpin_snat_ip`, `skip_snat`). Only the keys listed here are
+   * managed: a key removed from the program is deleted from the column, keys others added stay.
    */
   options?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
    * Logical switches the load balancer applies on (`ovn-nbctl ls-lb-add`; the switch's `load_balancer`
@@ -61,13 +64,15 @@ export interface LoadBalancerArgs extends NorthboundArgs {
   /**
    * Health checks, one per VIP (Load_Balancer_Health_Check rows): ovn-controller probes each backend of the
    * VIP (a TCP SYN, or a UDP datagram) from the source address of its `ipPortMappings` entry and leaves
-   * backends that fail out of the VIP. Needs `ipPortMappings` for every backend of the VIP.
+   * backends that fail out of the VIP. Needs `ipPortMappings` for every backend of the VIP. IPv4 VIPs only:
+   * ovn-northd monitors no IPv6 backends, so a health check of an IPv6 VIP is refused at preview.
    */
   healthChecks?: pulumi.Input<pulumi.Input<LoadBalancerHealthCheckArgs>[]>;
   /**
    * Where health checks of a backend come from (`Load_Balancer.ip_port_mappings`): backend IP →
    * `"PORT_NAME:SOURCE_IP"`, the backend's logical switch port and an unused address of its subnet that the
-   * probes use as source (e.g. `{ "10.0.1.2": "web1:10.0.1.254" }`). Keys not listed here are left alone.
+   * probes use as source (e.g. `{ "10.0.1.2": "web1:10.0.1.254" }`). Only the keys listed here are managed:
+   * a key removed from the program is deleted from the column, keys others added stay.
    */
   ipPortMappings?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -95,11 +100,14 @@ export class LoadBalancer extends DynamicResource {
    */
   declare readonly selectionFields: pulumi.Output<string[] | undefined>;
   /**
-   * Keys to set in `options` (e.g. `reject`, `hairpin_snat_ip`, `skip_snat`). Keys not listed here are left
-   * alone.
+   * Keys to set in `options` (e.g. `reject`, `hairpin_snat_ip`, `skip_snat`). Only the keys listed here are
+   * managed: a key removed from the program is deleted from the column, keys others added stay.
    */
   declare readonly options: pulumi.Output<Record<string, string> | undefined>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
   /**
    * Logical switches the load balancer applies on (`ovn-nbctl ls-lb-add`; the switch's `load_balancer`
@@ -117,13 +125,15 @@ export class LoadBalancer extends DynamicResource {
   /**
    * Health checks, one per VIP (Load_Balancer_Health_Check rows): ovn-controller probes each backend of the
    * VIP (a TCP SYN, or a UDP datagram) from the source address of its `ipPortMappings` entry and leaves
-   * backends that fail out of the VIP. Needs `ipPortMappings` for every backend of the VIP.
+   * backends that fail out of the VIP. Needs `ipPortMappings` for every backend of the VIP. IPv4 VIPs only:
+   * ovn-northd monitors no IPv6 backends, so a health check of an IPv6 VIP is refused at preview.
    */
   declare readonly healthChecks: pulumi.Output<LoadBalancerHealthCheckArgs[] | undefined>;
   /**
    * Where health checks of a backend come from (`Load_Balancer.ip_port_mappings`): backend IP →
    * `"PORT_NAME:SOURCE_IP"`, the backend's logical switch port and an unused address of its subnet that the
-   * probes use as source (e.g. `{ "10.0.1.2": "web1:10.0.1.254" }`). Keys not listed here are left alone.
+   * probes use as source (e.g. `{ "10.0.1.2": "web1:10.0.1.254" }`). Only the keys listed here are managed:
+   * a key removed from the program is deleted from the column, keys others added stay.
    */
   declare readonly ipPortMappings: pulumi.Output<Record<string, string> | undefined>;
   /** The Load_Balancer row's uuid. */

@@ -44,9 +44,15 @@ export interface LogicalRouterNatArgs extends NorthboundArgs {
    * router has several.
    */
   gatewayPort?: pulumi.Input<string>;
-  /** Keys to set in `options` (e.g. `stateless`). Keys not listed here are left alone. */
+  /**
+   * Keys to set in `options` (e.g. `stateless`). Only the keys listed here are managed: a key removed from
+   * the program is deleted from the column, keys others added stay.
+   */
   options?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -86,9 +92,15 @@ export class LogicalRouterNat extends DynamicResource {
    * router has several.
    */
   declare readonly gatewayPort: pulumi.Output<string | undefined>;
-  /** Keys to set in `options` (e.g. `stateless`). Keys not listed here are left alone. */
+  /**
+   * Keys to set in `options` (e.g. `stateless`). Only the keys listed here are managed: a key removed from
+   * the program is deleted from the column, keys others added stay.
+   */
   declare readonly options: pulumi.Output<Record<string, string> | undefined>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
   /** The NAT row's uuid. */
   declare readonly uuid: pulumi.Output<string>;

@@ -42,9 +42,15 @@ export interface LogicalRouterPortArgs extends NorthboundArgs {
   gatewayChassis?: pulumi.Input<pulumi.Input<string | GatewayChassisArgs>[]>;
   /** Administrative state (`Logical_Router_Port.enabled`). Default: enabled. */
   enabled?: pulumi.Input<boolean>;
-  /** Keys to set in `options`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `options`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   options?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
    * Join this router port to a logical switch (e.g. `sw0.name`): the switch-side port of type `router` with
@@ -94,9 +100,15 @@ export class LogicalRouterPort extends DynamicResource {
   declare readonly gatewayChassis: pulumi.Output<GatewayChassisArgs[] | undefined>;
   /** Administrative state (`Logical_Router_Port.enabled`). Default: enabled. */
   declare readonly enabled: pulumi.Output<boolean | undefined>;
-  /** Keys to set in `options`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `options`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly options: pulumi.Output<Record<string, string> | undefined>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
   /**
    * Join this router port to a logical switch (e.g. `sw0.name`): the switch-side port of type `router` with

@@ -32,9 +32,15 @@ export interface LogicalRouterStaticRouteArgs extends NorthboundArgs {
    * table. Changing it replaces the resource.
    */
   routeTable?: pulumi.Input<string>;
-  /** Keys to set in `options` (e.g. `ecmp_symmetric_reply`). Keys not listed here are left alone. */
+  /**
+   * Keys to set in `options` (e.g. `ecmp_symmetric_reply`). Only the keys listed here are managed: a key
+   * removed from the program is deleted from the column, keys others added stay.
+   */
   options?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -66,9 +72,15 @@ export class LogicalRouterStaticRoute extends DynamicResource {
    * table.
    */
   declare readonly routeTable: pulumi.Output<string | undefined>;
-  /** Keys to set in `options` (e.g. `ecmp_symmetric_reply`). Keys not listed here are left alone. */
+  /**
+   * Keys to set in `options` (e.g. `ecmp_symmetric_reply`). Only the keys listed here are managed: a key
+   * removed from the program is deleted from the column, keys others added stay.
+   */
   declare readonly options: pulumi.Output<Record<string, string> | undefined>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
   /** The Logical_Router_Static_Route row's uuid. */
   declare readonly uuid: pulumi.Output<string>;

@@ -14,10 +14,14 @@ export interface LogicalRouterArgs extends NorthboundArgs {
   /** Administrative state (`Logical_Router.enabled`). Default: enabled. */
   enabled?: pulumi.Input<boolean>;
   /**
-   * Keys to set in `options` (e.g. `chassis` for a gateway router). Keys not listed here are left alone.
+   * Keys to set in `options` (e.g. `chassis` for a gateway router). Only the keys listed here are managed: a
+   * key removed from the program is deleted from the column, keys others added stay.
    */
   options?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -31,10 +35,14 @@ export class LogicalRouter extends DynamicResource {
   /** Administrative state (`Logical_Router.enabled`). Default: enabled. */
   declare readonly enabled: pulumi.Output<boolean | undefined>;
   /**
-   * Keys to set in `options` (e.g. `chassis` for a gateway router). Keys not listed here are left alone.
+   * Keys to set in `options` (e.g. `chassis` for a gateway router). Only the keys listed here are managed: a
+   * key removed from the program is deleted from the column, keys others added stay.
    */
   declare readonly options: pulumi.Output<Record<string, string> | undefined>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
   /** The Logical_Router row's uuid. */
   declare readonly uuid: pulumi.Output<string>;

@@ -36,7 +36,10 @@ export interface LogicalSwitchPortArgs extends NorthboundArgs {
    * `external`, `virtual`, `remote`.
    */
   type?: pulumi.Input<string>;
-  /** Keys to set in `options` (e.g. `{ "router-port": "lrp0" }`). Keys not listed here are left alone. */
+  /**
+   * Keys to set in `options` (e.g. `{ "router-port": "lrp0" }`). Only the keys listed here are managed: a
+   * key removed from the program is deleted from the column, keys others added stay.
+   */
   options?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
    * For a container inside a VM: the VM's logical port (`Logical_Switch_Port.parent_name`, the `PARENT` of
@@ -67,7 +70,10 @@ export interface LogicalSwitchPortArgs extends NorthboundArgs {
    * column holds a weak reference, which the database drops silently otherwise).
    */
   dhcpv6Options?: pulumi.Input<string>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -103,7 +109,10 @@ export class LogicalSwitchPort extends DynamicResource {
    * `external`, `virtual`, `remote`.
    */
   declare readonly type: pulumi.Output<string | undefined>;
-  /** Keys to set in `options` (e.g. `{ "router-port": "lrp0" }`). Keys not listed here are left alone. */
+  /**
+   * Keys to set in `options` (e.g. `{ "router-port": "lrp0" }`). Only the keys listed here are managed: a
+   * key removed from the program is deleted from the column, keys others added stay.
+   */
   declare readonly options: pulumi.Output<Record<string, string> | undefined>;
   /**
    * For a container inside a VM: the VM's logical port (`Logical_Switch_Port.parent_name`, the `PARENT` of
@@ -134,7 +143,10 @@ export class LogicalSwitchPort extends DynamicResource {
    * column holds a weak reference, which the database drops silently otherwise).
    */
   declare readonly dhcpv6Options: pulumi.Output<string | undefined>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
   /**
    * What ovn-northd assigned for a `"dynamic"` address (`Logical_Switch_Port.dynamic_addresses`), e.g.

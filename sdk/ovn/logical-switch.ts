@@ -29,9 +29,15 @@ export interface LogicalSwitchArgs extends NorthboundArgs {
   ipv6Prefix?: pulumi.Input<string>;
   /** Assign only MAC addresses to dynamic ports (`other_config:mac_only`). Default: false. */
   macOnly?: pulumi.Input<boolean>;
-  /** Keys to set in `other_config` (e.g. `mcast_snoop`). Keys not listed here are left alone. */
+  /**
+   * Keys to set in `other_config` (e.g. `mcast_snoop`). Only the keys listed here are managed: a key removed
+   * from the program is deleted from the column, keys others added stay.
+   */
   otherConfig?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -60,9 +66,15 @@ export class LogicalSwitch extends DynamicResource {
   declare readonly ipv6Prefix: pulumi.Output<string | undefined>;
   /** Assign only MAC addresses to dynamic ports (`other_config:mac_only`). Default: false. */
   declare readonly macOnly: pulumi.Output<boolean | undefined>;
-  /** Keys to set in `other_config` (e.g. `mcast_snoop`). Keys not listed here are left alone. */
+  /**
+   * Keys to set in `other_config` (e.g. `mcast_snoop`). Only the keys listed here are managed: a key removed
+   * from the program is deleted from the column, keys others added stay.
+   */
   declare readonly otherConfig: pulumi.Output<Record<string, string> | undefined>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
   /** The Logical_Switch row's uuid. */
   declare readonly uuid: pulumi.Output<string>;

@@ -44,7 +44,10 @@ export interface MeterArgs extends NorthboundArgs {
    * (`true`; `meter-add --fair`) (`Meter.fair`). Default: false.
    */
   fair?: pulumi.Input<boolean>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -75,7 +78,10 @@ export class Meter extends DynamicResource {
    * (`true`; `meter-add --fair`) (`Meter.fair`). Default: false.
    */
   declare readonly fair: pulumi.Output<boolean | undefined>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
   /** The Meter row's uuid. */
   declare readonly uuid: pulumi.Output<string>;

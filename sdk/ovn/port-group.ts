@@ -21,7 +21,10 @@ export interface PortGroupArgs extends NorthboundArgs {
    * and repeats do not matter.
    */
   ports?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -45,7 +48,10 @@ export class PortGroup extends DynamicResource {
    * and repeats do not matter.
    */
   declare readonly ports: pulumi.Output<string[] | undefined>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
   /** The Port_Group row's uuid. */
   declare readonly uuid: pulumi.Output<string>;

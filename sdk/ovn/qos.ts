@@ -46,7 +46,10 @@ export interface QosArgs extends NorthboundArgs {
    * installs it as an OpenFlow meter on the chassis of the port. Set this, `dscp`, or both.
    */
   bandwidth?: pulumi.Input<{ rate: number; burst?: number }>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -91,7 +94,10 @@ export class Qos extends DynamicResource {
    * installs it as an OpenFlow meter on the chassis of the port. Set this, `dscp`, or both.
    */
   declare readonly bandwidth: pulumi.Output<{ rate: number; burst?: number } | undefined>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
   /** The QoS row's uuid. */
   declare readonly uuid: pulumi.Output<string>;

@@ -22,9 +22,15 @@ export interface SouthboundConnectionArgs extends SouthboundDatabaseArgs {
    * (`max_backoff`).
    */
   maxBackoff?: pulumi.Input<number>;
-  /** Keys to set in `other_config` (e.g. `dscp`). Keys not listed here are left alone. */
+  /**
+   * Keys to set in `other_config` (e.g. `dscp`). Only the keys listed here are managed: a key removed from
+   * the program is deleted from the column, keys others added stay.
+   */
   otherConfig?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Clients of this connection may only read (`read_only`). Default false. */
   readOnly?: pulumi.Input<boolean>;
@@ -57,9 +63,15 @@ export class SouthboundConnection extends DynamicResource {
    * (`max_backoff`).
    */
   declare readonly maxBackoff: pulumi.Output<number | undefined>;
-  /** Keys to set in `other_config` (e.g. `dscp`). Keys not listed here are left alone. */
+  /**
+   * Keys to set in `other_config` (e.g. `dscp`). Only the keys listed here are managed: a key removed from
+   * the program is deleted from the column, keys others added stay.
+   */
   declare readonly otherConfig: pulumi.Output<Record<string, string> | undefined>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
   /** Clients of this connection may only read (`read_only`). Default false. */
   declare readonly readOnly: pulumi.Output<boolean | undefined>;

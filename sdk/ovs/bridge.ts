@@ -36,9 +36,15 @@ export interface BridgeArgs extends HostArgs {
   controllers?: pulumi.Input<pulumi.Input<string>[]>;
   /** Spanning tree on this bridge (`stp_enable`). Default: off. */
   stpEnable?: pulumi.Input<boolean>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Keys to set in `other_config` (e.g. `disable-in-band`). Keys not listed here are left alone. */
+  /**
+   * Keys to set in `other_config` (e.g. `disable-in-band`). Only the keys listed here are managed: a key
+   * removed from the program is deleted from the column, keys others added stay.
+   */
   otherConfig?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -71,9 +77,15 @@ export class Bridge extends DynamicResource {
   declare readonly controllers: pulumi.Output<string[] | undefined>;
   /** Spanning tree on this bridge (`stp_enable`). Default: off. */
   declare readonly stpEnable: pulumi.Output<boolean | undefined>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
-  /** Keys to set in `other_config` (e.g. `disable-in-band`). Keys not listed here are left alone. */
+  /**
+   * Keys to set in `other_config` (e.g. `disable-in-band`). Only the keys listed here are managed: a key
+   * removed from the program is deleted from the column, keys others added stay.
+   */
   declare readonly otherConfig: pulumi.Output<Record<string, string> | undefined>;
   /** The Bridge row's uuid. */
   declare readonly uuid: pulumi.Output<string>;

@@ -18,9 +18,15 @@ export interface ManagerArgs extends HostArgs {
   maxBackoff?: pulumi.Input<number>;
   /** `in-band` or `out-of-band` (`connection_mode`). Default: in-band. */
   connectionMode?: pulumi.Input<"in-band" | "out-of-band">;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Keys to set in `other_config` (e.g. `dscp`). Keys not listed here are left alone. */
+  /**
+   * Keys to set in `other_config` (e.g. `dscp`). Only the keys listed here are managed: a key removed from
+   * the program is deleted from the column, keys others added stay.
+   */
   otherConfig?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -38,9 +44,15 @@ export class Manager extends DynamicResource {
   declare readonly maxBackoff: pulumi.Output<number | undefined>;
   /** `in-band` or `out-of-band` (`connection_mode`). Default: in-band. */
   declare readonly connectionMode: pulumi.Output<"in-band" | "out-of-band" | undefined>;
-  /** Keys to set in `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in `external_ids`. Only the keys listed here are managed: a key removed from the program is
+   * deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
-  /** Keys to set in `other_config` (e.g. `dscp`). Keys not listed here are left alone. */
+  /**
+   * Keys to set in `other_config` (e.g. `dscp`). Only the keys listed here are managed: a key removed from
+   * the program is deleted from the column, keys others added stay.
+   */
   declare readonly otherConfig: pulumi.Output<Record<string, string> | undefined>;
   /** The Manager row's uuid. */
   declare readonly uuid: pulumi.Output<string>;

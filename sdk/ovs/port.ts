@@ -13,14 +13,20 @@ export interface InterfaceArgs {
   type?: pulumi.Input<string>;
   /**
    * Keys to set in `options`, e.g. `{ remote_ip: "172.29.101.82", key: "flow" }` or `{ peer: "patch-b" }`.
+   * Only the keys listed here are managed: a key removed from the program is deleted from the column, keys
+   * others added stay.
    */
   options?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
    * Keys to set in the interface's `external_ids`, e.g. `{ "iface-id": "sw0-port1" }` to bind an OVN logical
-   * port.
+   * port. Only the keys listed here are managed: a key removed from the program is deleted from the column,
+   * keys others added stay.
    */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Keys to set in the interface's `other_config`. */
+  /**
+   * Keys to set in the interface's `other_config`. Only the keys listed here are managed: a key removed from
+   * the program is deleted from the column, keys others added stay.
+   */
   otherConfig?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Requested MTU in bytes (`mtu_request`), 68..65535. Default: the device's. */
   mtuRequest?: pulumi.Input<number>;
@@ -50,9 +56,15 @@ export interface PortArgs extends HostArgs {
   vlanMode?: pulumi.Input<string>;
   /** The interface: type, options, external_ids, MTU, ofport (the Interface row of the port's name). */
   interface?: pulumi.Input<InterfaceArgs>;
-  /** Keys to set in the port's `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in the port's `external_ids`. Only the keys listed here are managed: a key removed from the
+   * program is deleted from the column, keys others added stay.
+   */
   externalIds?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Keys to set in the port's `other_config`. */
+  /**
+   * Keys to set in the port's `other_config`. Only the keys listed here are managed: a key removed from the
+   * program is deleted from the column, keys others added stay.
+   */
   otherConfig?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -70,9 +82,15 @@ export class Port extends DynamicResource {
   declare readonly vlanMode: pulumi.Output<string | undefined>;
   /** The interface: type, options, external_ids, MTU, ofport (the Interface row of the port's name). */
   declare readonly interface: pulumi.Output<InterfaceArgs | undefined>;
-  /** Keys to set in the port's `external_ids`. Keys not listed here are left alone. */
+  /**
+   * Keys to set in the port's `external_ids`. Only the keys listed here are managed: a key removed from the
+   * program is deleted from the column, keys others added stay.
+   */
   declare readonly externalIds: pulumi.Output<Record<string, string> | undefined>;
-  /** Keys to set in the port's `other_config`. */
+  /**
+   * Keys to set in the port's `other_config`. Only the keys listed here are managed: a key removed from the
+   * program is deleted from the column, keys others added stay.
+   */
   declare readonly otherConfig: pulumi.Output<Record<string, string> | undefined>;
   /** The Interface row's uuid. */
   declare readonly interfaceUuid: pulumi.Output<string>;

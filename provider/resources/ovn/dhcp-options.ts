@@ -14,7 +14,14 @@ import { eq, select, wait, OvsdbError, OvsdbTransactionError, type OvsdbClient, 
 import { getClient, type Connection } from "../../pool";
 import { ResourceError, type InputProblem } from "../../errors";
 import { codeOf, type Props } from "../../framework";
-import { connectionArg, mapArg, type Hooks, type TableSpec, type WriteContext } from "../../engine/spec";
+import {
+  MANAGED_KEYS_DOC,
+  connectionArg,
+  mapArg,
+  type Hooks,
+  type TableSpec,
+  type WriteContext,
+} from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { isIpv4, isIpv6, ownerOf, stackOf } from "../common";
 import { NB_DB, SB_DB, describeSb, northbound, type StringMap } from "./common";
@@ -343,7 +350,7 @@ export const dhcpOptionsSpec: TableSpec = {
         "`server_id` (a MAC); e.g. `dns_server`, `dhcpv6_stateless`. Names and values are checked at preview " +
         "against OVN 23.03's options, or with `sb` before the write against the options ovn-northd " +
         "publishes in the southbound database; an unsupported one fails naming it and writes nothing. " +
-        "Keys not listed here are left alone.",
+        MANAGED_KEYS_DOC,
     },
     sb: {
       ...connectionArg(

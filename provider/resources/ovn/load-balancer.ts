@@ -11,7 +11,14 @@
 import { z } from "zod";
 import type { InputProblem } from "../../errors";
 import type { Props } from "../../framework";
-import { mapArg, objectSchema, type ArgSpec, type RowRef, type TableSpec } from "../../engine/spec";
+import {
+  MANAGED_KEYS_DOC,
+  mapArg,
+  objectSchema,
+  type ArgSpec,
+  type RowRef,
+  type TableSpec,
+} from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { northbound } from "./common";
 import { ovnName } from "./validation";
@@ -86,11 +93,19 @@ const vipsSchema = z
   })
   .transform((m, ctx) => {
     const out: Record<string, string[]> = {};
+    const spelled: Record<string, string> = {}; // canonical VIP → as the program wrote it first
     for (const [vip, backends] of Object.entries(m)) {
       const c = canonVip(vip, backends);
       if (typeof c === "string") ctx.addIssue({ code: "custom", message: `vips: ${c}` });
-      else if (c.vip in out) ctx.addIssue({ code: "custom", message: `vips: VIP ${vip} is given twice` });
-      else out[c.vip] = c.backends;
+      else if (c.vip in out) {
+        ctx.addIssue({
+          code: "custom",
+          message: `vips: VIP ${spelled[c.vip]} and ${vip} are the same VIP (${c.vip}), given twice; keep one`,
+        });
+      } else {
+        out[c.vip] = c.backends;
+        spelled[c.vip] = vip;
+      }
     }
     return out;
   });
@@ -136,7 +151,8 @@ const ipPortMappingsSchema = z
           code: "custom",
           message:
             `ipPortMappings.${backend}: ${JSON.stringify(value)} is not "PORT_NAME:SOURCE_IP" (the backend's logical ` +
-            `switch port and the IPv${b.family} address health checks come from, e.g. "web1:10.0.1.254")`,
+            `switch port and the IPv${b.family} address health checks come from, e.g. ` +
+            `${b.family === 6 ? '"web1:[fd00::fe]"' : '"web1:10.0.1.254"'})`,
         });
       } else {
         out[b.ip] = `${at[1]}:${src.family === 6 ? `[${src.ip}]` : src.ip}`;
@@ -193,6 +209,16 @@ function validate(i: Props): InputProblem[] {
   const mappings = (i.ipPortMappings ?? {}) as Record<string, string>;
   const problems: InputProblem[] = [];
   ((i.healthChecks ?? []) as { vip: string }[]).forEach((hc, n) => {
+    if ((parseEndpoint(hc.vip) as Endpoint).family === 6) {
+      // ovn-northd (23.03) creates no Service_Monitor for an IPv6 VIP: the check would do nothing.
+      problems.push({
+        property: `healthChecks[${n}].vip`,
+        reason:
+          `${hc.vip} is an IPv6 VIP: ovn-northd monitors backends of IPv4 VIPs only (it creates no ` +
+          "Service_Monitor for an IPv6 one, so the check would never take a backend out); check an IPv4 VIP",
+      });
+      return;
+    }
     if (!(hc.vip in vips)) {
       problems.push({
         property: `healthChecks[${n}].vip`,
@@ -290,7 +316,8 @@ export const loadBalancerSpec: TableSpec = {
       doc:
         "Health checks, one per VIP (Load_Balancer_Health_Check rows): ovn-controller probes each backend of " +
         "the VIP (a TCP SYN, or a UDP datagram) from the source address of its `ipPortMappings` entry and " +
-        "leaves backends that fail out of the VIP. Needs `ipPortMappings` for every backend of the VIP.",
+        "leaves backends that fail out of the VIP. Needs `ipPortMappings` for every backend of the VIP. IPv4 " +
+        "VIPs only: ovn-northd monitors no IPv6 backends, so a health check of an IPv6 VIP is refused at preview.",
       storage: {
         column: "health_check",
         rows: {
@@ -308,7 +335,8 @@ export const loadBalancerSpec: TableSpec = {
       doc:
         'Where health checks of a backend come from (`Load_Balancer.ip_port_mappings`): backend IP → `"PORT_NAME:SOURCE_IP"`, ' +
         "the backend's logical switch port and an unused address of its subnet that the probes use as source " +
-        '(e.g. `{ "10.0.1.2": "web1:10.0.1.254" }`). Keys not listed here are left alone.',
+        '(e.g. `{ "10.0.1.2": "web1:10.0.1.254" }`). ' +
+        MANAGED_KEYS_DOC,
       storage: { column: "ip_port_mappings", managedKeys: true },
     },
   },

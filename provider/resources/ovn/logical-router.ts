@@ -47,6 +47,8 @@ export const routerSpec: TableSpec = {
       describedBy: ["ip_prefix", "nexthop"],
     },
     { column: "nat", table: "NAT", noun: "NAT rule", describedBy: ["type", "external_ip", "logical_ip"] },
+    // A weak reference (lr-lb-add): others' load balancers there refuse the delete too.
+    { column: "load_balancer", table: "Load_Balancer", noun: "load balancer" },
   ],
 };
 

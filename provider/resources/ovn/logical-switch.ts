@@ -94,6 +94,10 @@ export const switchSpec: TableSpec = {
     { column: "ports", table: "Logical_Switch_Port", noun: "port" },
     { column: "acls", table: "ACL", noun: "ACL", describedBy: ACL_IDENTITY },
     { column: "qos_rules", table: "QoS", noun: "QoS rule", describedBy: ACL_IDENTITY },
+    // Weak references to rows of their own (ls-lb-add, a DNS row): not deleted with the switch,
+    // but dropped from it silently, so others' rows there refuse the delete like others' ports.
+    { column: "load_balancer", table: "Load_Balancer", noun: "load balancer" },
+    { column: "dns_records", table: "DNS", noun: "DNS records", describedBy: ["records"] },
   ],
 };
 

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { InputProblem } from "../../errors";
 import type { Instance, Props } from "../../framework";
-import { mapArg, objectSchema, type ArgSpec, type TableSpec } from "../../engine/spec";
+import { MANAGED_KEYS_DOC, mapArg, objectSchema, type ArgSpec, type TableSpec } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { deviceName, ipAddress } from "../common";
 import { mac, setOf } from "../values";
@@ -99,7 +99,10 @@ function validate(p: Props): InputProblem[] {
 const OFPORT_WAIT_MS = 5000;
 
 /** A map argument with its own doc (the column named in it). */
-const keys = (column: string, doc: string): ArgSpec => ({ ...mapArg(column), doc });
+const keys = (column: string, doc: string): ArgSpec => ({
+  ...mapArg(column),
+  doc: `${doc} ${MANAGED_KEYS_DOC}`,
+});
 
 /** The fields of the port's interface (`InterfaceArgs`), stored in its Interface row. */
 const interfaceArgs: Record<string, ArgSpec> = {
@@ -215,10 +218,7 @@ export const portSpec: TableSpec = {
         },
       },
     },
-    externalIds: keys(
-      "external_ids",
-      "Keys to set in the port's `external_ids`. Keys not listed here are left alone.",
-    ),
+    externalIds: keys("external_ids", "Keys to set in the port's `external_ids`."),
     otherConfig: keys("other_config", "Keys to set in the port's `other_config`."),
   },
   outputs: {

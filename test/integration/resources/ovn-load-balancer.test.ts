@@ -105,6 +105,46 @@ describe("ovn:LoadBalancer", () => {
     );
   });
 
+  it("ovn-northd monitors no backend of an IPv6 VIP (why check refuses such a health check)", async () => {
+    await central.nbctl("lsp-add", "lb-sw1", "web6");
+    await central.nbctl("lsp-set-addresses", "web6", "00:00:00:00:00:66 fd00::2");
+    await central.nbctl("lb-add", "v6hand", "[fd00::10]:80", "[fd00::2]:80");
+    await central.nbctl("ls-lb-add", "lb-sw1", "v6hand");
+    await central.nbctl("set", "Load_Balancer", "v6hand", 'ip_port_mappings:"fd00::2"="web6:[fd00::fe]"');
+    await central.nbctl(
+      "--id=@h",
+      "create",
+      "Load_Balancer_Health_Check",
+      'vip="[fd00::10]:80"',
+      "--",
+      "add",
+      "Load_Balancer",
+      "v6hand",
+      "health_check",
+      "@h",
+    );
+    await central.nbctl("--wait=sb", "sync");
+    const ips = (await central.sbctl("--bare", "--columns=ip", "list", "Service_Monitor"))
+      .split("\n")
+      .filter(Boolean);
+    expect(ips.sort()).toEqual(["10.0.1.2", "10.0.1.3"]); // the IPv4 VIP's backends only
+    const r = await provider.handler(LB).check(
+      {},
+      {
+        nb,
+        name: "v6",
+        vips: { "[fd00::10]:80": ["[fd00::2]:80"] },
+        healthChecks: [{ vip: "[fd00::10]:80" }],
+        ipPortMappings: { "fd00::2": "web6:[fd00::fe]" },
+        owner: owner("v6"),
+      },
+    );
+    expect(r.failures.map((f) => f.reason)).toEqual([expect.stringMatching(/IPv6 VIP: ovn-northd monitors/)]);
+    await central.nbctl("ls-lb-del", "lb-sw1", "v6hand");
+    await central.nbctl("lb-del", "v6hand");
+    await central.nbctl("lsp-del", "web6");
+  });
+
   it("a second read of the same inputs changes nothing", async () => {
     const r = await provider.handler(LB).read(id, outs);
     expect((await provider.handler(LB).diff(id, r.props!, inputs)).changes).toBe(false);
@@ -172,11 +212,15 @@ describe("ovn:LoadBalancer", () => {
       name: "bad",
       vips: { "10.0.0.20:80": ["10.0.1.2:80"] },
       switches: ["lb-sw1", "nosuch1", "nosuch2"],
+      routers: ["nosuch3"],
       owner: owner("bad"),
     }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ResourceError);
     expect((e as ResourceError).code).toBe("PARENT_MISSING");
-    expect((e as Error).message).toMatch(/switches: logical switch nosuch1, nosuch2 does not exist/);
+    // Both arguments in one message, each with the output that orders the creation.
+    expect((e as Error).message).toMatch(
+      /switches: logical switch nosuch1, nosuch2 does not exist; create it first \(ovn\.LogicalSwitch\) or pass its name as an output \(e\.g\. logicalSwitch\.name\).*; routers: logical router nosuch3 does not exist.*\(e\.g\. logicalRouter\.name\)/,
+    );
     expect(await lbCount()).toBe(before);
     expect(await lbsOf("Logical_Switch", "lb-sw1")).toEqual(["foreign", "web"]);
   });
@@ -199,6 +243,62 @@ describe("ovn:LoadBalancer", () => {
     expect(await lbsOf("Logical_Switch", "lb-sw3")).toEqual(["hand", "web"]);
     await provider.handler(LB).delete(handId, handOuts);
     expect(await lbsOf("Logical_Switch", "lb-sw2")).toEqual(["foreign"]);
+  });
+
+  it("a load balancer without vips is created; vips added, then left out, empty the column again", async () => {
+    const bare = { nb, name: "bare", owner: owner("bare") };
+    const { id: bareId, outs: o1 } = await createVia(LB, bare);
+    expect(await nbGet(central, "Load_Balancer", "bare", "vips")).toBe("{}");
+    const withVips = { ...bare, vips: { "10.0.0.40:80": ["10.0.1.2:80"] } };
+    const { outs: o2 } = await updateVia(LB, bareId, o1, withVips);
+    expect(await nbGet(central, "Load_Balancer", "bare", "vips")).toBe('{"10.0.0.40:80"="10.0.1.2:80"}');
+    const { diff, outs: o3 } = await updateVia(LB, bareId, o2, bare);
+    expect(diff).toMatchObject({ diffs: ["vips"] });
+    expect(await nbGet(central, "Load_Balancer", "bare", "vips")).toBe("{}");
+    await provider.handler(LB).delete(bareId, o3);
+  });
+
+  it("a switch or router holding others' load balancers or DNS rows refuses its delete (FOREIGN_CHILDREN); the stack's own do not block", async () => {
+    const SW = "ovn:LogicalSwitch";
+    const LR = "ovn:LogicalRouter";
+    const sw = await createVia(SW, { nb, name: "lb-sw9", owner: owner("sw9") });
+    const lr = await createVia(LR, { nb, name: "lb-lr9", owner: owner("lr9") });
+    await central.nbctl("ls-lb-add", "lb-sw9", "foreign");
+    await central.nbctl("lr-lb-add", "lb-lr9", "foreign");
+    const dns = await central.nbctl("create", "DNS", 'records={"h.example.org"="10.0.0.7"}');
+    await central.nbctl("add", "Logical_Switch", "lb-sw9", "dns_records", dns.trim());
+    // One of this stack's own, attached there as well.
+    const mine = await createVia(LB, {
+      nb,
+      name: "mine9",
+      switches: ["lb-sw9"],
+      routers: ["lb-lr9"],
+      owner: owner("m"),
+    });
+    const swErr = await provider
+      .handler(SW)
+      .delete(sw.id, sw.outs)
+      .catch((e: unknown) => e);
+    expect(swErr).toBeInstanceOf(ResourceError);
+    expect((swErr as ResourceError).code).toBe("FOREIGN_CHILDREN");
+    expect((swErr as Error).message).toContain("load balancer foreign");
+    expect((swErr as Error).message).toContain('DNS records {"h.example.org":"10.0.0.7"}');
+    expect((swErr as Error).message).not.toContain("mine9");
+    const lrErr = await provider
+      .handler(LR)
+      .delete(lr.id, lr.outs)
+      .catch((e: unknown) => e);
+    expect((lrErr as ResourceError).code).toBe("FOREIGN_CHILDREN");
+    expect((lrErr as Error).message).toContain("load balancer foreign");
+    expect(await lbsOf("Logical_Switch", "lb-sw9")).toEqual(["foreign", "mine9"]);
+    // Once others' rows are gone, the stack's own load balancer does not block.
+    await central.nbctl("ls-lb-del", "lb-sw9", "foreign");
+    await central.nbctl("lr-lb-del", "lb-lr9", "foreign");
+    await central.nbctl("remove", "Logical_Switch", "lb-sw9", "dns_records", dns.trim());
+    await provider.handler(SW).delete(sw.id, sw.outs);
+    await provider.handler(LR).delete(lr.id, lr.outs);
+    expect(await central.nbctl("--bare", "--columns=name", "find", "Logical_Switch", "name=lb-sw9")).toBe("");
+    await provider.handler(LB).delete(mine.id, mine.outs);
   });
 
   it("delete removes the row and its attachments; the foreign load balancer stays attached", async () => {

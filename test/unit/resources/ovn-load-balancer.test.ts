@@ -41,6 +41,10 @@ describe("ovn:LoadBalancer check", () => {
     [{ "10.0.0.20:80": ["10.0.1.2:0"] }, /backend "10\.0\.1\.2:0": the port must be 1\.\.65535/],
     [{ "[10.0.0.20]:80": ["10.0.1.2:80"] }, /brackets are for IPv6/],
     [{ "10.0.0.20:80": ["010.0.1.2:80"] }, /not an endpoint/],
+    [
+      { "[fd00::10]:80": ["[fd00::2]:80"], "[fd00::0010]:80": ["[fd00::2]:80"] },
+      /^vips: VIP \[fd00::10\]:80 and \[fd00::0010\]:80 are the same VIP \(\[fd00::10\]:80\), given twice/,
+    ],
   ])("refuses vips %j", (vips, reason) => {
     const r = check({ vips });
     expect(r.failures).toEqual([{ property: "vips", reason: expect.stringMatching(reason) }]);
@@ -75,12 +79,33 @@ describe("ovn:LoadBalancer check", () => {
     ]);
   });
 
+  it("a health check of an IPv6 VIP is refused: ovn-northd monitors IPv4 backends only", () => {
+    const r = check({
+      vips: { "[fd00::10]:80": ["[fd00::2]:80"] },
+      healthChecks: [{ vip: "[fd00::10]:80" }],
+      ipPortMappings: { "fd00::2": "web1:[fd00::fe]" },
+    });
+    expect(r.failures).toEqual([
+      {
+        property: "healthChecks[0].vip",
+        reason: expect.stringMatching(/IPv6 VIP: ovn-northd monitors .*IPv4 VIPs only/),
+      },
+    ]);
+  });
+
   it("ipPortMappings: backend IP to PORT_NAME:SOURCE_IP of the same family", () => {
     expect(check({ ipPortMappings: { "fd00::2": "web1:[FD00::FE]" } }).inputs.ipPortMappings).toEqual({
       "fd00::2": "web1:[fd00::fe]",
     });
     expect(check({ ipPortMappings: { "10.0.1.2": "web1" } }).failures).toEqual([
       { property: "ipPortMappings", reason: expect.stringMatching(/is not "PORT_NAME:SOURCE_IP"/) },
+    ]);
+    // The example is of the backend's family.
+    expect(check({ ipPortMappings: { "fd00::2": "web1" } }).failures).toEqual([
+      {
+        property: "ipPortMappings",
+        reason: expect.stringMatching(/IPv6 address .*e\.g\. "web1:\[fd00::fe\]"\)$/),
+      },
     ]);
     expect(check({ ipPortMappings: { "10.0.1.2:80": "web1:10.0.1.254" } }).failures).toEqual([
       {
