@@ -4,7 +4,7 @@
  * balancer whose VIP spreads the client's TCP connections over both backends. Then a health check
  * is added (one update); stopping one backend's listener takes it out of the VIP: the time until
  * every new connection reaches the other backend is measured and printed. A load balancer attached
- * by hand to the same switch survives `up` and `destroy`.
+ * by hand to the same switch survives `up` and `destroy` (the switch holding it is not deleted).
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -179,7 +179,7 @@ describe("examples/ovn-load-balancer", () => {
     await bad.remove();
   });
 
-  it("a load balancer attached by hand to sw-web survives up and destroy", async () => {
+  it("a load balancer attached by hand to sw-web survives up and destroy (the switch stays while it holds it)", async () => {
     await nbctl("lb-add", "hand-lb", "172.16.0.200:80", "10.30.0.11:80");
     await nbctl("ls-lb-add", "sw-web", "hand-lb");
     const p = await stack.preview({ diff: true });
@@ -188,8 +188,21 @@ describe("examples/ovn-load-balancer", () => {
     expect((await nbctl("ls-lb-list", "sw-web")).split("\n").map((l) => l.split(/\s+/)[1])).toEqual(
       expect.arrayContaining(["hand-lb", "web-lb"]),
     );
-    await stack.destroy();
+    // destroy does not take the switch holding hand-lb along (FOREIGN_CHILDREN); the rest goes.
+    const e = await stack.destroy().then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(PulumiOperationError);
+    expect((e as PulumiOperationError).errors).toContainEqual(
+      expect.stringMatching(/^sw-web: \[FOREIGN_CHILDREN\] .*load balancer hand-lb/),
+    );
+    expect((await nbctl("ls-lb-list", "sw-web")).split(/\s+/)).toContain("hand-lb");
     expect(await nbctl("--bare", "--columns=name", "find", "Load_Balancer", "name=web-lb")).toBe("");
+    // Once hand-lb is detached by hand, destroy completes and hand-lb's row stays.
+    await nbctl("ls-lb-del", "sw-web", "hand-lb");
+    await stack.destroy();
+    expect(await nbctl("--bare", "--columns=name", "list", "Logical_Switch")).toBe("");
     expect(await nbctl("--bare", "--columns=name", "list", "Load_Balancer")).toBe("hand-lb");
     await nbctl("--wait=sb", "sync");
     expect(await sbctl("--bare", "--columns=logical_port", "list", "Service_Monitor")).toBe("");
