@@ -170,7 +170,7 @@ describe("arguments renamed by issue 10: a stack deployed before the rename", ()
     [
       "interface.macRequest",
       { iface: { macRequest: "50:54:00:00:00:0b" } },
-      /property interface\.macRequest .*\[INVALID_INPUT\] interface\.macRequest was renamed interface\.mac \(column Interface\.mac\)/,
+      /property interface value .*\[INVALID_INPUT\] interface\.macRequest was renamed interface\.mac \(column Interface\.mac\)/,
     ],
   ])("a program still passing %s fails at preview naming the new argument", async (_name, old, message) => {
     stack.setProgram(program(old));
