@@ -10,7 +10,7 @@
  * the options ovn-northd publishes in the southbound `DHCP_Options` / `DHCPv6_Options` tables.
  * Declared only: the lifecycle comes from `provider/engine`.
  */
-import { eq, select, wait, OvsdbError, OvsdbTransactionError, type OvsdbClient, type Row } from "../../ovsdb";
+import { eq, select, OvsdbError, type OvsdbClient, type Row } from "../../ovsdb";
 import { getClient, type Connection } from "../../pool";
 import { ResourceError, type InputProblem } from "../../errors";
 import { codeOf, type Props } from "../../framework";
@@ -18,14 +18,13 @@ import {
   MANAGED_KEYS_DOC,
   connectionArg,
   mapArg,
-  type Hooks,
   type TableSpec,
   type WriteContext,
 } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
-import { isIpv4, isIpv6, ownerOf, stackOf } from "../common";
+import { managedBy, refuseWhileUsed, type RowUser } from "../../engine/users";
+import { isIpv4, isIpv6, ownerOf } from "../common";
 import { NB_DB, SB_DB, describeSb, northbound, type StringMap } from "./common";
-import { SAME_RUN_WAIT_MS } from "./match-users";
 import { canonMac, canonPrefix, familyOf, valueKind, type Canonical } from "../values";
 
 /** Option name → value type (the southbound tables' `type`), by DHCP version. */
@@ -220,8 +219,8 @@ async function checkPublished({ i }: WriteContext): Promise<void> {
 /** The columns through which a logical switch port references DHCP options (weak references). */
 const PORT_COLUMNS = ["dhcpv4_options", "dhcpv6_options"] as const;
 
-/** The logical switch ports that reference the DHCP_Options row `self`, with the column. */
-async function portUsers(c: OvsdbClient, self: string): Promise<{ row: Row; column: string }[]> {
+/** The logical switch ports that reference the DHCP_Options row `self`, and through which column. */
+async function portUsers(c: OvsdbClient, self: string): Promise<(RowUser & { column: string })[]> {
   const results = await c.transact(
     NB_DB,
     PORT_COLUMNS.map((col) =>
@@ -229,9 +228,18 @@ async function portUsers(c: OvsdbClient, self: string): Promise<{ row: Row; colu
     ),
   );
   return PORT_COLUMNS.flatMap((column, k) =>
-    ((results[k].rows ?? []) as Row[]).map((row) => ({ row, column })),
-  );
+    ((results[k].rows ?? []) as Row[]).map((row) => ({
+      table: "Logical_Switch_Port",
+      where: [eq("_uuid", row._uuid as string), eq(column, self)],
+      owner: ownerOf(row),
+      text: `${String(row.name)} (${column}, ${managedBy(row)})`,
+      column,
+    })),
+  ).sort((a, b) => a.text.localeCompare(b.text));
 }
+
+/** The ports of `portUsers`, for messages: name (column, owner). */
+const usersText = (users: RowUser[]): string => users.map((u) => u.text).join(", ");
 
 /**
  * The delete of DHCP options that a port still references would silently empty that port's
@@ -239,37 +247,18 @@ async function portUsers(c: OvsdbClient, self: string): Promise<{ row: Row; colu
  * (STILL_REFERENCED) naming the ports. Ports of the same stack are first waited for a few seconds
  * (deleted or changed in the same run, when their reference is not the `uuid` output).
  */
-const refuseWhileUsed: NonNullable<Hooks["beforeDelete"]> = async ({ c, s, live }) => {
-  const self = live._uuid as string;
-  let users = await portUsers(c, self);
-  const stack = stackOf(s.owner as string);
-  if (
-    users.length &&
-    users.every((u) => ownerOf(u.row) !== undefined && stackOf(ownerOf(u.row)!) === stack)
-  ) {
-    const ms = SAME_RUN_WAIT_MS;
-    const waits = users.map((u) =>
-      wait("Logical_Switch_Port", [eq("_uuid", u.row._uuid), eq(u.column, self)], ["_uuid"], [], {
-        timeout: ms,
-      }),
-    );
-    try {
-      await c.transact(NB_DB, waits, { timeoutMs: ms + 10_000 });
-    } catch (e) {
-      if (!(e instanceof OvsdbTransactionError && e.error === "timed out")) throw e;
-    }
-    users = await portUsers(c, self);
-  }
-  if (!users.length) return;
-  const text = usersText(users);
-  throw new ResourceError(
-    "STILL_REFERENCED",
-    `DHCP options ${String(live.cidr)} (${self}) are still referenced by logical switch ` +
-      `${users.length === 1 ? "port" : "ports"} ${text}. Deleting them would silently empty that reference ` +
-      "and stop OVN's DHCP answers to those ports: change or delete the ports first. A port's " +
-      "dhcpv4Options / dhcpv6Options given as the uuid output lets Pulumi change or delete the port first",
-  );
-};
+const refuseWhileReferenced = refuseWhileUsed(
+  NB_DB,
+  (c, live) => portUsers(c, live._uuid as string),
+  (live, users) =>
+    new ResourceError(
+      "STILL_REFERENCED",
+      `DHCP options ${String(live.cidr)} (${String(live._uuid)}) are still referenced by logical switch ` +
+        `${users.length === 1 ? "port" : "ports"} ${usersText(users)}. Deleting them would silently empty that reference ` +
+        "and stop OVN's DHCP answers to those ports: change or delete the ports first. A port's " +
+        "dhcpv4Options / dhcpv6Options given as the uuid output lets Pulumi change or delete the port first",
+    ),
+);
 
 /**
  * A cidr of the other IP family, while ports reference the row through the column of the old
@@ -295,17 +284,6 @@ async function refuseFamilyChange({ c, i, live }: WriteContext): Promise<void> {
 async function beforeWrite(x: WriteContext): Promise<void> {
   await refuseFamilyChange(x);
   await checkPublished(x);
-}
-
-/** The ports of `portUsers`, for messages: name (column, owner). */
-function usersText(users: { row: Row; column: string }[]): string {
-  return users
-    .map(({ row, column }) => {
-      const owner = ownerOf(row);
-      return `${String(row.name)} (${column}, ${owner ? `managed by ${owner}` : "not managed by pulumi-ovs"})`;
-    })
-    .sort()
-    .join(", ");
 }
 
 /** A DHCP cidr: an IPv4 or IPv6 network with host bits zero, with its prefix length. */
@@ -364,7 +342,7 @@ export const dhcpOptionsSpec: TableSpec = {
     externalIds: mapArg("external_ids"),
   },
   validate,
-  hooks: { beforeWrite, beforeDelete: refuseWhileUsed },
+  hooks: { beforeWrite, beforeDelete: refuseWhileReferenced },
   sdk: { imports: { "../common": ["Connection"] } },
 };
 

@@ -8,16 +8,14 @@
  * written as a literal string carries no such order, so a rule of the same stack deleted in the
  * same run may still be there: those are waited for a few seconds before the delete is refused.
  */
-import { eq, select, wait, OvsdbTransactionError, type OvsdbClient, type Row } from "../../ovsdb";
+import { eq, select, type OvsdbClient, type Row } from "../../ovsdb";
 import { ResourceError } from "../../errors";
 import type { Hooks } from "../../engine/spec";
 import { describeRow } from "../../engine/rows";
-import { ownerOf, stackOf } from "../common";
+import { managedBy, refuseWhileUsed, type RowUser } from "../../engine/users";
+import { ownerOf } from "../common";
 import { NB_DB } from "./common";
 import { ACL_IDENTITY, namesOf } from "./match";
-
-/** How long a delete waits for rules of its own stack that name the row to go (deleted in the same run). */
-export const SAME_RUN_WAIT_MS = 5_000;
 
 /** The tables of rules whose match can name an address set or a port group, and where they hang. */
 const RULE_TABLES = [
@@ -45,15 +43,6 @@ export type NamedTable = "Address_Set" | "Port_Group" | "Meter";
 const names = (rule: Row, table: NamedTable, name: string): boolean =>
   table === "Meter" ? rule.meter === name : namesOf(rule.match as string, table, name).length > 0;
 
-/** A rule whose match names the row, and where it hangs. */
-export interface MatchUser {
-  table: string;
-  uuid: string;
-  /** e.g. `ACL to-lport 1000 "outport == @web && ip4" on port group web (owner proj/dev/web-http)`. */
-  text: string;
-  owner?: string;
-}
-
 /**
  * The rules (ACLs, QoS rules) whose match names `name` of `table`, other than those hanging only
  * off the row being deleted (`self`: they go with it).
@@ -63,13 +52,13 @@ export async function matchUsers(
   table: NamedTable,
   name: string,
   self: string,
-): Promise<MatchUser[]> {
+): Promise<RowUser[]> {
   const ops = RULE_TABLES.flatMap((r) => [
     select(r.table, [], ["_uuid", ...ACL_IDENTITY, ...r.extra, "external_ids"]),
     ...r.parents.map((p) => select(p.table, [], ["_uuid", "name", p.column])),
   ]);
   const results = (await c.transact(NB_DB, ops)).map((r) => (r.rows ?? []) as Row[]);
-  const out: MatchUser[] = [];
+  const out: RowUser[] = [];
   for (const r of RULE_TABLES) {
     const rules = results.shift() ?? [];
     const holders = r.parents.map((p) => ({ ...p, rows: results.shift() ?? [] }));
@@ -80,31 +69,16 @@ export async function matchUsers(
         h.rows.filter((p) => (p[h.column] as string[]).includes(uuid)).map((p) => ({ p, noun: h.noun })),
       );
       if (on.length && on.every(({ p }) => p._uuid === self)) continue;
-      const owner = ownerOf(rule);
       const where = on.map(({ p, noun }) => `${noun} ${String(p.name)}`).join(", ") || "no parent";
-      const by = owner ? `managed by ${owner}` : "not managed by pulumi-ovs";
       out.push({
         table: r.table,
-        uuid,
-        owner,
-        text: `${describeRow(r.noun, rule, ACL_IDENTITY)} on ${where} (${by})`,
+        where: [eq("_uuid", uuid)],
+        owner: ownerOf(rule),
+        text: `${describeRow(r.noun, rule, ACL_IDENTITY)} on ${where} (${managedBy(rule)})`,
       });
     }
   }
   return out.sort((a, b) => a.text.localeCompare(b.text));
-}
-
-/** Waits up to `ms` for the rules `users` to be gone (resolves either way). */
-async function untilGone(c: OvsdbClient, users: MatchUser[], ms: number): Promise<void> {
-  try {
-    await c.transact(
-      NB_DB,
-      users.map((u) => wait(u.table, [eq("_uuid", u.uuid)], ["_uuid"], [], { until: "==", timeout: ms })),
-      { timeoutMs: ms + 10_000 },
-    );
-  } catch (e) {
-    if (!(e instanceof OvsdbTransactionError && e.error === "timed out")) throw e;
-  }
 }
 
 /** A match built from the name output of an address set or a port group, as messages show it. */
@@ -137,26 +111,17 @@ const NAMED_BY: Record<NamedTable, { how: string; leaves: string; example: strin
  * it): refuses the delete while an ACL's or a QoS rule's match, or an ACL's `meter`, names the row.
  */
 export function refuseWhileNamed(table: NamedTable, noun: string): NonNullable<Hooks["beforeDelete"]> {
-  return async ({ c, s, live }) => {
-    const name = live.name as string;
-    const self = live._uuid as string;
-    let users = await matchUsers(c, table, name, self);
-    const ours = users.filter(
-      (u) => u.owner !== undefined && stackOf(u.owner) === stackOf(s.owner as string),
-    );
-    if (users.length && ours.length === users.length) {
-      // Maybe deleted in this same run (a literal match gives Pulumi no order): give them a moment.
-      await untilGone(c, ours, SAME_RUN_WAIT_MS);
-      users = await matchUsers(c, table, name, self);
-    }
-    if (!users.length) return;
-    throw new ResourceError(
-      "STILL_REFERENCED",
-      `${noun} ${name} is still named by ${NAMED_BY[table].how} ${users.length === 1 ? "a rule" : "rules"}: ` +
-        `${users.map((u) => u.text).join("; ")}. Deleting it would leave ${users.length === 1 ? "that rule" : "those rules"} ` +
-        `${NAMED_BY[table].leaves}: change or delete them first. ` +
-        `${NAMED_BY[table].example[0].toUpperCase()}${NAMED_BY[table].example.slice(1)} lets Pulumi change or delete ` +
-        `the rule before the ${noun}`,
-    );
-  };
+  const { how, leaves, example } = NAMED_BY[table];
+  return refuseWhileUsed(
+    NB_DB,
+    (c, live) => matchUsers(c, table, live.name as string, live._uuid as string),
+    (live, users) =>
+      new ResourceError(
+        "STILL_REFERENCED",
+        `${noun} ${String(live.name)} is still named by ${how} ${users.length === 1 ? "a rule" : "rules"}: ` +
+          `${users.map((u) => u.text).join("; ")}. Deleting it would leave ${users.length === 1 ? "that rule" : "those rules"} ` +
+          `${leaves}: change or delete them first. ` +
+          `${example[0].toUpperCase()}${example.slice(1)} lets Pulumi change or delete the rule before the ${noun}`,
+      ),
+  );
 }

@@ -5,7 +5,7 @@
  * not deleted (FOREIGN_CHILDREN, the ports named); hand-made rules named by direction, priority and
  * match; the `sb` check of an ACL on a group without ports (no flows) completes.
  */
-import { SAME_RUN_WAIT_MS } from "../../../provider/resources/ovn/match-users";
+import { SAME_RUN_WAIT_MS } from "../../../provider/engine/users";
 import { createVia, errorOf, provider, startCentral, type OvnCentral } from "./ovn-fixtures";
 
 jest.setTimeout(60_000);

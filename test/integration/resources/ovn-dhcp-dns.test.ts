@@ -8,7 +8,7 @@
 import { ResourceError } from "../../../provider/errors";
 import { OWNER_KEY } from "../../../provider/resources/common";
 import { BUILTIN } from "../../../provider/resources/ovn/dhcp-options";
-import { SAME_RUN_WAIT_MS } from "../../../provider/resources/ovn/match-users";
+import { SAME_RUN_WAIT_MS } from "../../../provider/engine/users";
 import {
   codeOf,
   createVia,

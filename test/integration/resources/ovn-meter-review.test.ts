@@ -6,7 +6,7 @@
  * stack's own ACL goes in the same run, and a rename replaces it; a misspelled band field is refused
  * before anything is written; NAME_TAKEN for a QoS rule says what identifies it.
  */
-import { SAME_RUN_WAIT_MS } from "../../../provider/resources/ovn/match-users";
+import { SAME_RUN_WAIT_MS } from "../../../provider/engine/users";
 import {
   createVia,
   errorOf,
