@@ -10,6 +10,7 @@
  * ```
  */
 export { requireRoot } from "./context";
+export { ovnNbctl, ovnSbctl } from "./ovn";
 export { addContainer, execIn, ping, removeContainer, tcpAnswers } from "./containers";
 export type { ContainerOptions } from "./containers";
 export { restartDaemon, startSandbox, stopSandbox } from "./lifecycle";

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { OVN_SCHEMAS, allSettled, checkAbort, launch, type Ctx } from "./context";
 import { daemonError, waitSocket } from "./daemons";
-import { run, runOk } from "./exec";
+import { SandboxError, run, runOk } from "./exec";
 import type { CentralInfo, DaemonInfo, HostInfo, SandboxInfo } from "./state";
 
 export function planCentral(info: SandboxInfo): CentralInfo {
@@ -82,3 +82,22 @@ export async function waitController(ctx: Ctx, h: HostInfo, c: CentralInfo): Pro
   }
   if (brInt.code !== 0) throw daemonError(d, h.name, "did not get br-int created", brInt.stderr);
 }
+
+/** A tool of the central run against one of its databases (`--timeout=30`): its output, trimmed. */
+async function centralTool(
+  info: SandboxInfo,
+  tool: string,
+  remote: "nbRemote" | "sbRemote",
+  args: string[],
+): Promise<string> {
+  if (!info.central) throw new SandboxError(`sandbox ${info.name} has no OVN central`);
+  return (await runOk(tool, [tool, `--db=${info.central[remote].unix}`, "--timeout=30", ...args])).trim();
+}
+
+/** `ovn-nbctl ARGS…` against the sandbox's northbound database: its output, trimmed (throws on failure). */
+export const ovnNbctl = (info: SandboxInfo, ...args: string[]): Promise<string> =>
+  centralTool(info, "ovn-nbctl", "nbRemote", args);
+
+/** `ovn-sbctl ARGS…` against the sandbox's southbound database: its output, trimmed (throws on failure). */
+export const ovnSbctl = (info: SandboxInfo, ...args: string[]): Promise<string> =>
+  centralTool(info, "ovn-sbctl", "sbRemote", args);

@@ -11,9 +11,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import {
+  ovnNbctl,
   startSandbox,
   stopSandbox,
   addContainer,
@@ -26,7 +25,6 @@ import { TestStack, PulumiOperationError } from "./harness/pulumi";
 import { dhcpDns, CLIENT, NET, RECORDS } from "../../examples/ovn-dhcp-dns/program";
 
 jest.setTimeout(300_000);
-const execFileP = promisify(execFile);
 
 /**
  * The dhclient script: writes the variables of each call to `<reason>.env` in `dir`, and on a lease
@@ -65,10 +63,7 @@ describe("examples/ovn-dhcp-dns", () => {
   let client: ContainerInfo;
   let dir: string;
   let dhclient: Child | undefined;
-  const nbctl = async (...args: string[]) =>
-    (
-      await execFileP("ovn-nbctl", [`--db=${sb.central!.nbRemote.unix}`, "--timeout=30", ...args])
-    ).stdout.trim();
+  const nbctl = (...args: string[]) => ovnNbctl(sb, ...args);
   /**
    * `dig` in the client's container, short answers, one try of 2 s. Without EDNS: OVN 23.03's
    * ovn-controller answers only queries without an additional (OPT) record, which glibc's resolver

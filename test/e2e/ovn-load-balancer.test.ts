@@ -6,9 +6,9 @@
  * every new connection reaches the other backend is measured and printed. A load balancer attached
  * by hand to the same switch survives `up` and `destroy` (the switch holding it is not deleted).
  */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import {
+  ovnNbctl,
+  ovnSbctl,
   startSandbox,
   stopSandbox,
   addContainer,
@@ -30,7 +30,6 @@ import {
 } from "../../examples/ovn-load-balancer/program";
 
 jest.setTimeout(300_000);
-const execFileP = promisify(execFile);
 const PYTHON = "/usr/bin/python3";
 const HEALTH: HealthCheck = { interval: 2, timeout: 1, failureCount: 2, successCount: 1 };
 
@@ -47,14 +46,8 @@ describe("examples/ovn-load-balancer", () => {
   let stack: TestStack;
   const vms: Record<string, ContainerInfo> = {};
   const listeners: Record<string, Child> = {};
-  const nbctl = async (...args: string[]) =>
-    (
-      await execFileP("ovn-nbctl", [`--db=${sb.central!.nbRemote.unix}`, "--timeout=30", ...args])
-    ).stdout.trim();
-  const sbctl = async (...args: string[]) =>
-    (
-      await execFileP("ovn-sbctl", [`--db=${sb.central!.sbRemote.unix}`, "--timeout=30", ...args])
-    ).stdout.trim();
+  const nbctl = (...args: string[]) => ovnNbctl(sb, ...args);
+  const sbctl = (...args: string[]) => ovnSbctl(sb, ...args);
   /** What `n` connections from the client to the VIP were answered with, in order. */
   const answers = (n: number): Promise<string[]> => tcpAnswers(vms.client, VIP, PORT, n);
   const listen = (name: string) => {

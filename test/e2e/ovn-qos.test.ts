@@ -12,6 +12,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import {
+  ovnNbctl,
   startSandbox,
   stopSandbox,
   addContainer,
@@ -32,10 +33,7 @@ describe("examples/ovn-qos", () => {
   let stack: TestStack;
   const vms: Record<string, ContainerInfo> = {};
   let iperfServer: Child | undefined;
-  const nbctl = async (...args: string[]) =>
-    (
-      await execFileP("ovn-nbctl", [`--db=${sb.central!.nbRemote.unix}`, "--timeout=30", ...args])
-    ).stdout.trim();
+  const nbctl = (...args: string[]) => ovnNbctl(sb, ...args);
   const ip = (name: string) => VMS.find((v) => v.name === name)!.ip;
 
   /**
