@@ -5,9 +5,9 @@
  * may be going in the same run without Pulumi knowing the order (a literal name in a match), so
  * when every user is the stack's own they are waited for a few seconds first.
  */
-import { wait, OvsdbTransactionError, type Condition, type OvsdbClient, type Row } from "../ovsdb";
+import { wait, type Condition, type OvsdbClient, type Row } from "../ovsdb";
 import type { ResourceError } from "../errors";
-import { ownerOf, stackOf } from "../resources/common";
+import { ownerOf, stackOf, waitUntil } from "../resources/common";
 import type { Hooks } from "./spec";
 
 /** How long a delete waits for users of its own stack to go (deleted or changed in the same run). */
@@ -30,19 +30,6 @@ export const managedBy = (row: Row): string => {
   return owner ? `managed by ${owner}` : "not managed by pulumi-ovs";
 };
 
-/** Waits up to `ms` until none of `users` uses the row any more (resolves either way). */
-async function untilUnused(c: OvsdbClient, db: string, users: RowUser[], ms: number): Promise<void> {
-  try {
-    await c.transact(
-      db,
-      users.map((u) => wait(u.table, u.where, ["_uuid"], [], { until: "==", timeout: ms })),
-      { timeoutMs: ms + 10_000 },
-    );
-  } catch (e) {
-    if (!(e instanceof OvsdbTransactionError && e.error === "timed out")) throw e;
-  }
-}
-
 /**
  * The `beforeDelete` hook refusing a delete while `users` finds rows of database `db` using the
  * row (`refusal`: the error naming them).
@@ -56,7 +43,10 @@ export function refuseWhileUsed(
     let found = await users(c, live);
     const stack = stackOf(s.owner as string);
     if (found.length && found.every((u) => u.owner !== undefined && stackOf(u.owner) === stack)) {
-      await untilUnused(c, db, found, SAME_RUN_WAIT_MS);
+      const unused = found.map((u) =>
+        wait(u.table, u.where, ["_uuid"], [], { until: "==", timeout: SAME_RUN_WAIT_MS }),
+      );
+      await waitUntil(c, db, unused, SAME_RUN_WAIT_MS); // whether they went or not, look again
       found = await users(c, live);
     }
     if (found.length) throw refusal(live, found);

@@ -10,6 +10,7 @@ import {
   select,
   eq,
   type OvsdbClient,
+  type Operation,
   type Row,
   type Mutation,
 } from "../ovsdb";
@@ -343,4 +344,23 @@ export async function withGuards<T>(what: string, step: () => Promise<T>, attemp
 
 export function describeConnection(c: Connection | undefined): string {
   return c?.remote ? `host ${c.remote}` : "host (unknown)";
+}
+
+/**
+ * Runs `waits` (wait operations whose timeout is `ms`) in one transaction of database `db`: true
+ * when their conditions came true, false when they timed out.
+ */
+export async function waitUntil(
+  c: OvsdbClient,
+  db: string,
+  waits: Operation[],
+  ms: number,
+): Promise<boolean> {
+  try {
+    await c.transact(db, waits, { timeoutMs: ms + 10_000 });
+    return true;
+  } catch (e) {
+    if (e instanceof OvsdbTransactionError && e.error === "timed out") return false;
+    throw e;
+  }
 }

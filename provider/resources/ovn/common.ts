@@ -6,7 +6,6 @@
  */
 import { z } from "zod";
 import {
-  OvsdbTransactionError,
   mutate,
   select,
   wait,
@@ -22,7 +21,7 @@ import { getClient, type Connection } from "../../pool";
 import { ResourceError } from "../../errors";
 import { selectRowsByUuid } from "../../engine/rows";
 import { adoptArg, connectionArg, type DatabaseBinding } from "../../engine/spec";
-import { connectionSchema, ownedIds, ownerSchema, selectRows } from "../common";
+import { connectionSchema, ownedIds, ownerSchema, selectRows, waitUntil } from "../common";
 
 export { ownedIds };
 export {
@@ -182,27 +181,33 @@ export async function commitNb(
   return results.slice(0, ops.length);
 }
 
+/**
+ * Blocks until NB_Global's `column` (`sb_cfg`: ovn-northd has written the southbound database;
+ * `hv_cfg`: every chassis applied it) reaches `target`: false when `timeoutMs` passed first.
+ */
+export const waitForCfg = (
+  c: OvsdbClient,
+  column: "sb_cfg" | "hv_cfg",
+  target: number,
+  timeoutMs: number,
+): Promise<boolean> =>
+  waitUntil(
+    c,
+    NB_DB,
+    [wait("NB_Global", [ge(column, target)], [column], [], { until: "!=", timeout: timeoutMs })],
+    timeoutMs,
+  );
+
 /** Blocks until NB_Global.hv_cfg >= `target`, or fails after `timeoutMs`. */
 export async function waitForHvCfg(c: OvsdbClient, target: number, timeoutMs: number): Promise<void> {
-  try {
-    await c.transact(
-      NB_DB,
-      [wait("NB_Global", [ge("hv_cfg", target)], ["hv_cfg"], [], { until: "!=", timeout: timeoutMs })],
-      { timeoutMs: timeoutMs + 10_000 },
-    );
-  } catch (e) {
-    if (e instanceof OvsdbTransactionError && e.error === "timed out") {
-      const [g] = await selectRows(c, NB_DB, "NB_Global", [], ["nb_cfg", "sb_cfg", "hv_cfg"]);
-      throw new ResourceError(
-        "NOT_APPLIED",
-        `the change was written, but the chassis did not apply it within ${Math.round(timeoutMs / 1000)} s ` +
-          `(waitForChassis: nb_cfg ${target}, sb_cfg ${g?.sb_cfg}, hv_cfg ${g?.hv_cfg}); check that ovn-northd ` +
-          `and every ovn-controller are running, then run again (or raise waitTimeoutSeconds)`,
-        { cause: e },
-      );
-    }
-    throw e;
-  }
+  if (await waitForCfg(c, "hv_cfg", target, timeoutMs)) return;
+  const [g] = await selectRows(c, NB_DB, "NB_Global", [], ["nb_cfg", "sb_cfg", "hv_cfg"]);
+  throw new ResourceError(
+    "NOT_APPLIED",
+    `the change was written, but the chassis did not apply it within ${Math.round(timeoutMs / 1000)} s ` +
+      `(waitForChassis: nb_cfg ${target}, sb_cfg ${g?.sb_cfg}, hv_cfg ${g?.hv_cfg}); check that ovn-northd ` +
+      `and every ovn-controller are running, then run again (or raise waitTimeoutSeconds)`,
+  );
 }
 
 // ---- the database binding of the declaration engine ---------------------------------------------

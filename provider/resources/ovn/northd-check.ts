@@ -6,12 +6,12 @@
  * cannot parse undoes the insert and fails with OVN's message.
  */
 import { z } from "zod";
-import { eq, ge, mutate, wait, OvsdbTransactionError, type OvsdbClient } from "../../ovsdb";
+import { eq, mutate, type OvsdbClient } from "../../ovsdb";
 import { spawnArgv } from "../../openflow/ofctl";
 import { ResourceError } from "../../errors";
 import type { Props } from "../../framework";
 import type { ArgSpec, WriteContext } from "../../engine/spec";
-import { NB_DB, bumpNbCfg } from "./common";
+import { NB_DB, bumpNbCfg, waitForCfg } from "./common";
 
 /** How long create waits for ovn-northd to turn a new rule into logical flows (with `sb`). */
 const NORTHD_TIMEOUT_MS = 10_000;
@@ -29,27 +29,12 @@ export interface RefusedFlow {
 export async function waitForNorthd(c: OvsdbClient, noun: string): Promise<void> {
   const results = await c.transact(NB_DB, bumpNbCfg());
   const target = results[1].rows?.[0]?.nb_cfg as number | undefined;
-  if (target === undefined) return;
-  try {
-    await c.transact(
-      NB_DB,
-      [
-        wait("NB_Global", [ge("sb_cfg", target)], ["sb_cfg"], [], {
-          until: "!=",
-          timeout: NORTHD_TIMEOUT_MS,
-        }),
-      ],
-      { timeoutMs: NORTHD_TIMEOUT_MS + 10_000 },
-    );
-  } catch (e) {
-    if (!(e instanceof OvsdbTransactionError && e.error === "timed out")) throw e;
-    throw new ResourceError(
-      "NOT_APPLIED",
-      `the ${noun} was written, but ovn-northd did not process it within ${NORTHD_TIMEOUT_MS / 1000} s, so its ` +
-        "match could not be confirmed (is ovn-northd running?)",
-      { cause: e },
-    );
-  }
+  if (target === undefined || (await waitForCfg(c, "sb_cfg", target, NORTHD_TIMEOUT_MS))) return;
+  throw new ResourceError(
+    "NOT_APPLIED",
+    `the ${noun} was written, but ovn-northd did not process it within ${NORTHD_TIMEOUT_MS / 1000} s, so its ` +
+      "match could not be confirmed (is ovn-northd running?)",
+  );
 }
 
 /**
