@@ -14,6 +14,7 @@ export const RESOURCE_ERROR_CODES = [
   "PARENT_MISSING", // e.g. a port on a bridge that does not exist
   "NAME_TAKEN", // a row (or flow) with this name exists and is not ours (see `adopt`)
   "OWNED_ELSEWHERE", // a row with this name belongs to another stack or resource
+  "DUPLICATE", // two resources of one program declare the same row (refused before anything is written)
   "FOREIGN_CHILDREN", // delete refused: the row holds children the stack does not own
   "STILL_REFERENCED", // delete refused: an ACL match still names the address set or port group
   "CONCURRENT_CHANGE", // the row changed between read and write, repeatedly

@@ -18,6 +18,7 @@
  * part of the contract with old states.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { gate } from "./declarations";
 
 /** The `__provider` text of a resource type, e.g. `ovs:Bridge` (about 80 bytes). */
 export function providerFor(type: string): string {
@@ -25,9 +26,20 @@ export function providerFor(type: string): string {
 }
 
 /**
+ * The `__provider` text of a resource refused before anything is written: its `check` fails on
+ * `property` with `reason` (e.g. `[DUPLICATE] …`), as an argument check fails, so the engine stops
+ * the preview or update at that resource.
+ */
+export function refusingProvider(refusal: { property: string; reason: string }): string {
+  return `exports.handler=()=>({check:async(o,n)=>({inputs:n,failures:[${JSON.stringify(refusal)}]})})`;
+}
+
+/**
  * A Pulumi dynamic resource whose provider is given as text ({@link providerFor}); the arguments
  * are those of `pulumi.dynamic.Resource`, and the resource is registered exactly as that class
- * registers it, so the state of existing stacks matches.
+ * registers it, so the state of existing stacks matches. Its registration waits for the check that
+ * no other resource of the run declares the same row (`./declarations`): the provider text is the
+ * given one when none does, a {@link refusingProvider} otherwise.
  */
 export class DynamicResource extends pulumi.CustomResource {
   constructor(
@@ -38,6 +50,9 @@ export class DynamicResource extends pulumi.CustomResource {
     module: string,
     type: string,
   ) {
-    super(`pulumi-nodejs:dynamic/${module}:${type}`, name, { ...props, __provider: provider }, opts);
+    const declared = gate(`${module}:${type}`, name, props).then((refused) =>
+      refused === undefined ? provider : refusingProvider(refused),
+    );
+    super(`pulumi-nodejs:dynamic/${module}:${type}`, name, { ...props, __provider: declared }, opts);
   }
 }

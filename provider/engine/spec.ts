@@ -355,6 +355,13 @@ export interface ResourceSpec {
   /** Cross-argument rules zod cannot express simply. */
   validate?: (i: Props) => InputProblem[];
   sdk?: SdkSpec;
+  /**
+   * For a resource that is no row (a table-backed one derives it: `provider/engine/identity.ts`):
+   * the arguments whose values, on one connection, make two resources of a program the same object
+   * (an OpenFlow flow: bridge, table, priority, match). `form` gives an argument's canonical form
+   * where its schema is too costly to run in the program (it runs ovs-ofctl).
+   */
+  identity?: { args: readonly string[]; form?: Record<string, (v: never) => unknown> };
 }
 
 /**

@@ -145,6 +145,7 @@ const flowArgs = {
       .max(MAX_TABLE, `table: an integer 0..${MAX_TABLE} (254 is reserved by OVS, 255 means all tables)`)
       .optional(),
     type: "number",
+    implied: 0,
     doc: "OpenFlow table 0..253. Default 0. Changes in place (new flow added, then the old one deleted).",
   },
   priority: {
@@ -155,6 +156,7 @@ const flowArgs = {
       .max(65535, "priority: an integer 0..65535")
       .optional(),
     type: "number",
+    implied: 32768,
     doc:
       "Priority 0..65535: among flows that match a packet, the highest priority wins. Default 32768 " +
       "(OpenFlow's default). Changes in place without a moment where neither flow is installed.",
@@ -267,6 +269,11 @@ export const flowSpec: ResourceSpec = {
   // The connection is one of the flow's own arguments: optional, since `endpoint` may replace it.
   db: { connectionArg: "host", base: { owner: ownerSchema }, baseArgs: {} },
   args: flowArgs,
+  // OpenFlow keeps one flow per table, priority and match on a bridge.
+  identity: {
+    args: ["endpoint", "bridge", "table", "priority", "match"],
+    form: { match: (m: string | undefined) => normalizeMatch(m ?? "") },
+  },
   outputs: {
     cookie: {
       type: "string",
