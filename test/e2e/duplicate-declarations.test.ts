@@ -15,6 +15,17 @@ import { promisify } from "node:util";
 import { ovnNbctl, startSandbox, stopSandbox, type SandboxInfo } from "../../sandbox";
 import { PulumiOperationError, TestStack } from "./harness/pulumi";
 import { ovn, ovs } from "../../sdk";
+import type * as Grpc from "@grpc/grpc-js";
+import * as langrpc from "@pulumi/pulumi/proto/language_grpc_pb";
+
+/** The gRPC library @pulumi/pulumi itself uses (not a dependency of this package). */
+const grpc = require(
+  require.resolve("@grpc/grpc-js", { paths: [require.resolve("@pulumi/pulumi/package.json")] }),
+) as typeof Grpc;
+/** The Automation API's language server for inline programs (not in its typed API). */
+const { LanguageServer } = require("@pulumi/pulumi/automation/server") as {
+  LanguageServer: new (program: () => Promise<unknown>) => Grpc.UntypedServiceImplementation;
+};
 
 jest.setTimeout(600_000);
 const execFileP = promisify(execFile);
@@ -45,6 +56,38 @@ describe("a row declared twice in one program (issue 12)", () => {
     const pg1 = new ovn.PortGroup("pg1", { nb, name: "dup_pg1" });
     const pg2 = new ovn.PortGroup("pg2", { nb, name: "dup_pg2" });
     return { lr0, lr1, sw, pg1, pg2 };
+  }
+
+  /**
+   * `pulumi up --yes` as the CLI runs it, preview first (the Automation API's `up` always passes
+   * `--skip-preview`): the inline program served to the CLI as `stack.up()` serves it. Resolves
+   * with the CLI's output when it fails, undefined when it succeeds.
+   */
+  async function cliUpFailure(program: () => Promise<void>): Promise<string | undefined> {
+    const server = new grpc.Server();
+    server.addService(langrpc.LanguageRuntimeService, new LanguageServer(program));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p),
+      ),
+    );
+    type Cmd = { runPulumiCmd(args: string[]): Promise<unknown> }; // not in the typed API
+    try {
+      await (stack.stack as unknown as Cmd).runPulumiCmd([
+        "up",
+        "--yes",
+        "--color",
+        "never",
+        `--client=127.0.0.1:${port}`,
+        "--exec-kind",
+        "auto.inline",
+      ]);
+      return undefined;
+    } catch (e) {
+      return String((e as { commandResult?: { stderr?: string } }).commandResult?.stderr ?? e);
+    } finally {
+      server.forceShutdown();
+    }
   }
 
   async function failure(op: Promise<unknown>): Promise<string> {
@@ -157,9 +200,8 @@ describe("a row declared twice in one program (issue 12)", () => {
     expect(await dump()).toBe(before);
   });
 
-  it("a duplicate under a router the same update creates fails the preview, before anything is written", async () => {
-    const before = await dump();
-    stack.setProgram(async () => {
+  describe("a duplicate under a router the same update creates", () => {
+    const program = async () => {
       parents();
       const lr = new ovn.LogicalRouter("lr-new", { nb, name: "dup-lr-new" });
       for (const name of ["snat-a", "snat-b"])
@@ -170,11 +212,29 @@ describe("a row declared twice in one program (issue 12)", () => {
           externalIp: "172.16.0.1",
           logicalIp: "10.0.0.0/24",
         });
+    };
+    const message =
+      /\[DUPLICATE\] (not applied: )?ovn\.LogicalRouterNat "snat-b" declares the same row as "snat-a": router dup-lr-new/;
+
+    it("fails the preview, and the CLI's up (preview first) stops there: nothing is written", async () => {
+      const before = await dump();
+      stack.setProgram(program);
+      expect(await failure(stack.preview())).toMatch(message);
+      expect(await dump()).toBe(before);
+      const cli = await cliUpFailure(program);
+      expect(cli).toMatch(message);
+      expect(cli).toMatch(/Previewing update/);
+      expect(cli).not.toMatch(/Updating \(/);
+      expect(await dump()).toBe(before);
     });
-    expect(await failure(stack.preview())).toMatch(
-      /\[DUPLICATE\] (not applied: )?ovn\.LogicalRouterNat "snat-b" declares the same row as "snat-a": router dup-lr-new/,
-    );
-    expect(await dump()).toBe(before);
+
+    it("without a preview (Automation API up) fails once the router exists: neither NAT rule is written", async () => {
+      const nats = () => ovnNbctl(sb, "--format=json", "list", "NAT");
+      const before = await nats();
+      stack.setProgram(program);
+      expect(await failure(stack.up())).toMatch(message);
+      expect(await nats()).toBe(before);
+    });
   });
 
   it("the same names and rules on different parents and hosts deploy", async () => {
