@@ -29,7 +29,7 @@ import type { ResourceSpec } from "../provider/engine/spec";
 
 /** Why a resource's registration is refused, as its provider's `check` reports it. */
 export interface Refusal {
-  /** The argument the engine's message names (the first that identifies the row). */
+  /** The argument the engine's message names (the first identifying one the program sets). */
   property: string;
   reason: string;
 }
@@ -143,7 +143,8 @@ export async function gate(type: string, name: string, props: pulumi.Inputs): Pr
   const run = declarationsOfRun();
   const label = type.replace(":", ".");
   const d = declaredType(type);
-  const property = d ? (d.rule.args[0] ?? d.rule.connection) : "owner";
+  // The engine's message names one argument: the first identifying one the program sets.
+  const property = d ? (d.rule.args.find((k) => props[k] !== undefined) ?? d.rule.connection) : "owner";
   if (d) {
     const args = [d.rule.connection, ...d.rule.args];
     let values: Record<string, unknown> | undefined;

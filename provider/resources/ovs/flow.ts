@@ -271,7 +271,7 @@ export const flowSpec: ResourceSpec = {
   args: flowArgs,
   // OpenFlow keeps one flow per table, priority and match on a bridge.
   identity: {
-    args: ["endpoint", "bridge", "table", "priority", "match"],
+    args: ["bridge", "table", "priority", "match", "endpoint"],
     form: { match: (m: string | undefined) => normalizeMatch(m ?? "") },
   },
   outputs: {

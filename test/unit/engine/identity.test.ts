@@ -33,7 +33,7 @@ describe("identity rules derived from the specs", () => {
     ["ovn:LogicalRouterNat", "nb", ["router", "type", "externalIp", "logicalIp"]],
     ["ovn:LogicalRouterStaticRoute", "nb", ["router", "ipPrefix", "nexthop", "policy", "routeTable"]],
     ["ovn:ChassisConfig", "host", []], // one resource holds a host's OVN settings
-    ["ovs:Flow", "host", ["endpoint", "bridge", "table", "priority", "match"]],
+    ["ovs:Flow", "host", ["bridge", "table", "priority", "match", "endpoint"]],
     ["ovn:DhcpOptions", "", undefined], // found by its owner marker: never the same row
     ["ovn:Dns", "", undefined],
   ])("%s", (type, connection, args) => {
