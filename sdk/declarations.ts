@@ -27,6 +27,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IdentityRule, RowIdentity } from "../provider/engine/identity";
 import type { ResourceSpec } from "../provider/engine/spec";
 
+/** How the refusal of a resource that is not one of the pair starts. */
+const NOT_APPLIED = "[DUPLICATE] not applied: ";
+
 /** Why a resource's registration is refused, as its provider's `check` reports it. */
 export interface Refusal {
   /** The argument the engine's message names (the first identifying one the program sets). */
@@ -66,7 +69,7 @@ export class Declarations {
   refusal(label: string, name: string, property: string): Refusal | undefined {
     const own = this.refused.get(`${label} ${name}`);
     if (own || !this.first) return own;
-    return { property, reason: `[DUPLICATE] not applied: ${this.first.replace(/^\[DUPLICATE\] /, "")}` };
+    return { property, reason: `${NOT_APPLIED}${this.first.replace(/^\[DUPLICATE\] /, "")}` };
   }
 }
 
@@ -160,6 +163,6 @@ export async function gate(type: string, name: string, props: pulumi.Inputs): Pr
   await nextTurn();
   const refused = run.refusal(label, name, property);
   // The others' refusals come a moment later: the engine stops at the first, best the pair's own.
-  if (refused && !refused.reason.includes(JSON.stringify(name))) await new Promise((r) => setTimeout(r, 200));
+  if (refused?.reason.startsWith(NOT_APPLIED)) await new Promise((r) => setTimeout(r, 200));
   return refused;
 }
