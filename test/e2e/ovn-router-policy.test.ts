@@ -23,6 +23,7 @@ import {
   startSandbox,
   stopSandbox,
   tcpAnswers,
+  tcpListener,
   type ContainerInfo,
   type SandboxInfo,
 } from "../../sandbox";
@@ -42,20 +43,10 @@ import {
 
 jest.setTimeout(300_000);
 const execFileP = promisify(execFile);
-const PYTHON = "/usr/bin/python3";
 const PORT = 8080;
 const SERVERS = VMS.filter((v) => v.switch === "pol-server");
 const OPEN = VMS.find((v) => v.name === "open")!.ip;
 const CLIENT = VMS.find((v) => v.name === "client")!;
-
-/** Listens on argv[1] and answers each connection with argv[2] (the server's name). */
-const LISTENER = `
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(16)
-while True:
-    c, _ = s.accept(); c.sendall(sys.argv[2].encode()); c.close()
-`;
 
 describe("examples/ovn-router-policy", () => {
   let sb: SandboxInfo;
@@ -153,21 +144,7 @@ describe("examples/ovn-router-policy", () => {
       const r = await execIn(vms.fw, ["sysctl", "-w", setting]);
       if (r.code !== 0) throw new Error(`sysctl -w ${setting} in the appliance: ${r.stderr}`);
     }
-    for (const s of SERVERS) {
-      listeners.push(
-        spawnChild([
-          "ip",
-          "netns",
-          "exec",
-          vms[s.name].namespace,
-          PYTHON,
-          "-c",
-          LISTENER,
-          String(PORT),
-          s.name,
-        ]),
-      );
-    }
+    for (const s of SERVERS) listeners.push(tcpListener(vms[s.name], PORT, s.name));
     stack = await TestStack.create({ project: "ovn-router-policy", stack: "e2e", program: program("drop") });
   });
 
