@@ -189,6 +189,31 @@ describe("ovn:LogicalRouterPolicy", () => {
   });
 });
 
+describe("ovn:LogicalRouterPolicy naming an address set", () => {
+  it("the address set is not deleted while a policy's match names it (STILL_REFERENCED naming the policy)", async () => {
+    const set = await createVia("ovn:AddressSet", {
+      nb,
+      name: "pol_dst",
+      addresses: ["10.0.2.50"],
+      owner: owner("set"),
+    });
+    const p = await createVia(POLICY, {
+      nb,
+      router: "pol-lr1",
+      priority: 400,
+      match: "ip4.dst == $pol_dst",
+      action: "drop",
+      owner: owner("set-p"),
+    });
+    const e = await errorOf(provider.handler("ovn:AddressSet").delete(set.id, set.outs));
+    expect(e.code).toBe("STILL_REFERENCED");
+    expect(e.message).toContain('router policy 400 "ip4.dst == $pol_dst" on logical router pol-lr1');
+    await provider.handler(POLICY).delete(p.id, p.outs);
+    await provider.handler("ovn:AddressSet").delete(set.id, set.outs);
+    expect(await central.nbctl("--bare", "--columns=name", "find", "Address_Set", "name=pol_dst")).toBe("");
+  });
+});
+
 describe("ovn:LogicalRouterPolicy with sb: OVN's own parser confirms the match", () => {
   it("a match only ovn-northd's flows show wrong (an IPv6 address set on ip4.dst) is undone with OVN's message", async () => {
     await central.nbctl("create", "Address_Set", "name=pol_v6", 'addresses="fe80::1"');
