@@ -10,6 +10,8 @@ import {
   pingFrom,
   run,
   runOk,
+  spawnChild,
+  type Child,
   type ExecResult,
   type PingOptions,
   type RunOptions,
@@ -255,4 +257,23 @@ export async function tcpAnswers(
 ): Promise<string[]> {
   const r = await execIn(from, ["python3", "-c", TCP_CLIENT, target, String(port), String(n)]);
   return r.stdout.trim().split("\n");
+}
+
+/** Listens on argv[1] and answers each connection with argv[2], then closes it. */
+const TCP_LISTENER = `
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(64)
+while True:
+    c, _ = s.accept(); c.sendall(sys.argv[2].encode()); c.close()
+`;
+
+/**
+ * Starts a TCP listener in a container's namespace (or any namespace by name) that answers every
+ * connection to `port` with `answer` and closes it, what {@link tcpAnswers} reads back; stop it
+ * with its `stop()` (by its PID). Needs python3.
+ */
+export function tcpListener(on: ContainerInfo | string, port: number, answer: string): Child {
+  const ns = typeof on === "string" ? on : on.namespace;
+  return spawnChild(["ip", "netns", "exec", ns, "python3", "-c", TCP_LISTENER, String(port), answer]);
 }

@@ -11,7 +11,7 @@
  */
 export { requireRoot } from "./context";
 export { ovnNbctl, ovnSbctl } from "./ovn";
-export { addContainer, execIn, ping, removeContainer, tcpAnswers } from "./containers";
+export { addContainer, execIn, ping, removeContainer, tcpAnswers, tcpListener } from "./containers";
 export type { ContainerOptions } from "./containers";
 export { restartDaemon, startSandbox, stopSandbox } from "./lifecycle";
 export type { SandboxOptions, StopReport } from "./lifecycle";

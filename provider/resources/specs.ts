@@ -22,6 +22,7 @@ import { switchSpec } from "./ovn/logical-switch";
 import { lspSpec } from "./ovn/logical-switch-port";
 import { routerSpec } from "./ovn/logical-router";
 import { natSpec } from "./ovn/nat";
+import { policySpec } from "./ovn/router-policy";
 import { routeSpec } from "./ovn/static-route";
 import { lrpSpec } from "./ovn/logical-router-port";
 
@@ -36,6 +37,7 @@ export const tableSpecs: readonly TableSpec[] = [
   routerSpec,
   routeSpec,
   natSpec,
+  policySpec,
   lrpSpec,
   addressSetSpec,
   chassisSpec,

@@ -1,7 +1,7 @@
 /**
  * OVN resources: chassis settings on each hypervisor (`ChassisConfig`), the databases' listening
  * targets (`NorthboundConnection`, `SouthboundConnection`) and the logical network in the
- * northbound database (switches, ports, routers, router ports, static routes, NAT; address sets, port groups and ACLs;
+ * northbound database (switches, ports, routers, router ports, static routes, NAT, router policies; address sets, port groups and ACLs;
  * meters and QoS rules; DHCP options, DNS records; load balancers).
  */
 export type { NorthboundArgs, NorthboundDatabaseArgs, SouthboundDatabaseArgs } from "./common";
@@ -18,6 +18,7 @@ export {
 } from "./logical-router-port";
 export { LogicalRouterStaticRoute, type LogicalRouterStaticRouteArgs } from "./logical-router-static-route";
 export { LogicalRouterNat, type LogicalRouterNatArgs } from "./logical-router-nat";
+export { LogicalRouterPolicy, type LogicalRouterPolicyArgs } from "./logical-router-policy";
 export { AddressSet, type AddressSetArgs } from "./address-set";
 export { PortGroup, type PortGroupArgs } from "./port-group";
 export { Acl, type AclArgs } from "./acl";

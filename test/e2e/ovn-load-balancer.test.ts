@@ -13,10 +13,11 @@ import {
   stopSandbox,
   addContainer,
   tcpAnswers,
+  tcpListener,
   type SandboxInfo,
   type ContainerInfo,
 } from "../../sandbox";
-import { spawnChild, type Child } from "../../sandbox/exec";
+import type { Child } from "../../sandbox/exec";
 import { ovn } from "pulumi-ovs";
 import { TestStack, PulumiOperationError } from "./harness/pulumi";
 import {
@@ -30,17 +31,8 @@ import {
 } from "../../examples/ovn-load-balancer/program";
 
 jest.setTimeout(300_000);
-const PYTHON = "/usr/bin/python3";
 const HEALTH: HealthCheck = { interval: 2, timeout: 1, failureCount: 2, successCount: 1 };
 
-/** Listens on argv[1] and answers each connection with argv[2] (the backend's name). */
-const LISTENER = `
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(64)
-while True:
-    c, _ = s.accept(); c.sendall(sys.argv[2].encode()); c.close()
-`;
 describe("examples/ovn-load-balancer", () => {
   let sb: SandboxInfo;
   let stack: TestStack;
@@ -51,17 +43,7 @@ describe("examples/ovn-load-balancer", () => {
   /** What `n` connections from the client to the VIP were answered with, in order. */
   const answers = (n: number): Promise<string[]> => tcpAnswers(vms.client, VIP, PORT, n);
   const listen = (name: string) => {
-    listeners[name] = spawnChild([
-      "ip",
-      "netns",
-      "exec",
-      vms[name].namespace,
-      PYTHON,
-      "-c",
-      LISTENER,
-      String(PORT),
-      name,
-    ]);
+    listeners[name] = tcpListener(vms[name], PORT, name);
   };
 
   const program = (healthCheck?: HealthCheck) => async () =>

@@ -138,6 +138,17 @@ export const CASES: ReplaceCase[] = [
     },
   },
   {
+    type: "ovn.LogicalRouterPolicy",
+    name: "policy",
+    where: {
+      kind: "row",
+      db: "nb",
+      table: "Logical_Router_Policy",
+      identity: ["priority", "match"],
+      want: { priority: 101, match: "ip4.dst == 10.99.1.0/24" },
+    },
+  },
+  {
     type: "ovn.AddressSet",
     name: "aset",
     where: { kind: "row", db: "nb", table: "Address_Set", identity: ["name"], want: { name: "lcr_as" } },
@@ -275,6 +286,14 @@ function program(sb: SandboxInfo): () => Promise<void> {
       ipPrefix: "10.99.0.0/16",
       nexthop: "10.77.9.254",
     });
+    new ovn.LogicalRouterPolicy("policy", {
+      nb,
+      router: lr.name,
+      priority: 101,
+      match: "ip4.dst == 10.99.1.0/24",
+      action: "reroute",
+      nexthops: ["10.77.9.254"],
+    });
     new ovn.Dns("dns", { nb, records: { "lcr.example.org": ["10.77.9.2"] }, switches: [sw.name] });
     new ovn.AddressSet("aset", { nb, name: "lcr_as", addresses: ["10.77.9.0/24"] });
     const pg = new ovn.PortGroup("pg", { nb, name: "lcr_pg", ports: [lsp.name] });
@@ -340,6 +359,7 @@ const TABLES: Record<Db, string[]> = {
     "Logical_Router_Port",
     "NAT",
     "Logical_Router_Static_Route",
+    "Logical_Router_Policy",
     "Address_Set",
     "Port_Group",
     "ACL",

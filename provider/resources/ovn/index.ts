@@ -8,6 +8,7 @@ import { routerKind } from "./logical-router";
 import { lrpKind } from "./logical-router-port";
 import { routeKind } from "./static-route";
 import { natKind } from "./nat";
+import { policyKind } from "./router-policy";
 import { addressSetKind } from "./address-set";
 import { portGroupKind } from "./port-group";
 import { aclKind } from "./acl";
@@ -27,6 +28,7 @@ export const ovnHandlers: Record<string, Handler> = {
   "ovn:LogicalRouterPort": makeHandler(lrpKind),
   "ovn:LogicalRouterStaticRoute": makeHandler(routeKind),
   "ovn:LogicalRouterNat": makeHandler(natKind),
+  "ovn:LogicalRouterPolicy": makeHandler(policyKind),
   "ovn:AddressSet": makeHandler(addressSetKind),
   "ovn:PortGroup": makeHandler(portGroupKind),
   "ovn:Acl": makeHandler(aclKind),

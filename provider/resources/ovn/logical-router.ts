@@ -47,6 +47,12 @@ export const routerSpec: TableSpec = {
       describedBy: ["ip_prefix", "nexthop"],
     },
     { column: "nat", table: "NAT", noun: "NAT rule", describedBy: ["type", "external_ip", "logical_ip"] },
+    {
+      column: "policies",
+      table: "Logical_Router_Policy",
+      noun: "router policy",
+      describedBy: ["priority", "match"],
+    },
     // A weak reference (lr-lb-add): others' load balancers there refuse the delete too.
     { column: "load_balancer", table: "Load_Balancer", noun: "load balancer" },
   ],

@@ -17,11 +17,15 @@ import { ownerOf } from "../common";
 import { NB_DB } from "./common";
 import { ACL_IDENTITY, namesOf } from "./match";
 
-/** The tables of rules whose match can name an address set or a port group, and where they hang. */
+/**
+ * The tables of rules whose match can name an address set or a port group, what identifies a rule
+ * on its parent, and where they hang.
+ */
 const RULE_TABLES = [
   {
     table: "ACL",
     noun: "ACL",
+    identity: ACL_IDENTITY,
     extra: ["meter"],
     parents: [
       { table: "Logical_Switch", column: "acls", noun: "logical switch" },
@@ -31,8 +35,16 @@ const RULE_TABLES = [
   {
     table: "QoS",
     noun: "QoS rule",
+    identity: ACL_IDENTITY,
     extra: [],
     parents: [{ table: "Logical_Switch", column: "qos_rules", noun: "logical switch" }],
+  },
+  {
+    table: "Logical_Router_Policy",
+    noun: "router policy",
+    identity: ["priority", "match"],
+    extra: [],
+    parents: [{ table: "Logical_Router", column: "policies", noun: "logical router" }],
   },
 ] as const;
 
@@ -44,8 +56,8 @@ const names = (rule: Row, table: NamedTable, name: string): boolean =>
   table === "Meter" ? rule.meter === name : namesOf(rule.match as string, table, name).length > 0;
 
 /**
- * The rules (ACLs, QoS rules) whose match names `name` of `table`, other than those hanging only
- * off the row being deleted (`self`: they go with it).
+ * The rules (ACLs, QoS rules, router policies) whose match names `name` of `table`, other than
+ * those hanging only off the row being deleted (`self`: they go with it).
  */
 export async function matchUsers(
   c: OvsdbClient,
@@ -54,7 +66,7 @@ export async function matchUsers(
   self: string,
 ): Promise<RowUser[]> {
   const ops = RULE_TABLES.flatMap((r) => [
-    select(r.table, [], ["_uuid", ...ACL_IDENTITY, ...r.extra, "external_ids"]),
+    select(r.table, [], ["_uuid", ...r.identity, ...r.extra, "external_ids"]),
     ...r.parents.map((p) => select(p.table, [], ["_uuid", "name", p.column])),
   ]);
   const results = (await c.transact(NB_DB, ops)).map((r) => (r.rows ?? []) as Row[]);
@@ -74,7 +86,7 @@ export async function matchUsers(
         table: r.table,
         where: [eq("_uuid", uuid)],
         owner: ownerOf(rule),
-        text: `${describeRow(r.noun, rule, ACL_IDENTITY)} on ${where} (${managedBy(rule)})`,
+        text: `${describeRow(r.noun, rule, r.identity)} on ${where} (${managedBy(rule)})`,
       });
     }
   }
@@ -108,7 +120,8 @@ const NAMED_BY: Record<NamedTable, { how: string; leaves: string; example: strin
 
 /**
  * The `beforeDelete` hook of an address set, a port group or a meter (`noun`: how messages call
- * it): refuses the delete while an ACL's or a QoS rule's match, or an ACL's `meter`, names the row.
+ * it): refuses the delete while an ACL's, a QoS rule's or a router policy's match, or an ACL's `meter`,
+ * names the row.
  */
 export function refuseWhileNamed(table: NamedTable, noun: string): NonNullable<Hooks["beforeDelete"]> {
   const { how, leaves, example } = NAMED_BY[table];

@@ -220,6 +220,27 @@ const SAMPLES: Record<string, Samples> = {
     },
     along: { type: { logicalPort: undefined, externalMac: undefined } },
   },
+  "ovn:LogicalRouterPolicy": {
+    full: {
+      nb,
+      router: "lr0",
+      priority: 100,
+      match: "ip4.src == 192.168.0.0/24 && ip4.dst == $servers",
+      action: "reroute",
+      nexthops: ["192.168.1.254", "192.168.1.253"],
+      options: { pkt_mark: "7" },
+      externalIds: { a: "b" },
+    },
+    changes: {
+      priority: 200,
+      match: "ip4.dst == 10.0.9.0/24",
+      action: "drop",
+      nexthops: ["192.168.1.252"],
+      options: { pkt_mark: "8" },
+      externalIds: { a: "c" },
+    },
+    along: { action: { nexthops: undefined } },
+  },
   "ovn:LogicalRouterPort": {
     full: {
       nb,
