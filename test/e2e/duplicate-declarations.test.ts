@@ -1,10 +1,10 @@
 /**
  * Issue 12, bad input: two resources of one program that declare the same row (two switches of one
  * name, two ACLs or QoS rules of one parent with the same direction, priority and match, two NAT
- * rules of one router with the same type and addresses, spelled differently, two bridges of one
- * name on one host) fail the whole run with `[DUPLICATE]` naming both resources, and nothing is
- * written, through the real Pulumi CLI against a sandbox; the same names on different parents or
- * hosts deploy.
+ * rules of one router with the same type and addresses, spelled differently, two router policies of
+ * one priority and match, two bridges of one name on one host) fail the whole run with
+ * `[DUPLICATE]` naming both resources, and nothing is written, through the real Pulumi CLI against
+ * a sandbox; the same names on different parents or hosts deploy.
  *
  * The duplicates are added to a stack that already holds their parents (so the parents' outputs
  * are known before anything is written, also by the Automation API's `up`, which skips the
@@ -39,7 +39,15 @@ describe("a row declared twice in one program (issue 12)", () => {
   /** The NB tables and both hosts' bridges, to prove a failed run wrote nothing. */
   const dump = async () => {
     const out: string[] = [];
-    for (const table of ["Logical_Switch", "Logical_Router", "NAT", "ACL", "QoS", "Port_Group"])
+    for (const table of [
+      "Logical_Switch",
+      "Logical_Router",
+      "NAT",
+      "Logical_Router_Policy",
+      "ACL",
+      "QoS",
+      "Port_Group",
+    ])
       out.push(await ovnNbctl(sb, "--format=json", "list", table));
     for (const h of hosts) {
       const args = [`--db=${h.remote}`, "--timeout=20", "--format=json", "--columns=name,external_ids,ports"];
@@ -178,6 +186,27 @@ describe("a row declared twice in one program (issue 12)", () => {
         });
       },
       /\[DUPLICATE\] (not applied: )?ovn\.LogicalRouterNat "nat-b" declares the same row as "nat-a": router dup-lr0, type dnat_and_snat, externalIp 172\.16\.0\.10, logicalIp 10\.0\.0\.5 on nb/,
+    ],
+    [
+      "two router policies of one priority and match",
+      (p) => {
+        new ovn.LogicalRouterPolicy("pol-a", {
+          nb,
+          router: p.lr0.name,
+          priority: 100,
+          match: "ip4.dst == 10.0.0.5",
+          action: "drop",
+        });
+        new ovn.LogicalRouterPolicy("pol-b", {
+          nb,
+          router: p.lr0.name,
+          priority: 100,
+          match: "ip4.dst == 10.0.0.5",
+          action: "reroute",
+          nexthops: ["10.0.1.2"],
+        });
+      },
+      /\[DUPLICATE\] (not applied: )?ovn\.LogicalRouterPolicy "pol-b" declares the same row as "pol-a": router dup-lr0, priority 100, match "ip4\.dst == 10\.0\.0\.5"/,
     ],
     [
       "two bridges of one name on one host",
