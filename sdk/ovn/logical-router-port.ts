@@ -62,6 +62,14 @@ export interface LogicalRouterPortArgs extends NorthboundArgs {
   /** Name of the switch-side port. Default `NAME-attachment` (e.g. `lrp0-attachment`). */
   switchPortName?: pulumi.Input<string>;
   /**
+   * More `options` of the switch-side port (with `switch`), merged with the `router-port` key this resource
+   * sets (refused here), e.g. `{ "nat-addresses": "router" }` on the external switch of a gateway port, so
+   * the chassis that takes the gateway over announces the NAT addresses (gratuitous ARP) after a failover.
+   * Only the keys listed here are managed: a key removed from the program is deleted from the column, keys
+   * others added stay.
+   */
+  switchPortOptions?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
    * Addresses of the switch-side port. Default `["router"]` (this router port's MAC and networks); or the
    * router port's MAC alone, e.g. `["00:00:00:00:ff:01"]`. A set, canonical like a switch port's
    * `addresses`.
@@ -119,6 +127,14 @@ export class LogicalRouterPort extends DynamicResource {
   declare readonly switch: pulumi.Output<string | undefined>;
   /** Name of the switch-side port. Default `NAME-attachment` (e.g. `lrp0-attachment`). */
   declare readonly switchPortName: pulumi.Output<string | undefined>;
+  /**
+   * More `options` of the switch-side port (with `switch`), merged with the `router-port` key this resource
+   * sets (refused here), e.g. `{ "nat-addresses": "router" }` on the external switch of a gateway port, so
+   * the chassis that takes the gateway over announces the NAT addresses (gratuitous ARP) after a failover.
+   * Only the keys listed here are managed: a key removed from the program is deleted from the column, keys
+   * others added stay.
+   */
+  declare readonly switchPortOptions: pulumi.Output<Record<string, string> | undefined>;
   /**
    * Addresses of the switch-side port. Default `["router"]` (this router port's MAC and networks); or the
    * router port's MAC alone, e.g. `["00:00:00:00:ff:01"]`. A set, canonical like a switch port's

@@ -15,8 +15,9 @@ import { z } from "zod";
 import { mutate, eq, type OvsdbClient, type Operation } from "../../ovsdb";
 import type { InputProblem } from "../../errors";
 import type { Instance, Props } from "../../framework";
-import { claimExisting, parentOf, holdsRow, selectOne, type Holder } from "../common";
-import { mapArg, type TableSpec } from "../../engine/spec";
+import { claimExisting, parentOf, holdsRow, selectOne, stringMap, type Holder } from "../common";
+import { MANAGED_KEYS_DOC, mapArg, type TableSpec } from "../../engine/spec";
+import { managedKeys } from "../../engine/rows";
 import { tableKind } from "../../engine/table";
 import { NB_DB, inProgramOrder, northbound, parentsOf, requireParent, type StringMap } from "./common";
 import { routerArg } from "./nat";
@@ -56,6 +57,7 @@ export type LrpInputs = Props &
     switch?: string;
     switchPortName?: string;
     switchPortAddresses?: string[];
+    switchPortOptions?: StringMap;
     gatewayChassis?: GatewayChassis[];
   };
 /**
@@ -66,13 +68,20 @@ export function normalizeGatewayChassis(list: (string | GatewayChassis)[]): Gate
   return list.map((e, n) => (typeof e === "string" ? { chassis: e, priority: list.length - n } : e));
 }
 
+/** The arguments of the switch-side port, which need `switch`. */
+const SWITCH_ONLY = ["switchPortName", "switchPortAddresses", "switchPortOptions"] as const;
+
 function validate(p: Props): InputProblem[] {
   const i = p as LrpInputs;
   const problems: InputProblem[] = [];
-  if (!i.switch && (i.switchPortName !== undefined || i.switchPortAddresses !== undefined)) {
+  const switchOnly = SWITCH_ONLY.find((k) => i[k] !== undefined);
+  if (!i.switch && switchOnly) {
+    problems.push({ property: switchOnly, reason: "applies only when joining a switch: set switch too" });
+  }
+  if (i.switchPortOptions?.["router-port"] !== undefined) {
     problems.push({
-      property: i.switchPortName !== undefined ? "switchPortName" : "switchPortAddresses",
-      reason: "applies only when joining a switch: set switch too",
+      property: 'switchPortOptions["router-port"]',
+      reason: "is set by this resource (the router port's name): leave it out",
     });
   }
   const seen = new Set<string>();
@@ -104,7 +113,7 @@ export function attachmentInputs(i: LrpInputs): LspInputs {
     name: attachmentName(i),
     type: "router",
     addresses: i.switchPortAddresses ?? ["router"],
-    options: { "router-port": i.name },
+    options: { ...i.switchPortOptions, "router-port": i.name },
     owner: i.owner,
     instance: i.instance,
   };
@@ -154,7 +163,7 @@ async function planAttachment(
  */
 async function readAttachment(c: OvsdbClient, s: LrpInputs): Promise<{ inputs: Props; outputs: Props }> {
   const none = {
-    inputs: { switch: undefined, switchPortAddresses: undefined },
+    inputs: { switch: undefined, switchPortAddresses: undefined, switchPortOptions: undefined },
     outputs: { switchPortUuid: null },
   };
   if (!s.switch) return none;
@@ -167,6 +176,7 @@ async function readAttachment(c: OvsdbClient, s: LrpInputs): Promise<{ inputs: P
       switch: parentOf(parents, s.switch),
       switchPortAddresses:
         s.switchPortAddresses === undefined && addrs?.join() === "router" ? undefined : addrs,
+      switchPortOptions: managedKeys(att.options, s.switchPortOptions),
     },
     outputs: { switchPortUuid: att._uuid as string },
   };
@@ -276,6 +286,15 @@ export const lrpSpec: TableSpec = {
       schema: ovnName("switchPortName").optional(),
       type: "string",
       doc: "Name of the switch-side port. Default `NAME-attachment` (e.g. `lrp0-attachment`).",
+    },
+    switchPortOptions: {
+      schema: stringMap.optional(),
+      type: "Record<string, string>",
+      doc:
+        "More `options` of the switch-side port (with `switch`), merged with the `router-port` key this " +
+        'resource sets (refused here), e.g. `{ "nat-addresses": "router" }` on the external switch of a ' +
+        "gateway port, so the chassis that takes the gateway over announces the NAT addresses (gratuitous " +
+        `ARP) after a failover. ${MANAGED_KEYS_DOC}`,
     },
     switchPortAddresses: {
       schema: setOf(

@@ -186,6 +186,29 @@ describe("check per resource", () => {
         owner,
       }).switchPortName,
     ).toMatch(/set switch too/);
+    expect(
+      failures(lrpKind, {
+        nb,
+        router: "lr0",
+        name: "l",
+        mac: "00:00:00:00:ff:01",
+        networks: ["10.0.0.1/24"],
+        switchPortOptions: { "nat-addresses": "router" },
+        owner,
+      }).switchPortOptions,
+    ).toMatch(/set switch too/);
+    expect(
+      failures(lrpKind, {
+        nb,
+        router: "lr0",
+        name: "l",
+        mac: "00:00:00:00:ff:01",
+        networks: ["10.0.0.1/24"],
+        switch: "ext",
+        switchPortOptions: { "nat-addresses": "router", "router-port": "other" },
+        owner,
+      })['switchPortOptions["router-port"]'],
+    ).toMatch(/set by this resource/);
     const r = checkInputs(lrpKind, {
       nb,
       router: "lr0",
