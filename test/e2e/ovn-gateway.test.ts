@@ -288,6 +288,10 @@ describe("examples/ovn-gateway", () => {
     expect(await nbctl("show")).toBe("");
     expect(await nbctl("--bare", "--columns=_uuid", "list", "Gateway_Chassis")).toBe("");
     expect(await nbctl("--bare", "--columns=_uuid", "list", "NAT")).toBe("");
+    await nbctl("--wait=sb", "sync");
+    expect(await sbctl("--bare", "--columns=_uuid", "find", "Port_Binding", `logical_port=${CR_PORT}`)).toBe(
+      "",
+    );
     for (const h of sb.hosts) {
       const r = await execIn(h.namespace, [
         "ovs-vsctl",
