@@ -24,6 +24,7 @@ import { routerSpec } from "./ovn/logical-router";
 import { natSpec } from "./ovn/nat";
 import { routeSpec } from "./ovn/static-route";
 import { lrpSpec } from "./ovn/logical-router-port";
+import { haChassisGroupSpec } from "./ovn/ha-chassis-group";
 
 export const tableSpecs: readonly TableSpec[] = [
   bridgeSpec,
@@ -46,6 +47,7 @@ export const tableSpecs: readonly TableSpec[] = [
   dhcpOptionsSpec,
   dnsSpec,
   loadBalancerSpec,
+  haChassisGroupSpec,
 ];
 
 /** Every declared resource: the table-backed ones, and those with their own reader/writer. */

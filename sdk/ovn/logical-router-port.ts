@@ -40,6 +40,13 @@ export interface LogicalRouterPortArgs extends NorthboundArgs {
    * Compared as a set of `{ chassis, priority }`.
    */
   gatewayChassis?: pulumi.Input<pulumi.Input<string | GatewayChassisArgs>[]>;
+  /**
+   * The HA chassis group hosting this distributed gateway port (`Logical_Router_Port.ha_chassis_group`), by
+   * name, e.g. `group.name` of an `ovn.HaChassisGroup`: its highest-priority live chassis claims the port.
+   * Instead of `gatewayChassis` (OVN uses one or the other). The group must exist when the port is written
+   * (PARENT_MISSING otherwise); its name output orders the creation.
+   */
+  haChassisGroup?: pulumi.Input<string>;
   /** Administrative state (`Logical_Router_Port.enabled`). Default: enabled. */
   enabled?: pulumi.Input<boolean>;
   /**
@@ -106,6 +113,13 @@ export class LogicalRouterPort extends DynamicResource {
    * Compared as a set of `{ chassis, priority }`.
    */
   declare readonly gatewayChassis: pulumi.Output<GatewayChassisArgs[] | undefined>;
+  /**
+   * The HA chassis group hosting this distributed gateway port (`Logical_Router_Port.ha_chassis_group`), by
+   * name, e.g. `group.name` of an `ovn.HaChassisGroup`: its highest-priority live chassis claims the port.
+   * Instead of `gatewayChassis` (OVN uses one or the other). The group must exist when the port is written
+   * (PARENT_MISSING otherwise); its name output orders the creation.
+   */
+  declare readonly haChassisGroup: pulumi.Output<string | undefined>;
   /** Administrative state (`Logical_Router_Port.enabled`). Default: enabled. */
   declare readonly enabled: pulumi.Output<boolean | undefined>;
   /**

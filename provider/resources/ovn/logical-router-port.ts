@@ -23,30 +23,19 @@ import { NB_DB, inProgramOrder, northbound, parentsOf, requireParent, type Strin
 import { routerArg } from "./nat";
 import { planLspCreate, planLspUpdate, planMove, type LspInputs } from "./logical-switch-port";
 import { ovnName } from "./validation";
-import { asSet, interfaceCidr, intIn, lspAddress, mac, setOf } from "../values";
+import { asSet, interfaceCidr, lspAddress, mac, setOf } from "../values";
+import {
+  chassisFields,
+  chassisList,
+  duplicateChassis,
+  priority,
+  type ChassisPriority,
+} from "./chassis-priorities";
 
-export const priority = intIn("priority", 0, 32767, " (highest wins)");
-
-const gatewayChassisEntry = z.union(
-  [ovnName("gatewayChassis"), z.object({ chassis: ovnName("chassis"), priority })],
-  {
-    error: 'gatewayChassis entries: accepted a chassis name (system-id) or { chassis: "gw1", priority: 20 }',
-  },
-);
-
-export interface GatewayChassis {
-  chassis: string;
-  priority: number;
-}
+export { priority };
 
 /** How a gateway chassis entry reads: `{ chassis, priority }`. */
-const gatewayChassisList = z
-  .array(gatewayChassisEntry, {
-    error:
-      "gatewayChassis: accepted a list of chassis names in priority order, or { chassis, priority } objects",
-  })
-  .optional()
-  .transform((list) => (list ? asSet(normalizeGatewayChassis(list)) : undefined));
+export type GatewayChassis = ChassisPriority;
 
 export type LrpInputs = Props &
   Instance & {
@@ -59,15 +48,8 @@ export type LrpInputs = Props &
     switchPortAddresses?: string[];
     switchPortOptions?: StringMap;
     gatewayChassis?: GatewayChassis[];
+    haChassisGroup?: string;
   };
-/**
- * Chassis names become `{ chassis, priority }`: listed names get descending priorities (the first
- * is preferred), objects keep theirs. Pure.
- */
-export function normalizeGatewayChassis(list: (string | GatewayChassis)[]): GatewayChassis[] {
-  return list.map((e, n) => (typeof e === "string" ? { chassis: e, priority: list.length - n } : e));
-}
-
 /** The arguments of the switch-side port, which need `switch`. */
 const SWITCH_ONLY = ["switchPortName", "switchPortAddresses", "switchPortOptions"] as const;
 
@@ -84,12 +66,14 @@ function validate(p: Props): InputProblem[] {
       reason: "is set by this resource (the router port's name): leave it out",
     });
   }
-  const seen = new Set<string>();
-  for (const g of i.gatewayChassis ?? []) {
-    if (seen.has(g.chassis)) {
-      problems.push({ property: "gatewayChassis", reason: `chassis ${g.chassis} is listed twice` });
-    }
-    seen.add(g.chassis);
+  problems.push(...duplicateChassis("gatewayChassis", i.gatewayChassis));
+  if (i.gatewayChassis !== undefined && i.haChassisGroup !== undefined) {
+    problems.push({
+      property: "haChassisGroup",
+      reason:
+        "a gateway port takes its chassis from gatewayChassis or from an HA chassis group (OVN uses one " +
+        "or the other): set one of them",
+    });
   }
   if (i.peer !== undefined && i.switch !== undefined) {
     problems.push({
@@ -234,7 +218,7 @@ export const lrpSpec: TableSpec = {
       storage: { column: "peer" },
     },
     gatewayChassis: {
-      schema: gatewayChassisList,
+      schema: chassisList("gatewayChassis").optional(),
       type: "(string | GatewayChassisArgs)[]",
       outputType: "GatewayChassisArgs[]",
       doc:
@@ -248,22 +232,20 @@ export const lrpSpec: TableSpec = {
           key: "chassis",
           marked: true,
           fixed: (i, m) => ({ name: `${String(i.name)}-${String(m.chassis)}` }),
-          args: {
-            chassis: {
-              schema: ovnName("chassis"),
-              type: "string",
-              doc: "The chassis name (its `system-id`; `Gateway_Chassis.chassis_name`).",
-              storage: { column: "chassis_name" },
-            },
-            priority: {
-              schema: priority,
-              type: "number",
-              doc: "0..32767; the highest-priority live chassis hosts the gateway (`Gateway_Chassis.priority`).",
-              storage: { column: "priority" },
-            },
-          },
+          args: chassisFields("Gateway_Chassis"),
         },
       },
+    },
+    haChassisGroup: {
+      schema: ovnName("haChassisGroup").optional(),
+      type: "string",
+      doc:
+        "The HA chassis group hosting this distributed gateway port (`Logical_Router_Port.ha_chassis_group`), " +
+        "by name, e.g. `group.name` of an `ovn.HaChassisGroup`: its highest-priority live chassis claims " +
+        "the port. Instead of `gatewayChassis` (OVN uses one or the other). The group must exist when " +
+        "the port is written (PARENT_MISSING otherwise); its name output orders the creation.",
+      storage: { column: "ha_chassis_group" },
+      ref: { table: "HA_Chassis_Group", noun: "HA chassis group", sdk: "ovn.HaChassisGroup" },
     },
     enabled: {
       schema: z.boolean({ error: "enabled must be true or false" }).optional(),
