@@ -80,17 +80,10 @@ describe("examples/ovn-gateway", () => {
       100,
     );
 
-  /** Starts a peer-echo server in `where` and waits until it listens. */
+  /** Starts a peer-echo server in `where` (resolves once it listens); stopped in afterAll at the latest. */
   async function echoServer(where: ContainerInfo | string) {
-    const server = startPeerEcho(where, { port: PORT });
+    const server = await startPeerEcho(where, { port: PORT });
     children.push(server);
-    const ns = typeof where === "string" ? where : where.namespace;
-    await waitFor(
-      async () => (await execIn(ns, ["ss", "-Hltn", `sport = :${PORT}`])).stdout.trim() !== "",
-      10_000,
-      () => `no server listening on port ${PORT} in ${ns}`,
-      50,
-    );
     return server;
   }
 
