@@ -176,38 +176,16 @@ describe("check per resource", () => {
       failures(lrpKind, { nb, router: "lr0", name: "l", mac: "00:00:00:00:ff:01", networks: [], owner })
         .networks,
     ).toMatch(/at least one/);
+    const lrp = { nb, router: "lr0", name: "l", mac: "00:00:00:00:ff:01", networks: ["10.0.0.1/24"], owner };
+    expect(failures(lrpKind, { ...lrp, switchPortName: "x" }).switchPortName).toMatch(/set switch too/);
     expect(
-      failures(lrpKind, {
-        nb,
-        router: "lr0",
-        name: "l",
-        mac: "00:00:00:00:ff:01",
-        networks: ["10.0.0.1/24"],
-        switchPortName: "x",
-        owner,
-      }).switchPortName,
+      failures(lrpKind, { ...lrp, switchPortOptions: { "nat-addresses": "router" } }).switchPortOptions,
     ).toMatch(/set switch too/);
     expect(
       failures(lrpKind, {
-        nb,
-        router: "lr0",
-        name: "l",
-        mac: "00:00:00:00:ff:01",
-        networks: ["10.0.0.1/24"],
-        switchPortOptions: { "nat-addresses": "router" },
-        owner,
-      }).switchPortOptions,
-    ).toMatch(/set switch too/);
-    expect(
-      failures(lrpKind, {
-        nb,
-        router: "lr0",
-        name: "l",
-        mac: "00:00:00:00:ff:01",
-        networks: ["10.0.0.1/24"],
+        ...lrp,
         switch: "ext",
         switchPortOptions: { "nat-addresses": "router", "router-port": "other" },
-        owner,
       })['switchPortOptions["router-port"]'],
     ).toMatch(/set by this resource/);
     const r = checkInputs(lrpKind, {
