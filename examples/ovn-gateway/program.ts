@@ -94,7 +94,7 @@ export function ovnGateway(opts: OvnGatewayOptions) {
 
   const router = new ovn.LogicalRouter("lr-gw", { nb, name: "lr-gw" });
   const tenant = new ovn.LogicalSwitch("tenant", { nb, name: "tenant" });
-  new ovn.LogicalRouterPort("lrp-tenant", {
+  const tenantPort = new ovn.LogicalRouterPort("lrp-tenant", {
     nb,
     router: router.name,
     name: "lrp-tenant",
@@ -153,7 +153,8 @@ export function ovnGateway(opts: OvnGatewayOptions) {
       logicalPort: ports.fip.name,
       externalMac: EXTERNAL.floatingMac,
     },
-    { dependsOn: [gw] },
+    // The floating IP's port must be on a switch joined to the router when the rule is written.
+    { dependsOn: [gw, tenantPort] },
   );
   return {
     router: router.name,

@@ -276,6 +276,52 @@ describe("examples/ovn-gateway", () => {
     await bad.remove();
   });
 
+  it("a floating IP whose logicalPort is on a switch not joined to the router fails and writes nothing", async () => {
+    // A port on a switch lr-gw does not reach (made by hand: it is not the stack's).
+    await nbctl(
+      "ls-add",
+      "lonely",
+      "--",
+      "lsp-add",
+      "lonely",
+      "stray",
+      "--",
+      "lsp-set-addresses",
+      "stray",
+      "00:00:00:cb:02:30 10.70.0.30",
+    );
+    try {
+      const before = await nbState();
+      const bad = await TestStack.create({
+        project: "ovn-gateway",
+        stack: "e2e-bad-fip",
+        program: async () => {
+          new ovn.LogicalRouterNat("bad-fip", {
+            nb: { remote: sb.central!.nbRemote.unix },
+            router: "lr-gw",
+            type: "dnat_and_snat",
+            externalIp: "203.0.113.30",
+            logicalIp: "10.70.0.30",
+            logicalPort: "stray",
+            externalMac: "00:00:00:cb:00:30",
+          });
+        },
+      });
+      const e = await bad.up().catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(PulumiOperationError);
+      expect((e as PulumiOperationError).messagesOf("bad-fip")).toContainEqual(
+        expect.stringMatching(
+          /\[INVALID_INPUT\] .*logicalPort stray is on logical switch lonely, which logical router lr-gw is not attached to \(it reaches .*tenant/,
+        ),
+      );
+      expect(await nbState()).toEqual(before);
+      expect(await nbctl("--bare", "--columns=_uuid", "find", "NAT", "external_ip=203.0.113.30")).toBe("");
+      await bad.remove();
+    } finally {
+      await nbctl("--if-exists", "ls-del", "lonely");
+    }
+  });
+
   it("destroy leaves nothing of the stack", async () => {
     await stack.destroy();
     expect(await nbctl("show")).toBe("");
