@@ -20,15 +20,17 @@ import { registryEntries } from "./state";
 
 const USAGE = `usage: sandbox <command> [options]
 
-  up        [--name N] [--hosts N] [--ovn|--no-ovn] [--encap geneve|vxlan] [--mtu N] [--dir PATH] [--quiet]
-            start a sandbox (reused if it already runs healthy with the same options); prints its state JSON
+  up        [--name N] [--hosts N] [--ovn|--no-ovn] [--encap geneve|vxlan] [--mtu N] [--external]
+            [--dir PATH] [--quiet]
+            start a sandbox (reused if it already runs healthy with the same options); prints its state JSON;
+            --external adds the outside network (namespace sbx-N.ext, 203.0.113.1/24) on each host's br-ex
   down      [--name N]                 stop it and remove its daemons, namespaces, veths and directory
   status    [--name N] [--json]        is every daemon alive (exit 0 healthy, 1 not)
   list                                 sandboxes known on this machine
   container add NAME --host hK [--ip CIDR] [--mac MAC] [--gateway IP] [--mtu N] [--port-name P]
                 [--attach [--bridge BR] [--iface-id ID]] [--name N]
   container del NAME [--detach] [--name N]
-  exec      [--name N] TARGET -- COMMAND…   run COMMAND in host hK, "net" or container TARGET's namespace
+  exec      [--name N] TARGET -- COMMAND…   run COMMAND in host hK, "net", "ext" or container TARGET's namespace
 
   --name defaults to "default"; the directory to $PULUMI_OVS_SANDBOX_DIR/NAME or /tmp/pulumi-ovs-sandbox/NAME.
   Needs root.`;
@@ -40,6 +42,7 @@ const OPTIONS = {
   ovn: { type: "boolean" },
   encap: { type: "string" },
   mtu: { type: "string" },
+  external: { type: "boolean" },
   dir: { type: "string" },
   quiet: { type: "boolean" },
   json: { type: "boolean" },
@@ -96,6 +99,7 @@ const upSchema = z.object({
   ovn: z.boolean().optional(),
   encap: z.enum(["geneve", "vxlan"], { error: "--encap must be geneve or vxlan" }).optional(),
   mtu: int("--mtu").optional(),
+  external: z.boolean().optional(),
   dir: z.string().optional(),
   quiet: z.boolean().optional(),
 });
@@ -137,7 +141,7 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (cmd) {
     case "up": {
-      allowOnly(p, cmd, ["name", "hosts", "ovn", "encap", "mtu", "dir", "quiet"]);
+      allowOnly(p, cmd, Object.keys(upSchema.shape));
       const o = validate(upSchema, p.flags);
       requireRoot();
       const t0 = Date.now();
@@ -147,6 +151,7 @@ async function main(argv: string[]): Promise<number> {
         ovn: o.ovn,
         encap: o.encap,
         underlayMtu: o.mtu,
+        external: o.external,
         baseDir: o.dir,
         log: o.quiet ? undefined : (m) => process.stderr.write(m + "\n"),
       });
@@ -255,9 +260,12 @@ async function main(argv: string[]): Promise<number> {
       const ns =
         target === "net"
           ? info.underlay.netns
-          : (info.hosts.find((h) => h.name === target)?.namespace ??
-            info.containers.find((c) => c.name === target)?.namespace);
-      if (!ns) throw new SandboxError(`no host or container ${target} in sandbox ${info.name}`);
+          : target === "ext"
+            ? info.external?.namespace
+            : (info.hosts.find((h) => h.name === target)?.namespace ??
+              info.containers.find((c) => c.name === target)?.namespace);
+      if (!ns)
+        throw new SandboxError(`no host, container or external network ${target} in sandbox ${info.name}`);
       const r = await execInNs(ns, p.rest, { inherit: true });
       if (r.code === -1) throw new SandboxError(`exec: ${r.stderr.trim()}`);
       return r.code;

@@ -16,6 +16,7 @@ import {
   type PingOptions,
   type RunOptions,
 } from "./exec";
+import { EXTERNAL } from "./external";
 import { addNetns, addVeth, delNetns, ipIn, linkInfo, txOff } from "./netns";
 import {
   CONTAINER_RE,
@@ -57,7 +58,18 @@ export interface ContainerOptions {
 }
 
 const IFNAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
-const RESERVED_IFNAMES = new Set(["lo", UNDERLAY_NIC, "br-phy", "br-int", "ovs-netdev", "ovs-system"]);
+const RESERVED_IFNAMES = new Set([
+  "lo",
+  UNDERLAY_NIC,
+  "br-phy",
+  "br-int",
+  "ovs-netdev",
+  "ovs-system",
+  EXTERNAL.nic,
+  EXTERNAL.providerBridge,
+]);
+/** Container names taken by the sandbox's own namespaces (`sbx-NAME.net`, `sbx-NAME.ext`). */
+const RESERVED_NAMES = new Set(["net", "ext"]);
 const MAC_RE = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 
 /** An IPv4 address, with a prefix length when `cidr` (e.g. 192.168.1.2/24), else without. */
@@ -72,9 +84,9 @@ function isIpv4(s: string, cidr: boolean): boolean {
  * first bad one.
  */
 export function checkContainerOptions(opts: ContainerOptions): { portName: string; mtu: number } {
-  if (!CONTAINER_RE.test(opts.name) || opts.name === "net" || /^h\d+$/.test(opts.name)) {
+  if (!CONTAINER_RE.test(opts.name) || RESERVED_NAMES.has(opts.name) || /^h\d+$/.test(opts.name)) {
     throw new SandboxError(
-      `invalid container name ${JSON.stringify(opts.name)}: 1-15 of a-z, 0-9, "_", "-" (and not "net" or hN)`,
+      `invalid container name ${JSON.stringify(opts.name)}: 1-15 of a-z, 0-9, "_", "-" (and not "net", "ext" or hN)`,
     );
   }
   const portName = opts.portName ?? opts.name;

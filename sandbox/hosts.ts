@@ -14,6 +14,7 @@ import {
   type Ctx,
 } from "./context";
 import { daemonError, waitSocket } from "./daemons";
+import { providerBridgeTxn } from "./external";
 import { run, runOk } from "./exec";
 import { addVeth, ipIn, linkInfo, txOff } from "./netns";
 import { isAlive } from "./procs";
@@ -94,6 +95,7 @@ export async function startHostDb(ctx: Ctx, h: HostInfo): Promise<void> {
   txn.push("--", "set", "bridge", "br-phy", "datapath_type=netdev", "fail_mode=standalone");
   txn.push("--", "set", "interface", "br-phy", `mtu_request=${underlay.mtu}`);
   txn.push("--", "add-port", "br-phy", h.underlayNic);
+  if (options.external) txn.push(...providerBridgeTxn());
   txn.push("--", "set", "open_vswitch", ".", `external_ids:hostname=${h.name}`);
   if (options.ovn) {
     const central = ctx.info.central as CentralInfo;

@@ -13,6 +13,8 @@ export { requireRoot } from "./context";
 export { ovnNbctl, ovnSbctl } from "./ovn";
 export { addContainer, execIn, ping, removeContainer, tcpAnswers, tcpListener } from "./containers";
 export type { ContainerOptions } from "./containers";
+export { startPeerEcho } from "./servers";
+export type { PeerEcho } from "./servers";
 export { restartDaemon, startSandbox, stopSandbox } from "./lifecycle";
 export type { SandboxOptions, StopReport } from "./lifecycle";
 export { loadSandbox, sandboxStatus } from "./status";
@@ -22,6 +24,7 @@ export type {
   ContainerInfo,
   DaemonInfo,
   EncapType,
+  ExternalInfo,
   HostInfo,
   Remotes,
   ResolvedOptions,

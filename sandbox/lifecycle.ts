@@ -12,6 +12,8 @@
  * sbx-NAME.hK    eth0 (veth to br-ul) in OVS bridge br-phy (netdev) holding 10.200.N.K/24
  *                ovsdb-server unix:DIR/hK/db.sock, tcp:10.200.N.K:20000+10N
  *                ovs-vswitchd; with OVN: ovn-controller and br-int
+ * sbx-NAME.ext   with `external: true`: br-ext 203.0.113.1/24 (Linux bridge, MTU 1500), ports h1, h2, …
+ *                each a veth to ext0 in a host namespace, a port of the host's OVS bridge br-ex
  * sbx-NAME.CNAME containers made by addContainer: eth0 <-> veth CNAME in a host namespace
  * ```
  */
@@ -30,9 +32,11 @@ import {
 } from "./context";
 import { daemonError, startDaemon } from "./daemons";
 import { SandboxError, run, which } from "./exec";
+import { connectHostToExternal, planExternal, setupExternalBridge } from "./external";
 import { connectHostToUnderlay, planHost, setupUnderlayBridge, startHostDb, startVswitchd } from "./hosts";
 import { delNetns, listNetns } from "./netns";
 import { planCentral, startController, startOvnCentral, waitController } from "./ovn";
+import { SERVER_COMMS, serversDir } from "./servers";
 import { findDaemonsUsing, readPidfile, terminate } from "./procs";
 import {
   allocLock,
@@ -70,6 +74,13 @@ export interface SandboxOptions {
   encap?: EncapType;
   /** MTU of the underlay (bridge, veths, br-phy); default 1600 so that 1500-byte containers fit in tunnels. */
   underlayMtu?: number;
+  /**
+   * Add an external network: namespace `sbx-NAME.ext` standing for the outside world (Linux bridge
+   * `br-ext` holding 203.0.113.1/24) and, per host, an OVS bridge `br-ex` whose port `ext0` is a
+   * veth into it. No bridge mappings are set: map a physical network to `br-ex` with
+   * `ovn.ChassisConfig` `bridgeMappings`. Default false.
+   */
+  external?: boolean;
   /** Progress messages (e.g. `console.error`); default silent. */
   log?: (message: string) => void;
   /** Limit for each readiness wait, in milliseconds; default 30000. */
@@ -102,7 +113,8 @@ function requireTools(ovn: boolean): void {
   }
 }
 
-function resolveOptions(opts: SandboxOptions): ResolvedOptions {
+/** Checks the options of {@link startSandbox} and fills in the defaults. */
+export function resolveOptions(opts: SandboxOptions): ResolvedOptions {
   const hosts = opts.hosts ?? 2;
   if (!Number.isInteger(hosts) || hosts < 1 || hosts > MAX_HOSTS) {
     throw new SandboxError(`hosts must be an integer from 1 to ${MAX_HOSTS}, got ${hosts}`);
@@ -114,7 +126,7 @@ function resolveOptions(opts: SandboxOptions): ResolvedOptions {
   if (!Number.isInteger(underlayMtu) || underlayMtu < 1280 || underlayMtu > 9000) {
     throw new SandboxError(`underlayMtu must be an integer from 1280 to 9000, got ${underlayMtu}`);
   }
-  return { hosts, ovn: opts.ovn ?? true, encap, underlayMtu };
+  return { hosts, ovn: opts.ovn ?? true, encap, underlayMtu, external: opts.external ?? false };
 }
 
 function fillEnv(info: SandboxInfo): void {
@@ -189,7 +201,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxIn
     // nothing can be using it, so it is cleaned below like the leftovers of a failed start.
     const dead = existing !== undefined && daemonStatuses(existing).every((d) => !d.alive);
     if (existing && existing.phase === "ready" && !dead) {
-      const same = isDeepStrictEqual(existing.options, options);
+      // State files written before the external network existed have no `external` option.
+      const old: Partial<ResolvedOptions> = existing.options;
+      const same = isDeepStrictEqual({ ...old, external: old.external ?? false }, options);
       const health = isHealthy(existing);
       if (same && health.ok) {
         say(`sandbox ${name} is already running; reusing it`);
@@ -245,6 +259,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxIn
       };
       mkdirSync(dir, { recursive: true });
       if (options.ovn) s.central = planCentral(s);
+      if (options.external) s.external = planExternal(s);
       for (let k = 1; k <= options.hosts; k++) s.hosts.push(planHost(s, k));
       fillEnv(s);
       saveState(s);
@@ -263,16 +278,22 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxIn
       await createNamespace(ctx, info.underlay.netns);
       for (const h of info.hosts) makeDir(ctx, h.runDir);
       if (info.central) makeDir(ctx, info.central.runDir);
+      const ext = info.external;
       await allSettled(ctx, [
         setupUnderlayBridge(ctx),
+        ext ? createNamespace(ctx, ext.namespace).then(() => setupExternalBridge(ctx, ext)) : undefined,
         ...info.hosts.map((h) => createNamespace(ctx, h.namespace)),
       ]);
-      say(`namespaces and underlay ${info.underlay.subnet} ready`);
+      say(`namespaces and underlay ${info.underlay.subnet} ready${ext ? `, external ${ext.cidr}` : ""}`);
       const central = info.central;
       await allSettled(ctx, [
         central ? startOvnCentral(ctx, central).then(() => say("OVN central up")) : undefined,
         ...info.hosts.map(async (h) => {
-          await allSettled(ctx, [connectHostToUnderlay(ctx, h), startHostDb(ctx, h)]);
+          await allSettled(ctx, [
+            connectHostToUnderlay(ctx, h),
+            ext ? connectHostToExternal(ctx, h, ext) : undefined,
+            startHostDb(ctx, h),
+          ]);
           await startVswitchd(ctx, h);
           say(`${h.name}: ovsdb-server and ovs-vswitchd up (${h.underlayIp})`);
         }),
@@ -336,6 +357,7 @@ async function teardown(
     }
   }
   for (const p of findDaemonsUsing(dir)) pids.add(p);
+  for (const p of findDaemonsUsing(serversDir(dir), SERVER_COMMS)) pids.add(p);
   const { signalled, survivors } = await terminate(pids, dir);
 
   const prefix = nsPrefix(name);

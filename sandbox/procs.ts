@@ -49,8 +49,8 @@ export function isOurs(pid: number, dir: string): boolean {
   return isAlive(pid) && cmdline(pid).includes(dir.endsWith("/") ? dir : `${dir}/`);
 }
 
-/** Live daemon processes (by program name) whose command line mentions `dir/`. */
-export function findDaemonsUsing(dir: string): number[] {
+/** Live processes named one of `comms` (default the daemons) whose command line mentions `dir/`. */
+export function findDaemonsUsing(dir: string, comms: ReadonlySet<string> = DAEMON_COMMS): number[] {
   const needle = dir.endsWith("/") ? dir : `${dir}/`;
   const out: number[] = [];
   let entries: string[];
@@ -63,7 +63,7 @@ export function findDaemonsUsing(dir: string): number[] {
     if (!/^\d+$/.test(e)) continue;
     const pid = Number(e);
     const comm = readProc(pid, "comm")?.trim();
-    if (!comm || !DAEMON_COMMS.has(comm)) continue;
+    if (!comm || !comms.has(comm)) continue;
     if (isAlive(pid) && cmdline(pid).includes(needle)) out.push(pid);
   }
   return out;

@@ -117,6 +117,26 @@ export interface ResolvedOptions {
   ovn: boolean;
   encap: EncapType;
   underlayMtu: number;
+  /** An external network (namespace `sbx-NAME.ext`) joined to each host's `br-ex`. */
+  external: boolean;
+}
+
+/**
+ * The external network of a sandbox started with `external: true`: a namespace standing for the
+ * outside world, whose Linux bridge holds the external router/server address, and per host a veth
+ * from the host's OVS bridge `br-ex` (port `ext0`) to that bridge (port named after the host).
+ */
+export interface ExternalInfo {
+  /** `sbx-NAME.ext`: run servers and clients of the outside world here (`execIn`, `ping`, `tcpAnswers`). */
+  namespace: string;
+  /** Linux bridge in {@link ExternalInfo.namespace} that holds {@link ExternalInfo.ip}: `br-ext`. */
+  bridge: string;
+  /** OVS bridge of each host holding its external NIC `ext0`: `br-ex`; map a physical network to it. */
+  providerBridge: string;
+  /** `203.0.113.0/24` (TEST-NET-3). */
+  cidr: string;
+  /** The external router/server: `203.0.113.1`. */
+  ip: string;
 }
 
 /** Everything about a running sandbox; also the content of `DIR/state.json`. */
@@ -152,6 +172,8 @@ export interface SandboxInfo {
   };
   hosts: HostInfo[];
   central?: CentralInfo;
+  /** The external network, when started with `external: true`. */
+  external?: ExternalInfo;
   containers: ContainerInfo[];
   /** Every namespace created (or about to be), in creation order. */
   namespaces: string[];

@@ -25,6 +25,7 @@ import { natSpec } from "./ovn/nat";
 import { policySpec } from "./ovn/router-policy";
 import { routeSpec } from "./ovn/static-route";
 import { lrpSpec } from "./ovn/logical-router-port";
+import { haChassisGroupSpec } from "./ovn/ha-chassis-group";
 
 export const tableSpecs: readonly TableSpec[] = [
   bridgeSpec,
@@ -48,6 +49,7 @@ export const tableSpecs: readonly TableSpec[] = [
   dhcpOptionsSpec,
   dnsSpec,
   loadBalancerSpec,
+  haChassisGroupSpec,
 ];
 
 /** Every declared resource: the table-backed ones, and those with their own reader/writer. */

@@ -1,8 +1,9 @@
 /**
  * OVN resources: chassis settings on each hypervisor (`ChassisConfig`), the databases' listening
  * targets (`NorthboundConnection`, `SouthboundConnection`) and the logical network in the
- * northbound database (switches, ports, routers, router ports, static routes, NAT, router policies; address sets, port groups and ACLs;
- * meters and QoS rules; DHCP options, DNS records; load balancers).
+ * northbound database (switches, ports, routers, router ports, static routes, NAT, router policies;
+ * address sets, port groups and ACLs; meters and QoS rules; DHCP options, DNS records; load
+ * balancers; HA chassis groups).
  */
 export type { NorthboundArgs, NorthboundDatabaseArgs, SouthboundDatabaseArgs } from "./common";
 export { ChassisConfig, type ChassisConfigArgs } from "./chassis-config";
@@ -27,3 +28,4 @@ export { Qos, type QosArgs } from "./qos";
 export { DhcpOptions, type DhcpOptionsArgs } from "./dhcp-options";
 export { Dns, type DnsArgs } from "./dns";
 export { LoadBalancer, type LoadBalancerArgs, type LoadBalancerHealthCheckArgs } from "./load-balancer";
+export { HaChassisGroup, type HaChassisGroupArgs, type HaChassisArgs } from "./ha-chassis-group";

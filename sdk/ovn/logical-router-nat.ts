@@ -26,7 +26,10 @@ export interface LogicalRouterNatArgs extends NorthboundArgs {
   logicalIp: pulumi.Input<string>;
   /**
    * For a distributed floating IP (`dnat_and_snat`): the logical port holding `logicalIp`
-   * (`NAT.logical_port`).
+   * (`NAT.logical_port`). Before the write the port must exist (PARENT_MISSING) and be on a switch joined to
+   * the router (INVALID_INPUT, naming the port's switch and the switches the router reaches); a router port
+   * or port made in the same run is waited for a few seconds. Give it as an output (`port.name`), and add
+   * `dependsOn` the router port joining its switch when that port is made in the same program.
    */
   logicalPort?: pulumi.Input<string>;
   /**
@@ -74,7 +77,10 @@ export class LogicalRouterNat extends DynamicResource {
   declare readonly logicalIp: pulumi.Output<string>;
   /**
    * For a distributed floating IP (`dnat_and_snat`): the logical port holding `logicalIp`
-   * (`NAT.logical_port`).
+   * (`NAT.logical_port`). Before the write the port must exist (PARENT_MISSING) and be on a switch joined to
+   * the router (INVALID_INPUT, naming the port's switch and the switches the router reaches); a router port
+   * or port made in the same run is waited for a few seconds. Give it as an output (`port.name`), and add
+   * `dependsOn` the router port joining its switch when that port is made in the same program.
    */
   declare readonly logicalPort: pulumi.Output<string | undefined>;
   /**

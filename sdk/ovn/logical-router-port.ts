@@ -40,6 +40,13 @@ export interface LogicalRouterPortArgs extends NorthboundArgs {
    * Compared as a set of `{ chassis, priority }`.
    */
   gatewayChassis?: pulumi.Input<pulumi.Input<string | GatewayChassisArgs>[]>;
+  /**
+   * The HA chassis group hosting this distributed gateway port (`Logical_Router_Port.ha_chassis_group`), by
+   * name, e.g. `group.name` of an `ovn.HaChassisGroup`: its highest-priority live chassis claims the port.
+   * Instead of `gatewayChassis` (OVN uses one or the other). The group must exist when the port is written
+   * (PARENT_MISSING otherwise); its name output orders the creation.
+   */
+  haChassisGroup?: pulumi.Input<string>;
   /** Administrative state (`Logical_Router_Port.enabled`). Default: enabled. */
   enabled?: pulumi.Input<boolean>;
   /**
@@ -61,6 +68,14 @@ export interface LogicalRouterPortArgs extends NorthboundArgs {
   switch?: pulumi.Input<string>;
   /** Name of the switch-side port. Default `NAME-attachment` (e.g. `lrp0-attachment`). */
   switchPortName?: pulumi.Input<string>;
+  /**
+   * More `options` of the switch-side port (with `switch`), merged with the `router-port` key this resource
+   * sets (refused here), e.g. `{ "nat-addresses": "router" }` on the external switch of a gateway port, so
+   * the chassis that takes the gateway over announces the NAT addresses (gratuitous ARP) after a failover.
+   * Only the keys listed here are managed: a key removed from the program is deleted from the column, keys
+   * others added stay.
+   */
+  switchPortOptions?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
    * Addresses of the switch-side port. Default `["router"]` (this router port's MAC and networks); or the
    * router port's MAC alone, e.g. `["00:00:00:00:ff:01"]`. A set, canonical like a switch port's
@@ -98,6 +113,13 @@ export class LogicalRouterPort extends DynamicResource {
    * Compared as a set of `{ chassis, priority }`.
    */
   declare readonly gatewayChassis: pulumi.Output<GatewayChassisArgs[] | undefined>;
+  /**
+   * The HA chassis group hosting this distributed gateway port (`Logical_Router_Port.ha_chassis_group`), by
+   * name, e.g. `group.name` of an `ovn.HaChassisGroup`: its highest-priority live chassis claims the port.
+   * Instead of `gatewayChassis` (OVN uses one or the other). The group must exist when the port is written
+   * (PARENT_MISSING otherwise); its name output orders the creation.
+   */
+  declare readonly haChassisGroup: pulumi.Output<string | undefined>;
   /** Administrative state (`Logical_Router_Port.enabled`). Default: enabled. */
   declare readonly enabled: pulumi.Output<boolean | undefined>;
   /**
@@ -119,6 +141,14 @@ export class LogicalRouterPort extends DynamicResource {
   declare readonly switch: pulumi.Output<string | undefined>;
   /** Name of the switch-side port. Default `NAME-attachment` (e.g. `lrp0-attachment`). */
   declare readonly switchPortName: pulumi.Output<string | undefined>;
+  /**
+   * More `options` of the switch-side port (with `switch`), merged with the `router-port` key this resource
+   * sets (refused here), e.g. `{ "nat-addresses": "router" }` on the external switch of a gateway port, so
+   * the chassis that takes the gateway over announces the NAT addresses (gratuitous ARP) after a failover.
+   * Only the keys listed here are managed: a key removed from the program is deleted from the column, keys
+   * others added stay.
+   */
+  declare readonly switchPortOptions: pulumi.Output<Record<string, string> | undefined>;
   /**
    * Addresses of the switch-side port. Default `["router"]` (this router port's MAC and networks); or the
    * router port's MAC alone, e.g. `["00:00:00:00:ff:01"]`. A set, canonical like a switch port's

@@ -14,8 +14,14 @@ export interface LogicalRouterArgs extends NorthboundArgs {
   /** Administrative state (`Logical_Router.enabled`). Default: enabled. */
   enabled?: pulumi.Input<boolean>;
   /**
-   * Keys to set in `options` (e.g. `chassis` for a gateway router). Only the keys listed here are managed: a
-   * key removed from the program is deleted from the column, keys others added stay.
+   * Keys to set in `Logical_Router.options`. `chassis`: the chassis name (its `system-id`) that hosts the
+   * whole router, which makes it a gateway router (`ovn-nbctl lr-add lr-gw -- set Logical_Router lr-gw
+   * options:chassis=gw1`), e.g. `{ chassis: "gw1" }`: its NAT and load balancing run on that chassis only,
+   * with no failover (for a highly available gateway use a distributed gateway port, `ovn.LogicalRouterPort`
+   * `gatewayChassis` or `haChassisGroup`, instead). The chassis need not exist yet: ovn-controller of that
+   * chassis picks the router up when it registers. Other keys as ovn-nb(5) lists them (e.g.
+   * `dynamic_neigh_routers`, `always_learn_from_arp_request`). Only the keys listed here are managed: a key
+   * removed from the program is deleted from the column, keys others added stay.
    */
   options?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
@@ -35,8 +41,14 @@ export class LogicalRouter extends DynamicResource {
   /** Administrative state (`Logical_Router.enabled`). Default: enabled. */
   declare readonly enabled: pulumi.Output<boolean | undefined>;
   /**
-   * Keys to set in `options` (e.g. `chassis` for a gateway router). Only the keys listed here are managed: a
-   * key removed from the program is deleted from the column, keys others added stay.
+   * Keys to set in `Logical_Router.options`. `chassis`: the chassis name (its `system-id`) that hosts the
+   * whole router, which makes it a gateway router (`ovn-nbctl lr-add lr-gw -- set Logical_Router lr-gw
+   * options:chassis=gw1`), e.g. `{ chassis: "gw1" }`: its NAT and load balancing run on that chassis only,
+   * with no failover (for a highly available gateway use a distributed gateway port, `ovn.LogicalRouterPort`
+   * `gatewayChassis` or `haChassisGroup`, instead). The chassis need not exist yet: ovn-controller of that
+   * chassis picks the router up when it registers. Other keys as ovn-nb(5) lists them (e.g.
+   * `dynamic_neigh_routers`, `always_learn_from_arp_request`). Only the keys listed here are managed: a key
+   * removed from the program is deleted from the column, keys others added stay.
    */
   declare readonly options: pulumi.Output<Record<string, string> | undefined>;
   /**

@@ -213,6 +213,17 @@ export const CASES: ReplaceCase[] = [
     where: { kind: "row", db: "nb", table: "Load_Balancer", identity: ["name"], want: { name: "lcr-lb" } },
   },
   {
+    type: "ovn.HaChassisGroup",
+    name: "hag",
+    where: {
+      kind: "row",
+      db: "nb",
+      table: "HA_Chassis_Group",
+      identity: ["name"],
+      want: { name: "lcr-hag" },
+    },
+  },
+  {
     type: "ovn.NorthboundConnection",
     name: "nbconn",
     where: {
@@ -265,6 +276,7 @@ function program(sb: SandboxInfo): () => Promise<void> {
       dhcpv4Options: dhcp.uuid,
     });
     const lr = new ovn.LogicalRouter("lr", { nb, name: "lcr-lr" });
+    const hag = new ovn.HaChassisGroup("hag", { nb, name: "lcr-hag", chassis: ["lcr-gw1", "lcr-gw2"] });
     new ovn.LogicalRouterPort("lrp", {
       nb,
       router: lr.name,
@@ -272,6 +284,7 @@ function program(sb: SandboxInfo): () => Promise<void> {
       mac: "0a:77:09:00:00:01",
       networks: ["10.77.9.1/24"],
       switch: sw.name,
+      haChassisGroup: hag.name,
     });
     new ovn.LogicalRouterNat("nat", {
       nb,
@@ -369,6 +382,8 @@ const TABLES: Record<Db, string[]> = {
     "DNS",
     "Load_Balancer",
     "Load_Balancer_Health_Check",
+    "HA_Chassis_Group",
+    "HA_Chassis",
     "Connection",
   ],
   sb: ["Connection"],

@@ -17,6 +17,7 @@ import { qosKind } from "./qos";
 import { dhcpOptionsKind } from "./dhcp-options";
 import { dnsKind } from "./dns";
 import { loadBalancerKind } from "./load-balancer";
+import { haChassisGroupKind } from "./ha-chassis-group";
 
 export const ovnHandlers: Record<string, Handler> = {
   "ovn:ChassisConfig": makeHandler(chassisKind),
@@ -37,4 +38,5 @@ export const ovnHandlers: Record<string, Handler> = {
   "ovn:DhcpOptions": makeHandler(dhcpOptionsKind),
   "ovn:Dns": makeHandler(dnsKind),
   "ovn:LoadBalancer": makeHandler(loadBalancerKind),
+  "ovn:HaChassisGroup": makeHandler(haChassisGroupKind),
 };

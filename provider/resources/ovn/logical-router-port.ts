@@ -15,37 +15,27 @@ import { z } from "zod";
 import { mutate, eq, type OvsdbClient, type Operation } from "../../ovsdb";
 import type { InputProblem } from "../../errors";
 import type { Instance, Props } from "../../framework";
-import { claimExisting, parentOf, holdsRow, selectOne, type Holder } from "../common";
-import { mapArg, type TableSpec } from "../../engine/spec";
+import { claimExisting, parentOf, holdsRow, selectOne, stringMap, type Holder } from "../common";
+import { MANAGED_KEYS_DOC, mapArg, type TableSpec } from "../../engine/spec";
+import { managedKeys } from "../../engine/rows";
 import { tableKind } from "../../engine/table";
 import { NB_DB, inProgramOrder, northbound, parentsOf, requireParent, type StringMap } from "./common";
 import { routerArg } from "./nat";
 import { planLspCreate, planLspUpdate, planMove, type LspInputs } from "./logical-switch-port";
 import { ovnName } from "./validation";
-import { asSet, interfaceCidr, intIn, lspAddress, mac, setOf } from "../values";
+import { asSet, interfaceCidr, lspAddress, mac, setOf } from "../values";
+import {
+  chassisFields,
+  chassisList,
+  duplicateChassis,
+  priority,
+  type ChassisPriority,
+} from "./chassis-priorities";
 
-export const priority = intIn("priority", 0, 32767, " (highest wins)");
-
-const gatewayChassisEntry = z.union(
-  [ovnName("gatewayChassis"), z.object({ chassis: ovnName("chassis"), priority })],
-  {
-    error: 'gatewayChassis entries: accepted a chassis name (system-id) or { chassis: "gw1", priority: 20 }',
-  },
-);
-
-export interface GatewayChassis {
-  chassis: string;
-  priority: number;
-}
+export { priority };
 
 /** How a gateway chassis entry reads: `{ chassis, priority }`. */
-const gatewayChassisList = z
-  .array(gatewayChassisEntry, {
-    error:
-      "gatewayChassis: accepted a list of chassis names in priority order, or { chassis, priority } objects",
-  })
-  .optional()
-  .transform((list) => (list ? asSet(normalizeGatewayChassis(list)) : undefined));
+export type GatewayChassis = ChassisPriority;
 
 export type LrpInputs = Props &
   Instance & {
@@ -56,31 +46,34 @@ export type LrpInputs = Props &
     switch?: string;
     switchPortName?: string;
     switchPortAddresses?: string[];
+    switchPortOptions?: StringMap;
     gatewayChassis?: GatewayChassis[];
+    haChassisGroup?: string;
   };
-/**
- * Chassis names become `{ chassis, priority }`: listed names get descending priorities (the first
- * is preferred), objects keep theirs. Pure.
- */
-export function normalizeGatewayChassis(list: (string | GatewayChassis)[]): GatewayChassis[] {
-  return list.map((e, n) => (typeof e === "string" ? { chassis: e, priority: list.length - n } : e));
-}
+/** The arguments of the switch-side port, which need `switch`. */
+const SWITCH_ONLY = ["switchPortName", "switchPortAddresses", "switchPortOptions"] as const;
 
 function validate(p: Props): InputProblem[] {
   const i = p as LrpInputs;
   const problems: InputProblem[] = [];
-  if (!i.switch && (i.switchPortName !== undefined || i.switchPortAddresses !== undefined)) {
+  const switchOnly = SWITCH_ONLY.find((k) => i[k] !== undefined);
+  if (!i.switch && switchOnly) {
+    problems.push({ property: switchOnly, reason: "applies only when joining a switch: set switch too" });
+  }
+  if (i.switchPortOptions?.["router-port"] !== undefined) {
     problems.push({
-      property: i.switchPortName !== undefined ? "switchPortName" : "switchPortAddresses",
-      reason: "applies only when joining a switch: set switch too",
+      property: 'switchPortOptions["router-port"]',
+      reason: "is set by this resource (the router port's name): leave it out",
     });
   }
-  const seen = new Set<string>();
-  for (const g of i.gatewayChassis ?? []) {
-    if (seen.has(g.chassis)) {
-      problems.push({ property: "gatewayChassis", reason: `chassis ${g.chassis} is listed twice` });
-    }
-    seen.add(g.chassis);
+  problems.push(...duplicateChassis("gatewayChassis", i.gatewayChassis));
+  if (i.gatewayChassis !== undefined && i.haChassisGroup !== undefined) {
+    problems.push({
+      property: "haChassisGroup",
+      reason:
+        "a gateway port takes its chassis from gatewayChassis or from an HA chassis group (OVN uses one " +
+        "or the other): set one of them",
+    });
   }
   if (i.peer !== undefined && i.switch !== undefined) {
     problems.push({
@@ -104,7 +97,7 @@ export function attachmentInputs(i: LrpInputs): LspInputs {
     name: attachmentName(i),
     type: "router",
     addresses: i.switchPortAddresses ?? ["router"],
-    options: { "router-port": i.name },
+    options: { ...i.switchPortOptions, "router-port": i.name },
     owner: i.owner,
     instance: i.instance,
   };
@@ -154,7 +147,7 @@ async function planAttachment(
  */
 async function readAttachment(c: OvsdbClient, s: LrpInputs): Promise<{ inputs: Props; outputs: Props }> {
   const none = {
-    inputs: { switch: undefined, switchPortAddresses: undefined },
+    inputs: { switch: undefined, switchPortAddresses: undefined, switchPortOptions: undefined },
     outputs: { switchPortUuid: null },
   };
   if (!s.switch) return none;
@@ -167,6 +160,7 @@ async function readAttachment(c: OvsdbClient, s: LrpInputs): Promise<{ inputs: P
       switch: parentOf(parents, s.switch),
       switchPortAddresses:
         s.switchPortAddresses === undefined && addrs?.join() === "router" ? undefined : addrs,
+      switchPortOptions: managedKeys(att.options, s.switchPortOptions),
     },
     outputs: { switchPortUuid: att._uuid as string },
   };
@@ -224,7 +218,7 @@ export const lrpSpec: TableSpec = {
       storage: { column: "peer" },
     },
     gatewayChassis: {
-      schema: gatewayChassisList,
+      schema: chassisList("gatewayChassis").optional(),
       type: "(string | GatewayChassisArgs)[]",
       outputType: "GatewayChassisArgs[]",
       doc:
@@ -238,22 +232,20 @@ export const lrpSpec: TableSpec = {
           key: "chassis",
           marked: true,
           fixed: (i, m) => ({ name: `${String(i.name)}-${String(m.chassis)}` }),
-          args: {
-            chassis: {
-              schema: ovnName("chassis"),
-              type: "string",
-              doc: "The chassis name (its `system-id`; `Gateway_Chassis.chassis_name`).",
-              storage: { column: "chassis_name" },
-            },
-            priority: {
-              schema: priority,
-              type: "number",
-              doc: "0..32767; the highest-priority live chassis hosts the gateway (`Gateway_Chassis.priority`).",
-              storage: { column: "priority" },
-            },
-          },
+          args: chassisFields("Gateway_Chassis"),
         },
       },
+    },
+    haChassisGroup: {
+      schema: ovnName("haChassisGroup").optional(),
+      type: "string",
+      doc:
+        "The HA chassis group hosting this distributed gateway port (`Logical_Router_Port.ha_chassis_group`), " +
+        "by name, e.g. `group.name` of an `ovn.HaChassisGroup`: its highest-priority live chassis claims " +
+        "the port. Instead of `gatewayChassis` (OVN uses one or the other). The group must exist when " +
+        "the port is written (PARENT_MISSING otherwise); its name output orders the creation.",
+      storage: { column: "ha_chassis_group" },
+      ref: { table: "HA_Chassis_Group", noun: "HA chassis group", sdk: "ovn.HaChassisGroup" },
     },
     enabled: {
       schema: z.boolean({ error: "enabled must be true or false" }).optional(),
@@ -276,6 +268,15 @@ export const lrpSpec: TableSpec = {
       schema: ovnName("switchPortName").optional(),
       type: "string",
       doc: "Name of the switch-side port. Default `NAME-attachment` (e.g. `lrp0-attachment`).",
+    },
+    switchPortOptions: {
+      schema: stringMap.optional(),
+      type: "Record<string, string>",
+      doc:
+        "More `options` of the switch-side port (with `switch`), merged with the `router-port` key this " +
+        'resource sets (refused here), e.g. `{ "nat-addresses": "router" }` on the external switch of a ' +
+        "gateway port, so the chassis that takes the gateway over announces the NAT addresses (gratuitous " +
+        `ARP) after a failover. ${MANAGED_KEYS_DOC}`,
     },
     switchPortAddresses: {
       schema: setOf(

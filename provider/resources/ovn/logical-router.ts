@@ -8,7 +8,7 @@
 import { z } from "zod";
 import type { Operation } from "../../ovsdb";
 import type { Instance, Props } from "../../framework";
-import { mapArg, type TableSpec } from "../../engine/spec";
+import { MANAGED_KEYS_DOC, mapArg, type TableSpec } from "../../engine/spec";
 import { planCreate, tableKind } from "../../engine/table";
 import { northbound } from "./common";
 import { ovnName } from "./validation";
@@ -35,7 +35,17 @@ export const routerSpec: TableSpec = {
       doc: "Administrative state (`Logical_Router.enabled`). Default: enabled.",
       storage: { column: "enabled" },
     },
-    options: mapArg("options", "`chassis` for a gateway router"),
+    options: {
+      ...mapArg("options"),
+      doc:
+        "Keys to set in `Logical_Router.options`. `chassis`: the chassis name (its `system-id`) that hosts " +
+        "the whole router, which makes it a gateway router (`ovn-nbctl lr-add lr-gw -- set Logical_Router " +
+        'lr-gw options:chassis=gw1`), e.g. `{ chassis: "gw1" }`: its NAT and load balancing run on that ' +
+        "chassis only, with no failover (for a highly available gateway use a distributed gateway port, " +
+        "`ovn.LogicalRouterPort` `gatewayChassis` or `haChassisGroup`, instead). The chassis need not exist " +
+        "yet: ovn-controller of that chassis picks the router up when it registers. Other keys as ovn-nb(5) " +
+        `lists them (e.g. \`dynamic_neigh_routers\`, \`always_learn_from_arp_request\`). ${MANAGED_KEYS_DOC}`,
+    },
     externalIds: mapArg("external_ids"),
   },
   children: [

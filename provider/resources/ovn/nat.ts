@@ -5,13 +5,15 @@
  * identified on its router by type, external IP and logical IP: changing one of them replaces it.
  * Declared only: the lifecycle comes from `provider/engine`.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
-import type { Row } from "../../ovsdb";
-import type { InputProblem } from "../../errors";
+import { eq, select, type OvsdbClient, type Row } from "../../ovsdb";
+import { ResourceError, type InputProblem } from "../../errors";
 import type { Props } from "../../framework";
-import { mapArg, type TableSpec } from "../../engine/spec";
+import { mapArg, type TableSpec, type WriteContext } from "../../engine/spec";
 import { matchesRow, tableKind } from "../../engine/table";
-import { northbound } from "./common";
+import { SAME_RUN_WAIT_MS } from "../../engine/users";
+import { NB_DB, northbound, type StringMap } from "./common";
 import { family, ovnName } from "./validation";
 import { ip, mac, portRange, prefix } from "../values";
 
@@ -51,6 +53,110 @@ function validate(i: Props): InputProblem[] {
   return problems;
 }
 
+/** What decides whether a router reaches a logical port: the rows read in one transaction. */
+export interface ReachSnapshot {
+  /** The router's row (`ports`), when it exists. */
+  router?: Row;
+  /** Every logical router port (`_uuid`, `name`). */
+  routerPorts: Row[];
+  /** The logical switch port of that name (`_uuid`), when it exists. */
+  port?: Row;
+  /** Every logical switch (`name`, `ports`). */
+  switches: Row[];
+  /** Every switch port of type router (`_uuid`, `options`). */
+  routerTypePorts: Row[];
+}
+
+/** Reads a {@link ReachSnapshot} for router `router` and logical switch port `port`. */
+async function readReach(c: OvsdbClient, router: string, port: string): Promise<ReachSnapshot> {
+  const [r, lrps, lsp, sws, rtp] = await c.transact(NB_DB, [
+    select("Logical_Router", [eq("name", router)], ["ports"]),
+    select("Logical_Router_Port", [], ["_uuid", "name"]),
+    select("Logical_Switch_Port", [eq("name", port)], ["_uuid"]),
+    select("Logical_Switch", [], ["name", "ports"]),
+    select("Logical_Switch_Port", [eq("type", "router")], ["_uuid", "options"]),
+  ]);
+  return {
+    router: r.rows?.[0],
+    routerPorts: lrps.rows ?? [],
+    port: lsp.rows?.[0],
+    switches: sws.rows ?? [],
+    routerTypePorts: rtp.rows ?? [],
+  };
+}
+
+const uuidsOf = (v: unknown): string[] =>
+  v === undefined || v === null ? [] : ([] as string[]).concat(v as string);
+
+/**
+ * Why a floating IP's logical port is not one the router can serve (undefined when it is): the port
+ * does not exist (PARENT_MISSING), or it is not on a switch attached to the router, i.e. a switch
+ * holding a port of type router whose `options:router-port` is a port of this router
+ * (INVALID_INPUT). `rule`: the NAT rule in messages. Pure.
+ */
+export function reachProblem(
+  s: ReachSnapshot,
+  rule: string,
+  router: string,
+  port: string,
+): ResourceError | undefined {
+  if (!s.port) {
+    return new ResourceError(
+      "PARENT_MISSING",
+      `${rule}: logicalPort ${port}: logical switch port ${port} does not exist; create it first ` +
+        "(ovn.LogicalSwitchPort) or pass its name as an output (e.g. port.name) so Pulumi orders the creation. " +
+        "Nothing was written",
+    );
+  }
+  const mine = new Set(uuidsOf(s.router?.ports));
+  const names = new Set(
+    s.routerPorts.filter((p) => mine.has(p._uuid as string)).map((p) => p.name as string),
+  );
+  const toRouter = new Set(
+    s.routerTypePorts
+      .filter((p) => names.has((p.options as StringMap | undefined)?.["router-port"] ?? ""))
+      .map((p) => p._uuid as string),
+  );
+  const holds = (sw: Row, uuid: string) => uuidsOf(sw.ports).includes(uuid);
+  const on = s.switches.filter((sw) => holds(sw, s.port!._uuid as string)).map((sw) => sw.name as string);
+  const reached = s.switches
+    .filter((sw) => uuidsOf(sw.ports).some((u) => toRouter.has(u)))
+    .map((sw) => sw.name as string)
+    .sort();
+  if (on.some((n) => reached.includes(n))) return undefined;
+  const where = on.length ? `is on logical switch ${on.join(", ")}` : "is on no logical switch";
+  const reaches = reached.length ? `it reaches ${reached.join(", ")}` : "it reaches no switch yet";
+  return new ResourceError(
+    "INVALID_INPUT",
+    `${rule}: logicalPort ${port} ${where}, which logical router ${router} is not attached to (${reaches}). ` +
+      "A floating IP's logical port must be on a switch joined to the router (a switch port of type router " +
+      `whose options:router-port is a port of ${router}, e.g. an ovn.LogicalRouterPort with switch). ` +
+      "Nothing was written",
+  );
+}
+
+/**
+ * Before a floating IP with `logicalPort` is written: the port is on a switch the router reaches
+ * (see {@link reachProblem}). The router port joining that switch, or the port, may be made by the
+ * same run without Pulumi knowing the order (names given as literals), so an unmet condition is
+ * looked at again for a few seconds before the write is refused.
+ */
+async function requireReachablePort({ c, i }: WriteContext): Promise<void> {
+  if (i.type !== "dnat_and_snat" || i.logicalPort === undefined) return;
+  const [router, port] = [i.router as string, i.logicalPort as string];
+  const rule = `${describeNat(i)} of logical router ${router}`;
+  const deadline = Date.now() + SAME_RUN_WAIT_MS;
+  for (;;) {
+    const problem = reachProblem(await readReach(c, router, port), rule, router, port);
+    if (!problem) return;
+    if (Date.now() >= deadline) throw problem;
+    await sleep(250);
+  }
+}
+
+/** A NAT rule in messages: `dnat_and_snat rule 172.16.0.10 ↔ 10.0.0.5`. */
+const describeNat = (i: Props) => `${String(i.type)} rule ${String(i.externalIp)} ↔ ${String(i.logicalIp)}`;
+
 export const natSpec: TableSpec = {
   type: "ovn:LogicalRouterNat",
   doc: "A NAT rule of a logical router: `ovn-nbctl lr-nat-add ROUTER TYPE EXTERNAL_IP LOGICAL_IP`.",
@@ -65,7 +171,7 @@ export const natSpec: TableSpec = {
     sdk: "ovn.LogicalRouter",
   },
   matchArgs: ["type", "externalIp", "logicalIp"],
-  describe: (i) => `${String(i.type)} rule ${String(i.externalIp)} ↔ ${String(i.logicalIp)}`,
+  describe: describeNat,
   attempts: 20, // rules created in parallel on one router all guard its `nat` column
   args: {
     router: routerArg,
@@ -97,7 +203,13 @@ export const natSpec: TableSpec = {
     logicalPort: {
       schema: ovnName("logicalPort").optional(),
       type: "string",
-      doc: "For a distributed floating IP (`dnat_and_snat`): the logical port holding `logicalIp` (`NAT.logical_port`).",
+      doc:
+        "For a distributed floating IP (`dnat_and_snat`): the logical port holding `logicalIp` " +
+        "(`NAT.logical_port`). Before the write the port must exist (PARENT_MISSING) and be on a switch " +
+        "joined to the router (INVALID_INPUT, naming the port's switch and the switches the router reaches); " +
+        "a router port or port made in the same run is waited for a few seconds. Give it as an output " +
+        "(`port.name`), and add `dependsOn` the router port joining its switch when that port is made in " +
+        "the same program.",
       storage: { column: "logical_port" },
     },
     externalMac: {
@@ -130,6 +242,7 @@ export const natSpec: TableSpec = {
     externalIds: mapArg("external_ids"),
   },
   validate,
+  hooks: { beforeWrite: requireReachablePort },
 };
 
 export const natKind = tableKind(natSpec);

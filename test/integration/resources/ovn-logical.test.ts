@@ -522,6 +522,58 @@ describe("ovn:LogicalRouter and LogicalRouterPort: the field report topology", (
     lrps[1] = { id: lrp1.id, outs };
   });
 
+  it("switchPortOptions: set on the switch-side port in place, foreign keys kept, drift refreshed, removed", async () => {
+    const h = provider.handler("ovn:LogicalRouterPort");
+    const att = "lrp0-attachment";
+    const opts = async () => (await central.nbctl("get", "Logical_Switch_Port", att, "options")).trim();
+    const inputs = (outs: Props, more: Props) => {
+      const n = { ...outs, ...more };
+      delete n.uuid;
+      delete n.switchPortUuid;
+      return n;
+    };
+    let cur = lrps[0];
+    const set = await updateVia(
+      "ovn:LogicalRouterPort",
+      cur.id,
+      cur.outs,
+      inputs(cur.outs, {
+        switchPortOptions: { "nat-addresses": "router" },
+      }),
+    );
+    expect(set.diff).toMatchObject({ changes: true, replaces: [], diffs: ["switchPortOptions"] });
+    expect(await opts()).toBe("{nat-addresses=router, router-port=lrp0}");
+    cur = { id: cur.id, outs: set.outs };
+
+    await central.nbctl(
+      "set",
+      "Logical_Switch_Port",
+      att,
+      "options:foreign=x",
+      "options:nat-addresses=10.0.0.9",
+    );
+    const read = await h.read(cur.id, cur.outs);
+    expect(read.inputs?.switchPortOptions).toEqual({ "nat-addresses": "10.0.0.9" }); // drift, foreign key not read
+    const drift = await h.diff(cur.id, read.props!, inputs(cur.outs, {}));
+    expect(drift).toMatchObject({ changes: true, replaces: [], diffs: ["switchPortOptions"] });
+
+    const back = await updateVia("ovn:LogicalRouterPort", cur.id, read.props!, inputs(cur.outs, {}));
+    expect(await opts()).toBe("{foreign=x, nat-addresses=router, router-port=lrp0}");
+    cur = { id: cur.id, outs: back.outs };
+
+    const unset = await updateVia(
+      "ovn:LogicalRouterPort",
+      cur.id,
+      cur.outs,
+      inputs(cur.outs, {
+        switchPortOptions: undefined,
+      }),
+    );
+    expect(unset.diff.replaces).toEqual([]);
+    expect(await opts()).toBe("{foreign=x, router-port=lrp0}");
+    lrps[0] = { id: cur.id, outs: unset.outs };
+  });
+
   it("static routes and NAT rules: create, list, update, delete", async () => {
     const route = await createVia("ovn:LogicalRouterStaticRoute", {
       nb,

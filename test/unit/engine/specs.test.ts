@@ -250,6 +250,7 @@ const SAMPLES: Record<string, Samples> = {
       networks: ["192.168.0.1/24", "fd00::1/64"],
       peer: "lr1-lr0",
       gatewayChassis: ["gw1", { chassis: "gw2", priority: 5 }],
+      haChassisGroup: undefined, // one or the other: the change below swaps gatewayChassis for a group
       enabled: false,
       options: { "reside-on-redirect-chassis": "true" },
       externalIds: { a: "b" },
@@ -260,8 +261,23 @@ const SAMPLES: Record<string, Samples> = {
       networks: ["192.168.1.1/24"],
       peer: "lr2-lr0",
       gatewayChassis: [{ chassis: "gw1", priority: 7 }, "gw3"],
+      haChassisGroup: "hag1",
       enabled: true,
       options: { "reside-on-redirect-chassis": "false" },
+      externalIds: { a: "c" },
+    },
+    along: { haChassisGroup: { gatewayChassis: undefined } },
+  },
+  "ovn:HaChassisGroup": {
+    full: {
+      nb,
+      name: "hag1",
+      chassis: ["gw1", { chassis: "gw2", priority: 5 }],
+      externalIds: { a: "b" },
+    },
+    changes: {
+      name: "hag2",
+      chassis: [{ chassis: "gw1", priority: 7 }, "gw3"],
       externalIds: { a: "c" },
     },
   },
@@ -785,6 +801,7 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
     const c = await created(spec, i);
     for (const [k, a] of stored) {
       if (!a.schema.safeParse(undefined).success) continue;
+      if (samples.full[k] === undefined) continue; // left out of the samples (exclusive with another): nothing to clear
       // Arguments that need it go too (healthChecks name VIPs of vips); a required one skips it.
       let rest: Props = Object.fromEntries(Object.entries(samples.full).filter(([x]) => x !== k));
       let r = checkInputs(tableKind(spec), { ...rest, owner });

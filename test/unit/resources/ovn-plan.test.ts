@@ -311,6 +311,34 @@ describe("logical router and router port", () => {
     valid(NB, [...planLrpCreate(lrp), ...planLspCreate(U2, attachmentInputs(lrp), "att")]);
   });
 
+  it("switchPortOptions: merged with router-port; a changed key is set, a dropped one removed, others kept", () => {
+    const before = { ...lrp, switchPortOptions: { "nat-addresses": "router", a: "1" } };
+    expect(attachmentInputs(before).options).toEqual({
+      "nat-addresses": "router",
+      a: "1",
+      "router-port": "lrp0",
+    });
+    const live: Row = {
+      _uuid: U2,
+      name: "lrp0-attachment",
+      type: "router",
+      addresses: ["router"],
+      options: { a: "1", foreign: "x", "nat-addresses": "router", "router-port": "lrp0" },
+      external_ids: { [OWNER_KEY]: owner },
+    };
+    const after = { ...lrp, switchPortOptions: { "nat-addresses": "10.0.0.5" } };
+    const ops = planLspUpdate(live, attachmentInputs(before), attachmentInputs(after));
+    const muts = ops.flatMap((o) => (o.op === "mutate" ? o.mutations : []));
+    // A changed value is deleted and inserted again (a map insert does not overwrite).
+    expect(muts).toEqual([
+      ["options", "delete", ["a", "nat-addresses"]],
+      ["options", "insert", { "nat-addresses": "10.0.0.5" }],
+    ]);
+    expect(JSON.stringify(ops)).not.toContain("foreign");
+    expect(JSON.stringify(ops)).not.toContain("router-port");
+    valid(NB, ops);
+  });
+
   it("gateway chassis changes: drop, add, reprioritise", () => {
     const ids = { "pulumi-ovs-owner": owner };
     const live: Row[] = [

@@ -18,6 +18,7 @@ import { switchKind } from "../../../provider/resources/ovn/logical-switch";
 import { lspKind } from "../../../provider/resources/ovn/logical-switch-port";
 import { routerKind } from "../../../provider/resources/ovn/logical-router";
 import { lrpKind } from "../../../provider/resources/ovn/logical-router-port";
+import { haChassisGroupKind } from "../../../provider/resources/ovn/ha-chassis-group";
 import { routeKind } from "../../../provider/resources/ovn/static-route";
 import { natKind } from "../../../provider/resources/ovn/nat";
 import { nbConnectionKind, sbConnectionKind } from "../../../provider/resources/ovn/connection";
@@ -175,17 +176,18 @@ describe("check per resource", () => {
       failures(lrpKind, { nb, router: "lr0", name: "l", mac: "00:00:00:00:ff:01", networks: [], owner })
         .networks,
     ).toMatch(/at least one/);
+    const lrp = { nb, router: "lr0", name: "l", mac: "00:00:00:00:ff:01", networks: ["10.0.0.1/24"], owner };
+    expect(failures(lrpKind, { ...lrp, switchPortName: "x" }).switchPortName).toMatch(/set switch too/);
+    expect(
+      failures(lrpKind, { ...lrp, switchPortOptions: { "nat-addresses": "router" } }).switchPortOptions,
+    ).toMatch(/set switch too/);
     expect(
       failures(lrpKind, {
-        nb,
-        router: "lr0",
-        name: "l",
-        mac: "00:00:00:00:ff:01",
-        networks: ["10.0.0.1/24"],
-        switchPortName: "x",
-        owner,
-      }).switchPortName,
-    ).toMatch(/set switch too/);
+        ...lrp,
+        switch: "ext",
+        switchPortOptions: { "nat-addresses": "router", "router-port": "other" },
+      })['switchPortOptions["router-port"]'],
+    ).toMatch(/set by this resource/);
     const r = checkInputs(lrpKind, {
       nb,
       router: "lr0",
@@ -201,6 +203,57 @@ describe("check per resource", () => {
       { chassis: "gw2", priority: 2 },
       { chassis: "gw3", priority: 7 },
     ]);
+  });
+
+  it("a chassis listed twice for one gateway port or HA chassis group is refused at preview, naming the argument", () => {
+    const lrp = { nb, router: "lr0", name: "l", mac: "00:00:00:00:ff:01", networks: ["10.0.0.1/24"], owner };
+    for (const gatewayChassis of [
+      ["gw1", "gw2", "gw1"],
+      ["gw1", { chassis: "gw1", priority: 5 }],
+    ]) {
+      const r = checkInputs(lrpKind, { ...lrp, gatewayChassis });
+      expect(r.failures).toEqual([
+        {
+          property: "gatewayChassis",
+          reason: "chassis gw1 is listed twice; give each chassis once, with one priority",
+        },
+      ]);
+    }
+    // Two objects of one chassis: the member check names the second entry.
+    const objs = checkInputs(lrpKind, {
+      ...lrp,
+      gatewayChassis: [
+        { chassis: "gw1", priority: 5 },
+        { chassis: "gw1", priority: 6 },
+      ],
+    }).failures;
+    expect(objs.map((f) => f.property)).toContain("gatewayChassis[1]");
+    expect(objs.find((f) => f.property === "gatewayChassis[1]")?.reason).toMatch(
+      /chassis "gw1" is given twice/,
+    );
+
+    const hag = { nb, name: "g", owner };
+    expect(checkInputs(haChassisGroupKind, { ...hag, chassis: ["h1", "h2"] }).failures).toEqual([]);
+    expect(checkInputs(haChassisGroupKind, { ...hag, chassis: ["h1", "h2"] }).inputs.chassis).toEqual([
+      { chassis: "h1", priority: 2 },
+      { chassis: "h2", priority: 1 },
+    ]);
+    expect(
+      failures(haChassisGroupKind, { ...hag, chassis: ["h1", { chassis: "h1", priority: 3 }] }).chassis,
+    ).toBe("chassis h1 is listed twice; give each chassis once, with one priority");
+    expect(
+      failures(haChassisGroupKind, { ...hag, chassis: [{ chassis: "h1", priority: 40000 }] })[
+        "chassis[0].priority"
+      ],
+    ).toMatch(/0\.\.32767/);
+  });
+
+  it("LogicalRouterPort: gatewayChassis and haChassisGroup are refused together", () => {
+    const lrp = { nb, router: "lr0", name: "l", mac: "00:00:00:00:ff:01", networks: ["10.0.0.1/24"], owner };
+    expect(
+      failures(lrpKind, { ...lrp, gatewayChassis: ["gw1"], haChassisGroup: "g" }).haChassisGroup,
+    ).toMatch(/gatewayChassis or from an HA chassis group .*set one of them/);
+    expect(checkInputs(lrpKind, { ...lrp, haChassisGroup: "g" }).failures).toEqual([]);
   });
 
   it("static routes and NAT: prefixes, families, NAT type rules", () => {
