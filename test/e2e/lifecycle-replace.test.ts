@@ -46,8 +46,9 @@ describe("issue 9 kind 1: up --replace of every resource type keeps its row", ()
     for (const r of report.rows) {
       expect(r).toMatchObject({ outcome: "converged", duplicates: 0, orphans: 0, foreignLost: 0 });
       // Every case holds the whole stack: one row, keys or flow per type plus the router port's
-      // switch-side port and the load balancer's health check row.
-      expect(r.objects).toBe(TYPES.length + 2);
+      // switch-side port, the load balancer's health check row and the HA chassis group's two
+      // HA_Chassis rows.
+      expect(r.objects).toBe(TYPES.length + 4);
     }
   });
 

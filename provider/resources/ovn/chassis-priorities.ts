@@ -2,10 +2,9 @@
  * Chassis with priorities, as a router port's gateway chassis (Gateway_Chassis rows,
  * `lrp-set-gateway-chassis`) and an HA chassis group's members (HA_Chassis rows,
  * `ha-chassis-group-add-chassis`) take them: chassis names in priority order (the first is
- * preferred) or `{ chassis, priority }` objects; a chassis listed twice is refused.
+ * preferred) or `{ chassis, priority }` objects; a chassis listed twice is refused at check.
  */
 import { z } from "zod";
-import type { InputProblem } from "../../errors";
 import type { ArgSpec } from "../../engine/spec";
 import { ovnName } from "./validation";
 import { asSet, intIn } from "../values";
@@ -26,7 +25,21 @@ export function normalizeChassis(list: (string | ChassisPriority)[]): ChassisPri
   return list.map((e, n) => (typeof e === "string" ? { chassis: e, priority: list.length - n } : e));
 }
 
-/** The schema of argument `arg`: a list of names or objects, as a set of `{ chassis, priority }`. */
+/** The chassis named more than once in `list` (names and objects alike), once each. Pure. */
+function listedTwice(list: (string | ChassisPriority)[]): string[] {
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const e of list) {
+    const chassis = typeof e === "string" ? e : e.chassis;
+    (seen.has(chassis) ? twice : seen).add(chassis);
+  }
+  return [...twice];
+}
+
+/**
+ * The schema of argument `arg`: a list of names or objects, as a set of `{ chassis, priority }`. A
+ * chassis given twice is refused before the set would merge identical entries.
+ */
 export function chassisList(arg: string) {
   const entry = z.union([ovnName(arg), z.object({ chassis: ovnName("chassis"), priority })], {
     error: `${arg} entries: accepted a chassis name (system-id) or { chassis: "gw1", priority: 20 }`,
@@ -35,18 +48,14 @@ export function chassisList(arg: string) {
     .array(entry, {
       error: `${arg}: accepted a list of chassis names in priority order, or { chassis, priority } objects`,
     })
+    .superRefine((list, ctx) => {
+      for (const chassis of listedTwice(list))
+        ctx.addIssue({
+          code: "custom",
+          message: `chassis ${chassis} is listed twice; give each chassis once, with one priority`,
+        });
+    })
     .transform((list) => asSet(normalizeChassis(list)));
-}
-
-/** A chassis given twice in `list` (argument `arg`; names and objects alike), once per chassis. Pure. */
-export function duplicateChassis(arg: string, list: ChassisPriority[] | undefined): InputProblem[] {
-  const seen = new Set<string>();
-  const twice = new Set<string>();
-  for (const { chassis } of list ?? []) (seen.has(chassis) ? twice : seen).add(chassis);
-  return [...twice].map((chassis) => ({
-    property: arg,
-    reason: `chassis ${chassis} is listed twice; give each chassis once, with one priority`,
-  }));
 }
 
 /** The fields of a member row holding a chassis and its priority (`chassis_name`, `priority`). */

@@ -8,15 +8,14 @@
  * Declared only: the lifecycle comes from `provider/engine`.
  */
 import { eq, select, type OvsdbClient, type Row } from "../../ovsdb";
-import { ResourceError, type InputProblem } from "../../errors";
-import type { Props } from "../../framework";
+import { ResourceError } from "../../errors";
 import { mapArg, type TableSpec } from "../../engine/spec";
 import { tableKind } from "../../engine/table";
 import { managedBy, refuseWhileUsed, type RowUser } from "../../engine/users";
 import { ownerOf } from "../common";
 import { NB_DB, northbound } from "./common";
 import { ovnName } from "./validation";
-import { chassisFields, chassisList, duplicateChassis, type ChassisPriority } from "./chassis-priorities";
+import { chassisFields, chassisList } from "./chassis-priorities";
 
 /** The port tables whose `ha_chassis_group` references a group, and how messages call their rows. */
 const PORT_TABLES = [
@@ -56,10 +55,6 @@ const refuseWhileReferenced = refuseWhileUsed(
         "A router port's haChassisGroup given as the group's name output (group.name) lets Pulumi do so in order",
     ),
 );
-
-function validate(i: Props): InputProblem[] {
-  return duplicateChassis("chassis", i.chassis as ChassisPriority[] | undefined);
-}
 
 export const haChassisGroupSpec: TableSpec = {
   type: "ovn:HaChassisGroup",
@@ -104,7 +99,6 @@ export const haChassisGroupSpec: TableSpec = {
     },
     externalIds: mapArg("external_ids"),
   },
-  validate,
   hooks: { beforeDelete: refuseWhileReferenced },
 };
 

@@ -24,13 +24,7 @@ import { routerArg } from "./nat";
 import { planLspCreate, planLspUpdate, planMove, type LspInputs } from "./logical-switch-port";
 import { ovnName } from "./validation";
 import { asSet, interfaceCidr, lspAddress, mac, setOf } from "../values";
-import {
-  chassisFields,
-  chassisList,
-  duplicateChassis,
-  priority,
-  type ChassisPriority,
-} from "./chassis-priorities";
+import { chassisFields, chassisList, priority, type ChassisPriority } from "./chassis-priorities";
 
 export { priority };
 
@@ -66,7 +60,6 @@ function validate(p: Props): InputProblem[] {
       reason: "is set by this resource (the router port's name): leave it out",
     });
   }
-  problems.push(...duplicateChassis("gatewayChassis", i.gatewayChassis));
   if (i.gatewayChassis !== undefined && i.haChassisGroup !== undefined) {
     problems.push({
       property: "haChassisGroup",

@@ -210,6 +210,8 @@ describe("check per resource", () => {
     for (const gatewayChassis of [
       ["gw1", "gw2", "gw1"],
       ["gw1", { chassis: "gw1", priority: 5 }],
+      // The same chassis and priority twice: refused too, not merged into one entry.
+      [{ chassis: "gw1", priority: 1 }, "gw2", "gw1"],
     ]) {
       const r = checkInputs(lrpKind, { ...lrp, gatewayChassis });
       expect(r.failures).toEqual([
