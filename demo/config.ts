@@ -4,12 +4,17 @@
  * - `sandbox: NAME` (Pulumi.dev.yaml): the local sandbox of that name, read from its state file.
  * - explicit hosts (Pulumi.prod.yaml): `hosts` (a list of `{ name, remote, underlayIp }`),
  *   `nbRemote`, `sbRemote`, and optionally TLS material `tlsPrivateKey` (secret),
- *   `tlsCertificate`, `tlsCaCert` used for every `ssl:` remote.
+ *   `tlsCertificate`, `tlsCaCert` used for every `ssl:` remote, and `external` (the outside
+ *   network of the gateway: `{ physnet, providerBridge, cidr, nexthop, routerIp, gatewayChassis }`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadSandbox } from "../sandbox";
 import type { Connection, TlsArgs } from "../sdk";
+import { nthAddress, type DemoExternal } from "./gateway";
 import type { DemoEnvironment, DemoHost } from "./program";
+
+/** The provider network name the demo maps to each host's outside bridge. */
+export const PHYSNET = "physnet";
 
 export function environmentFromConfig(config = new pulumi.Config()): DemoEnvironment {
   const sandbox = config.get("sandbox");
@@ -36,6 +41,7 @@ export function environmentFromConfig(config = new pulumi.Config()): DemoEnviron
     sbRemote: config.require("sbRemote"),
     adoptChassis: config.getBoolean("adoptChassis") ?? false,
     datapathType: (config.get("datapathType") as "system" | "netdev" | undefined) ?? "system",
+    external: config.getObject<DemoExternal>("external"),
   };
 }
 
@@ -59,5 +65,14 @@ export function sandboxEnvironment(name: string): DemoEnvironment {
     // The sandbox registers its chassis itself; the stack takes those keys over.
     adoptChassis: true,
     datapathType: "netdev",
+    // The sandbox's outside network (started with external: true): the gateway on the first host.
+    external: sb.external && {
+      physnet: PHYSNET,
+      providerBridge: sb.external.providerBridge,
+      cidr: sb.external.cidr,
+      nexthop: sb.external.ip,
+      routerIp: nthAddress(sb.external.cidr, 2),
+      gatewayChassis: [sb.hosts[0].name],
+    },
   };
 }

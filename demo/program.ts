@@ -1,13 +1,15 @@
 /**
  * The whole field report as one Pulumi program: the OVS experiments (VLAN isolation on one host,
  * two hosts joined by VXLAN), the flow-table experiment, and OVN (two switches, a router, routed
- * containers on two chassis, with a security policy: a port group, an address set and ACLs, and a
- * load-balanced service: a VIP over two of the containers). The environment — which hosts, which databases — comes from stack
+ * containers on two chassis, with a security policy: a port group, an address set and ACLs, a
+ * load-balanced service: a VIP over two of the containers, and a gateway to the outside network
+ * with SNAT). The environment — which hosts, which databases — comes from stack
  * config (see `config.ts`), so the same program serves the sandbox (`dev`) and real hosts (`prod`).
  */
 import { crossHostVxlan } from "../examples/cross-host-vxlan/program";
 import { openflowSingleHost } from "../examples/openflow/program";
 import { ovnTwoHosts } from "../examples/ovn-two-hosts/program";
+import { demoGateway, type DemoExternal } from "./gateway";
 import { demoSecurity } from "./security";
 import { DEMO_VMS, demoService } from "./service";
 import type { Connection } from "../sdk";
@@ -30,6 +32,8 @@ export interface DemoEnvironment {
   /** Take over chassis keys that someone (e.g. the sandbox) already wrote. */
   adoptChassis?: boolean;
   datapathType?: "system" | "netdev";
+  /** The outside network lr0's tenants reach through a gateway; none when absent. */
+  external?: DemoExternal;
 }
 
 /** Containers of the demo: where they sit and what they are called (host-side veth names). */
@@ -77,11 +81,13 @@ export function fieldReportDemo(env: DemoEnvironment) {
     hosts: env.hosts.map((h) => ({ systemId: h.name, host: h.host, encapIp: h.underlayIp })),
     vms: DEMO_VMS,
     adoptChassis: env.adoptChassis,
+    bridgeMappings: env.external && { [env.external.physnet]: env.external.providerBridge },
   });
   // The OVN services of the field report go beside the policy (security: who may reach whom).
   const security = demoSecurity({ nb: env.nb, ports: ovn.ports });
   const service = demoService({ nb: env.nb, switches: Object.values(ovn.switches) });
-  return { vxlan, flows, ovn, security, service };
+  const gateway = env.external && demoGateway({ nb: env.nb, router: ovn.router, external: env.external });
+  return { vxlan, flows, ovn, security, service, gateway };
 }
 
 /**

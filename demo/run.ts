@@ -14,7 +14,15 @@ import { pulumiEnv, REPO_ROOT } from "../test/e2e/harness/cli";
 import { demoOutputs, fieldReportDemo } from "./program";
 import { currentStatus, formatStatus } from "./status";
 import { environmentFromConfig } from "./config";
-import { createDemoContainers, MATRIX_HEADER, matrixRows, runChecks, runServiceChecks } from "./topology";
+import {
+  createDemoContainers,
+  MATRIX_HEADER,
+  matrixRows,
+  outsideOf,
+  runChecks,
+  runOutsideChecks,
+  runServiceChecks,
+} from "./topology";
 import { SERVICE, startListeners, stopListeners, VIP } from "./service";
 
 const SANDBOX = "demo";
@@ -52,8 +60,14 @@ function printTable(header: string[], rows: string[][]): void {
 }
 
 async function up(): Promise<void> {
-  step(`starting sandbox "${SANDBOX}" (2 hosts, OVN central)...`);
-  const sb = await startSandbox({ name: SANDBOX, hosts: 2, ovn: true, log: (m) => step(`  ${m}`) });
+  step(`starting sandbox "${SANDBOX}" (2 hosts, OVN central, an outside network)...`);
+  const sb = await startSandbox({
+    name: SANDBOX,
+    hosts: 2,
+    ovn: true,
+    external: true,
+    log: (m) => step(`  ${m}`),
+  });
   step("creating containers (network namespaces with veths)...");
   const cs = await createDemoContainers(sb);
   step(`pulumi up, stack "${STACK}" (state in ${path.relative(process.cwd(), STATE_DIR) || STATE_DIR})...`);
@@ -67,10 +81,15 @@ async function up(): Promise<void> {
         .map(([vm, pid]) => `${vm} pid ${pid}`)
         .join(", "),
   );
-  step("connectivity (ping inside the containers; TCP connections to the service's VIP):");
+  step(
+    "connectivity (ping inside the containers; TCP connections to the service's VIP and to a server " +
+      "outside that answers with the address it saw):",
+  );
   const results = await runChecks(cs);
   const service = await runServiceChecks(cs);
-  printTable(MATRIX_HEADER, matrixRows(results, service));
+  const target = outsideOf(sb);
+  const outside = target && { results: await runOutsideChecks(cs, target), target };
+  printTable(MATRIX_HEADER, matrixRows(results, service, outside));
   // Runtime status (a switch port's `up`, a port's `ofport`) is as fresh as the last create, update
   // or refresh: the ports this `up` created were not bound yet when it read them. Read them now.
   step("runtime status, read now (pulumi refresh):");
@@ -78,7 +97,7 @@ async function up(): Promise<void> {
     ["resource", "kind", "status"],
     (await currentStatus(stack)).map((r) => [r.name, r.kind, formatStatus(r.status)]),
   );
-  const ok = [...results, ...service].every((r) => r.ok);
+  const ok = [...results, ...service, ...(outside?.results ?? [])].every((r) => r.ok);
   const h1 = sb.hosts[0];
   const nb = sb.central!.nbRemote.unix;
   console.log(`
@@ -91,6 +110,9 @@ Look around:
   npm run sandbox -- exec --name demo vm3 -- bash -c 'cat < /dev/tcp/${VIP.replace(":", "/")}; echo'
   ovn-trace --db=${sb.central!.sbRemote.unix} --minimal sw0 'inport == "vm1" && eth.src == 00:00:00:aa:00:01 && ip4.src == 192.168.0.2 && eth.dst == 00:00:00:00:ff:01 && ip4.dst == 11.0.0.2 && ip.ttl == 64'
   npm run sandbox -- exec --name demo vm1 -- ping -c2 11.0.0.2
+  ovn-nbctl --db=${nb} lr-nat-list lr0
+  npm run sandbox -- exec --name demo vm3 -- ping -c2 ${target?.ip ?? "203.0.113.1"}
+  npm run sandbox -- exec --name demo ext -- tcpdump -ni br-ext icmp    # the outside sees ${target?.snatIp ?? "the SNAT address"}
 Change the program and preview:   npm run demo -- preview
 Tear everything down:             npm run demo -- down
 `);

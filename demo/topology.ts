@@ -2,7 +2,18 @@
  * The demo's containers and the connectivity it promises: who must reach whom, and who must not.
  * Used by `npm run demo` and by its end-to-end test.
  */
-import { addContainer, ping, loadSandbox, type SandboxInfo, type ContainerInfo } from "../sandbox";
+import {
+  addContainer,
+  ping,
+  loadSandbox,
+  startPeerEcho,
+  tcpAnswers,
+  type SandboxInfo,
+  type ContainerInfo,
+} from "../sandbox";
+import { poll } from "../sandbox/wait";
+import { sandboxEnvironment } from "./config";
+import { GATEWAY } from "./gateway";
 import { DEMO_CONTAINERS } from "./program";
 import { SUBNETS } from "../examples/ovn-two-hosts/program";
 import { RULES } from "./security";
@@ -136,11 +147,90 @@ export async function runServiceChecks(cs: Record<string, ContainerInfo>): Promi
   return out;
 }
 
+/** A tenant reaching the outside network through lr0's gateway port. */
+export interface OutsideCheck {
+  from: string;
+  what: string;
+}
+
+export const OUTSIDE_CHECKS: OutsideCheck[] = [
+  { from: "vm1", what: `OVN sw0 -> lr0 -> ${GATEWAY.routerPort} (gateway on h1), SNAT` },
+  { from: "vm2", what: `OVN sw0 (port group web) -> lr0 -> gateway, SNAT; replies pass the ACLs` },
+  { from: "vm3", what: `OVN sw1 (on h2) -> lr0 -> gateway on h1, SNAT` },
+];
+
+/** The outside server's TCP port (a peer-echo server: it answers with the address it saw). */
+export const OUTSIDE_PORT = 8080;
+/** Connections each tenant opens to the outside server. */
+export const OUTSIDE_CONNECTIONS = 3;
+
+/** The sandbox's outside network as the checks need it; undefined without one. */
+export function outsideOf(sb: SandboxInfo): Outside | undefined {
+  const ext = sandboxEnvironment(sb.name).external;
+  if (!sb.external || !ext) return undefined;
+  return { namespace: sb.external.namespace, ip: sb.external.ip, snatIp: ext.routerIp };
+}
+
+/** Where the outside server runs and which address the tenants should be seen with. */
+export interface Outside {
+  /** Namespace of the outside network (`info.external.namespace`). */
+  namespace: string;
+  /** The outside server's address. */
+  ip: string;
+  /** The address the gateway translates the tenants to. */
+  snatIp: string;
+}
+
+export interface OutsideResult extends OutsideCheck {
+  /** The address the outside server saw, per connection ("-": failed). */
+  seenAs: string[];
+  /** Every connection answered, and the server saw the SNAT address only. */
+  ok: boolean;
+}
+
+/** How long the first tenant may wait for the gateway (its chassis claims it after `pulumi up`). */
+const GATEWAY_READY_MS = 20_000;
+
+/**
+ * Starts a peer-echo server in the outside namespace, opens {@link OUTSIDE_CONNECTIONS} TCP
+ * connections to it from each tenant of {@link OUTSIDE_CHECKS}, and stops it again. Right after a
+ * `pulumi up` the gateway chassis may not have claimed the gateway port yet: the first tenant
+ * retries one connection for up to {@link GATEWAY_READY_MS} before the connections that count.
+ */
+export async function runOutsideChecks(
+  cs: Record<string, ContainerInfo>,
+  outside: Outside,
+): Promise<OutsideResult[]> {
+  const server = await startPeerEcho(outside.namespace, { port: OUTSIDE_PORT });
+  try {
+    const first = cs[OUTSIDE_CHECKS[0].from];
+    await poll(async () => (await tcpAnswers(first, outside.ip, OUTSIDE_PORT, 1))[0] !== "-", {
+      timeoutMs: GATEWAY_READY_MS,
+      intervalMs: 500,
+    });
+    const out: OutsideResult[] = [];
+    for (const ch of OUTSIDE_CHECKS) {
+      const seenAs = await tcpAnswers(cs[ch.from], outside.ip, OUTSIDE_PORT, OUTSIDE_CONNECTIONS);
+      out.push({ ...ch, seenAs, ok: seenAs.every((a) => a === outside.snatIp) });
+    }
+    return out;
+  } finally {
+    await server.stop();
+  }
+}
+
 /** The matrix's columns: pair, addresses, path, expected, seen, outcome. */
 export const MATRIX_HEADER = ["pair", "addresses", "path", "expected", "seen", ""];
 
-/** The connectivity matrix: the ping pairs, then the service's rows ("web via VIP … → vm2, vm4"). */
-export function matrixRows(pings: CheckResult[], service: ServiceResult[]): string[][] {
+/**
+ * The connectivity matrix: the ping pairs, the service's rows ("web via VIP … → vm2, vm4"), then
+ * the tenants reaching the outside ("vm1 -> outside 203.0.113.1:8080", seen as the SNAT address).
+ */
+export function matrixRows(
+  pings: CheckResult[],
+  service: ServiceResult[],
+  outside: { results: OutsideResult[]; target: Outside } | undefined = undefined,
+): string[][] {
   const backends = SERVICE.backends.join(", ");
   return [
     ...pings.map((r) => [
@@ -159,7 +249,28 @@ export function matrixRows(pings: CheckResult[], service: ServiceResult[]): stri
       `→ ${answeredText(r.answered)}`,
       r.ok ? "ok" : "MISMATCH",
     ]),
+    ...(outside ? outsideRows(outside.results, outside.target) : []),
   ];
+}
+
+function outsideRows(results: OutsideResult[], target: Outside): string[][] {
+  const to = `${target.ip}:${OUTSIDE_PORT}`;
+  return results.map((r) => [
+    `${r.from} -> outside ${to}`,
+    `${ipOf(r.from)} -> ${to}`,
+    r.what,
+    `reach, seen as ${target.snatIp}`,
+    seenAsText(r.seenAs),
+    r.ok ? "ok" : "MISMATCH",
+  ]);
+}
+
+/** `reach, seen as 203.0.113.2` (`blocked` when every connection failed; each address once). */
+export function seenAsText(seenAs: string[]): string {
+  const reached = [...new Set(seenAs.filter((a) => a !== "-"))];
+  if (reached.length === 0) return "blocked";
+  const failed = seenAs.filter((a) => a === "-").length;
+  return `reach, seen as ${reached.join(", ")}${failed > 0 ? ` (${failed} failed)` : ""}`;
 }
 
 /** `vm2 ×11, vm4 ×9` (connections that failed as `failed ×N`). */

@@ -24,7 +24,7 @@ export interface PeerEcho {
   /** Namespace it listens in. */
   namespace: string;
   port: number;
-  /** Stops it (by PID: SIGTERM, then SIGKILL) and removes its pidfile; safe to call twice. */
+  /** Stops it (by PID: SIGTERM, then SIGKILL) and removes its pidfile and log; safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -130,5 +130,9 @@ export async function startPeerEcho(
     child.stdout?.destroy();
     child.unref();
   }
-  return { pid, namespace: ns, port: opts.port, stop };
+  const stopAndClean = async (): Promise<void> => {
+    await stop();
+    rmSync(logfile, { force: true });
+  };
+  return { pid, namespace: ns, port: opts.port, stop: stopAndClean };
 }

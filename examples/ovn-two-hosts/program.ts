@@ -41,6 +41,8 @@ export interface OvnTwoHostsOptions {
   encapType?: string | string[];
   /** Take over chassis settings someone else already wrote on the hosts. */
   adoptChassis?: boolean;
+  /** Provider networks of every chassis (`ovn-bridge-mappings`), e.g. `{ physnet: "br-ex" }`. */
+  bridgeMappings?: Record<string, string>;
 }
 
 /** The two subnets of the report, joined by lr0. */
@@ -66,6 +68,7 @@ export function ovnTwoHosts(opts: OvnTwoHostsOptions) {
         ovnRemote: opts.sbRemote,
         encapType: opts.encapType ?? "geneve",
         encapIp: h.encapIp,
+        bridgeMappings: opts.bridgeMappings,
         adopt: opts.adoptChassis,
       }),
   );

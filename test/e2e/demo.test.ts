@@ -2,7 +2,9 @@
  * The root program (`npm run demo`): the whole field report composed in one stack on a 2-host OVN
  * sandbox — VLAN, VXLAN, flows, routed OVN containers, an OVN security policy and a load-balanced
  * service — and every promised pair checked, the pairs the policy blocks included, and the
- * service's VIP answered by both backends from a client on the same switch and one behind lr0.
+ * service's VIP answered by both backends from a client on the same switch and one behind lr0; the
+ * tenants reach the sandbox's outside network through lr0's gateway port on h1, and the outside
+ * server sees the SNAT address, not theirs (issue 12).
  */
 import { execFile } from "node:child_process";
 import { readlinkSync, statSync } from "node:fs";
@@ -15,12 +17,17 @@ import { sandboxEnvironment } from "../../demo/config";
 import {
   createDemoContainers,
   expectedText,
+  ipOf,
   matrixRows,
   outcomeText,
+  OUTSIDE_CONNECTIONS,
+  outsideOf,
   runChecks,
+  runOutsideChecks,
   runServiceChecks,
   SERVICE_CONNECTIONS,
 } from "../../demo/topology";
+import { GATEWAY } from "../../demo/gateway";
 import { RULES } from "../../demo/security";
 import { SERVICE, startListeners, stopListeners, VIP } from "../../demo/service";
 import { isAlive } from "../../sandbox/procs";
@@ -34,7 +41,7 @@ describe("the demo program", () => {
 
   beforeAll(async () => {
     await stopSandbox("e2e-demo"); // leftovers of an interrupted run
-    sb = await startSandbox({ name: "e2e-demo", hosts: 2, ovn: true });
+    sb = await startSandbox({ name: "e2e-demo", hosts: 2, ovn: true, external: true });
   });
   afterAll(async () => {
     if (sb) await stopListeners(sb).catch(() => undefined);
@@ -92,13 +99,35 @@ describe("the demo program", () => {
     for (const s of service) {
       expect(Object.values(s.answered).reduce((a, b) => a + b, 0)).toBe(SERVICE_CONNECTIONS);
     }
-    const rows = matrixRows(results, service);
-    expect(rows).toHaveLength(results.length + 2);
-    expect(rows.slice(-2).map((row) => [row[0], row[3], row[5]])).toEqual([
+
+    // The way out: every tenant reaches the outside server through the gateway on h1 (vm3 from h2,
+    // vm2 from inside the web group), and the server saw the SNAT address, never the tenant's own.
+    const target = outsideOf(sb)!;
+    expect(target).toEqual({ namespace: sb.external!.namespace, ip: "203.0.113.1", snatIp: "203.0.113.2" });
+    const outside = await runOutsideChecks(containers, target);
+    for (const o of outside) console.log(`${o.from} -> outside ${target.ip}: seen as ${o.seenAs.join(", ")}`);
+    expect(outside.map((o) => [o.from, o.ok, o.seenAs])).toEqual(
+      ["vm1", "vm2", "vm3"].map((vm) => [vm, true, Array(OUTSIDE_CONNECTIONS).fill("203.0.113.2")]),
+    );
+    for (const o of outside) expect(o.seenAs).not.toContain(ipOf(o.from));
+
+    const rows = matrixRows(results, service, { results: outside, target });
+    expect(rows).toHaveLength(results.length + 2 + 3);
+    const serviceRows = rows.slice(results.length, results.length + 2);
+    expect(serviceRows.map((row) => [row[0], row[3], row[5]])).toEqual([
       [`vm1 -> web via VIP ${VIP}`, "→ vm2, vm4", "ok"],
       [`vm3 -> web via VIP ${VIP}`, "→ vm2, vm4", "ok"],
     ]);
-    expect(rows.slice(-1)[0][4]).toMatch(/^→ vm2 ×\d+, vm4 ×\d+$/);
+    expect(serviceRows[1][4]).toMatch(/^→ vm2 ×\d+, vm4 ×\d+$/);
+    expect(rows.slice(-3).map((row) => [row[0], row[1], row[3], row[4], row[5]])).toEqual(
+      ["vm1", "vm2", "vm3"].map((vm) => [
+        `${vm} -> outside 203.0.113.1:8080`,
+        `${ipOf(vm)} -> 203.0.113.1:8080`,
+        "reach, seen as 203.0.113.2",
+        "reach, seen as 203.0.113.2",
+        "ok",
+      ]),
+    );
 
     const nbctl = async (...args: string[]) =>
       (await execFileP("ovn-nbctl", [`--db=${sb.central!.nbRemote.unix}`, ...args])).stdout.trim();
@@ -108,6 +137,29 @@ describe("the demo program", () => {
       "to-lport   900 (outport == @demo_web && ip4) drop",
     ]);
     for (const sw of ["sw0", "sw1"]) expect(await nbctl("ls-lb-list", sw)).toContain(SERVICE.loadBalancer);
+    // The gateway as ovn-nbctl shows it: the gateway chassis, the default route, the SNAT rules,
+    // and the provider network mapped to br-ex on both chassis.
+    expect(await nbctl("lrp-get-gateway-chassis", GATEWAY.routerPort)).toMatch(/^lr0-ext-h1\s+\d+$/);
+    expect(await nbctl("lr-route-list", "lr0")).toMatch(/0\.0\.0\.0\/0\s+203\.0\.113\.1 dst-ip/);
+    const nat = (await nbctl("lr-nat-list", "lr0")).split("\n").slice(1);
+    expect(nat.map((l) => l.trim().split(/\s+/).slice(0, 3)).sort()).toEqual([
+      ["snat", "203.0.113.2", "11.0.0.0/24"],
+      ["snat", "203.0.113.2", "192.168.0.0/24"],
+    ]);
+    expect(await nbctl("get", "Logical_Switch_Port", GATEWAY.localnetPort, "type", "options")).toBe(
+      "localnet\n{network_name=physnet}",
+    );
+    for (const h of sb.hosts) {
+      const vsctl = [
+        "ovs-vsctl",
+        `--db=${h.remotes.unix}`,
+        "get",
+        "open_vswitch",
+        ".",
+        "external_ids:ovn-bridge-mappings",
+      ];
+      expect((await execFileP(vsctl[0], vsctl.slice(1))).stdout.trim()).toBe('"physnet:br-ex"');
+    }
     expect((await nbctl("--bare", "--columns=name", "find", "ACL", "action=drop")).split("\n")).toContain(
       RULES.drop,
     );
@@ -115,7 +167,7 @@ describe("the demo program", () => {
     // The status the demo prints is read now: the switch ports that just passed traffic are up
     // (the outputs of the up that created them said false), and every port has its OpenFlow number.
     const status = await currentStatus(stack.stack);
-    const lsps = status.filter((x) => x.kind === "ovn.LogicalSwitchPort");
+    const lsps = status.filter((x) => x.kind === "ovn.LogicalSwitchPort" && x.name !== GATEWAY.localnetPort);
     expect(lsps.map((x) => [x.name, x.status.up])).toEqual([
       ["vm1", true],
       ["vm2", true],
@@ -142,7 +194,7 @@ describe("the demo program", () => {
       const brs = (await execFileP("ovs-vsctl", [`--db=${h.remotes.unix}`, "list-br"])).stdout
         .trim()
         .split("\n");
-      expect(brs.sort()).toEqual(["br-int", "br-phy"]);
+      expect(brs.sort()).toEqual(["br-ex", "br-int", "br-phy"]); // br-ex: the sandbox's, not the stack's
     }
   });
 });
