@@ -19,6 +19,11 @@ export const EXTERNAL = {
   nic: "ext0",
   cidr: "203.0.113.0/24",
   ip: "203.0.113.1",
+  /**
+   * The bridge's MAC, fixed: a Linux bridge otherwise takes the lowest MAC of its ports, which
+   * changes as hosts join, and the gateways' ARP entries for `ip` would go stale.
+   */
+  mac: "02:00:cb:00:71:01",
   prefixLength: 24,
   mtu: 1500,
 } as const;
@@ -38,7 +43,8 @@ export async function setupExternalBridge(ctx: Ctx, ext: ExternalInfo): Promise<
   checkAbort(ctx);
   const ns = ext.namespace;
   const mtu = String(EXTERNAL.mtu);
-  await ipIn(ns, "creating the external bridge", "link", "add", ext.bridge, "mtu", mtu, "type", "bridge");
+  const link = [ext.bridge, "address", EXTERNAL.mac, "mtu", mtu, "type", "bridge"];
+  await ipIn(ns, "creating the external bridge", "link", "add", ...link);
   const cidr = `${ext.ip}/${EXTERNAL.prefixLength}`;
   await ipIn(ns, "addressing the external bridge", "addr", "add", cidr, "dev", ext.bridge);
   await ipIn(ns, "bringing up the external bridge", "link", "set", ext.bridge, "up");

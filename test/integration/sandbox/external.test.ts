@@ -38,6 +38,7 @@ const vsctl = (h: HostInfo, ...args: string[]): Promise<string> =>
 interface Link {
   ifname: string;
   mtu: number;
+  address: string;
   master?: string;
   operstate: string;
   addr_info?: { family: string; local: string; prefixlen: number }[];
@@ -82,7 +83,7 @@ suite("sandbox external network (real daemons, namespaces and packets)", () => {
     }
   });
 
-  test("br-ext holds 203.0.113.1/24 and one port per host, MTU 1500, TX checksum offload off", async () => {
+  test("br-ext holds 203.0.113.1/24 with a fixed MAC and one port per host, MTU 1500, TX checksum offload off", async () => {
     const ns = sb.external!.namespace;
     const ls = await links(ns);
     const br = ls.find((l) => l.ifname === "br-ext");
@@ -90,6 +91,7 @@ suite("sandbox external network (real daemons, namespaces and packets)", () => {
       expect.objectContaining({ local: "203.0.113.1", prefixlen: 24 }),
     ]);
     expect(br?.mtu).toBe(1500);
+    expect(br?.address).toBe("02:00:cb:00:71:01"); // not taken from a port: stays as hosts join
     for (const h of sb.hosts) {
       const port = ls.find((l) => l.ifname === h.name);
       expect(port).toMatchObject({ master: "br-ext", mtu: 1500, operstate: "UP" });
