@@ -52,6 +52,11 @@ export interface ResourceKind<I extends Props, O extends Props> {
   /** Input properties whose change needs a new row. */
   replaceOn: readonly string[];
   /**
+   * Of `replaceOn`, those whose change alone lets the new row be made before the old one is
+   * deleted (it identifies the row, so the two cannot collide); any other replacement deletes first.
+   */
+  createFirstOn?: readonly string[];
+  /**
    * Arguments and outputs renamed since earlier releases, in the order to apply them: old state is
    * read in today's layout, and a program passing an old argument name fails `check`.
    */
@@ -264,7 +269,8 @@ export function diffInputs<I extends Props, O extends Props>(
       if (kind.replaceOn.includes(k)) replaces.push(k);
     }
   }
-  return { changes: diffs.length > 0, replaces, diffs, deleteBeforeReplace: replaces.length > 0 };
+  const deleteBeforeReplace = replaces.some((k) => !kind.createFirstOn?.includes(k));
+  return { changes: diffs.length > 0, replaces, diffs, deleteBeforeReplace };
 }
 
 /**

@@ -50,6 +50,7 @@ export function alternativeKind<I extends Props, O extends Props>(
     ...first,
     inputKeys: [...new Set([...kinds.values()].flatMap((k) => k.inputKeys))],
     replaceOn: [...new Set([...kinds.values()].flatMap((k) => k.replaceOn))],
+    createFirstOn: [...new Set([...kinds.values()].flatMap((k) => k.createFirstOn ?? []))],
     validate: (i) => {
       const problems = parentProblems(spec, i);
       return [...problems, ...(problems.length ? [] : (pick(i).validate?.(i) ?? []))];

@@ -164,6 +164,21 @@ export interface ArgSpec {
   /** A change needs a new row (the engine replaces the resource). */
   replace?: boolean;
   /**
+   * With `replace`: a replacement caused by this argument alone makes the new row before the old
+   * one is deleted (Pulumi's create-before-delete). For an argument that identifies the row (a
+   * unique name), so that the two rows cannot collide and the resources that refer to the row by
+   * this output (`haChassisGroup: g.name`, `meter: m.name`) are updated to the new row before the
+   * old one goes. Otherwise a replacement deletes first.
+   */
+  createsFirst?: boolean;
+  /**
+   * For an identifying argument (`matchArgs`): the form two resources' values are compared in when
+   * the SDK looks for a row declared twice in one program (`[DUPLICATE]`), e.g. a match's tokens,
+   * so spellings of one value that the row would hold differently still count as one. Default: the
+   * argument's schema output.
+   */
+  sameAs?: (v: never) => unknown;
+  /**
    * The column value when the argument is left out: `null` (empty, whatever the column: an
    * optional atom, a set or a map) by default; `""` for a string column that cannot be empty
    * (e.g. `route_table`).

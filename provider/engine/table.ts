@@ -609,6 +609,9 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     schema: inputSchema(spec) as unknown as z.ZodType<Inputs>,
     inputKeys: [db.connectionArg, ...Object.keys(spec.args)],
     replaceOn,
+    createFirstOn: Object.entries(spec.args)
+      .filter(([, a]) => a.replace && a.createsFirst)
+      .map(([k]) => k),
     renamed: spec.renamed,
     validate: (i) => [...keyConflicts(spec, i), ...(spec.validate?.(i) ?? [])],
     where: (i) => db.where(i),

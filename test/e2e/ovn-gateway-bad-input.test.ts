@@ -3,7 +3,8 @@
  * gateway port (`gatewayChassis`) or one HA chassis group (`chassis`) fails at preview naming the
  * resource and the argument; a floating IP whose logical port is not on a switch joined to the
  * router fails the `up` naming the port, its switch and the switches the router reaches. Nothing is
- * written in either case. Against a real OVN northbound ovsdb-server.
+ * written in either case. Renaming a group a gateway port uses replaces it without a refusal: the
+ * new group is made before the old one is deleted. Against a real OVN northbound ovsdb-server.
  */
 import { startCentral, type OvnCentral } from "../../sandbox/central";
 import { TestStack, PulumiOperationError, type PulumiProgram } from "./harness/pulumi";
@@ -19,6 +20,8 @@ interface Bad {
   gatewayTwice?: boolean;
   groupTwice?: boolean;
   fipOnSw1?: boolean;
+  /** Not bad input: the HA chassis group under another name (a rename replaces it). */
+  groupName?: string;
 }
 
 const program =
@@ -42,7 +45,7 @@ const program =
     });
     const group = new ovn.HaChassisGroup("group", {
       nb,
-      name: "bad-group",
+      name: bad.groupName ?? "bad-group",
       chassis: bad.groupTwice ? ["h1", { chassis: "h2", priority: 1 }, "h2"] : ["h1", "h2"],
     });
     const lrp = new ovn.LogicalRouterPort("lrp-sw0", {
@@ -129,5 +132,19 @@ it("a floating IP of a port on a switch the router does not reach fails the up; 
   stack.setProgram(program({}));
   await stack.destroy();
   expect(await nbRows("Logical_Router")).toBe(0);
+  expect(await nbRows("HA_Chassis_Group")).toBe(0);
+});
+
+it("renaming an HA chassis group a gateway port uses: the new group is made first, the port follows, the old one goes", async () => {
+  stack.setProgram(program({}));
+  await stack.up();
+  stack.setProgram(program({ groupName: "bad-group2" }));
+  await stack.up();
+  expect((await central.nbctl("get", "Logical_Router_Port", "bad-lr-ext", "ha_chassis_group")).trim()).toBe(
+    (await central.nbctl("get", "HA_Chassis_Group", "bad-group2", "_uuid")).trim(),
+  );
+  expect(await nbRows("HA_Chassis_Group")).toBe(1);
+  expect(await nbRows("HA_Chassis")).toBe(2);
+  await stack.destroy();
   expect(await nbRows("HA_Chassis_Group")).toBe(0);
 });

@@ -33,6 +33,7 @@ export function matchNameArg(noun: string, sigil: "$" | "@", table: string): Arg
       "match still names it (STILL_REFERENCED).",
     storage: { column: "name" },
     replace: true,
+    createsFirst: true,
   };
 }
 

@@ -77,6 +77,7 @@ export const haChassisGroupSpec: TableSpec = {
         "output follow it; the old row is not deleted while a port still uses it (STILL_REFERENCED).",
       storage: { column: "name" },
       replace: true,
+      createsFirst: true,
     },
     chassis: {
       schema: chassisList("chassis").optional(),

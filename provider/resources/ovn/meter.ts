@@ -35,6 +35,7 @@ export const meterSpec: TableSpec = {
         "old row is not deleted while an ACL still names it (STILL_REFERENCED).",
       storage: { column: "name" },
       replace: true,
+      createsFirst: true,
     },
     unit: {
       schema: z.enum(METER_UNITS, {

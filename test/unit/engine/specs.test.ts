@@ -796,6 +796,18 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
     }
   });
 
+  it("a replacement deletes first, unless only a unique name changed (then the new row is made first)", () => {
+    const i = parsed(spec, samples.full);
+    for (const [k, a] of Object.entries(spec.args)) {
+      if (a.createsFirst)
+        expect({ k, replace: a.replace, name: k }).toEqual({ k, replace: true, name: spec.nameArg });
+      if (!tableKind(spec).replaceOn.includes(k) || !(k in samples.changes)) continue;
+      const next = parsed(spec, { ...samples.full, [k]: samples.changes[k], ...samples.along?.[k] });
+      const d = diffInputs(tableKind(spec), i, next);
+      expect({ k, deleteFirst: d.deleteBeforeReplace }).toEqual({ k, deleteFirst: !a.createsFirst });
+    }
+  });
+
   it("leaving an optional argument out clears its column or key; other keys stay", async () => {
     const i = parsed(spec, samples.full);
     const c = await created(spec, i);
