@@ -71,7 +71,9 @@ function canonicalArg(spec: ResourceSpec, k: string, v: unknown): { value: unkno
   const schema: z.ZodType | undefined = spec.args[k]?.schema;
   if (!schema) return { value: v };
   const r = schema.safeParse(v);
-  return r.success ? { value: r.data } : "invalid";
+  if (!r.success) return "invalid";
+  const sameAs = isTableSpec(spec) ? spec.args[k]?.sameAs : undefined;
+  return { value: sameAs && r.data !== undefined ? sameAs(r.data as never) : r.data };
 }
 
 /**

@@ -14,7 +14,7 @@ import { mapArg, type ArgSpec, type TableSpec, type WriteContext } from "../../e
 import { tableKind } from "../../engine/table";
 import { NB_DB, northbound } from "./common";
 import { confirmParsed, sbArg } from "./northd-check";
-import { ACL_IDENTITY, matchProblem, matchReferences } from "./match";
+import { ACL_IDENTITY, matchProblem, matchReferences, matchTokens } from "./match";
 import { MATCH_EXAMPLE } from "./match-users";
 import { ovnName } from "./validation";
 import { intIn } from "../values";
@@ -125,6 +125,7 @@ export function matchArg(table: string, example: string): ArgSpec {
       "`tcp.dst` 16 bits, prefix lengths up to 32 / 128), before the write (the address sets and port groups " +
       "it names exist) and, with `sb`, after it by OVN's parser itself.",
     storage: { column: "match" },
+    sameAs: (m: string) => matchTokens(m),
   };
 }
 

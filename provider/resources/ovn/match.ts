@@ -222,6 +222,18 @@ function numberExtent(s: string): string {
   return s.slice(0, n);
 }
 
+/**
+ * A match as OVN's lexer sees it: its tokens joined by single spaces, comments dropped, so that
+ * `ip4.dst==10.0.0.5` and `ip4.dst == 10.0.0.5` read the same. The form two resources' matches are
+ * compared in when they may declare the same row. Pure.
+ */
+export function matchTokens(match: string): string {
+  return tokenize(match)
+    .filter((t) => t.t !== "end")
+    .map((t) => (t.t === "set" ? `$${t.text}` : t.t === "group" ? `@${t.text}` : t.text))
+    .join(" ");
+}
+
 /** Splits a match into OVN's tokens (ovn/lib/lex.c), the last one `end`, or stops at an `error` token. */
 function tokenize(match: string): Token[] {
   const tokens: Token[] = [];

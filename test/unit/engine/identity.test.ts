@@ -5,6 +5,7 @@
  */
 import { resourceSpecs } from "../../../provider/resources/specs";
 import { identityRule, rowIdentity } from "../../../provider/engine/identity";
+import { matchTokens } from "../../../provider/resources/ovn/match";
 import { UNKNOWN, type Props } from "../../../provider/framework";
 
 const nb = { remote: "unix:/run/ovn/ovnnb_db.sock" };
@@ -74,6 +75,30 @@ describe("two spellings of one row are one identity", () => {
       { host, bridge: "br0", table: 0, priority: 32768, match: " in_port=1," },
     ],
     [
+      "an ACL match differing only in spacing and comments (OVN's lexer reads the same tokens)",
+      "ovn:Acl",
+      {
+        nb,
+        direction: "to-lport",
+        priority: 1000,
+        match: "outport == @web && tcp.dst == 80",
+        portGroup: "web",
+      },
+      {
+        nb,
+        direction: "to-lport",
+        priority: 1000,
+        match: "outport==@web&&tcp.dst==80 /* web */",
+        portGroup: "web",
+      },
+    ],
+    [
+      "a router policy match differing only in spacing",
+      "ovn:LogicalRouterPolicy",
+      { nb, router: "lr0", priority: 15, match: "ip4.dst == 1.1.1.1", action: "drop" },
+      { nb, router: "lr0", priority: 15, match: "ip4.dst==1.1.1.1", action: "allow" },
+    ],
+    [
       "a connection remote with spaces around it",
       "ovn:LogicalSwitch",
       { nb, name: "sw0" },
@@ -108,10 +133,10 @@ describe("different rows are different identities", () => {
       { ...acl, portGroup: "web", priority: 999 },
     ],
     [
-      "an ACL match differing only in spacing (OVN stores it as written)",
-      "ovn:Acl",
-      { ...acl, portGroup: "web" },
-      { ...acl, portGroup: "web", match: "outport==@web" },
+      "router policies whose matches differ in a token",
+      "ovn:LogicalRouterPolicy",
+      { nb, router: "lr0", priority: 100, match: "ip4.dst == 10.0.0.5", action: "drop" },
+      { nb, router: "lr0", priority: 100, match: "ip4.dst != 10.0.0.5", action: "drop" },
     ],
     [
       "routes to two next hops (ECMP)",
@@ -155,4 +180,9 @@ it("the text names the values and the connection", () => {
   expect(id?.text).toBe(
     'portGroup web, direction to-lport, priority 1000, match "outport == @web && tcp.dst == 80" on nb unix:/run/ovn/ovnnb_db.sock',
   );
+});
+
+it("a match's tokens keep what tells an address set from a port group, and quoted strings", () => {
+  expect(matchTokens("ip4.src==$web&&outport==@web")).toBe("ip4.src == $web && outport == @web");
+  expect(matchTokens('inport == "vm1" // c')).toBe('inport == "vm1"');
 });
