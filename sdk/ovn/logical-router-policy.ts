@@ -39,8 +39,8 @@ export interface LogicalRouterPolicyArgs extends NorthboundArgs {
   /**
    * For `reroute` (required there, refused otherwise): the next hop addresses, all of one family, the family
    * the match selects; several spread the packets over them (ECMP). Each must be on a network of one of the
-   * router's ports. Column `Logical_Router_Policy.nexthops` (not the deprecated `nexthop`); IPv6 written
-   * compressed, lower case.
+   * router's ports (not checked: ovn-northd makes no flow for one that is not). Column
+   * `Logical_Router_Policy.nexthops` (not the deprecated `nexthop`); IPv6 written compressed, lower case.
    */
   nexthops?: pulumi.Input<pulumi.Input<string>[]>;
   /**
@@ -93,8 +93,8 @@ export class LogicalRouterPolicy extends DynamicResource {
   /**
    * For `reroute` (required there, refused otherwise): the next hop addresses, all of one family, the family
    * the match selects; several spread the packets over them (ECMP). Each must be on a network of one of the
-   * router's ports. Column `Logical_Router_Policy.nexthops` (not the deprecated `nexthop`); IPv6 written
-   * compressed, lower case.
+   * router's ports (not checked: ovn-northd makes no flow for one that is not). Column
+   * `Logical_Router_Policy.nexthops` (not the deprecated `nexthop`); IPv6 written compressed, lower case.
    */
   declare readonly nexthops: pulumi.Output<string[] | undefined>;
   /**

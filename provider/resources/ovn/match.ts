@@ -234,6 +234,13 @@ export function matchTokens(match: string): string {
     .join(" ");
 }
 
+/** The identifiers of a match as OVN's lexer reads them (fields, predicates; not strings or comments). Pure. */
+export function matchIdentifiers(match: string): string[] {
+  return tokenize(match)
+    .filter((t) => t.t === "id")
+    .map((t) => t.text);
+}
+
 /** Splits a match into OVN's tokens (ovn/lib/lex.c), the last one `end`, or stops at an `error` token. */
 function tokenize(match: string): Token[] {
   const tokens: Token[] = [];

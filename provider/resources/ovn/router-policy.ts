@@ -16,6 +16,7 @@ import { tableKind } from "../../engine/table";
 import { northbound } from "./common";
 import { confirmParsed, sbArg } from "./northd-check";
 import { checkMatchReferences, matchArg } from "./acl";
+import { matchIdentifiers } from "./match";
 import { routerArg } from "./nat";
 import { IP_FORM, familyOf, ip, setOf } from "../values";
 import { priority } from "./logical-router-port";
@@ -33,8 +34,7 @@ const FAMILY_FIELDS: readonly [4 | 6, RegExp][] = [
  * left out. Pure.
  */
 export function matchFamilies(match: string): Set<4 | 6> {
-  const words =
-    match.replace(/"(?:[^"\\]|\\.)*"|\/\/[^\n]*|\/\*.*?\*\//g, " ").match(/[A-Za-z_][\w.]*/g) ?? [];
+  const words = matchIdentifiers(match);
   return new Set(FAMILY_FIELDS.filter(([, re]) => words.some((w) => re.test(w))).map(([f]) => f));
 }
 
@@ -134,7 +134,7 @@ export const policySpec: TableSpec = {
       doc:
         "For `reroute` (required there, refused otherwise): the next hop addresses, all of one family, the " +
         "family the match selects; several spread the packets over them (ECMP). Each must be on a network of " +
-        "one of the router's ports. Column `Logical_Router_Policy.nexthops` (not the deprecated `nexthop`); " +
+        "one of the router's ports (not checked: ovn-northd makes no flow for one that is not). Column `Logical_Router_Policy.nexthops` (not the deprecated `nexthop`); " +
         "IPv6 written compressed, lower case.",
       storage: { column: "nexthops" },
     },
