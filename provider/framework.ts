@@ -76,6 +76,11 @@ export interface ResourceKind<I extends Props, O extends Props> {
   where(inputs: Props): string;
   /** The resource in messages (default: the `name` argument, when it is a string). */
   identify?(inputs: Props): string | undefined;
+  /**
+   * For a collection: the map argument holding the members, whose keys messages show as Pulumi
+   * shows property paths (`ports["web-3"].addresses`).
+   */
+  memberArg?: string;
 }
 
 export interface CheckResult {
@@ -206,6 +211,14 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return path.map((p, n) => (typeof p === "number" ? `[${p}]` : `${n ? "." : ""}${String(p)}`)).join("");
 }
 
+/** An issue's path as messages show it; a collection's member key as `ports["web-3"]`. */
+function argumentPath(kind: { memberArg?: string }, path: readonly PropertyKey[]): string {
+  if (kind.memberArg === undefined || path[0] !== kind.memberArg || path.length < 2) return formatPath(path);
+  const rest = formatPath(path.slice(2));
+  const member = `${kind.memberArg}[${JSON.stringify(String(path[1]))}]`;
+  return rest ? `${member}${rest.startsWith("[") ? "" : "."}${rest}` : member;
+}
+
 export function checkInputs<I extends Props, O extends Props>(
   kind: ResourceKind<I, O>,
   news: Props,
@@ -222,7 +235,7 @@ export function checkInputs<I extends Props, O extends Props>(
             (u) => startsWith(issue.path as (string | number)[], u) || startsWith(u, issue.path.map(String)),
           ),
       )
-      .map((issue) => ({ property: formatPath(issue.path) || "(arguments)", reason: issue.message }))
+      .map((issue) => ({ property: argumentPath(kind, issue.path) || "(arguments)", reason: issue.message }))
       // An old argument name is not an unknown field: the rename says what it is now.
       .filter((f) => !renamed.some((r) => r.property === f.property));
     return { inputs: news, failures: dedupe([...renamed, ...failures]) };

@@ -93,15 +93,29 @@ export function ownerOf(row: Row): string | undefined {
   return ids?.[OWNER_KEY];
 }
 
-/** The stack part (project/stack) of an owner marker `project/stack/resource`. */
-export function stackOf(owner: string): string {
-  const i = owner.lastIndexOf("/");
-  return i < 0 ? owner : owner.slice(0, i);
+/** An owner marker without the member part of a collection's member (`…/ports["web-3"]` → `…/ports`). */
+function withoutMember(owner: string): { base: string; member: string } {
+  const m = /\["(?:[^"\\]|\\.)*"\]$/.exec(owner);
+  return m ? { base: owner.slice(0, m.index), member: m[0] } : { base: owner, member: "" };
 }
 
-/** The resource part of an owner marker `project/stack/resource` (the Pulumi resource name). */
+/**
+ * The stack part (project/stack) of an owner marker `project/stack/resource` (or, for a member
+ * of a collection resource, `project/stack/resource["key"]`).
+ */
+export function stackOf(owner: string): string {
+  const { base } = withoutMember(owner);
+  const i = base.lastIndexOf("/");
+  return i < 0 ? base : base.slice(0, i);
+}
+
+/**
+ * The resource part of an owner marker `project/stack/resource` (the Pulumi resource name; for a
+ * collection's member, with its key: `ports["web-3"]`).
+ */
 export function resourceOf(owner: string): string {
-  return owner.slice(owner.lastIndexOf("/") + 1);
+  const { base, member } = withoutMember(owner);
+  return base.slice(base.lastIndexOf("/") + 1) + member;
 }
 
 /** The two external_ids keys that say who holds a row (a ChassisConfig uses its own pair). */

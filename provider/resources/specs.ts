@@ -4,11 +4,12 @@
  * docs/reference.md from `scripts/reference.ts`.
  */
 import type { ResourceSpec, TableSpec } from "../engine/spec";
+import type { CollectionSpec } from "../engine/collection";
 import { flowSpec } from "./ovs/flow";
 import { addressSetSpec } from "./ovn/address-set";
 import { chassisSpec } from "./ovn/chassis";
 import { portGroupSpec } from "./ovn/port-group";
-import { aclSpec } from "./ovn/acl";
+import { aclCollectionSpec, aclSpec } from "./ovn/acl";
 import { meterSpec } from "./ovn/meter";
 import { qosSpec } from "./ovn/qos";
 import { dhcpOptionsSpec } from "./ovn/dhcp-options";
@@ -16,10 +17,10 @@ import { dnsSpec } from "./ovn/dns";
 import { loadBalancerSpec } from "./ovn/load-balancer";
 import { managerSpec } from "./ovs/manager";
 import { bridgeSpec } from "./ovs/bridge";
-import { portSpec } from "./ovs/port";
+import { portCollectionSpec, portSpec } from "./ovs/port";
 import { nbConnectionSpec, sbConnectionSpec } from "./ovn/connection";
 import { switchSpec } from "./ovn/logical-switch";
-import { lspSpec } from "./ovn/logical-switch-port";
+import { lspCollectionSpec, lspSpec } from "./ovn/logical-switch-port";
 import { routerSpec } from "./ovn/logical-router";
 import { natSpec } from "./ovn/nat";
 import { policySpec } from "./ovn/router-policy";
@@ -53,4 +54,11 @@ export const tableSpecs: readonly TableSpec[] = [
 ];
 
 /** Every declared resource: the table-backed ones, and those with their own reader/writer. */
-export const resourceSpecs: readonly ResourceSpec[] = [...tableSpecs, flowSpec];
+/** The collection forms: many rows of one table as one resource. */
+export const collectionSpecs: readonly CollectionSpec[] = [
+  portCollectionSpec,
+  lspCollectionSpec,
+  aclCollectionSpec,
+];
+
+export const resourceSpecs: readonly ResourceSpec[] = [...tableSpecs, flowSpec, ...collectionSpecs];

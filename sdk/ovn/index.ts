@@ -11,6 +11,11 @@ export { NorthboundConnection, type NorthboundConnectionArgs } from "./northboun
 export { SouthboundConnection, type SouthboundConnectionArgs } from "./southbound-connection";
 export { LogicalSwitch, type LogicalSwitchArgs } from "./logical-switch";
 export { LogicalSwitchPort, type LogicalSwitchPortArgs } from "./logical-switch-port";
+export {
+  LogicalSwitchPorts,
+  type LogicalSwitchPortsArgs,
+  type LogicalSwitchPortMember,
+} from "./logical-switch-ports";
 export { LogicalRouter, type LogicalRouterArgs } from "./logical-router";
 export {
   LogicalRouterPort,
@@ -23,6 +28,7 @@ export { LogicalRouterPolicy, type LogicalRouterPolicyArgs } from "./logical-rou
 export { AddressSet, type AddressSetArgs } from "./address-set";
 export { PortGroup, type PortGroupArgs } from "./port-group";
 export { Acl, type AclArgs } from "./acl";
+export { Acls, type AclsArgs, type AclMember } from "./acls";
 export { Meter, type MeterArgs, type MeterBandArgs } from "./meter";
 export { Qos, type QosArgs } from "./qos";
 export { DhcpOptions, type DhcpOptionsArgs } from "./dhcp-options";

@@ -2,5 +2,6 @@
 export type { HostArgs } from "./common";
 export { Bridge, type BridgeArgs } from "./bridge";
 export { Port, type PortArgs, type InterfaceArgs } from "./port";
+export { Ports, type PortsArgs, type PortMember } from "./ports";
 export { Manager, type ManagerArgs } from "./manager";
 export { Flow, type FlowArgs, type InstalledFlow, type OpenFlowVersion } from "./flow";

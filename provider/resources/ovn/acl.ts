@@ -6,6 +6,7 @@
  * that is possible without the database (`./match.ts`), and before the write for the address sets
  * and port groups it names. Declared only: the lifecycle comes from `provider/engine`.
  */
+import { collectionKind, collectionSpec } from "../../engine/collection";
 import { z } from "zod";
 import { eq, select, type OvsdbClient } from "../../ovsdb";
 import { ResourceError } from "../../errors";
@@ -256,3 +257,23 @@ export const aclSpec: TableSpec = {
 };
 
 export const aclKind = tableKind(aclSpec);
+
+/** The ACLs of one switch or port group as one resource (see provider/engine/collection.ts). */
+export const aclCollectionSpec = collectionSpec({
+  type: "ovn:Acls",
+  doc:
+    "Many ACLs of one logical switch or port group as one resource: `ovn-nbctl acl-add` for each member, " +
+    "written in one transaction. Each member is an `ACL` row identified, like an `ovn.Acl`, by direction, " +
+    "priority and match, with its own owner marker (adopt per member, rules others added left alone, drift " +
+    "per member); the map's keys are labels of your choice. Use it for a security policy of many rules.",
+  of: aclSpec,
+  arg: "acls",
+  member: "AclMember",
+  key: "label",
+  argDoc:
+    "The rules, by a label of your choice (used in messages, diffs and the owner marker; changing a label " +
+    "deletes the rule and makes it anew): each takes the arguments of `ovn.Acl` but `nb`, `switch` and " +
+    "`portGroup`, and `adopt`. A rule added to the map is created, one removed is deleted, one changed is " +
+    "updated in place (a new direction, priority or match makes a new row).",
+});
+export const aclCollectionKind = collectionKind(aclCollectionSpec);

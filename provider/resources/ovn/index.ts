@@ -3,7 +3,7 @@ import { makeHandler, type Handler } from "../../framework";
 import { chassisKind } from "./chassis";
 import { nbConnectionKind, sbConnectionKind } from "./connection";
 import { switchKind } from "./logical-switch";
-import { lspKind } from "./logical-switch-port";
+import { lspCollectionKind, lspKind } from "./logical-switch-port";
 import { routerKind } from "./logical-router";
 import { lrpKind } from "./logical-router-port";
 import { routeKind } from "./static-route";
@@ -11,7 +11,7 @@ import { natKind } from "./nat";
 import { policyKind } from "./router-policy";
 import { addressSetKind } from "./address-set";
 import { portGroupKind } from "./port-group";
-import { aclKind } from "./acl";
+import { aclCollectionKind, aclKind } from "./acl";
 import { meterKind } from "./meter";
 import { qosKind } from "./qos";
 import { dhcpOptionsKind } from "./dhcp-options";
@@ -25,6 +25,7 @@ export const ovnHandlers: Record<string, Handler> = {
   "ovn:SouthboundConnection": makeHandler(sbConnectionKind),
   "ovn:LogicalSwitch": makeHandler(switchKind),
   "ovn:LogicalSwitchPort": makeHandler(lspKind),
+  "ovn:LogicalSwitchPorts": makeHandler(lspCollectionKind),
   "ovn:LogicalRouter": makeHandler(routerKind),
   "ovn:LogicalRouterPort": makeHandler(lrpKind),
   "ovn:LogicalRouterStaticRoute": makeHandler(routeKind),
@@ -33,6 +34,7 @@ export const ovnHandlers: Record<string, Handler> = {
   "ovn:AddressSet": makeHandler(addressSetKind),
   "ovn:PortGroup": makeHandler(portGroupKind),
   "ovn:Acl": makeHandler(aclKind),
+  "ovn:Acls": makeHandler(aclCollectionKind),
   "ovn:Meter": makeHandler(meterKind),
   "ovn:Qos": makeHandler(qosKind),
   "ovn:DhcpOptions": makeHandler(dhcpOptionsKind),

@@ -9,6 +9,7 @@
  * ovn-northd writes back: `dynamicAddresses` (a write waits a bounded time for it when the port asks
  * for a dynamic address on a switch with address management), `up` and `tag`.
  */
+import { collectionKind, collectionSpec } from "../../engine/collection";
 import { z } from "zod";
 import { Address6 } from "ip-address";
 import { eq, wait, type Operation, type Row, type Value } from "../../ovsdb";
@@ -433,3 +434,24 @@ export const planLspUpdate = (live: Row, prev: LspInputs | undefined, i: LspInpu
 /** Moving port `uuid` from the switches `from` to `to` (named `toName`), in one transaction. Pure. */
 export const planMove = (uuid: string, from: Row[], to: Row, toName: string): Operation[] =>
   planChildMove(lspSpec, uuid, from, to, toName);
+
+/** A switch's ports as one resource (see provider/engine/collection.ts). */
+export const lspCollectionSpec = collectionSpec({
+  type: "ovn:LogicalSwitchPorts",
+  doc:
+    "Many ports of one logical switch as one resource: `ovn-nbctl lsp-add SWITCH NAME -- lsp-set-addresses " +
+    "NAME …` for each member, written in one transaction. Each member is a `Logical_Switch_Port` row with its " +
+    "own owner marker and the guarantees of an `ovn.LogicalSwitchPort` (adopt per member, foreign ports left " +
+    "alone, drift per member); use it for the tens or hundreds of ports of a switch, where one resource per " +
+    "port would make Pulumi's state, rewritten after every resource step, large and slow.",
+  of: lspSpec,
+  arg: "ports",
+  member: "LogicalSwitchPortMember",
+  key: "port name",
+  argDoc:
+    "The ports, by port name (`Logical_Switch_Port.name`, unique across all switches): each takes the " +
+    "arguments of `ovn.LogicalSwitchPort` but `nb`, `switch` and `name`, and `adopt`. A port added to the map " +
+    "is created, one removed is deleted, one changed is updated in place; ports of the switch that are not in " +
+    "the map are left alone.",
+});
+export const lspCollectionKind = collectionKind(lspCollectionSpec);

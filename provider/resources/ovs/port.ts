@@ -4,6 +4,7 @@
  * the lifecycle comes from `provider/engine`; create and update wait a bounded time for the ofport
  * ovs-vswitchd assigns.
  */
+import { collectionKind, collectionSpec } from "../../engine/collection";
 import { z } from "zod";
 import type { InputProblem } from "../../errors";
 import type { Instance, Props } from "../../framework";
@@ -251,3 +252,23 @@ export const portSpec: TableSpec = {
 };
 
 export const portKind = tableKind(portSpec);
+
+/** A bridge's ports as one resource (see provider/engine/collection.ts). */
+export const portCollectionSpec = collectionSpec({
+  type: "ovs:Ports",
+  doc:
+    "Many ports of one bridge as one resource: `ovs-vsctl add-port BRIDGE NAME …` for each member, written " +
+    "in one transaction. Each member is a `Port` row (with its `Interface`) with its own owner marker and the " +
+    "guarantees of an `ovs.Port` (adopt per member, ports others added left alone, drift per member); use it " +
+    "for the many ports of a bridge, where one resource per port would make Pulumi's state, rewritten after " +
+    "every resource step, large and slow.",
+  of: portSpec,
+  arg: "ports",
+  member: "PortMember",
+  key: "port name",
+  argDoc:
+    "The ports, by port name (`Port.name`, unique on the host): each takes the arguments of `ovs.Port` but " +
+    "`host`, `bridge` and `name`, and `adopt`. A port added to the map is created, one removed is deleted, " +
+    "one changed is updated in place; ports of the bridge that are not in the map are left alone.",
+});
+export const portCollectionKind = collectionKind(portCollectionSpec);
