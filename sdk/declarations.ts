@@ -39,23 +39,36 @@ export interface Refusal {
 
 /** The declarations of one run, by identity key. */
 export class Declarations {
-  private readonly rows = new Map<string, string>();
+  private readonly rows = new Map<string, Declarer>();
   private readonly refused = new Map<string, Refusal>();
   private first: string | undefined;
   private found: () => void = () => undefined;
   /** Resolves once the run declares a row twice (what a gate waiting for unknown values gives up on). */
   readonly failed = new Promise<void>((resolve) => (this.found = resolve));
 
-  /** Records that resource `name` of `label` (`ovn.Acl`) declares the row `id` (a `what`: row, flow). */
-  declare(label: string, name: string, id: RowIdentity, what = "row", property = "name"): void {
+  /**
+   * Records that resource `name` of `label` (`ovn.Acl`) declares the row `id` (a `what`: row,
+   * flow); for a member of a collection resource, `member` is its path (`ports["web-3"]`).
+   */
+  declare(
+    label: string,
+    name: string,
+    id: RowIdentity,
+    what = "row",
+    property = "name",
+    member?: string,
+  ): void {
     const prior = this.rows.get(id.key);
+    const now: Declarer = { label, name, member };
     if (prior === undefined) {
-      this.rows.set(id.key, name);
+      this.rows.set(id.key, now);
       return;
     }
-    if (prior === name) return; // one resource twice: Pulumi reports the duplicate URN itself
-    const e = { property, reason: duplicateMessage(label, name, prior, id, what) };
-    if (!this.refused.has(`${label} ${prior}`)) this.refused.set(`${label} ${prior}`, e);
+    // One resource twice: Pulumi reports the duplicate URN itself.
+    if (prior.label === label && prior.name === name && prior.member === member) return;
+    const e = { property, reason: duplicateMessage(now, prior, id, what) };
+    if (!this.refused.has(`${prior.label} ${prior.name}`))
+      this.refused.set(`${prior.label} ${prior.name}`, e);
     this.refused.set(`${label} ${name}`, e);
     this.first ??= e.reason;
     this.found();
@@ -73,16 +86,23 @@ export class Declarations {
   }
 }
 
-/** The message of a duplicate: `[DUPLICATE] ovn.Acl "b" declares the same row as "a": …; declare each row once`. */
-export function duplicateMessage(
-  label: string,
-  name: string,
-  prior: string,
-  id: RowIdentity,
-  what = "row",
-): string {
+/** A resource that declares a row: its type label, its name, and its member's path in a collection. */
+export interface Declarer {
+  label: string;
+  name: string;
+  member?: string;
+}
+
+/**
+ * The message of a duplicate: `[DUPLICATE] ovn.Acl "b" declares the same row as "a": …; declare each
+ * row once`; the other's type is named when it differs, a member by its path
+ * (`ovn.LogicalSwitchPorts "web" ports["p3"] declares the same row as ovn.LogicalSwitchPort "p3"`).
+ */
+export function duplicateMessage(now: Declarer, prior: Declarer, id: RowIdentity, what = "row"): string {
+  const shown = (d: Declarer, label: boolean) =>
+    `${label ? `${d.label} ` : ""}${JSON.stringify(d.name)}${d.member ? ` ${d.member}` : ""}`;
   return (
-    `[DUPLICATE] ${label} ${JSON.stringify(name)} declares the same ${what} as ${JSON.stringify(prior)}` +
+    `[DUPLICATE] ${shown(now, true)} declares the same ${what} as ${shown(prior, prior.label !== now.label)}` +
     `${id.text ? `: ${id.text}` : ""}; declare each ${what} once`
   );
 }
@@ -101,7 +121,15 @@ export function declarationsOfRun(): Declarations {
 
 interface Declared {
   spec: ResourceSpec;
+  /** The rule of the spec, or for a collection, of its singular resource. */
   rule: IdentityRule;
+  /** For a collection: its singular resource and how a member's inputs are made. */
+  collection?: {
+    of: ResourceSpec;
+    arg: string;
+    parents: readonly string[];
+    memberInputs(values: Record<string, unknown>, key: string): Record<string, unknown>;
+  };
   rowIdentity: (
     spec: ResourceSpec,
     rule: IdentityRule,
@@ -120,7 +148,22 @@ function declaredType(type: string): Declared | null {
     const { resourceSpecs } =
       require("../provider/resources/specs") as typeof import("../provider/resources/specs");
     const identity = require("../provider/engine/identity") as typeof import("../provider/engine/identity");
+    const collections =
+      require("../provider/engine/collection") as typeof import("../provider/engine/collection");
     const spec = resourceSpecs.find((s) => s.type === type);
+    if (spec && collections.isCollectionSpec(spec)) {
+      const { of, arg } = spec.collection;
+      const rule = identity.identityRule(of);
+      const parents = collections.parentArgsOf(of);
+      const memberInputs = (v: Record<string, unknown>, key: string) => ({
+        ...Object.fromEntries([rule?.connection ?? "", ...parents].map((k) => [k, v[k]])),
+        ...((v[arg] as Record<string, Record<string, unknown>>)[key] ?? {}),
+        ...(of.nameArg ? { [of.nameArg]: key } : {}),
+      });
+      const collection = { of, arg, parents, memberInputs };
+      rules.set(type, rule ? { spec, rule, collection, rowIdentity: identity.rowIdentity } : null);
+      return rules.get(type)!;
+    }
     const rule = spec && identity.identityRule(spec);
     rules.set(type, spec && rule ? { spec, rule, rowIdentity: identity.rowIdentity } : null);
   }
@@ -147,9 +190,15 @@ export async function gate(type: string, name: string, props: pulumi.Inputs): Pr
   const label = type.replace(":", ".");
   const d = declaredType(type);
   // The engine's message names one argument: the first identifying one the program sets.
-  const property = d ? (d.rule.args.find((k) => props[k] !== undefined) ?? d.rule.connection) : "owner";
+  const property = d?.collection
+    ? d.collection.arg
+    : d
+      ? (d.rule.args.find((k) => props[k] !== undefined) ?? d.rule.connection)
+      : "owner";
   if (d) {
-    const args = [d.rule.connection, ...d.rule.args];
+    const args = d.collection
+      ? [d.rule.connection, ...d.collection.parents, d.collection.arg]
+      : [d.rule.connection, ...d.rule.args];
     let values: Record<string, unknown> | undefined;
     try {
       const known = knownValue(pulumi.output(Object.fromEntries(args.map((k) => [k, props[k]]))));
@@ -157,8 +206,17 @@ export async function gate(type: string, name: string, props: pulumi.Inputs): Pr
     } catch {
       values = undefined; // an input failed: its registration reports that
     }
-    const id = values && d.rowIdentity(d.spec, d.rule, values);
-    if (id) run.declare(label, name, id, "table" in d.spec ? "row" : "flow", property);
+    if (values && d.collection) {
+      // Each member declares its row as its singular resource would: the two forms share rows' keys.
+      const c = d.collection;
+      for (const key of Object.keys((values[c.arg] ?? {}) as object)) {
+        const id = d.rowIdentity(c.of, d.rule, c.memberInputs(values, key));
+        if (id) run.declare(label, name, id, "row", property, `${c.arg}[${JSON.stringify(key)}]`);
+      }
+    } else {
+      const id = values && d.rowIdentity(d.spec, d.rule, values);
+      if (id) run.declare(label, name, id, "table" in d.spec ? "row" : "flow", property);
+    }
   }
   await nextTurn();
   const refused = run.refusal(label, name, property);

@@ -87,7 +87,9 @@ export function collectionSpec(o: {
   const members: ArgSpec = {
     schema: z.record(keySchema as z.ZodType<string>, memberSchema(of)),
     type: `Record<string, ${o.member}>`,
-    doc: o.argDoc,
+    doc:
+      `${o.argDoc} \`adopt\` given to the collection applies to every member that does not set its own. ` +
+      `Changes show per member in \`pulumi preview --diff\` (e.g. \`~ ${o.arg}["x"].…\`).`,
   };
   const outputs: Record<string, OutputDoc> = {
     uuids: { type: "Record<string, string>", doc: `Each member's ${of.table} row uuid, by ${o.key}.` },
@@ -108,6 +110,11 @@ export function collectionSpec(o: {
     args: { ...parents, [o.arg]: members },
     outputs,
     collection: { of, arg: o.arg, member: o.member, key: o.key },
+    sdk: {
+      ownerDoc:
+        "The owner marker of the collection, `project/stack/resource-name`; each member's row carries " +
+        `\`project/stack/resource-name["${o.key}"]\` in its \`external_ids\`.`,
+    },
   };
 }
 

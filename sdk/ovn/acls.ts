@@ -98,7 +98,9 @@ export interface AclsArgs extends NorthboundArgs {
    * The rules, by a label of your choice (used in messages, diffs and the owner marker; changing a label
    * deletes the rule and makes it anew): each takes the arguments of `ovn.Acl` but `nb`, `switch` and
    * `portGroup`, and `adopt`. A rule added to the map is created, one removed is deleted, one changed is
-   * updated in place (a new direction, priority or match makes a new row).
+   * updated in place (a new direction, priority or match makes a new row). `adopt` given to the collection
+   * applies to every member that does not set its own. Changes show per member in `pulumi preview --diff`
+   * (e.g. `~ acls["x"].…`).
    */
   acls: pulumi.Input<Record<string, pulumi.Input<AclMember>>>;
 }
@@ -121,12 +123,17 @@ export class Acls extends DynamicResource {
    * The rules, by a label of your choice (used in messages, diffs and the owner marker; changing a label
    * deletes the rule and makes it anew): each takes the arguments of `ovn.Acl` but `nb`, `switch` and
    * `portGroup`, and `adopt`. A rule added to the map is created, one removed is deleted, one changed is
-   * updated in place (a new direction, priority or match makes a new row).
+   * updated in place (a new direction, priority or match makes a new row). `adopt` given to the collection
+   * applies to every member that does not set its own. Changes show per member in `pulumi preview --diff`
+   * (e.g. `~ acls["x"].…`).
    */
   declare readonly acls: pulumi.Output<Record<string, AclMember>>;
   /** Each member's ACL row uuid, by label. */
   declare readonly uuids: pulumi.Output<Record<string, string>>;
-  /** The owner marker written to `external_ids`: `project/stack/resource-name`. */
+  /**
+   * The owner marker of the collection, `project/stack/resource-name`; each member's row carries
+   * `project/stack/resource-name["label"]` in its `external_ids`.
+   */
   declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: AclsArgs, opts?: pulumi.CustomResourceOptions) {

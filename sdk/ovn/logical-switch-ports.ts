@@ -88,7 +88,8 @@ export interface LogicalSwitchPortsArgs extends NorthboundArgs {
    * The ports, by port name (`Logical_Switch_Port.name`, unique across all switches): each takes the
    * arguments of `ovn.LogicalSwitchPort` but `nb`, `switch` and `name`, and `adopt`. A port added to the map
    * is created, one removed is deleted, one changed is updated in place; ports of the switch that are not in
-   * the map are left alone.
+   * the map are left alone. `adopt` given to the collection applies to every member that does not set its
+   * own. Changes show per member in `pulumi preview --diff` (e.g. `~ ports["x"].…`).
    */
   ports: pulumi.Input<Record<string, pulumi.Input<LogicalSwitchPortMember>>>;
 }
@@ -110,7 +111,8 @@ export class LogicalSwitchPorts extends DynamicResource {
    * The ports, by port name (`Logical_Switch_Port.name`, unique across all switches): each takes the
    * arguments of `ovn.LogicalSwitchPort` but `nb`, `switch` and `name`, and `adopt`. A port added to the map
    * is created, one removed is deleted, one changed is updated in place; ports of the switch that are not in
-   * the map are left alone.
+   * the map are left alone. `adopt` given to the collection applies to every member that does not set its
+   * own. Changes show per member in `pulumi preview --diff` (e.g. `~ ports["x"].…`).
    */
   declare readonly ports: pulumi.Output<Record<string, LogicalSwitchPortMember>>;
   /** Each member's Logical_Switch_Port row uuid, by port name. */
@@ -152,7 +154,10 @@ export class LogicalSwitchPorts extends DynamicResource {
    * Runtime status, read at create, update and refresh: only as fresh as the last of them.
    */
   declare readonly tag: pulumi.Output<Record<string, number>>;
-  /** The owner marker written to `external_ids`: `project/stack/resource-name`. */
+  /**
+   * The owner marker of the collection, `project/stack/resource-name`; each member's row carries
+   * `project/stack/resource-name["port name"]` in its `external_ids`.
+   */
   declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: LogicalSwitchPortsArgs, opts?: pulumi.CustomResourceOptions) {

@@ -44,7 +44,9 @@ export interface PortsArgs extends HostArgs {
   /**
    * The ports, by port name (`Port.name`, unique on the host): each takes the arguments of `ovs.Port` but
    * `host`, `bridge` and `name`, and `adopt`. A port added to the map is created, one removed is deleted,
-   * one changed is updated in place; ports of the bridge that are not in the map are left alone.
+   * one changed is updated in place; ports of the bridge that are not in the map are left alone. `adopt`
+   * given to the collection applies to every member that does not set its own. Changes show per member in
+   * `pulumi preview --diff` (e.g. `~ ports["x"].…`).
    */
   ports: pulumi.Input<Record<string, pulumi.Input<PortMember>>>;
 }
@@ -62,7 +64,9 @@ export class Ports extends DynamicResource {
   /**
    * The ports, by port name (`Port.name`, unique on the host): each takes the arguments of `ovs.Port` but
    * `host`, `bridge` and `name`, and `adopt`. A port added to the map is created, one removed is deleted,
-   * one changed is updated in place; ports of the bridge that are not in the map are left alone.
+   * one changed is updated in place; ports of the bridge that are not in the map are left alone. `adopt`
+   * given to the collection applies to every member that does not set its own. Changes show per member in
+   * `pulumi preview --diff` (e.g. `~ ports["x"].…`).
    */
   declare readonly ports: pulumi.Output<Record<string, PortMember>>;
   /** Each member's Port row uuid, by port name. */
@@ -83,7 +87,10 @@ export class Ports extends DynamicResource {
    * fresh as the last of them.
    */
   declare readonly interfaceError: pulumi.Output<Record<string, string>>;
-  /** The owner marker written to `external_ids`: `project/stack/resource-name`. */
+  /**
+   * The owner marker of the collection, `project/stack/resource-name`; each member's row carries
+   * `project/stack/resource-name["port name"]` in its `external_ids`.
+   */
   declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: PortsArgs, opts?: pulumi.CustomResourceOptions) {

@@ -44,7 +44,8 @@ describe("Declarations (one run's registry)", () => {
   });
 
   it("says flow for a flow", () => {
-    expect(duplicateMessage("ovs.Flow", "f2", "f1", { key: "", text: "bridge br0" }, "flow")).toBe(
+    const f = (name: string) => ({ label: "ovs.Flow", name });
+    expect(duplicateMessage(f("f2"), f("f1"), { key: "", text: "bridge br0" }, "flow")).toBe(
       '[DUPLICATE] ovs.Flow "f2" declares the same flow as "f1": bridge br0; declare each flow once',
     );
   });
@@ -133,6 +134,38 @@ describe("what a run registers (mocks)", () => {
         reason: `[DUPLICATE] ovn.LogicalSwitch "sw-2" declares the same row as "sw-1": name sw9 on nb ${nb.remote}; declare each row once`,
       }),
     );
+  });
+
+  it("a collection's members share rows' identities with the singular form and with each other", async () => {
+    await run(() => {
+      const sw = new ovn.LogicalSwitch("sw", { nb, name: "sw5" });
+      return [
+        sw,
+        new ovn.LogicalSwitchPort("single", { nb, switch: sw.name, name: "p3" }),
+        new ovn.LogicalSwitchPorts("many", { nb, switch: sw.name, ports: { p1: {}, p2: {}, p3: {} } }),
+      ];
+    });
+    const reason =
+      '[DUPLICATE] ovn.LogicalSwitchPorts "many" ports["p3"] declares the same row as ovn.LogicalSwitchPort ' +
+      `"single": name p3 on nb ${nb.remote}; declare each row once`;
+    expect(registered.get("many")).toBe(refusingProvider({ property: "ports", reason }));
+    expect(registered.get("single")).toBe(refusingProvider({ property: "ports", reason }));
+
+    await run(() => {
+      const rule = { direction: "to-lport", priority: 100, match: "ip4", action: "drop" };
+      return [
+        new ovn.Acls("rules", { nb, portGroup: "pg", acls: { a: rule, b: { ...rule, match: "ip4 " } } }),
+      ];
+    });
+    expect(registered.get("rules")).toMatch(
+      /ovn\.Acls \\"rules\\" acls\[\\"b\\"\] declares the same row as \\"rules\\" acls\[\\"a\\"\]/,
+    );
+
+    await run(() => [
+      new ovn.LogicalSwitchPorts("x", { nb, switch: "swx", ports: { q1: {}, q2: {} } }),
+      new ovn.LogicalSwitchPort("y", { nb, switch: "swx", name: "q3" }),
+    ]);
+    expect(registered.get("x")).toBe(providerFor("ovn:LogicalSwitchPorts"));
   });
 
   it("the next run starts with an empty registry", async () => {
