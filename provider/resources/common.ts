@@ -202,8 +202,9 @@ export function refuseSuperseded(
 }
 
 /**
- * What create does when a row with the wanted name exists: continue as an adoption, or fail
- * with a message that says whose it is and how to adopt it.
+ * What create does when a row with the wanted name exists: continue (the row is this resource's, or
+ * another resource's of the same stack, or `adopt` takes a row no stack manages), or fail with a
+ * message that says whose it is and how to adopt it.
  */
 export function claimExisting(opts: {
   what: string;
@@ -215,6 +216,11 @@ export function claimExisting(opts: {
 }): void {
   const current = ownerOf(opts.row);
   if (current === opts.owner) return; // ours already (an earlier, interrupted create)
+  // Another resource of this stack held it: the row moves to the resource that declares it now (from
+  // an ovn.LogicalSwitchPort to an ovn.LogicalSwitchPorts member, or a renamed resource). The SDK
+  // refuses a program that declares one row twice ([DUPLICATE]), so the old holder is a resource the
+  // program dropped; its delete leaves the row, which no longer carries its marker and instance.
+  if (current !== undefined && stackOf(current) === stackOf(opts.owner)) return;
   if (current !== undefined) {
     throw new ResourceError(
       "OWNED_ELSEWHERE",

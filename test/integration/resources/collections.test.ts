@@ -137,6 +137,34 @@ describe("ovn:LogicalSwitchPorts", () => {
     expect(await portNames("c-sw")).toEqual(["single"]);
   });
 
+  it("takes a port over from a singular resource of the same stack (a move), whose delete then leaves it", async () => {
+    const single = await createVia("ovn:LogicalSwitchPort", {
+      nb,
+      switch: "c-sw",
+      name: "mv",
+      addresses: ["0a:00:00:00:03:01 10.1.0.240"],
+      owner: owner("mv"),
+    });
+    const { id, outs } = await createVia(type, {
+      nb,
+      switch: "c-sw",
+      ports: { mv: { addresses: ["0a:00:00:00:03:01 10.1.0.240"] } },
+      owner: owner("moved"),
+    });
+    expect(await nbGet(central, "Logical_Switch_Port", "mv", `external_ids:${OWNER_KEY}`)).toBe(
+      'proj/dev/moved[\\"mv\\"]',
+    );
+    await provider.handler("ovn:LogicalSwitchPort").delete(single.id, single.outs);
+    expect(await portNames("c-sw")).toContain("mv");
+    // Another stack cannot take it.
+    const e = await failure(
+      createVia(type, { nb, switch: "c-sw", ports: { mv: {} }, owner: "proj/prod/thief" }),
+    );
+    expect(e.code).toBe("OWNED_ELSEWHERE");
+    await provider.handler(type).delete(id, outs);
+    expect(await portNames("c-sw")).not.toContain("mv");
+  });
+
   it("refuses bad member input at check, naming the member path", async () => {
     const h = provider.handler(type);
     const r = await h.check(
