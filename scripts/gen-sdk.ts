@@ -178,8 +178,8 @@ function renderCollectionMember(spec: CollectionSpec): string {
   const doc =
     `One member of {@link ${spec.type.split(":")[1]}}: the arguments of ${labelOf(of)} but its connection, ` +
     `parent and name (the member's key).`;
-  const args = { ...memberArgsOf(of), adopt: adoptArg };
-  return `${docComment(doc, "")}\nexport interface ${member} {\n${inputMembers(args, replacedBy(of)).join("\n")}\n}`;
+  const args = { ...memberArgsOf(spec.collection), adopt: adoptArg };
+  return `${docComment(doc, "")}\nexport interface ${member} {\n${inputMembers(args).join("\n")}\n}`;
 }
 
 /**
@@ -195,7 +195,11 @@ function collectionImports(spec: CollectionSpec): Record<string, readonly string
       return rows && rows.value === undefined ? [memberInterface(k, a, rows)] : [];
     }),
   ];
-  const used = Object.values(memberArgsOf(of)).map((a) => a.type);
+  const used = [
+    ...Object.values(memberArgsOf(spec.collection)).map((a) => a.type),
+    ...Object.values(spec.args).map((a) => a.type),
+    ...Object.values(spec.outputs ?? {}).map((o) => o.type),
+  ];
   const names = own.filter((n) => used.some((t) => new RegExp(`\\b${n}\\b`).test(t)));
   const from = `./${path.basename(sdkPath(of), ".ts")}`;
   return { ...(of.sdk?.imports ?? {}), ...(names.length ? { [from]: names } : {}) };

@@ -154,11 +154,12 @@ function declaredType(type: string): Declared | null {
     if (spec && collections.isCollectionSpec(spec)) {
       const { of, arg } = spec.collection;
       const rule = identity.identityRule(of);
-      const parents = collections.parentArgsOf(of);
+      const parents = spec.collection.shared;
+      const name = collections.nameArgOf(of);
       const memberInputs = (v: Record<string, unknown>, key: string) => ({
         ...Object.fromEntries([rule?.connection ?? "", ...parents].map((k) => [k, v[k]])),
         ...((v[arg] as Record<string, Record<string, unknown>>)[key] ?? {}),
-        ...(of.nameArg ? { [of.nameArg]: key } : {}),
+        ...(name ? { [name]: key } : {}),
       });
       const collection = { of, arg, parents, memberInputs };
       rules.set(type, rule ? { spec, rule, collection, rowIdentity: identity.rowIdentity } : null);

@@ -15,24 +15,22 @@
  */
 import { z } from "zod";
 import { ResourceError, type InputProblem } from "../errors";
-import { diffInputs, wire, type Props, type ReadResult, type ResourceKind } from "../framework";
+import { diffInputs, sameValue, wire, type Props, type ReadResult, type ResourceKind } from "../framework";
 import { resourceOf } from "../resources/common";
 import { Batch, BatchAborted } from "./batch";
 import { inputSchema, tableKind } from "./table";
 import { parentProblems } from "./alternatives";
-import {
-  labelOf,
-  type ArgSpec,
-  type DatabaseBinding,
-  type OutputDoc,
-  type ResourceSpec,
-  type TableSpec,
-} from "./spec";
+import { isTableSpec, labelOf, specSchema, type ArgSpec, type OutputDoc, type ResourceSpec } from "./spec";
 
 /** What makes a {@link ResourceSpec} a collection of rows of one singular resource. */
 export interface CollectionOf {
-  /** The singular resource whose rows are the members. */
-  of: TableSpec;
+  /** The singular resource whose rows (or flows) are the members. */
+  of: ResourceSpec;
+  /**
+   * The singular's arguments given once for the whole collection (its parent: `switch`, `bridge`;
+   * for flows also the switch's endpoint); every other argument is a member's.
+   */
+  shared: readonly string[];
   /** The map argument holding the members by key, e.g. `ports`. */
   arg: string;
   /** The SDK interface of one member's arguments, e.g. `LogicalSwitchPortMember`. */
@@ -43,7 +41,6 @@ export interface CollectionOf {
 
 /** A collection resource's declaration. */
 export interface CollectionSpec extends ResourceSpec {
-  db: DatabaseBinding;
   collection: CollectionOf;
 }
 
@@ -52,15 +49,20 @@ export function isCollectionSpec(spec: ResourceSpec): spec is CollectionSpec {
 }
 
 /** The parent arguments of a singular spec (`switch`; `switch` and `portGroup` for alternatives). */
-export function parentArgsOf(of: TableSpec): string[] {
+export function parentArgsOf(of: ResourceSpec): string[] {
+  if (!isTableSpec(of)) return [];
   const ps = of.parents ?? (of.parent ? [of.parent] : []);
   return ps.flatMap((p) => (p.arg ? [p.arg] : []));
 }
 
-/** The arguments of one member: the singular's own, but its parent and its name (the key). */
-export function memberArgsOf(of: TableSpec): Record<string, ArgSpec> {
-  const skip = new Set([...parentArgsOf(of), ...(of.nameArg ? [of.nameArg] : [])]);
-  return Object.fromEntries(Object.entries(of.args).filter(([k]) => !skip.has(k)));
+/** The argument that names a singular's row (a member's key), if it has one. */
+export const nameArgOf = (of: ResourceSpec): string | undefined => (isTableSpec(of) ? of.nameArg : undefined);
+
+/** The arguments of one member: the singular's own, but those shared and its name (the key). */
+export function memberArgsOf(c: Pick<CollectionOf, "of" | "shared">): Record<string, ArgSpec> {
+  const name = nameArgOf(c.of);
+  const skip = new Set([...c.shared, ...(name ? [name] : [])]);
+  return Object.fromEntries(Object.entries(c.of.args).filter(([k]) => !skip.has(k)));
 }
 
 /** The owner marker of member `key` of the resource whose marker is `owner`: `proj/stack/name["key"]`. */
@@ -70,7 +72,9 @@ export const memberOwner = (owner: string, key: string): string => `${owner}[${J
 export function collectionSpec(o: {
   type: string;
   doc: string;
-  of: TableSpec;
+  of: ResourceSpec;
+  /** The singular's arguments given once (default: its parent arguments). */
+  shared?: readonly string[];
   arg: string;
   member: string;
   key: string;
@@ -78,21 +82,23 @@ export function collectionSpec(o: {
   argDoc: string;
 }): CollectionSpec {
   const { of } = o;
+  const shared = o.shared ?? parentArgsOf(of);
   const parents = Object.fromEntries(
-    parentArgsOf(of).map((k) => [k, { ...of.args[k], replace: true } satisfies ArgSpec]),
+    shared.map((k) => [k, { ...of.args[k], replace: of.args[k].diff !== false } satisfies ArgSpec]),
   );
-  const keySchema = of.nameArg
-    ? of.args[of.nameArg].schema
-    : z.string().min(1, "a member key must not be empty");
+  const name = nameArgOf(of);
+  const keySchema = name ? of.args[name].schema : z.string().min(1, "a member key must not be empty");
   const members: ArgSpec = {
-    schema: z.record(keySchema as z.ZodType<string>, memberSchema(of)),
+    schema: z.record(keySchema as z.ZodType<string>, memberSchema({ of, shared })),
     type: `Record<string, ${o.member}>`,
     doc:
       `${o.argDoc} \`adopt\` given to the collection applies to every member that does not set its own. ` +
       `Changes show per member in \`pulumi preview --diff\` (e.g. \`~ ${o.arg}["x"].…\`).`,
   };
   const outputs: Record<string, OutputDoc> = {
-    uuids: { type: "Record<string, string>", doc: `Each member's ${of.table} row uuid, by ${o.key}.` },
+    ...(isTableSpec(of)
+      ? { uuids: { type: "Record<string, string>", doc: `Each member's ${of.table} row uuid, by ${o.key}.` } }
+      : {}),
     ...Object.fromEntries(
       Object.entries(of.outputs ?? {}).map(([k, out]) => [
         k,
@@ -109,7 +115,7 @@ export function collectionSpec(o: {
     db: of.db,
     args: { ...parents, [o.arg]: members },
     outputs,
-    collection: { of, arg: o.arg, member: o.member, key: o.key },
+    collection: { of, shared, arg: o.arg, member: o.member, key: o.key },
     sdk: {
       ownerDoc:
         "The owner marker of the collection, `project/stack/resource-name`; each member's row carries " +
@@ -118,10 +124,10 @@ export function collectionSpec(o: {
   };
 }
 
-/** The schema of one member's arguments: the singular's, but parent and name; unknown fields refused. */
-function memberSchema(of: TableSpec): z.ZodType {
-  const full = inputSchema(of);
-  const keep = new Set([...Object.keys(memberArgsOf(of)), "adopt"]);
+/** The schema of one member's arguments: the singular's, but those shared and its name; unknown fields refused. */
+function memberSchema(c: Pick<CollectionOf, "of" | "shared">): z.ZodType {
+  const full = isTableSpec(c.of) ? inputSchema(c.of) : specSchema(c.of);
+  const keep = new Set([...Object.keys(memberArgsOf(c)), "adopt"]);
   const shape = Object.fromEntries(Object.entries(full.shape).filter(([k]) => keep.has(k)));
   return z.strictObject(shape);
 }
@@ -132,14 +138,34 @@ type State = Inputs & { uuids?: Record<string, string> };
 /** A member key as Pulumi shows a property path: `ports["web-3"]`. */
 export const memberPath = (arg: string, key: string): string => `${arg}[${JSON.stringify(key)}]`;
 
-/** The resource kind (lifecycle) of a collection: every member through its singular lifecycle, batched. */
-export function collectionKind(spec: CollectionSpec): ResourceKind<Inputs, State> {
+/** How many members of a collection of non-table resources (flows) are written at once. */
+const PARALLEL_MEMBERS = 8;
+
+type MemberKind = ResourceKind<Inputs, Inputs & { uuid?: string }>;
+
+/**
+ * The resource kind (lifecycle) of a collection: every member through its singular lifecycle. For
+ * a table, the members' writes are batched into one transaction per round ({@link Batch}); for a
+ * singular with its own lifecycle (`plain`, e.g. ovs.Flow, written by ovs-ofctl), members run
+ * {@link PARALLEL_MEMBERS} at a time, each as its singular resource would, without a common
+ * transaction (a failure part-way leaves the members written so far; each carries its own marker,
+ * so the next `up` takes them over).
+ */
+export function collectionKind(
+  spec: CollectionSpec,
+  plain?: ResourceKind<Props, Props>,
+): ResourceKind<Inputs, State> {
   const { of, arg } = spec.collection;
-  const single = tableKind(of);
-  const parents = parentArgsOf(of);
+  const table = isTableSpec(of) ? of : undefined;
+  const single = (table ? tableKind(table) : plain) as MemberKind | undefined;
+  if (!single)
+    throw new ResourceError("INTERNAL", `${labelOf(spec)}: a collection of ${labelOf(of)} needs its kind`);
+  const parents = spec.collection.shared;
   const outputKeys = Object.keys(of.outputs ?? {});
+  const connection = of.db.connectionArg;
   const shared = Object.keys(of.db.base).filter((k) => k !== "owner" && k !== "adopt");
-  const memberKeys = new Set(Object.keys(memberArgsOf(of)));
+  const memberKeys = new Set(Object.keys(memberArgsOf(spec.collection)));
+  const nameArg = nameArgOf(of);
 
   const membersOf = (i: Props): Record<string, Props> => (i[arg] ?? {}) as Record<string, Props>;
 
@@ -148,7 +174,7 @@ export function collectionKind(spec: CollectionSpec): ResourceKind<Inputs, State
     const out: Props = {};
     for (const k of [...shared, ...parents]) out[k] = i[k];
     Object.assign(out, m);
-    if (of.nameArg) out[of.nameArg] = key;
+    if (nameArg) out[nameArg] = key;
     out.adopt = (m.adopt as boolean | undefined) ?? i.adopt;
     out.owner = memberOwner(i.owner as string, key);
     out.instance = i.instance;
@@ -163,6 +189,9 @@ export function collectionKind(spec: CollectionSpec): ResourceKind<Inputs, State
     return { ...memberInputs(s, key, membersOf(s)[key]), ...outs, uuid: s.uuids?.[key] ?? "" };
   }
 
+  /** The id of member `key`'s singular resource (a row's uuid; a flow reads its own from its state). */
+  const idOf = (s: State, key: string): string => s.uuids?.[key] ?? "";
+
   /** The member arguments a singular read gives back. */
   function memberArgs(inputs: Props, stated: Props): Props {
     const out: Props = {};
@@ -176,10 +205,10 @@ export function collectionKind(spec: CollectionSpec): ResourceKind<Inputs, State
     const uuids: Record<string, string> = {};
     const maps: Record<string, Record<string, unknown>> = Object.fromEntries(outputKeys.map((k) => [k, {}]));
     for (const [key, o] of outs) {
-      uuids[key] = o.uuid as string;
+      if (table) uuids[key] = o.uuid as string;
       for (const k of outputKeys) if (o[k] !== null && o[k] !== undefined) maps[k][key] = o[k];
     }
-    return { uuids, ...maps };
+    return table ? { uuids, ...maps } : maps;
   }
 
   /**
@@ -189,11 +218,20 @@ export function collectionKind(spec: CollectionSpec): ResourceKind<Inputs, State
   async function batched<T>(
     i: Props,
     keys: string[],
-    work: (kind: ResourceKind<Inputs, Inputs & { uuid: string }>, key: string) => Promise<T>,
+    work: (kind: MemberKind, key: string) => Promise<T>,
   ): Promise<Map<string, T>> {
-    const c = await of.db.client(i);
-    const batch = new Batch(of.db, c, i);
-    const settled = await batch.run(keys.map((key) => (db) => work(tableKind({ ...of, db }), key)));
+    let settled: PromiseSettledResult<T>[];
+    if (table) {
+      const batch = new Batch(table.db, await table.db.client(i), i);
+      settled = await batch.run(
+        keys.map((key) => (db) => work(tableKind({ ...table, db }) as MemberKind, key)),
+      );
+    } else {
+      settled = await inTurns(
+        keys.map((key) => () => work(single!, key)),
+        PARALLEL_MEMBERS,
+      );
+    }
     const failed = settled
       .map((r, n) => ({ r, key: keys[n] }))
       .filter((x): x is { r: PromiseRejectedResult; key: string } => x.r.status === "rejected");
@@ -219,15 +257,17 @@ export function collectionKind(spec: CollectionSpec): ResourceKind<Inputs, State
     ...of.db.base,
     ...Object.fromEntries(Object.entries(spec.args).map(([k, a]) => [k, a.schema])),
   });
+  const compared = [...new Set([connection, ...parents, arg])].filter((k) => spec.args[k]?.diff !== false);
 
   return {
     label: labelOf(spec),
     schema: schema as unknown as z.ZodType<Inputs>,
-    inputKeys: [of.db.connectionArg, ...parents, arg],
-    replaceOn: [of.db.connectionArg, ...parents],
+    inputKeys: compared,
+    replaceOn: [...new Set([connection, ...parents.filter((k) => spec.args[k]?.replace)])],
+    instanceToken: single.instanceToken,
     memberArg: arg,
     validate(i) {
-      const problems: InputProblem[] = of.parents ? parentProblems(of, i) : [];
+      const problems: InputProblem[] = table?.parents ? parentProblems(table, i) : [];
       for (const [key, m] of Object.entries(membersOf(i))) {
         for (const p of single.validate?.(memberInputs(i, key, m)) ?? []) {
           const at = memberPath(arg, key);
@@ -236,7 +276,7 @@ export function collectionKind(spec: CollectionSpec): ResourceKind<Inputs, State
       }
       return problems;
     },
-    where: (i) => of.db.where(i),
+    where: (i) => single.where(i),
     identify: (i) => resourceOf(String(i.owner ?? "")),
 
     async create(i) {
@@ -250,12 +290,12 @@ export function collectionKind(spec: CollectionSpec): ResourceKind<Inputs, State
 
     async read(id, s): Promise<ReadResult<State> | undefined> {
       const keys = Object.keys(membersOf(s));
-      const found = await batched(s, keys, (k, key) => k.read(s.uuids?.[key] ?? "", memberState(s, key)));
+      const found = await batched(s, keys, (k, key) => k.read(idOf(s, key), memberState(s, key)));
       const members: Record<string, Props> = {};
       const outs = new Map<string, Props>();
       for (const [key, r] of found) {
         // Gone, or moved to another parent: not a member of this collection any more.
-        if (!r || parents.some((p) => r.inputs[p] !== s[p])) continue;
+        if (!r || parents.some((p) => !sameValue(r.inputs[p], s[p]))) continue;
         members[key] = memberArgs(r.inputs, membersOf(s)[key]);
         outs.set(key, { ...r.outs, uuid: r.id });
       }
@@ -275,7 +315,7 @@ export function collectionKind(spec: CollectionSpec): ResourceKind<Inputs, State
           diffInputs(single, memberState(olds, key), memberInputs(news, key, after[key])).replaces.length > 0,
       );
       if (renewed.length) {
-        await batched(olds, renewed, (k, key) => k.delete(olds.uuids?.[key] ?? "", memberState(olds, key)));
+        await batched(olds, renewed, (k, key) => k.delete(idOf(olds, key), memberState(olds, key)));
       }
       const outs = await batched(news, keys, async (k, key): Promise<Props | undefined> => {
         const old = key in before && !renewed.includes(key) ? memberState(olds, key) : undefined;
@@ -294,11 +334,29 @@ export function collectionKind(spec: CollectionSpec): ResourceKind<Inputs, State
 
     async delete(_id, s) {
       const keys = Object.keys(membersOf(s));
-      await batched(s, keys, (k, key) => k.delete(s.uuids?.[key] ?? "", memberState(s, key)));
+      await batched(s, keys, (k, key) => k.delete(idOf(s, key), memberState(s, key)));
     },
   };
 }
 
-function pick(o: Props, keys: string[]): Props {
+/** Runs `jobs`, at most `n` at a time; their outcomes in order. */
+async function inTurns<T>(jobs: (() => Promise<T>)[], n: number): Promise<PromiseSettledResult<T>[]> {
+  const out: PromiseSettledResult<T>[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const at = next++;
+      try {
+        out[at] = { status: "fulfilled", value: await jobs[at]() };
+      } catch (reason) {
+        out[at] = { status: "rejected", reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, jobs.length) }, worker));
+  return out;
+}
+
+function pick(o: Props, keys: readonly string[]): Props {
   return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }

@@ -5,7 +5,7 @@
  */
 import type { ResourceSpec, TableSpec } from "../engine/spec";
 import type { CollectionSpec } from "../engine/collection";
-import { flowSpec } from "./ovs/flow";
+import { flowCollectionSpec, flowSpec } from "./ovs/flow";
 import { addressSetSpec } from "./ovn/address-set";
 import { chassisSpec } from "./ovn/chassis";
 import { portGroupSpec } from "./ovn/port-group";
@@ -57,6 +57,7 @@ export const tableSpecs: readonly TableSpec[] = [
 /** The collection forms: many rows of one table as one resource. */
 export const collectionSpecs: readonly CollectionSpec[] = [
   portCollectionSpec,
+  flowCollectionSpec,
   lspCollectionSpec,
   aclCollectionSpec,
 ];

@@ -21,18 +21,17 @@ export interface AclMember {
   sb?: pulumi.Input<{ remote: string }>;
   /**
    * `from-lport` (traffic leaving a port into the network) or `to-lport` (traffic to a port). Column
-   * `ACL.direction`. Changing it replaces the resource.
+   * `ACL.direction`.
    */
   direction: pulumi.Input<"from-lport" | "to-lport">;
-  /** 0..32767; the highest matching rule decides (`ACL.priority`). Changing it replaces the resource. */
+  /** 0..32767; the highest matching rule decides (`ACL.priority`). */
   priority: pulumi.Input<number>;
   /**
    * The packets the rule applies to, in OVN match syntax (`ACL.match`), e.g. `outport == @db && ip4.src ==
    * $web_ip4 && tcp.dst == 5432`; address sets as `$name`, port groups as `@name`. Checked at preview as
    * OVN's own parser reads it (known field names, no operator without its operand, constants well formed and
    * no wider than their field, e.g. `tcp.dst` 16 bits, prefix lengths up to 32 / 128), before the write (the
-   * address sets and port groups it names exist) and, with `sb`, after it by OVN's parser itself. Changing
-   * it replaces the resource.
+   * address sets and port groups it names exist) and, with `sb`, after it by OVN's parser itself.
    */
   match: pulumi.Input<string>;
   /**

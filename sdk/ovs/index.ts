@@ -4,4 +4,5 @@ export { Bridge, type BridgeArgs } from "./bridge";
 export { Port, type PortArgs, type InterfaceArgs } from "./port";
 export { Ports, type PortsArgs, type PortMember } from "./ports";
 export { Manager, type ManagerArgs } from "./manager";
+export { Flows, type FlowsArgs, type FlowMember } from "./flows";
 export { Flow, type FlowArgs, type InstalledFlow, type OpenFlowVersion } from "./flow";

@@ -22,9 +22,10 @@
  *   leftover of an interrupted update goes too), never anyone else's, nor a replacement's.
  */
 import { z } from "zod";
+import { collectionKind, collectionSpec } from "../../engine/collection";
 import { getClient } from "../../pool";
 import { ResourceError, type InputProblem } from "../../errors";
-import { UNKNOWN, type ResourceKind, type ReadResult } from "../../framework";
+import { UNKNOWN, type Props, type ResourceKind, type ReadResult } from "../../framework";
 import { parseRemotes } from "../../ovsdb";
 import {
   DEFAULT_PRIORITY,
@@ -673,3 +674,28 @@ export const flowKind: ResourceKind<FlowInputs, FlowState> = {
   delete: deleteFlow,
   where,
 };
+
+/** A bridge's flows as one resource (see provider/engine/collection.ts). */
+export const flowCollectionSpec = collectionSpec({
+  type: "ovs:Flows",
+  doc:
+    "Many OpenFlow flows of one bridge as one resource: `ovs-ofctl add-flow BRIDGE …` for each member. Each " +
+    "member is a flow with its own cookie (derived from the member's owner marker) and the guarantees of an " +
+    "`ovs.Flow` (flows others added left alone, `adopt` per member, drift per member); the map's keys are " +
+    "labels of your choice. Flows are written by ovs-ofctl a few at a time, not in one transaction: a failure " +
+    "part-way leaves the members written so far, which the next `up` takes over by their cookies.",
+  of: flowSpec,
+  shared: ["host", "endpoint", "tls", "bridge", "openflowVersion"],
+  arg: "flows",
+  member: "FlowMember",
+  key: "label",
+  argDoc:
+    "The flows, by a label of your choice (used in messages, diffs and the cookie; changing a label deletes " +
+    "the flow and adds it anew): each takes the arguments of `ovs.Flow` but `host`, `endpoint`, `tls`, " +
+    "`bridge` and `openflowVersion`, and `adopt`. A flow added to the map is added, one removed is deleted, " +
+    "one changed is modified in place.",
+});
+export const flowCollectionKind = collectionKind(
+  flowCollectionSpec,
+  flowKind as unknown as ResourceKind<Props, Props>,
+);

@@ -3,7 +3,7 @@ import { makeHandler, type Handler } from "../../framework";
 import { bridgeKind } from "./bridge";
 import { portCollectionKind, portKind } from "./port";
 import { managerKind } from "./manager";
-import { flowKind } from "./flow";
+import { flowCollectionKind, flowKind } from "./flow";
 
 export const ovsHandlers: Record<string, Handler> = {
   "ovs:Bridge": makeHandler(bridgeKind),
@@ -11,4 +11,5 @@ export const ovsHandlers: Record<string, Handler> = {
   "ovs:Ports": makeHandler(portCollectionKind),
   "ovs:Manager": makeHandler(managerKind),
   "ovs:Flow": makeHandler(flowKind),
+  "ovs:Flows": makeHandler(flowCollectionKind),
 };

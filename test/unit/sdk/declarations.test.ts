@@ -152,7 +152,7 @@ describe("what a run registers (mocks)", () => {
     expect(registered.get("single")).toBe(refusingProvider({ property: "ports", reason }));
 
     await run(() => {
-      const rule = { direction: "to-lport", priority: 100, match: "ip4", action: "drop" };
+      const rule = { direction: "to-lport", priority: 100, match: "ip4", action: "drop" } as const;
       return [
         new ovn.Acls("rules", { nb, portGroup: "pg", acls: { a: rule, b: { ...rule, match: "ip4 " } } }),
       ];
