@@ -165,7 +165,8 @@ export class Batch {
   /** Sends the queue once every running member is waiting on its commit. */
   private flushIfReady(): void {
     if (this.queue.length === 0 || this.queue.length < this.running) return;
-    const queued = this.queue;
+    // In member order, whatever order they arrived in: the same inputs make the same transaction.
+    const queued = this.queue.sort((x, y) => x.member - y.member);
     this.queue = [];
     const failed = this.failed;
     if (failed) for (const q of queued) q.reject(new BatchAborted(failed.e));
