@@ -37,6 +37,11 @@ export interface CollectionOf {
   member: string;
   /** What a key is, for the argument's doc and messages (e.g. `port name`). */
   key: string;
+  /**
+   * Rules between members that each member's own check cannot see (e.g. two ports of one switch
+   * with one static address): problems with paths from the member (`addresses`), by key.
+   */
+  validateMembers?: (members: Record<string, Props>) => { key: string; problem: InputProblem }[];
 }
 
 /** A collection resource's declaration. */
@@ -80,6 +85,7 @@ export function collectionSpec(o: {
   key: string;
   /** The doc of the map argument (what a member is); the reference adds the member fields. */
   argDoc: string;
+  validateMembers?: CollectionOf["validateMembers"];
 }): CollectionSpec {
   const { of } = o;
   const shared = o.shared ?? parentArgsOf(of);
@@ -115,7 +121,7 @@ export function collectionSpec(o: {
     db: of.db,
     args: { ...parents, [o.arg]: members },
     outputs,
-    collection: { of, shared, arg: o.arg, member: o.member, key: o.key },
+    collection: { of, shared, arg: o.arg, member: o.member, key: o.key, validateMembers: o.validateMembers },
     sdk: {
       ownerDoc:
         "The owner marker of the collection, `project/stack/resource-name`; each member's row carries " +
@@ -268,12 +274,15 @@ export function collectionKind(
     memberArg: arg,
     validate(i) {
       const problems: InputProblem[] = table?.parents ? parentProblems(table, i) : [];
+      const at = (key: string, p: InputProblem): InputProblem => {
+        const path = memberPath(arg, key);
+        return { property: p.property ? `${path}.${p.property}` : path, reason: p.reason };
+      };
       for (const [key, m] of Object.entries(membersOf(i))) {
-        for (const p of single.validate?.(memberInputs(i, key, m)) ?? []) {
-          const at = memberPath(arg, key);
-          problems.push({ property: p.property ? `${at}.${p.property}` : at, reason: p.reason });
-        }
+        for (const p of single.validate?.(memberInputs(i, key, m)) ?? []) problems.push(at(key, p));
       }
+      for (const x of spec.collection.validateMembers?.(membersOf(i)) ?? [])
+        problems.push(at(x.key, x.problem));
       return problems;
     },
     where: (i) => single.where(i),

@@ -435,6 +435,30 @@ export const planLspUpdate = (live: Row, prev: LspInputs | undefined, i: LspInpu
 export const planMove = (uuid: string, from: Row[], to: Row, toName: string): Operation[] =>
   planChildMove(lspSpec, uuid, from, to, toName);
 
+/**
+ * Static IPs that two members of one collection both list (each member's check looks only at the
+ * ports already in the database): the later member, by key order, is refused. Pure.
+ */
+function sharedAddresses(members: Record<string, Props>): { key: string; problem: InputProblem }[] {
+  const holder = new Map<string, string>();
+  const out: { key: string; problem: InputProblem }[] = [];
+  for (const key of Object.keys(members).sort()) {
+    for (const ip of new Set(ipsOf(members[key].addresses as string[] | undefined))) {
+      const first = holder.get(ip);
+      if (first === undefined) holder.set(ip, key);
+      else
+        out.push({
+          key,
+          problem: {
+            property: "addresses",
+            reason: `${ip} is also an address of port ${first} of this collection`,
+          },
+        });
+    }
+  }
+  return out;
+}
+
 /** A switch's ports as one resource (see provider/engine/collection.ts). */
 export const lspCollectionSpec = collectionSpec({
   type: "ovn:LogicalSwitchPorts",
@@ -448,6 +472,7 @@ export const lspCollectionSpec = collectionSpec({
   arg: "ports",
   member: "LogicalSwitchPortMember",
   key: "port name",
+  validateMembers: sharedAddresses,
   argDoc:
     "The ports, by port name (`Logical_Switch_Port.name`, unique across all switches): each takes the " +
     "arguments of `ovn.LogicalSwitchPort` but `nb`, `switch` and `name`, and `adopt`. A port added to the map " +

@@ -161,3 +161,25 @@ describe.each(collectionSpecs.map((s) => [s.type, s] as const))("%s", (type, spe
     expect(texts).toContain("notAnArgument");
   });
 });
+
+describe("ovn:LogicalSwitchPorts check", () => {
+  it("refuses a static address two members list, naming the later member", async () => {
+    const nb = { remote: "unix:/nonexistent" };
+    const r = await handler("ovn:LogicalSwitchPorts").check(
+      {},
+      {
+        nb,
+        switch: "sw0",
+        ports: {
+          a: { addresses: ["0a:00:00:00:00:01 10.0.0.5"] },
+          b: { addresses: ["0a:00:00:00:00:02 10.0.0.5"] },
+          c: { addresses: ["0a:00:00:00:00:03 10.0.0.6"] },
+        },
+        owner: "p/s/ports",
+      },
+    );
+    expect(r.failures.map((f) => f.reason)).toEqual([
+      '[INVALID_INPUT] ports["b"].addresses: 10.0.0.5 is also an address of port a of this collection',
+    ]);
+  });
+});
