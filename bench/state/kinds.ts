@@ -3,6 +3,7 @@
  * central. The SDK is a parameter so the program can use the copy installed under a user's
  * `node_modules` (the serialized provider of a closure depends on where the code lives).
  */
+import * as pulumi from "@pulumi/pulumi";
 import type * as sdkModule from "../../sdk";
 import type { SandboxInfo } from "../../sandbox";
 
@@ -41,6 +42,20 @@ export const KINDS = [
   "ovn:LogicalRouterNat",
   "ovn:NorthboundConnection",
   "ovn:SouthboundConnection",
+  "ovn:LogicalRouterPolicy",
+  "ovn:HaChassisGroup",
+  "ovn:AddressSet",
+  "ovn:PortGroup",
+  "ovn:Acl",
+  "ovn:Meter",
+  "ovn:Qos",
+  "ovn:DhcpOptions",
+  "ovn:Dns",
+  "ovn:LoadBalancer",
+  "ovs:Ports",
+  "ovs:Flows",
+  "ovn:LogicalSwitchPorts",
+  "ovn:Acls",
 ] as const;
 
 /** Declares one resource of each of {@link KINDS}; names start with `prefix`. */
@@ -86,6 +101,91 @@ export function oneOfEachKind(sdk: Sdk, t: KindsTarget, prefix = "st"): void {
   );
   new ovn.NorthboundConnection(`${prefix}-nbconn`, { nb, target: "ptcp:16651:127.0.0.1" });
   new ovn.SouthboundConnection(`${prefix}-sbconn`, { sb: t.sb, target: "ptcp:16652:127.0.0.1" });
+  new ovn.LogicalRouterPolicy(`${prefix}-policy`, {
+    nb,
+    router: lr.name,
+    priority: 100,
+    match: "ip4.dst == 10.10.0.9",
+    action: "drop",
+  });
+  new ovn.HaChassisGroup(`${prefix}-ha`, { nb, name: `${prefix}-ha`, chassis: [t.chassis.systemId] });
+  const as = new ovn.AddressSet(`${prefix}-as`, { nb, name: `${prefix}_as`, addresses: ["10.9.0.2"] });
+  const pg = new ovn.PortGroup(`${prefix}-pg`, { nb, name: `${prefix}_pg` });
+  const meter = new ovn.Meter(`${prefix}-meter`, {
+    nb,
+    name: `${prefix}-meter`,
+    unit: "pktps",
+    bands: [{ rate: 10 }],
+  });
+  new ovn.Acl(`${prefix}-acl`, {
+    nb,
+    portGroup: pg.name,
+    direction: "to-lport",
+    priority: 1000,
+    match: pulumi.interpolate`outport == @${pg.name} && ip4.src == $${as.name}`,
+    action: "allow-related",
+    log: true,
+    meter: meter.name,
+  });
+  new ovn.Qos(`${prefix}-qos`, {
+    nb,
+    switch: ls.name,
+    direction: "from-lport",
+    priority: 100,
+    match: "ip4",
+    dscp: 46,
+  });
+  new ovn.DhcpOptions(`${prefix}-dhcp`, {
+    nb,
+    cidr: "10.9.0.0/24",
+    options: {
+      server_id: "10.9.0.1",
+      server_mac: "0a:00:00:00:00:fe",
+      lease_time: "3600",
+      router: "10.9.0.1",
+    },
+  });
+  new ovn.Dns(`${prefix}-dns`, { nb, records: { "a.example.org": ["10.9.0.2"] }, switches: [ls.name] });
+  new ovn.LoadBalancer(`${prefix}-lb`, {
+    nb,
+    name: `${prefix}-lb`,
+    protocol: "tcp",
+    vips: { "10.9.1.100:80": ["10.9.0.2:80"] },
+    switches: [ls.name],
+  });
+  // Collections of two members: the bytes of the resource and of each member.
+  new ovs.Ports(`${prefix}-ports`, {
+    host,
+    bridge: br.name,
+    ports: {
+      [`${prefix}-p2`]: { tag: 101, interface: { type: "internal" } },
+      [`${prefix}-p3`]: { tag: 102, interface: { type: "internal" } },
+    },
+  });
+  new ovs.Flows(`${prefix}-flows`, {
+    host,
+    bridge: br.name,
+    flows: {
+      a: { priority: 11, match: "ip", actions: "NORMAL" },
+      b: { priority: 12, match: "ipv6", actions: "NORMAL" },
+    },
+  });
+  new ovn.LogicalSwitchPorts(`${prefix}-lsps`, {
+    nb,
+    switch: ls.name,
+    ports: {
+      [`${prefix}-lsp2`]: { addresses: ["0a:00:00:00:00:02 10.9.0.3"] },
+      [`${prefix}-lsp3`]: { addresses: ["0a:00:00:00:00:03 10.9.0.4"] },
+    },
+  });
+  new ovn.Acls(`${prefix}-acls`, {
+    nb,
+    switch: ls.name,
+    acls: {
+      web: { direction: "to-lport", priority: 1001, match: "tcp.dst == 80", action: "allow" },
+      ssh: { direction: "to-lport", priority: 1002, match: "tcp.dst == 22", action: "drop" },
+    },
+  });
 }
 
 /** `count` logical switch ports on one switch: `count + 1` resources. */
