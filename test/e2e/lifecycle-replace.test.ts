@@ -7,7 +7,12 @@
  * token, `preview --refresh --expect-no-changes` passes, and nothing foreign is lost; destroy then
  * leaves nothing of the stack. The scenario is the bench's (`bench/faults/scenarios/replace.ts`).
  */
-import { CASES, runReplaceScenario, type ReplaceReport } from "../../bench/faults/scenarios/replace";
+import {
+  CASES,
+  expectedMarker,
+  runReplaceScenario,
+  type ReplaceReport,
+} from "../../bench/faults/scenarios/replace";
 import { handlers } from "../../provider";
 
 /** Every resource type the provider serves, as the SDK names them (`ovn.AddressSet`). */
@@ -29,12 +34,12 @@ describe("issue 9 kind 1: up --replace of every resource type keeps its row", ()
 
   it.each(CASES.map((c, n) => [c.type, c.name, n] as const))(
     "%s: replaced once; the row exists once with the stack's marker; the state holds it; preview --refresh is clean",
-    (_type, name, n) => {
+    (_type, _name, n) => {
       const d = report.cases[n];
       expect(d.upError).toBeUndefined();
       expect(d.replaced).toBe(1);
       expect(d.found).toBe(1);
-      expect(d.marker).toBe(`lcreplace/dev/${name}`);
+      expect(d.marker).toBe(expectedMarker(CASES[n]));
       expect(d.held).toBe(true);
       expect(d.previewError).toBeUndefined();
       expect(d.previewClean).toBe(true);

@@ -17,6 +17,7 @@ import { runOk } from "../../../sandbox/exec";
 import { TestStack, type ExportedState } from "../../../test/e2e/harness/pulumi";
 import { ovn, ovs } from "../../../sdk";
 import { RESOURCE_MASK, cookieBase, parseCookie } from "../../../provider/openflow/cookie";
+import { memberOwner } from "../../../provider/engine/collection";
 import type { FaultRow } from "../types";
 
 const PROJECT = "lcreplace";
@@ -55,6 +56,8 @@ export interface ReplaceCase {
   type: string;
   /** Pulumi resource name in the program. */
   name: string;
+  /** For a collection: the key of its one member (the row, flow or keys the case follows). */
+  member?: string;
   where: RowCase | FlowCase | ChassisCase;
 }
 
@@ -71,6 +74,13 @@ export const CASES: ReplaceCase[] = [
     where: { kind: "row", db: "vswitch", table: "Port", identity: ["name"], want: { name: "lcr-p" } },
   },
   { type: "ovs.Flow", name: "flow", where: { kind: "flow" } },
+  {
+    type: "ovs.Ports",
+    name: "ports",
+    member: "lcr-p2",
+    where: { kind: "row", db: "vswitch", table: "Port", identity: ["name"], want: { name: "lcr-p2" } },
+  },
+  { type: "ovs.Flows", name: "flows", member: "f1", where: { kind: "flow" } },
   {
     type: "ovs.Manager",
     name: "mgr",
@@ -97,6 +107,18 @@ export const CASES: ReplaceCase[] = [
       table: "Logical_Switch_Port",
       identity: ["name"],
       want: { name: "lcr-lsp" },
+    },
+  },
+  {
+    type: "ovn.LogicalSwitchPorts",
+    name: "lsps",
+    member: "lcr-lsp2",
+    where: {
+      kind: "row",
+      db: "nb",
+      table: "Logical_Switch_Port",
+      identity: ["name"],
+      want: { name: "lcr-lsp2" },
     },
   },
   {
@@ -167,6 +189,18 @@ export const CASES: ReplaceCase[] = [
       table: "ACL",
       identity: ["priority", "match"],
       want: { priority: 1001, match: "outport == @lcr_pg && ip4" },
+    },
+  },
+  {
+    type: "ovn.Acls",
+    name: "acls",
+    member: "lcr-a2",
+    where: {
+      kind: "row",
+      db: "nb",
+      table: "ACL",
+      identity: ["priority", "match"],
+      want: { priority: 1002, match: "outport == @lcr_pg && ip6" },
     },
   },
   {
@@ -260,6 +294,16 @@ function program(sb: SandboxInfo): () => Promise<void> {
       { host, bridge: br.name, priority: 7, match: pulumi.interpolate`in_port=${p.name}`, actions: "drop" },
       { dependsOn: [p] },
     );
+    new ovs.Ports("ports", {
+      host,
+      bridge: br.name,
+      ports: { "lcr-p2": { interface: { type: "internal" } } },
+    });
+    new ovs.Flows("flows", {
+      host,
+      bridge: br.name,
+      flows: { f1: { priority: 8, match: "ip,nw_dst=10.77.9.50", actions: "drop" } },
+    });
     new ovs.Manager("mgr", { host, target: "ptcp:26640:127.0.0.1" });
     new ovn.ChassisConfig("chassis", { host, externalIds: { [CHASSIS_TEST_KEY]: "1" } });
     const sw = new ovn.LogicalSwitch("sw", { nb, name: "lcr-sw", subnet: "10.77.9.0/24" });
@@ -274,6 +318,11 @@ function program(sb: SandboxInfo): () => Promise<void> {
       name: "lcr-lsp",
       addresses: ["0a:77:09:00:00:02 10.77.9.2"],
       dhcpv4Options: dhcp.uuid,
+    });
+    new ovn.LogicalSwitchPorts("lsps", {
+      nb,
+      switch: sw.name,
+      ports: { "lcr-lsp2": { addresses: ["0a:77:09:00:00:03 10.77.9.3"] } },
     });
     const lr = new ovn.LogicalRouter("lr", { nb, name: "lcr-lr" });
     const hag = new ovn.HaChassisGroup("hag", { nb, name: "lcr-hag", chassis: ["lcr-gw1", "lcr-gw2"] });
@@ -317,6 +366,18 @@ function program(sb: SandboxInfo): () => Promise<void> {
       priority: 1001,
       match: "outport == @lcr_pg && ip4",
       action: "allow-related",
+    });
+    new ovn.Acls("acls", {
+      nb,
+      portGroup: pg.name,
+      acls: {
+        "lcr-a2": {
+          direction: "to-lport",
+          priority: 1002,
+          match: "outport == @lcr_pg && ip6",
+          action: "allow",
+        },
+      },
     });
     new ovn.Meter("meter", { nb, name: "lcr_meter", unit: "pktps", bands: [{ rate: 10 }] });
     new ovn.Qos("qos", {
@@ -450,8 +511,14 @@ class Probe {
 
 const idsOf = (r: Row): StringMap => (r.external_ids ?? {}) as StringMap;
 const isStack = (r: Row): boolean => (idsOf(r)[OWNER_KEY] ?? "").startsWith(PREFIX);
-const flowResource = (name: string): bigint => cookieBase(`${PREFIX}${name}`) & RESOURCE_MASK;
-const stackFlows = (w: World) => w.flows.filter((f) => (f.cookie & RESOURCE_MASK) === flowResource("flow"));
+const flowResource = (owner: string): bigint => cookieBase(owner) & RESOURCE_MASK;
+/** The owner markers of the stack's flows (a flow resource's, a flow collection member's). */
+const FLOW_OWNERS = (): string[] => CASES.filter((c) => c.where.kind === "flow").map(expectedMarker);
+/** The stack's flows in `w`: those of `owner`, or of every flow owner of the stack. */
+const stackFlows = (w: World, owner?: string) => {
+  const resources = new Set((owner ? [owner] : FLOW_OWNERS()).map(flowResource));
+  return w.flows.filter((f) => resources.has(f.cookie & RESOURCE_MASK));
+};
 
 /** What the state says the stack holds: row uuid → instance token; flow cookies; the chassis token. */
 interface Held {
@@ -466,11 +533,13 @@ function heldBy(state: ExportedState): Held {
     const o = (r.outputs ?? {}) as Record<string, unknown>;
     const name = r.urn.split("::").pop()!;
     const instance = o.instance as string | undefined;
-    if (name === "flow") held.cookies.add(String(o.cookie));
+    // A collection's outputs are maps by member key (`uuids`, `cookie`).
+    const values = (v: unknown): unknown[] => (v && typeof v === "object" ? Object.values(v) : [v]);
+    if (o.cookie !== undefined) for (const c of values(o.cookie)) held.cookies.add(String(c));
     else if (name === "chassis") held.chassis = { instance };
-    else if (typeof o.uuid === "string") {
-      held.rows.set(o.uuid, instance);
-      if (typeof o.switchPortUuid === "string") held.rows.set(o.switchPortUuid, instance);
+    else {
+      for (const u of [...values(o.uuid), ...values(o.uuids), ...values(o.switchPortUuid)])
+        if (typeof u === "string") held.rows.set(u, instance);
     }
   }
   return held;
@@ -517,7 +586,7 @@ export function count(w: World, held: Held): Counts {
   }
   const flows = stackFlows(w);
   objects += flows.length;
-  duplicates += Math.max(0, flows.length - 1);
+  for (const owner of FLOW_OWNERS()) duplicates += Math.max(0, stackFlows(w, owner).length - 1);
   orphans += flows.filter((f) => !held.cookies.has(`0x${f.cookie.toString(16)}`)).length;
   if ((w.rootIds[CHASSIS_OWNER_KEY] ?? "").startsWith(PREFIX)) {
     objects++;
@@ -563,7 +632,7 @@ function foreign(w: World): Foreign {
   const ours = new Set([CHASSIS_OWNER_KEY, CHASSIS_INSTANCE_KEY, CHASSIS_TEST_KEY]);
   for (const [k, v] of Object.entries(w.rootIds)) if (!ours.has(k)) outside.add(`root ${k}=${v}`);
   for (const f of w.flows) {
-    if ((f.cookie & RESOURCE_MASK) === flowResource("flow")) continue;
+    if (stackFlows({ ...w, flows: [f] }).length) continue;
     // Counters and ages change by themselves: keep the flow's cookie, table, priority, match, actions.
     inside.add(`flow ${f.line.replace(/(duration|n_packets|n_bytes|idle_age|hard_age)=[^,]*, ?/g, "")}`);
   }
@@ -628,9 +697,9 @@ function inspect(
   state: ExportedState,
 ): Pick<CaseDetail, "found" | "marker" | "held"> {
   const held = heldBy(state);
-  const marker = `${PREFIX}${c.name}`;
+  const marker = expectedMarker(c);
   if (c.where.kind === "flow") {
-    const flows = stackFlows(w);
+    const flows = stackFlows(w, marker);
     return {
       found: flows.length,
       marker: flows.length ? marker : undefined,
@@ -674,8 +743,10 @@ export interface ReplaceReport {
   afterDestroy: Counts & { foreignLost: number; lost: string[]; destroyError?: string };
 }
 
-function expectedMarker(c: ReplaceCase): string {
-  return `${PREFIX}${c.name}`;
+/** The owner marker of a case's row, flow or keys (a collection member's: `stack/name["key"]`). */
+export function expectedMarker(c: ReplaceCase): string {
+  const owner = `${PREFIX}${c.name}`;
+  return c.member === undefined ? owner : memberOwner(owner, c.member);
 }
 
 function outcomeOf(c: ReplaceCase, d: CaseDetail): string {
