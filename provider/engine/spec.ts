@@ -270,6 +270,11 @@ export interface DatabaseBinding extends ConnectionBinding {
   sdkBase: { name: string; from: string; doc?: string };
   client(i: Props): Promise<OvsdbClient>;
   /**
+   * The client a refresh reads with (`read`), when it differs from {@link client}: e.g. one whose
+   * selects are answered from a monitor of the database (provider/pool.ts `getReader`).
+   */
+  readClient?(i: Props): Promise<OvsdbClient>;
+  /**
    * Commit `ops` (with the database's waits, e.g. `waitForChassis`); results of `ops`. Sends the
    * transaction before its first `await`, so a read sent right after it is served after it.
    */

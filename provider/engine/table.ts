@@ -673,7 +673,7 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     },
 
     async read(id, s): Promise<ReadResult<State> | undefined> {
-      const c = await db.client(s);
+      const c = await (db.readClient ?? db.client)(s);
       const live = await selectOne(c, db.name, table, "_uuid", id);
       if (!live || supersededRow(live.external_ids as StringMap, s)) return undefined;
       const members = await membersOf(c, live, s, true);
@@ -897,7 +897,7 @@ function settingsLifecycle(
     },
 
     async read(id, s): Promise<ReadResult<State> | undefined> {
-      const [live] = await selectRow(await db.client(s), [eq("_uuid", id)]);
+      const [live] = await selectRow(await (db.readClient ?? db.client)(s), [eq("_uuid", id)]);
       if (!live || supersededRow(live.external_ids as StringMap, s, marker)) return undefined; // a newer instance holds them
       const inputs = settingsFromRow(spec, live, s);
       return { id, outs: { ...inputs, uuid: id }, inputs };

@@ -13,7 +13,9 @@ import type { DatabaseSchema, TableSchema, ColumnType } from "./schema";
 import { decodeDatum, defaultValue, type Row } from "./codec";
 import type { Atom, Value } from "./notation";
 import { encodeOperations } from "./check";
-import type { Condition } from "./conditions";
+import { rowMatches, type Condition } from "./conditions";
+import type { Operation } from "./operations";
+import type { OperationResult } from "./results";
 import type { ColumnOf, RowType, TableOf } from "./databases";
 
 /** What to keep of one table; `C` is the table's column names (any string when untyped). */
@@ -217,6 +219,46 @@ export class MonitorCache<D extends string = string> extends EventEmitter<CacheE
 
   rows<T extends TableOf<D>>(table: T): CachedRow<RowType<D, T>>[] {
     return [...this.state(table).rows].map(([u, r]) => copyRow(u, r) as CachedRow<RowType<D, T>>);
+  }
+
+  /**
+   * The results a transaction of `ops` would give, answered from the cache, when every operation is
+   * a `select` of a kept table naming kept columns (or none: then `_uuid` and every kept column,
+   * never `_version`); undefined otherwise, or while the cache is not synced. As from the server,
+   * a select naming columns gets exactly those (`_uuid` only when named). The rows of all
+   * operations come from one moment of the database, as a transaction's would. A condition on
+   * `_uuid` is a direct lookup; the others scan the table, evaluated as ovsdb-server evaluates
+   * them ({@link rowMatches}).
+   */
+  answer(ops: readonly Operation[]): OperationResult[] | undefined {
+    if (!this.syncedFlag || ops.length === 0) return undefined;
+    const kept = (st: TableState, c: string) => c === "_uuid" || st.columns.includes(c);
+    const plan: { st: TableState; where: Condition[]; columns: string[] }[] = [];
+    for (const op of ops) {
+      if (op.op !== "select") return undefined;
+      const st = this.tables.get(op.table);
+      if (!st) return undefined;
+      const columns = op.columns ?? ["_uuid", ...st.columns];
+      if (!columns.every((c) => kept(st, c)) || !op.where.every(([c]) => kept(st, c))) return undefined;
+      plan.push({ st, where: op.where, columns });
+    }
+    return plan.map(({ st, where, columns }) => {
+      const byUuid = where.find(([c, fn, v]) => c === "_uuid" && fn === "==" && typeof v === "string");
+      const candidates: [string, Row][] = byUuid
+        ? this.candidate(st, (byUuid[2] as string).toLowerCase())
+        : [...st.rows];
+      const rows: Row[] = [];
+      for (const [uuid, row] of candidates) {
+        if (!rowMatches(st.schema, { ...row, _uuid: uuid }, where)) continue;
+        rows.push(Object.fromEntries(columns.map((c) => [c, c === "_uuid" ? uuid : copyValue(row[c])])));
+      }
+      return { rows };
+    });
+  }
+
+  private candidate(st: TableState, uuid: string): [string, Row][] {
+    const row = st.rows.get(uuid);
+    return row ? [[uuid, row]] : [];
   }
 
   size(table: TableOf<D>): number {
@@ -486,8 +528,11 @@ function isUnknownMethod(e: OvsdbRpcError): boolean {
 
 function copyRow(uuid: string, row: Row): CachedRow {
   const out: Row = {};
-  for (const [k, v] of Object.entries(row)) {
-    out[k] = Array.isArray(v) ? [...v] : v !== null && typeof v === "object" ? { ...v } : v;
-  }
+  for (const [k, v] of Object.entries(row)) out[k] = copyValue(v);
   return { ...out, _uuid: uuid };
+}
+
+/** A value the caller may change without changing the cache. */
+function copyValue(v: Value): Value {
+  return Array.isArray(v) ? [...v] : v !== null && typeof v === "object" ? { ...v } : v;
 }

@@ -4,7 +4,7 @@
  */
 
 import { OvsdbCodecError } from "./errors";
-import { encodeDatum, describeType } from "./codec";
+import { elementKeys, encodeDatum, describeType, type Row } from "./codec";
 import { NamedUuid, describeJson, type Value } from "./notation";
 import { isMap, isScalar, type ColumnSchema, type ColumnType, type TableSchema } from "./schema";
 
@@ -212,4 +212,50 @@ export function encodeMutation(table: TableSchema, mutation: Mutation): EncodedC
     value,
     `mutation value (${mutator})`,
   );
+}
+
+/**
+ * Whether `row` satisfies every condition of `where` (RFC 7047 section 5.1), as ovsdb-server
+ * decides it for a `select`: `==` and `!=` compare whole values (sets ignore order, UUIDs case);
+ * `includes` holds when every element (a map's key-value pair) of the value is in the column,
+ * `excludes` when none is; the ordering functions compare a number column's one value (an empty
+ * optional column satisfies none). `row` holds decoded values (as selects and monitors return
+ * them); a column it lacks, or a condition that does not apply to the column, makes it throw.
+ */
+export function rowMatches(table: TableSchema, row: Row, where: readonly Condition[]): boolean {
+  return where.every((c) => conditionHolds(table, row, c));
+}
+
+function conditionHolds(table: TableSchema, row: Row, [name, fn, arg]: Condition): boolean {
+  const column = table.columns.get(name);
+  if (!column)
+    throw new OvsdbCodecError(`unknown column ${name} in condition`, { table: table.name, column: name });
+  if (!(name in row))
+    throw new OvsdbCodecError(`the row lacks column ${name}`, { table: table.name, column: name });
+  const value = row[name];
+  if (fn === "<" || fn === "<=" || fn === ">" || fn === ">=") {
+    const a = Array.isArray(value) ? value[0] : value;
+    const b = Array.isArray(arg) ? arg[0] : arg;
+    if (typeof a !== "number" || typeof b !== "number") return false;
+    return fn === "<" ? a < b : fn === "<=" ? a <= b : fn === ">" ? a > b : a >= b;
+  }
+  const have = elementKeys(column.type, value);
+  const want = elementKeys(column.type, arg);
+  if (!have || !want)
+    throw new OvsdbCodecError(`condition value ${describeJson(arg)} does not fit column ${name}`, {
+      table: table.name,
+      column: name,
+    });
+  const held = new Set(have);
+  switch (fn) {
+    case "==":
+    case "!=":
+      return (have.length === want.length && want.every((k) => held.has(k))) === (fn === "==");
+    case "includes":
+      return want.every((k) => held.has(k));
+    case "excludes":
+      return !want.some((k) => held.has(k));
+    default:
+      throw new OvsdbCodecError(`unknown condition function ${describeJson(fn)}`, { table: table.name });
+  }
 }

@@ -17,7 +17,7 @@ import {
   type OperationResult,
   type Row,
 } from "../../ovsdb";
-import { getClient, type Connection } from "../../pool";
+import { getClient, getReader, type Connection } from "../../pool";
 import { ResourceError } from "../../errors";
 import { selectRowsByUuid } from "../../engine/rows";
 import { adoptArg, connectionArg, type DatabaseBinding } from "../../engine/spec";
@@ -247,6 +247,7 @@ export const northbound: DatabaseBinding = {
     doc: "Arguments every OVN northbound resource of the logical network takes.",
   },
   client: (i) => nbClient(i as { nb: Connection }),
+  readClient: (i) => getReader((i as { nb: Connection }).nb, NB_DB),
   commit: (c, ops, i) => commitNb(c, ops, i as WaitSettings),
   where: (i) => describeNb(i.nb as Connection | undefined),
 };

@@ -3,7 +3,7 @@
  * `host` connection, `adopt` and the owner marker.
  */
 import { z } from "zod";
-import { getClient, type Connection } from "../../pool";
+import { getClient, getReader, type Connection } from "../../pool";
 import { connectionSchema, describeConnection, ownerSchema } from "../common";
 import { adoptArg, connectionArg, type DatabaseBinding } from "../../engine/spec";
 
@@ -22,6 +22,7 @@ export const openVswitch: DatabaseBinding = {
   },
   sdkBase: { name: "HostArgs", from: "./common", doc: "Arguments every Open vSwitch resource takes." },
   client: (i) => getClient(i.host as Connection, VSWITCH),
+  readClient: (i) => getReader(i.host as Connection, VSWITCH),
   commit: async (c, ops) => (ops.some((o) => o.op !== "wait") ? c.transact(VSWITCH, ops) : undefined),
   where: (i) => describeConnection(i.host as Connection | undefined),
 };
