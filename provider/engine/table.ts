@@ -95,12 +95,22 @@ export type { Resolved };
 /** The uuid-name of the row a create inserts. */
 const NEW_ROW = "row";
 
+/** Input schemas built, by the spec's arguments and database base (a collection builds a kind per member). */
+const schemas = new WeakMap<TableSpec["args"], WeakMap<object, z.ZodObject>>();
+
 /** The zod object of a spec's inputs: the database's base arguments, the parent, every argument. */
 export function inputSchema(spec: TableSpec): z.ZodObject {
-  return z.object({
-    ...spec.db.base,
-    ...Object.fromEntries(Object.entries(spec.args).map(([k, a]) => [k, argSchema(k, a)])),
-  });
+  let byBase = schemas.get(spec.args);
+  if (!byBase) schemas.set(spec.args, (byBase = new WeakMap()));
+  let schema = byBase.get(spec.db.base);
+  if (!schema) {
+    schema = z.object({
+      ...spec.db.base,
+      ...Object.fromEntries(Object.entries(spec.args).map(([k, a]) => [k, argSchema(k, a)])),
+    });
+    byBase.set(spec.db.base, schema);
+  }
+  return schema;
 }
 
 /**

@@ -13,7 +13,7 @@ import type { DatabaseSchema, TableSchema, ColumnType } from "./schema";
 import { decodeDatum, defaultValue, type Row } from "./codec";
 import type { Atom, Value } from "./notation";
 import { encodeOperations } from "./check";
-import { rowMatches, type Condition } from "./conditions";
+import { compileConditions, elementKeysOf, type Condition } from "./conditions";
 import type { Operation } from "./operations";
 import type { OperationResult } from "./results";
 import type { ColumnOf, RowType, TableOf } from "./databases";
@@ -53,6 +53,11 @@ interface TableState {
   rows: Map<string, Row>;
   /** index column → key (JSON of the value) → set of uuids */
   indexes: Map<string, Map<string, Set<string>>>;
+  /**
+   * Built by the first select that looks a column up ({@link MonitorCache.answer}), then kept:
+   * column → element (a set's atom, a map's key-value pair; {@link elementKeysOf}) → rows holding it.
+   */
+  elements: Map<string, Map<string, Set<string>>>;
 }
 
 let monitorCounter = 0;
@@ -137,7 +142,7 @@ export class MonitorCache<D extends string = string> extends EventEmitter<CacheE
         if (!columns.includes(ix)) columns.push(ix);
         indexes.set(ix, new Map());
       }
-      this.tables.set(name, { schema: ts, columns, rows: new Map(), indexes });
+      this.tables.set(name, { schema: ts, columns, rows: new Map(), indexes, elements: new Map() });
     }
   }
 
@@ -228,7 +233,7 @@ export class MonitorCache<D extends string = string> extends EventEmitter<CacheE
    * a select naming columns gets exactly those (`_uuid` only when named). The rows of all
    * operations come from one moment of the database, as a transaction's would. A condition on
    * `_uuid` is a direct lookup; the others scan the table, evaluated as ovsdb-server evaluates
-   * them ({@link rowMatches}).
+   * them ({@link compileConditions}).
    */
   answer(ops: readonly Operation[]): OperationResult[] | undefined {
     if (!this.syncedFlag || ops.length === 0) return undefined;
@@ -243,22 +248,59 @@ export class MonitorCache<D extends string = string> extends EventEmitter<CacheE
       plan.push({ st, where: op.where, columns });
     }
     return plan.map(({ st, where, columns }) => {
-      const byUuid = where.find(([c, fn, v]) => c === "_uuid" && fn === "==" && typeof v === "string");
-      const candidates: [string, Row][] = byUuid
-        ? this.candidate(st, (byUuid[2] as string).toLowerCase())
-        : [...st.rows];
       const rows: Row[] = [];
-      for (const [uuid, row] of candidates) {
-        if (!rowMatches(st.schema, { ...row, _uuid: uuid }, where)) continue;
+      const matches = compileConditions(st.schema, where);
+      for (const [uuid, row] of this.candidates(st, where)) {
+        if (!matches(row, uuid)) continue;
         rows.push(Object.fromEntries(columns.map((c) => [c, c === "_uuid" ? uuid : copyValue(row[c])])));
       }
       return { rows };
     });
   }
 
-  private candidate(st: TableState, uuid: string): [string, Row][] {
-    const row = st.rows.get(uuid);
-    return row ? [[uuid, row]] : [];
+  /**
+   * The rows that may match `where`: the row a `_uuid ==` names; else those holding an element an
+   * `includes` or `==` condition requires (through the column's element index); else all.
+   */
+  private candidates(st: TableState, where: readonly Condition[]): Iterable<[string, Row]> {
+    const byUuid = where.find(([c, fn, v]) => c === "_uuid" && fn === "==" && typeof v === "string");
+    if (byUuid) {
+      const uuid = (byUuid[2] as string).toLowerCase();
+      const row = st.rows.get(uuid);
+      return row ? [[uuid, row]] : [];
+    }
+    for (const [column, fn, value] of where) {
+      if (column === "_uuid" || (fn !== "includes" && fn !== "==")) continue;
+      const [first] = elementKeysOf(st.schema.columns.get(column)!.type, value) ?? [];
+      if (first === undefined) continue;
+      const uuids = this.elementIndex(st, column).get(first) ?? new Set<string>();
+      return [...uuids].map((u) => [u, st.rows.get(u)!] as [string, Row]);
+    }
+    return st.rows;
+  }
+
+  private elementIndex(st: TableState, column: string): Map<string, Set<string>> {
+    let ix = st.elements.get(column);
+    if (!ix) {
+      st.elements.set(column, (ix = new Map()));
+      for (const [uuid, row] of st.rows) this.indexElements(st, column, uuid, row, true);
+    }
+    return ix;
+  }
+
+  /** Adds (or removes) `row`'s elements of `column` to the column's element index. */
+  private indexElements(st: TableState, column: string, uuid: string, row: Row, add: boolean): void {
+    const ix = st.elements.get(column)!;
+    for (const k of elementKeysOf(st.schema.columns.get(column)!.type, row[column]) ?? []) {
+      let s = ix.get(k);
+      if (add) {
+        if (!s) ix.set(k, (s = new Set()));
+        s.add(uuid);
+      } else if (s) {
+        s.delete(uuid);
+        if (s.size === 0) ix.delete(k);
+      }
+    }
   }
 
   size(table: TableOf<D>): number {
@@ -364,6 +406,7 @@ export class MonitorCache<D extends string = string> extends EventEmitter<CacheE
     for (const st of this.tables.values()) {
       st.rows.clear();
       for (const ix of st.indexes.values()) ix.clear();
+      for (const ix of st.elements.values()) ix.clear();
     }
   }
 
@@ -474,6 +517,7 @@ export class MonitorCache<D extends string = string> extends EventEmitter<CacheE
     const old = st.rows.get(uuid);
     if (old) this.unindex(st, uuid, old);
     st.rows.set(uuid, row);
+    for (const col of st.elements.keys()) this.indexElements(st, col, uuid, row, true);
     for (const [col, ix] of st.indexes) {
       if (!(col in row)) continue;
       const k = indexKey(row[col]);
@@ -491,6 +535,7 @@ export class MonitorCache<D extends string = string> extends EventEmitter<CacheE
   }
 
   private unindex(st: TableState, uuid: string, row: Row): void {
+    for (const col of st.elements.keys()) this.indexElements(st, col, uuid, row, false);
     for (const [col, ix] of st.indexes) {
       if (!(col in row)) continue;
       const k = indexKey(row[col]);

@@ -465,16 +465,6 @@ export function valuesEqual(type: ColumnType, a: Value, b: Value): boolean {
 }
 
 function canonicalKey(type: ColumnType, value: unknown): string | undefined {
-  const keys = elementKeys(type, value);
-  return keys && JSON.stringify(keys.sort());
-}
-
-/**
- * The elements of a plain value of the column type as distinct strings that compare as OVSDB
- * compares atoms (see {@link atomKey}): a set's elements, a map's `key=value` pairs. Undefined for
- * a value that is not of the type's shape.
- */
-export function elementKeys(type: ColumnType, value: unknown): string[] | undefined {
   if (isMap(type)) {
     const entries = mapEntries(value);
     if (entries === undefined) return undefined;
@@ -484,9 +474,9 @@ export function elementKeys(type: ColumnType, value: unknown): string[] | undefi
       if ("reason" in parsed || !isAtom(v)) return undefined;
       keys.push(`${atomKey(type.key.type, parsed.atom)}=${atomKey((type.value as BaseType).type, v)}`);
     }
-    return [...new Set(keys)];
+    return JSON.stringify([...new Set(keys)].sort());
   }
   const elements = setElements(value);
   if (elements === undefined || !elements.every(isAtom)) return undefined;
-  return [...new Set(elements.map((e) => atomKey(type.key.type, e)))];
+  return JSON.stringify([...new Set(elements.map((e) => atomKey(type.key.type, e)))].sort());
 }

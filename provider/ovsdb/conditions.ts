@@ -4,8 +4,8 @@
  */
 
 import { OvsdbCodecError } from "./errors";
-import { elementKeys, encodeDatum, describeType, type Row } from "./codec";
-import { NamedUuid, describeJson, type Value } from "./notation";
+import { encodeDatum, describeType, keyFromString, keyToString, type Row } from "./codec";
+import { NamedUuid, describeJson, isAtom, isPlainObject, type Atom, type Value } from "./notation";
 import { isMap, isScalar, type ColumnSchema, type ColumnType, type TableSchema } from "./schema";
 
 /** A condition function of RFC 7047 section 5.1. */
@@ -216,46 +216,121 @@ export function encodeMutation(table: TableSchema, mutation: Mutation): EncodedC
 
 /**
  * Whether `row` satisfies every condition of `where` (RFC 7047 section 5.1), as ovsdb-server
- * decides it for a `select`: `==` and `!=` compare whole values (sets ignore order, UUIDs case);
- * `includes` holds when every element (a map's key-value pair) of the value is in the column,
- * `excludes` when none is; the ordering functions compare a number column's one value (an empty
- * optional column satisfies none). `row` holds decoded values (as selects and monitors return
- * them); a column it lacks, or a condition that does not apply to the column, makes it throw.
+ * decides it for a `select`; see {@link compileConditions}.
  */
 export function rowMatches(table: TableSchema, row: Row, where: readonly Condition[]): boolean {
-  return where.every((c) => conditionHolds(table, row, c));
+  return compileConditions(table, where)(row);
 }
 
-function conditionHolds(table: TableSchema, row: Row, [name, fn, arg]: Condition): boolean {
+/**
+ * The conditions `where` as a test of rows of `table` (checked once, then cheap per row): `==`
+ * and `!=` compare whole values (sets ignore order, UUIDs case); `includes` holds when every
+ * element (a map's key-value pair) of the value is in the column, `excludes` when none is; the
+ * ordering functions compare a number column's one value (an empty optional column satisfies
+ * none). Rows hold decoded values, as selects and monitors return them; `uuid` stands for the
+ * row's `_uuid` when the row does not carry it. Throws {@link OvsdbCodecError} for a column the
+ * table lacks or a value that does not fit it, and when testing a row without a column a
+ * condition names.
+ */
+export function compileConditions(
+  table: TableSchema,
+  where: readonly Condition[],
+): (row: Row, uuid?: string) => boolean {
+  const tests = where.map((c) => compileCondition(table, c));
+  return (row, uuid) => tests.every((t) => t(row, uuid));
+}
+
+type RowTest = (row: Row, uuid?: string) => boolean;
+
+function compileCondition(table: TableSchema, [name, fn, arg]: Condition): RowTest {
+  const path = { table: table.name, column: name };
   const column = table.columns.get(name);
-  if (!column)
-    throw new OvsdbCodecError(`unknown column ${name} in condition`, { table: table.name, column: name });
-  if (!(name in row))
-    throw new OvsdbCodecError(`the row lacks column ${name}`, { table: table.name, column: name });
-  const value = row[name];
+  if (!column) throw new OvsdbCodecError(`unknown column ${name} in condition`, path);
+  const type = column.type;
+  const get = (row: Row, uuid?: string): Value => {
+    if (name === "_uuid" && uuid !== undefined) return uuid;
+    if (!(name in row)) throw new OvsdbCodecError(`the row lacks column ${name}`, path);
+    return row[name];
+  };
+  const misfit = () =>
+    new OvsdbCodecError(`condition value ${describeJson(arg)} does not fit column ${name}`, path);
   if (fn === "<" || fn === "<=" || fn === ">" || fn === ">=") {
-    const a = Array.isArray(value) ? value[0] : value;
     const b = Array.isArray(arg) ? arg[0] : arg;
-    if (typeof a !== "number" || typeof b !== "number") return false;
-    return fn === "<" ? a < b : fn === "<=" ? a <= b : fn === ">" ? a > b : a >= b;
+    if (typeof b !== "number") throw misfit();
+    return (row, uuid) => {
+      const v = get(row, uuid);
+      const a = Array.isArray(v) ? v[0] : v;
+      if (typeof a !== "number") return false;
+      return fn === "<" ? a < b : fn === "<=" ? a <= b : fn === ">" ? a > b : a >= b;
+    };
   }
-  const have = elementKeys(column.type, value);
-  const want = elementKeys(column.type, arg);
-  if (!have || !want)
-    throw new OvsdbCodecError(`condition value ${describeJson(arg)} does not fit column ${name}`, {
-      table: table.name,
-      column: name,
+  /** An atom as OVSDB compares it: UUIDs without case (numbers and the rest compare with ===). */
+  const normal = (t: ColumnType["key"]) => (a: unknown) =>
+    t.type === "uuid" && typeof a === "string" ? a.toLowerCase() : a;
+  let holds: (have: Value) => { found: number; size: number };
+  let wanted: number;
+  if (isMap(type)) {
+    if (!isPlainObject(arg)) throw misfit();
+    const value = normal(type.value!);
+    const want = Object.entries(arg).map(([k, v]) => {
+      const key = keyFromString(type.key, k);
+      if ("reason" in key || !isAtom(v)) throw misfit();
+      return [keyToString(key.atom), value(v)] as const;
     });
-  const held = new Set(have);
+    wanted = want.length;
+    holds = (have) => {
+      const m = (have ?? {}) as Record<string, unknown>;
+      const found = want.filter(([k, v]) => k in m && value(m[k]) === v).length;
+      return { found, size: Object.keys(m).length };
+    };
+  } else {
+    const key = normal(type.key);
+    const elements = arg === null ? [] : Array.isArray(arg) ? arg : [arg];
+    if (!elements.every(isAtom)) throw misfit();
+    const want = [...new Set(elements.map(key))];
+    wanted = want.length;
+    holds = (have) => {
+      const set =
+        have === null || have === undefined ? [] : Array.isArray(have) ? have.map(key) : [key(have)];
+      return { found: want.filter((w) => set.includes(w)).length, size: set.length };
+    };
+  }
   switch (fn) {
     case "==":
     case "!=":
-      return (have.length === want.length && want.every((k) => held.has(k))) === (fn === "==");
+      return (row, uuid) => {
+        const { found, size } = holds(get(row, uuid));
+        return (found === wanted && size === wanted) === (fn === "==");
+      };
     case "includes":
-      return want.every((k) => held.has(k));
+      return (row, uuid) => holds(get(row, uuid)).found === wanted;
     case "excludes":
-      return !want.some((k) => held.has(k));
+      return (row, uuid) => holds(get(row, uuid)).found === 0;
     default:
-      throw new OvsdbCodecError(`unknown condition function ${describeJson(fn)}`, { table: table.name });
+      throw new OvsdbCodecError(`unknown condition function ${describeJson(fn)}`, path);
   }
+}
+
+/**
+ * The elements of a decoded value of the column type, as strings equal where OVSDB finds the
+ * elements equal: a set's atoms, a map's key-value pairs (UUIDs without case). For indexes of the
+ * rows holding an element, and the condition values looked up in them; undefined for a value that
+ * does not fit the type.
+ */
+export function elementKeysOf(type: ColumnType, value: unknown): string[] | undefined {
+  const text = (t: ColumnType["key"], a: Atom) =>
+    t.type === "uuid" && typeof a === "string" ? a.toLowerCase() : `${typeof a}:${String(a)}`;
+  if (value === null || value === undefined) return [];
+  if (isMap(type)) {
+    if (!isPlainObject(value)) return undefined;
+    const out: string[] = [];
+    for (const [k, v] of Object.entries(value)) {
+      const key = keyFromString(type.key, k);
+      if ("reason" in key || !isAtom(v)) return undefined;
+      out.push(`${keyToString(key.atom)}=${text(type.value!, v)}`);
+    }
+    return out;
+  }
+  const elements = Array.isArray(value) ? (value as unknown[]) : [value];
+  return elements.every(isAtom) ? elements.map((a) => text(type.key, a)) : undefined;
 }
