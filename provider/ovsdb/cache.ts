@@ -231,9 +231,9 @@ export class MonitorCache<D extends string = string> extends EventEmitter<CacheE
    * a `select` of a kept table naming kept columns (or none: then `_uuid` and every kept column,
    * never `_version`); undefined otherwise, or while the cache is not synced. As from the server,
    * a select naming columns gets exactly those (`_uuid` only when named). The rows of all
-   * operations come from one moment of the database, as a transaction's would. A condition on
-   * `_uuid` is a direct lookup; the others scan the table, evaluated as ovsdb-server evaluates
-   * them ({@link compileConditions}).
+   * operations come from one moment of the database, as a transaction's would. The candidate rows
+   * come from a `_uuid` lookup or an element index ({@link candidates}); each is tested as
+   * ovsdb-server tests it ({@link compileConditions}).
    */
   answer(ops: readonly Operation[]): OperationResult[] | undefined {
     if (!this.syncedFlag || ops.length === 0) return undefined;

@@ -183,6 +183,45 @@ describe("reads answered from a monitor of the database", () => {
     expect(rows.map((r) => r.name)).toEqual(["sw-elsewhere"]);
   });
 
+  it("the indexes a select built follow later changes of the rows", async () => {
+    const reader = await getReader(conn(), NB);
+    const holding = async (uuid: string) =>
+      (
+        await reader.transact(NB, [select("Logical_Switch", [["ports", "includes", [uuid]]], ["name"])])
+      )[0].rows!.map((r) => r.name);
+    const named = async (name: string) =>
+      (await reader.transact(NB, [select("Logical_Switch_Port", [["name", "==", name]], ["name"])]))[0].rows!
+        .length;
+    expect(await holding(uuids.p4)).toEqual(["sw1"]);
+    expect(await named("p4")).toBe(1);
+    // p4 moves from sw1 to sw2 and is renamed, by another client.
+    await truth.transact(NB, [
+      {
+        op: "mutate",
+        table: "Logical_Switch",
+        where: [["name", "==", "sw1"]],
+        mutations: [["ports", "delete", [uuids.p4]]],
+      },
+      {
+        op: "mutate",
+        table: "Logical_Switch",
+        where: [["name", "==", "sw2"]],
+        mutations: [["ports", "insert", [uuids.p4]]],
+      },
+      {
+        op: "update",
+        table: "Logical_Switch_Port",
+        where: [["_uuid", "==", uuids.p4]],
+        row: { name: "p4-renamed" },
+      },
+    ]);
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && (await named("p4")) !== 0) await new Promise((r) => setTimeout(r, 10));
+    expect(await holding(uuids.p4)).toEqual(["sw2"]);
+    expect(await named("p4")).toBe(0);
+    expect(await named("p4-renamed")).toBe(1);
+  });
+
   it("after this process writes, reads go to the server and see the write at once", async () => {
     const reader = await getReader(conn(), NB);
     const writer = await getClient(conn(), NB);
