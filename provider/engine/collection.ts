@@ -8,7 +8,9 @@
  * singular lifecycle (`tableKind(of)`) unchanged: its own owner marker (`<owner>["<key>"]`), foreign
  * rows left alone, `adopt` per member, refresh per member. What changes is the transaction: the
  * members' writes of one `up` of the collection go to the server as one guarded transaction
- * ({@link Batch}); if any member's guard or write fails, nothing of the collection is written.
+ * ({@link Batch}); if any member's guard or write fails, nothing of the collection is written. An
+ * update that removes members deletes them in a second transaction, after the members it keeps or
+ * adds took over what they take over (a row under a new key is not the old key's to delete).
  *
  * The state holds the member arguments once (the map argument) and the outputs as maps keyed like
  * it (`uuids`, and each output of the singular resource that is not null).
@@ -89,8 +91,13 @@ export function collectionSpec(o: {
 }): CollectionSpec {
   const { of } = o;
   const shared = o.shared ?? parentArgsOf(of);
+  // A shared argument replaces the collection (its members are made anew); what the singular's doc
+  // says a change does (a port moves in place) is not so here.
   const parents = Object.fromEntries(
-    shared.map((k) => [k, { ...of.args[k], replace: of.args[k].diff !== false } satisfies ArgSpec]),
+    shared.map((k) => {
+      const doc = of.args[k].doc.replace(/\s*Changing it [^.]*\.\s*$/, "");
+      return [k, { ...of.args[k], doc, replace: of.args[k].diff !== false } satisfies ArgSpec];
+    }),
   );
   const name = nameArgOf(of);
   const keySchema = name ? of.args[name].schema : z.string().min(1, "a member key must not be empty");
@@ -99,7 +106,8 @@ export function collectionSpec(o: {
     type: `Record<string, ${o.member}>`,
     doc:
       `${o.argDoc} \`adopt\` given to the collection applies to every member that does not set its own. ` +
-      `Changes show per member in \`pulumi preview --diff\` (e.g. \`~ ${o.arg}["x"].…\`).`,
+      `Changes show per member in \`pulumi preview --diff\`, nested under the argument ` +
+      `(\`~ ${o.arg}: { ~ x: { ~ field: … } }\`).`,
   };
   const outputs: Record<string, OutputDoc> = {
     ...(isTableSpec(of)
@@ -115,11 +123,17 @@ export function collectionSpec(o: {
       ]),
     ),
   };
+  // A singular whose `adopt` is its own argument (ovs.Flow), not its database's: the collection
+  // takes it too, for every member that does not set its own.
+  const adopt: Record<string, ArgSpec> =
+    !("adopt" in of.db.base) && of.args.adopt
+      ? { adopt: { ...of.args.adopt, doc: "Default of every member's `adopt`. " + of.args.adopt.doc } }
+      : {};
   return {
     type: o.type,
     doc: o.doc,
     db: of.db,
-    args: { ...parents, [o.arg]: members },
+    args: { ...parents, ...adopt, [o.arg]: members },
     outputs,
     collection: { of, shared, arg: o.arg, member: o.member, key: o.key, validateMembers: o.validateMembers },
     sdk: {
@@ -326,19 +340,22 @@ export function collectionKind(
       if (renewed.length) {
         await batched(olds, renewed, (k, key) => k.delete(idOf(olds, key), memberState(olds, key)));
       }
-      const outs = await batched(news, keys, async (k, key): Promise<Props | undefined> => {
+      // Members kept or added are written first; members removed are deleted after that, in a
+      // transaction of their own, so that a row a new member took over (an ACL under a new label)
+      // is no longer theirs to delete.
+      const written = keys.filter((key) => key in after);
+      const outs = await batched(news, written, async (k, key): Promise<Props> => {
         const old = key in before && !renewed.includes(key) ? memberState(olds, key) : undefined;
-        if (!(key in after)) {
-          await k.delete(old!.uuid, old!);
-          return undefined;
-        }
         const want = memberInputs(news, key, after[key]);
         if (!old) return (await k.create(want)).outs;
         if (!diffInputs(single, old, want).changes && old.uuid) return old;
         return { ...(await k.update(old.uuid, old, want)), uuid: old.uuid };
       });
-      const kept = new Map([...outs].filter((e): e is [string, Props] => e[1] !== undefined));
-      return { ...news, ...outputsOf(kept) };
+      const removed = keys.filter((key) => !(key in after));
+      if (removed.length) {
+        await batched(olds, removed, (k, key) => k.delete(idOf(olds, key), memberState(olds, key)));
+      }
+      return { ...news, ...outputsOf(outs) };
     },
 
     async delete(_id, s) {

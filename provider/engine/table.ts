@@ -535,7 +535,10 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
       ...(await moveOps(c, x)),
       ...((await spec.hooks?.alsoWrite?.({ ...x, prev })) ?? []),
     ];
-    if (ops.length) await db.commit(c, ops, i);
+    // The row is still there and still held as read (its marker): another resource of the stack
+    // taking it over, or deleting it, since the read makes the write plan again.
+    if (ops.length)
+      await db.commit(c, [guardPresent(table, uuid, "external_ids", live.external_ids), ...ops], i);
     return x;
   }
 
@@ -757,7 +760,11 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
               );
             }
           } else {
-            ops.push(del(table, [eq("_uuid", id)]));
+            // Still held as read: a takeover since the read (another resource of the stack) keeps it.
+            ops.push(
+              guardPresent(table, id, "external_ids", live.external_ids),
+              del(table, [eq("_uuid", id)]),
+            );
           }
           await db.commit(c, ops, s);
         },

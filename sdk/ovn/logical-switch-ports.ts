@@ -80,8 +80,8 @@ export interface LogicalSwitchPortMember {
 /** Arguments of {@link LogicalSwitchPorts}. */
 export interface LogicalSwitchPortsArgs extends NorthboundArgs {
   /**
-   * Name of the logical switch (e.g. `sw0.name`) whose `ports` reference the port. Changing it moves the
-   * port in place. Changing it replaces the resource.
+   * Name of the logical switch (e.g. `sw0.name`) whose `ports` reference the port. Changing it replaces the
+   * resource.
    */
   switch: pulumi.Input<string>;
   /**
@@ -89,7 +89,8 @@ export interface LogicalSwitchPortsArgs extends NorthboundArgs {
    * arguments of `ovn.LogicalSwitchPort` but `nb`, `switch` and `name`, and `adopt`. A port added to the map
    * is created, one removed is deleted, one changed is updated in place; ports of the switch that are not in
    * the map are left alone. `adopt` given to the collection applies to every member that does not set its
-   * own. Changes show per member in `pulumi preview --diff` (e.g. `~ ports["x"].…`).
+   * own. Changes show per member in `pulumi preview --diff`, nested under the argument (`~ ports: { ~ x: { ~
+   * field: … } }`).
    */
   ports: pulumi.Input<Record<string, pulumi.Input<LogicalSwitchPortMember>>>;
 }
@@ -102,17 +103,15 @@ export interface LogicalSwitchPortsArgs extends NorthboundArgs {
  * make Pulumi's state, rewritten after every resource step, large and slow.
  */
 export class LogicalSwitchPorts extends DynamicResource {
-  /**
-   * Name of the logical switch (e.g. `sw0.name`) whose `ports` reference the port. Changing it moves the
-   * port in place.
-   */
+  /** Name of the logical switch (e.g. `sw0.name`) whose `ports` reference the port. */
   declare readonly switch: pulumi.Output<string>;
   /**
    * The ports, by port name (`Logical_Switch_Port.name`, unique across all switches): each takes the
    * arguments of `ovn.LogicalSwitchPort` but `nb`, `switch` and `name`, and `adopt`. A port added to the map
    * is created, one removed is deleted, one changed is updated in place; ports of the switch that are not in
    * the map are left alone. `adopt` given to the collection applies to every member that does not set its
-   * own. Changes show per member in `pulumi preview --diff` (e.g. `~ ports["x"].…`).
+   * own. Changes show per member in `pulumi preview --diff`, nested under the argument (`~ ports: { ~ x: { ~
+   * field: … } }`).
    */
   declare readonly ports: pulumi.Output<Record<string, LogicalSwitchPortMember>>;
   /** Each member's Logical_Switch_Port row uuid, by port name. */

@@ -80,11 +80,19 @@ export interface FlowsArgs {
    */
   openflowVersion?: pulumi.Input<OpenFlowVersion>;
   /**
+   * Default of every member's `adopt`. Take over a flow not managed by this stack that has exactly the same
+   * table, priority and match (OpenFlow keeps one flow per table, priority and match, so adding ours
+   * replaces it). Without it, creating such a flow fails and the existing flow is left as it was. After
+   * adoption the stack owns the flow: destroying the stack deletes it.
+   */
+  adopt?: pulumi.Input<boolean>;
+  /**
    * The flows, by a label of your choice (used in messages, diffs and the cookie; changing a label deletes
    * the flow and adds it anew): each takes the arguments of `ovs.Flow` but `host`, `endpoint`, `tls`,
    * `bridge` and `openflowVersion`, and `adopt`. A flow added to the map is added, one removed is deleted,
    * one changed is modified in place. `adopt` given to the collection applies to every member that does not
-   * set its own. Changes show per member in `pulumi preview --diff` (e.g. `~ flows["x"].…`).
+   * set its own. Changes show per member in `pulumi preview --diff`, nested under the argument (`~ flows: {
+   * ~ x: { ~ field: … } }`).
    */
   flows: pulumi.Input<Record<string, pulumi.Input<FlowMember>>>;
 }
@@ -128,11 +136,19 @@ export class Flows extends DynamicResource {
    */
   declare readonly openflowVersion: pulumi.Output<OpenFlowVersion | undefined>;
   /**
+   * Default of every member's `adopt`. Take over a flow not managed by this stack that has exactly the same
+   * table, priority and match (OpenFlow keeps one flow per table, priority and match, so adding ours
+   * replaces it). Without it, creating such a flow fails and the existing flow is left as it was. After
+   * adoption the stack owns the flow: destroying the stack deletes it.
+   */
+  declare readonly adopt: pulumi.Output<boolean | undefined>;
+  /**
    * The flows, by a label of your choice (used in messages, diffs and the cookie; changing a label deletes
    * the flow and adds it anew): each takes the arguments of `ovs.Flow` but `host`, `endpoint`, `tls`,
    * `bridge` and `openflowVersion`, and `adopt`. A flow added to the map is added, one removed is deleted,
    * one changed is modified in place. `adopt` given to the collection applies to every member that does not
-   * set its own. Changes show per member in `pulumi preview --diff` (e.g. `~ flows["x"].…`).
+   * set its own. Changes show per member in `pulumi preview --diff`, nested under the argument (`~ flows: {
+   * ~ x: { ~ field: … } }`).
    */
   declare readonly flows: pulumi.Output<Record<string, FlowMember>>;
   /**

@@ -46,7 +46,7 @@ export interface PortsArgs extends HostArgs {
    * `host`, `bridge` and `name`, and `adopt`. A port added to the map is created, one removed is deleted,
    * one changed is updated in place; ports of the bridge that are not in the map are left alone. `adopt`
    * given to the collection applies to every member that does not set its own. Changes show per member in
-   * `pulumi preview --diff` (e.g. `~ ports["x"].…`).
+   * `pulumi preview --diff`, nested under the argument (`~ ports: { ~ x: { ~ field: … } }`).
    */
   ports: pulumi.Input<Record<string, pulumi.Input<PortMember>>>;
 }
@@ -66,7 +66,7 @@ export class Ports extends DynamicResource {
    * `host`, `bridge` and `name`, and `adopt`. A port added to the map is created, one removed is deleted,
    * one changed is updated in place; ports of the bridge that are not in the map are left alone. `adopt`
    * given to the collection applies to every member that does not set its own. Changes show per member in
-   * `pulumi preview --diff` (e.g. `~ ports["x"].…`).
+   * `pulumi preview --diff`, nested under the argument (`~ ports: { ~ x: { ~ field: … } }`).
    */
   declare readonly ports: pulumi.Output<Record<string, PortMember>>;
   /** Each member's Port row uuid, by port name. */
