@@ -165,6 +165,45 @@ describe("ovn:LogicalSwitchPorts", () => {
     expect(await portNames("c-sw")).not.toContain("mv");
   });
 
+  it.each(["the taker first", "the giver first", "both at once"] as const)(
+    "moves a port between two collections of the stack in one up (%s): the row stays, held by the taker",
+    async (order) => {
+      const port = `mv2-${order.split(" ")[1]}`;
+      const member = { [port]: { addresses: ["0a:00:00:00:03:02 10.1.0.241"] } };
+      const base = { nb, switch: "c-sw" };
+      const giver = await createVia(type, {
+        ...base,
+        ports: { ...member, keep: {} },
+        owner: owner(`g-${port}`),
+      });
+      const uuid = (giver.outs.uuids as Record<string, string>)[port];
+      // In one `up` the engine updates the giver (the port leaves its map) and creates the taker
+      // (the port enters its map), in either order or at once.
+      const take = () => createVia(type, { ...base, ports: member, owner: owner(`t-${port}`) });
+      const give = () =>
+        updateVia(type, giver.id, giver.outs, { ...base, ports: { keep: {} }, owner: owner(`g-${port}`) });
+      let taken: { id: string; outs: Props };
+      if (order === "the taker first") {
+        taken = await take();
+        await give();
+      } else if (order === "the giver first") {
+        await give();
+        taken = await take();
+      } else {
+        [taken] = await Promise.all([take(), give()]);
+      }
+      const got = (taken.outs.uuids as Record<string, string>)[port];
+      expect(await nbGet(central, "Logical_Switch_Port", port, "_uuid")).toBe(got);
+      expect(await nbGet(central, "Logical_Switch_Port", port, `external_ids:${OWNER_KEY}`)).toBe(
+        `proj/dev/t-${port}[\\"${port}\\"]`,
+      );
+      // Taken over (same row) unless the giver deleted it first (then made anew).
+      if (order === "the taker first") expect(got).toBe(uuid);
+      await provider.handler(type).delete(taken.id, taken.outs);
+      expect(await portNames("c-sw")).not.toContain(port);
+    },
+  );
+
   it("refuses bad member input at check, naming the member path", async () => {
     const h = provider.handler(type);
     const r = await h.check(
@@ -217,6 +256,25 @@ describe("ovn:Acls", () => {
     const left = (await central.nbctl("acl-list", "pg_c")).split("\n").filter(Boolean);
     expect(left).toHaveLength(1);
     expect(left[0]).toContain("drop");
+  });
+  it("a rule moved to a new label in one update stays (the old label's delete leaves it)", async () => {
+    await createVia("ovn:PortGroup", { nb, name: "pg_l", owner: owner("pg-l") });
+    const rule = {
+      direction: "to-lport",
+      priority: 200,
+      match: "outport == @pg_l && ip4.src == 10.4.0.1",
+      action: "drop",
+    };
+    const base = { nb, portGroup: "pg_l", owner: owner("labels") };
+    const { id, outs } = await createVia(type, { ...base, acls: { a: rule } });
+    const { outs: after } = await updateVia(type, id, outs, { ...base, acls: { b: rule } });
+    const list = (await central.nbctl("acl-list", "pg_l")).split("\n").filter(Boolean);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toContain("ip4.src == 10.4.0.1");
+    const uuid = (after.uuids as Record<string, string>).b;
+    expect(await central.nbctl("get", "ACL", uuid, `external_ids:${OWNER_KEY}`)).toContain('labels[\\"b\\"]');
+    await provider.handler(type).delete(id, after);
+    expect((await central.nbctl("acl-list", "pg_l")).trim()).toBe("");
   });
 });
 
