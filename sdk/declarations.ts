@@ -212,7 +212,8 @@ export async function gate(type: string, name: string, props: pulumi.Inputs): Pr
       const c = d.collection;
       for (const key of Object.keys((values[c.arg] ?? {}) as object)) {
         const id = d.rowIdentity(c.of, d.rule, c.memberInputs(values, key));
-        if (id) run.declare(label, name, id, "row", property, `${c.arg}[${JSON.stringify(key)}]`);
+        const what = "table" in c.of ? "row" : "flow";
+        if (id) run.declare(label, name, id, what, property, `${c.arg}[${JSON.stringify(key)}]`);
       }
     } else {
       const id = values && d.rowIdentity(d.spec, d.rule, values);

@@ -273,7 +273,15 @@ export const flowSpec: ResourceSpec = {
   // OpenFlow keeps one flow per table, priority and match on a bridge.
   identity: {
     args: ["bridge", "table", "priority", "match", "endpoint"],
-    form: { match: (m: string | undefined) => normalizeMatch(m ?? "") },
+    // ovs-ofctl reads a match's fields in any order, separated by commas or spaces.
+    form: {
+      match: (m: string | undefined) =>
+        normalizeMatch(m ?? "")
+          .split(/[\s,]+/)
+          .filter(Boolean)
+          .sort()
+          .join(","),
+    },
   },
   outputs: {
     cookie: {

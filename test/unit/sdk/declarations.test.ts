@@ -161,6 +161,21 @@ describe("what a run registers (mocks)", () => {
       /ovn\.Acls \\"rules\\" acls\[\\"b\\"\] declares the same row as \\"rules\\" acls\[\\"a\\"\]/,
     );
 
+    // Flows: ovs-ofctl reads a match's fields in any order, with commas or spaces between them.
+    await run(() => [
+      new ovs.Flows("flows", {
+        host,
+        bridge: "br0",
+        flows: {
+          x: { match: "ip,nw_dst=10.0.0.1", actions: "drop" },
+          y: { match: "nw_dst=10.0.0.1, ip", actions: "NORMAL" },
+        },
+      }),
+    ]);
+    expect(registered.get("flows")).toMatch(
+      /ovs\.Flows \\"flows\\" flows\[\\"y\\"\] declares the same flow as \\"flows\\" flows\[\\"x\\"\]/,
+    );
+
     await run(() => [
       new ovn.LogicalSwitchPorts("x", { nb, switch: "swx", ports: { q1: {}, q2: {} } }),
       new ovn.LogicalSwitchPort("y", { nb, switch: "swx", name: "q3" }),
