@@ -99,8 +99,9 @@ export function collectionSpec(o: {
       return [k, { ...of.args[k], doc, replace: of.args[k].diff !== false } satisfies ArgSpec];
     }),
   );
-  const name = nameArgOf(of);
-  const keySchema = name ? of.args[name].schema : z.string().min(1, "a member key must not be empty");
+  // A key that names the row is checked as the singular's name (validate below), so that its
+  // message says what a name must be, rather than zod's "Invalid key in record".
+  const keySchema = z.string().min(1, "a member key must not be empty");
   const members: ArgSpec = {
     schema: z.record(keySchema as z.ZodType<string>, memberSchema({ of, shared })),
     type: `Record<string, ${o.member}>`,
@@ -292,7 +293,19 @@ export function collectionKind(
         const path = memberPath(arg, key);
         return { property: p.property ? `${path}.${p.property}` : path, reason: p.reason };
       };
+      const keyName = nameArg ? of.args[nameArg].schema : undefined;
       for (const [key, m] of Object.entries(membersOf(i))) {
+        const named = keyName?.safeParse(key);
+        if (named && !named.success) {
+          for (const issue of named.error.issues)
+            problems.push(
+              at(key, {
+                property: "",
+                reason: `the key is the ${table?.noun ?? "member"}'s ${nameArg}: ${issue.message}`,
+              }),
+            );
+          continue;
+        }
         for (const p of single.validate?.(memberInputs(i, key, m)) ?? []) problems.push(at(key, p));
       }
       for (const x of spec.collection.validateMembers?.(membersOf(i)) ?? [])

@@ -214,6 +214,11 @@ describe("ovn:LogicalSwitchPorts", () => {
     expect(r.failures[0].reason).toMatch(/^\[INVALID_INPUT\] ports\["bad"\]\.addresses/);
     const u = await h.check({}, { nb, switch: "c-sw", ports: { x: { nmae: "y" } }, owner: owner("b") });
     expect(u.failures.map((f) => f.reason).join()).toMatch(/ports\["x"\].*nmae/);
+    // A key is the port's name, checked as the singular checks a name.
+    const k = await h.check({}, { nb, switch: "c-sw", ports: { "a b": {}, ok: {} }, owner: owner("b") });
+    expect(k.failures.map((f) => f.reason)).toEqual([
+      expect.stringMatching(/^\[INVALID_INPUT\] ports\["a b"\]: the key is the logical switch port's name: /),
+    ]);
   });
 });
 
