@@ -9,9 +9,10 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { startSandbox, stopSandbox, type SandboxInfo } from "../../sandbox";
+import { startSandbox, type SandboxInfo } from "../../sandbox";
 // The only import of the Pulumi harness in this benchmark.
 import { REPO_ROOT, TestStack, type OpResult } from "../../test/e2e/harness/pulumi";
+import { cleanUp } from "./cleanup";
 import { makeFloorWorkDir } from "./floor";
 import { workload, type Workload } from "./workload";
 
@@ -199,13 +200,12 @@ export class EngineBench {
 
   /** Removes the stacks (without destroy: the sandbox goes with them), the workspaces and the sandbox. */
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      const failures: unknown[] = [];
-      for (const ts of this.stacks) await ts.remove({ skipDestroy: true }).catch((e) => failures.push(e));
-      for (const dir of this.dirs) fs.rmSync(dir, { recursive: true, force: true });
-      if (this.sandbox) await stopSandbox(this.sandbox).catch((e) => failures.push(e));
-      if (failures.length) this.log(`cleanup: ${failures.map((f) => String(f)).join("; ")}`);
-    })();
+    this.closing ??= cleanUp({
+      stacks: this.stacks,
+      dirs: this.dirs,
+      sandbox: this.sandbox,
+      log: (m) => this.log(m),
+    });
     return this.closing;
   }
 

@@ -8,9 +8,10 @@
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import { startSandbox, stopSandbox, type SandboxInfo } from "../../sandbox";
+import { startSandbox, type SandboxInfo } from "../../sandbox";
 import { runOk } from "../../sandbox/exec";
 import { REPO_ROOT, TestStack, type OpResult } from "../../test/e2e/harness/pulumi";
+import { cleanUp } from "../engine/cleanup";
 import { makeFloorWorkDir } from "../engine/floor";
 import { time } from "../measure";
 import { checkpointPath } from "../state/checkpoint";
@@ -115,13 +116,12 @@ export class ScaleBench {
 
   /** Removes the stacks (without destroy: the sandbox goes with them), the floor's workspaces and the sandbox. */
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      const failures: unknown[] = [];
-      for (const ts of this.stacks) await ts.remove({ skipDestroy: true }).catch((e) => failures.push(e));
-      for (const dir of this.dirs) fs.rmSync(dir, { recursive: true, force: true });
-      if (this.sandbox) await stopSandbox(this.sandbox).catch((e) => failures.push(e));
-      if (failures.length) this.opts.log(`cleanup: ${failures.map((f) => String(f)).join("; ")}`);
-    })();
+    this.closing ??= cleanUp({
+      stacks: this.stacks,
+      dirs: this.dirs,
+      sandbox: this.sandbox,
+      log: this.opts.log,
+    });
     return this.closing;
   }
 
