@@ -21,7 +21,7 @@ export interface Connection {
 
 interface Pooled {
   database: string;
-  /** The connected client, as handed out: its `transact` notes writes. */
+  /** The connected client; its `transact` notes writes. */
   client: Promise<OvsdbClient>;
   /** Set once this process sent a transaction that may change the database. */
   written: boolean;
@@ -75,12 +75,15 @@ function pooled(conn: Connection, database: string): Pooled {
       database,
       waitForConnectionMs: 15_000,
       backoff: { initialMs: 100, maxMs: 2000 },
-    }).then((real) =>
-      withTransact(real, (db, ops, options) => {
+    }).then((client) => {
+      // Every transaction of the pooled client passes here: a write ends monitor-fed reads.
+      const send = client.transact.bind(client);
+      client.transact = (db, ops, options) => {
         if (ops.some((o) => !READ_ONLY.has(o.op))) noteWrite(entry);
-        return real.transact(db, ops, options);
-      }),
-    );
+        return send(db, ops, options);
+      };
+      return client;
+    });
     entry.client.catch(() => pool.delete(k));
     pool.set(k, (p = entry));
   }
