@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { isDeepStrictEqual, promisify } from "node:util";
 import { startSandbox, stopSandbox, type SandboxInfo } from "../../sandbox";
 import { REPO_ROOT, TestStack, type OpResult, type StepInfo } from "./harness/pulumi";
+import { ctlRows } from "./harness/ctl-json";
 import { atScale, plan, tenantAcls, type Sizes } from "../../examples/ovn-at-scale/program";
 
 jest.setTimeout(180_000);
@@ -29,16 +30,6 @@ const owner = (name: string, key?: string) => `${PROJECT}/${STACK}/${name}${key 
 
 /** A row of `ovn-nbctl -f json list`, OVSDB values decoded: maps as objects, sets as arrays. */
 type Row = Record<string, unknown>;
-
-function decode(v: unknown): unknown {
-  if (!Array.isArray(v)) return v;
-  const [tag, body] = v as [string, unknown];
-  if (tag === "uuid" || tag === "named-uuid") return body;
-  if (tag === "set") return (body as unknown[]).map(decode);
-  if (tag === "map")
-    return Object.fromEntries((body as [unknown, unknown][]).map(([k, x]) => [decode(k), decode(x)]));
-  throw new Error(`unexpected OVSDB value ${JSON.stringify(v)}`);
-}
 
 /** A set column as an array (OVSDB prints a one-element set as the bare element). */
 const asSet = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
@@ -89,13 +80,8 @@ describe("examples/ovn-at-scale", () => {
     ).stdout.trim();
   /** Every row of a northbound table, by name (ACLs, which have none, by uuid). */
   const rows = async (table: string): Promise<Map<string, Row>> => {
-    const out = JSON.parse(await nbctl("-f", "json", "list", table)) as {
-      headings: string[];
-      data: unknown[][];
-    };
     const map = new Map<string, Row>();
-    for (const cells of out.data) {
-      const row = Object.fromEntries(out.headings.map((h, i) => [h, decode(cells[i])]));
+    for (const row of ctlRows(await nbctl("-f", "json", "list", table))) {
       map.set(table === "ACL" ? (row._uuid as string) : (row.name as string), row);
     }
     return map;

@@ -21,6 +21,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { startSandbox, stopSandbox, type SandboxInfo } from "../../../sandbox";
 import { runOk } from "../../../sandbox/exec";
 import { TestStack, type OpResult } from "../../../test/e2e/harness/pulumi";
+import { ctlRows } from "../../../test/e2e/harness/ctl-json";
 import { closeAll } from "../../../provider";
 import { RESOURCE_MASK, cookieBase, parseDump } from "../../../provider/openflow";
 import { OWNER_KEY } from "../../../provider/resources/common";
@@ -62,17 +63,6 @@ export async function run(): Promise<FaultRow[]> {
 
 type DbRow = Record<string, unknown> & { _uuid: string };
 
-/** OVSDB JSON datum from `--format=json` (ovs-vsctl/ovn-nbctl) as plain values. */
-function datum(v: unknown): unknown {
-  if (!Array.isArray(v)) return v;
-  const [kind, x] = v as [string, unknown];
-  if (kind === "uuid" || kind === "named-uuid") return x;
-  if (kind === "set") return (x as unknown[]).map(datum);
-  if (kind === "map")
-    return Object.fromEntries((x as [unknown, unknown][]).map(([k, y]) => [datum(k), datum(y)]));
-  return v;
-}
-
 interface Tools {
   vsctl(...args: string[]): Promise<string>;
   nbctl(...args: string[]): Promise<string>;
@@ -97,11 +87,7 @@ async function list(
   table: string,
   cols: string[],
 ): Promise<DbRow[]> {
-  const out = JSON.parse(await tool("--format=json", `--columns=_uuid,${cols.join(",")}`, "list", table)) as {
-    headings: string[];
-    data: unknown[][];
-  };
-  return out.data.map((r) => Object.fromEntries(out.headings.map((h, i) => [h, datum(r[i])])) as DbRow);
+  return ctlRows(await tool("--format=json", `--columns=_uuid,${cols.join(",")}`, "list", table)) as DbRow[];
 }
 
 const ownerOf = (r: DbRow): string | undefined =>

@@ -17,6 +17,7 @@ import { runOk } from "../../../sandbox/exec";
 import { TestStack, type ExportedState } from "../../../test/e2e/harness/pulumi";
 import { ovn, ovs } from "../../../sdk";
 import { RESOURCE_MASK, cookieBase, parseCookie } from "../../../provider/openflow/cookie";
+import { ctlRows } from "../../../test/e2e/harness/ctl-json";
 import { memberOwner } from "../../../provider/engine/collection";
 import type { FaultRow } from "../types";
 
@@ -406,17 +407,6 @@ function program(sb: SandboxInfo): () => Promise<void> {
 
 type Row = Record<string, unknown> & { _uuid: string };
 
-/** A value of `ovs-vsctl --format=json` output as plain data (sets → arrays, maps → objects). */
-function decode(v: unknown): unknown {
-  if (!Array.isArray(v)) return v;
-  const [tag, x] = v as [string, unknown];
-  if (tag === "uuid" || tag === "named-uuid") return x;
-  if (tag === "set") return (x as unknown[]).map(decode);
-  if (tag === "map")
-    return Object.fromEntries((x as [unknown, unknown][]).map(([k, y]) => [decode(k), decode(y)]));
-  return v;
-}
-
 /** A set column's elements (the JSON output writes a one-element set as the bare element). */
 function setOf(v: unknown): string[] {
   if (v === undefined || v === null) return [];
@@ -475,9 +465,7 @@ class Probe {
   }
 
   async list(db: Db, table: string): Promise<Row[]> {
-    const stdout = await this.run(db, "--format=json", "list", table);
-    const j = JSON.parse(stdout) as { headings: string[]; data: unknown[][] };
-    return j.data.map((r) => Object.fromEntries(j.headings.map((h, n) => [h, decode(r[n])])) as Row);
+    return ctlRows(await this.run(db, "--format=json", "list", table)) as Row[];
   }
 
   async flows(): Promise<World["flows"]> {
