@@ -750,9 +750,10 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
             );
           }
           await spec.hooks?.beforeDelete?.({ c, s, live });
+          // Still held as read: a takeover since the read (another resource of the stack) keeps it.
+          ops.push(guardPresent(table, id, "external_ids", live.external_ids));
           if (parent) {
-            // A child goes with the last reference to it; the guard keeps a takeover since the read.
-            ops.push(guardPresent(table, id, "external_ids", live.external_ids));
+            // A child goes with the last reference to it.
             const parents = await selectRows(c, db.name, parent.table, [includes(parent.column, [id])], []);
             for (const p of parents) {
               ops.push(
@@ -760,11 +761,7 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
               );
             }
           } else {
-            // Still held as read: a takeover since the read (another resource of the stack) keeps it.
-            ops.push(
-              guardPresent(table, id, "external_ids", live.external_ids),
-              del(table, [eq("_uuid", id)]),
-            );
+            ops.push(del(table, [eq("_uuid", id)]));
           }
           await db.commit(c, ops, s);
         },
