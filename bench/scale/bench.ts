@@ -31,9 +31,22 @@ import {
 export const PHASES = ["create", "preview --refresh", "update 5%", "destroy"] as const;
 export type Phase = (typeof PHASES)[number];
 
-/** What was measured: a Pulumi form, the floor, or a script. */
-export type Kind = "single" | "floor" | "collections" | "per-object" | "chained";
-export const KINDS: readonly Kind[] = ["floor", "single", "collections", "per-object", "chained"];
+/**
+ * What was measured: a Pulumi form, an engine floor (the no-op provider under the resources of
+ * (a), `floor`, or of (b), `floor-collections`), or a script.
+ */
+export type Kind = "single" | "floor" | "collections" | "floor-collections" | "per-object" | "chained";
+export const KINDS: readonly Kind[] = [
+  "floor",
+  "single",
+  "floor-collections",
+  "collections",
+  "per-object",
+  "chained",
+];
+type Floor = "floor" | "floor-collections";
+const FLOOR_FORM: Record<Floor, Form> = { floor: "single", "floor-collections": "collections" };
+const isFloor = (k: Form | Floor): k is Floor => k in FLOOR_FORM;
 
 export interface Measurement {
   kind: Kind;
@@ -104,6 +117,7 @@ export class ScaleBench {
       if (kinds.has("single")) out.push(await this.pulumi("single", single, this.opts.scaleSingle));
       for (const scale of this.opts.scales) {
         const w = workload(shapeAt(scale));
+        if (kinds.has("floor-collections")) out.push(await this.pulumi("floor-collections", w, scale));
         if (kinds.has("collections")) out.push(await this.pulumi("collections", w, scale));
         if (kinds.has("per-object")) out.push(await this.perObject(w, scale));
         if (kinds.has("chained")) out.push(await this.chained(w, scale));
@@ -158,12 +172,13 @@ export class ScaleBench {
       throw new BenchCheckError(`${what}: rows ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
   }
 
-  /** A Pulumi form (or the floor, which runs the one-resource-per-object program) through the CLI. */
-  private async pulumi(kind: Form | "floor", w: Workload, scale: number): Promise<Measurement> {
-    const form: Form = kind === "floor" ? "single" : kind;
+  /** A Pulumi form, or a floor (the same form's program with the no-op provider), through the CLI. */
+  private async pulumi(kind: Form | Floor, w: Workload, scale: number): Promise<Measurement> {
+    const floor = isFloor(kind);
+    const form: Form = floor ? FLOOR_FORM[kind] : kind;
     const { log } = this.opts;
     let workDir: string | undefined;
-    if (kind === "floor") this.dirs.add((workDir = makeFloorWorkDir(REPO_ROOT)));
+    if (floor) this.dirs.add((workDir = makeFloorWorkDir(REPO_ROOT)));
     const ts = await TestStack.create({
       project: PROJECT,
       stack: `${kind}-${String(scale).replace(".", "_")}`,
@@ -184,7 +199,7 @@ export class ScaleBench {
       log(`${kind} scale ${scale} (${n.all} resources) ${phase}: ${(r.durationMs / 1000).toFixed(1)} s`);
     };
     await step("create", () => ts.up(), { create: n.all });
-    await this.expectRows(`${kind} ${scale} after create`, kind === "floor" ? 0 : w.rows);
+    await this.expectRows(`${kind} ${scale} after create`, floor ? 0 : w.rows);
     const stateBytes = fs.statSync(checkpointPath(ts.env.backendDir, PROJECT, ts.name)).size;
     await step("preview --refresh", () => ts.preview({ refresh: true, expectNoChanges: true, diff: false }), {
       create: 0,

@@ -172,10 +172,11 @@ export interface ArgSpec {
    */
   createsFirst?: boolean;
   /**
-   * For an identifying argument (`matchArgs`): the form two resources' values are compared in when
-   * the SDK looks for a row declared twice in one program (`[DUPLICATE]`), e.g. a match's tokens,
-   * so spellings of one value that the row would hold differently still count as one. Default: the
-   * argument's schema output.
+   * For an identifying argument (`matchArgs`): the form values are compared in, e.g. a match's
+   * tokens, so that spellings of one value count as one: between two resources of a program (the
+   * SDK's `[DUPLICATE]` check) and between the inputs and a live row (finding the row the inputs
+   * declare: taken with `adopt`, refused as NAME_TAKEN without). Default: the argument's schema
+   * output.
    */
   sameAs?: (v: never) => unknown;
   /**

@@ -292,7 +292,8 @@ const markedBy = (owner: string) => includes("external_ids", { [OWNER_KEY]: owne
 
 /**
  * Whether a live child row is the one the inputs identify: the columns of `matchArgs` (or of
- * `args`) hold the inputs' values. Pure.
+ * `args`) hold the inputs' values, compared in the argument's `sameAs` form when it has one (an
+ * ACL whose match is spelled `ip4.src==10.0.0.1` is the row holding `ip4.src == 10.0.0.1`). Pure.
  */
 export function matchesRow(spec: TableSpec, row: Row, i: Props, args = spec.matchArgs ?? []): boolean {
   return args.every((k) => {
@@ -300,7 +301,8 @@ export function matchesRow(spec: TableSpec, row: Row, i: Props, args = spec.matc
     const col = columnOf(spec, k);
     const want = i[k] === undefined ? a.implied : i[k];
     const have = isEmpty(a, row[col]) ? a.implied : decodeArg(a, row[col]);
-    return canonical(want ?? null) === canonical(have ?? null);
+    const form = (v: unknown) => canonical((v != null && a.sameAs ? a.sameAs(v as never) : v) ?? null);
+    return form(want) === form(have);
   });
 }
 

@@ -21,7 +21,7 @@ export interface LogicalSwitchPortArgs extends NorthboundArgs {
    * 192.168.0.2"`), `"dynamic"` (ovn-northd assigns MAC and IP from the switch's `subnet`), `"MAC dynamic"`,
    * `"dynamic IP"`, `"router"` (type router only) or `"unknown"`. A set: order and repeats do not matter.
    * Written in canonical form: words separated by one space, MACs in lower case, IPv6 compressed in lower
-   * case (`"0A:00:00:00:00:01  FD00::0001 "` is `"0a:00:00:00:00:01 fd00::1"`). Static addresses another
+   * case (`"0A:00:00:00:00:01  FD00::0001 "` is `"0a:00:00:00:00:01 fd00::1"`). Static MACs and IPs another
    * port of the switch holds are refused (ADDRESS_IN_USE).
    */
   addresses?: pulumi.Input<pulumi.Input<string>[]>;
@@ -94,7 +94,7 @@ export class LogicalSwitchPort extends DynamicResource {
    * 192.168.0.2"`), `"dynamic"` (ovn-northd assigns MAC and IP from the switch's `subnet`), `"MAC dynamic"`,
    * `"dynamic IP"`, `"router"` (type router only) or `"unknown"`. A set: order and repeats do not matter.
    * Written in canonical form: words separated by one space, MACs in lower case, IPv6 compressed in lower
-   * case (`"0A:00:00:00:00:01  FD00::0001 "` is `"0a:00:00:00:00:01 fd00::1"`). Static addresses another
+   * case (`"0A:00:00:00:00:01  FD00::0001 "` is `"0a:00:00:00:00:01 fd00::1"`). Static MACs and IPs another
    * port of the switch holds are refused (ADDRESS_IN_USE).
    */
   declare readonly addresses: pulumi.Output<string[] | undefined>;

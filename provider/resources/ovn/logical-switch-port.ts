@@ -5,7 +5,7 @@
  *
  * Port names are unique in the schema (an index). The row is not a root row: delete removes the
  * reference from the switch and the server drops the row; a new `switch` moves the port. Before a
- * write, addresses another port of the switch holds are refused (ADDRESS_IN_USE). Outputs what
+ * write, MACs and IPs another port of the switch holds are refused (ADDRESS_IN_USE). Outputs what
  * ovn-northd writes back: `dynamicAddresses` (a write waits a bounded time for it when the port asks
  * for a dynamic address on a switch with address management), `up` and `tag`.
  */
@@ -125,8 +125,20 @@ export function ipsOf(entries: readonly string[] | undefined): string[] {
   return ips;
 }
 
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+
+/**
+ * The MAC and IP addresses named in address entries, MACs in lower case: an entry's leading MAC
+ * (static, or requested with "MAC dynamic") and its IPs. Pure.
+ */
+export function addressesOf(entries: readonly string[] | undefined): string[] {
+  const macs = (entries ?? []).map((e) => e.trim().split(/\s+/)[0]).filter((w) => MAC.test(w));
+  return [...macs.map((m) => m.toLowerCase()), ...ipsOf(entries)];
+}
+
 export interface AddressConflict {
-  ip: string;
+  /** The MAC or IP address both ports have. */
+  address: string;
   /** The other port holding the address. */
   port: string;
   /** Whether ovn-northd assigned it (`dynamic_addresses`) or the port names it statically. */
@@ -134,26 +146,26 @@ export interface AddressConflict {
 }
 
 /**
- * The addresses of port `name` that another port of the same switch already has: statically, or
- * assigned by ovn-northd (which assigns an address only while no port names it, so a static
- * address created after a dynamic port may already be taken). Pure.
+ * The addresses (MACs and IPs) of port `name` that another port of the same switch already has:
+ * statically, or assigned by ovn-northd (which assigns an address only while no port names it, so
+ * a static address created after a dynamic port may already be taken). Pure.
  */
 export function addressConflicts(
   name: string,
   addresses: readonly string[] | undefined,
   others: readonly Row[],
 ): AddressConflict[] {
-  const wanted = new Set(ipsOf(addresses));
+  const wanted = new Set(addressesOf(addresses));
   if (wanted.size === 0) return [];
   const found: AddressConflict[] = [];
   for (const o of others) {
     if (o.name === name) continue;
-    for (const ip of ipsOf(o.addresses as string[] | undefined)) {
-      if (wanted.has(ip)) found.push({ ip, port: o.name as string, assigned: false });
+    for (const address of new Set(addressesOf(o.addresses as string[] | undefined))) {
+      if (wanted.has(address)) found.push({ address, port: o.name as string, assigned: false });
     }
     const dyn = o.dynamic_addresses as string | null | undefined;
-    for (const ip of ipsOf(dyn ? [dyn] : [])) {
-      if (wanted.has(ip)) found.push({ ip, port: o.name as string, assigned: true });
+    for (const address of addressesOf(dyn ? [dyn] : [])) {
+      if (wanted.has(address)) found.push({ address, port: o.name as string, assigned: true });
     }
   }
   return found;
@@ -169,7 +181,7 @@ async function refuseTakenAddresses({ c, i, parent, live }: WriteContext): Promi
   const ports = parent!.ports as string[];
   const moving = live !== undefined && !ports.includes(live._uuid as string);
   if (live && !moving && canonical(live.addresses) === canonical(addresses ?? [])) return;
-  if (ipsOf(addresses).length === 0) return;
+  if (addressesOf(addresses).length === 0) return;
   const rows = await selectRowsByUuid(c, NB_DB, "Logical_Switch_Port", ports, [
     "name",
     "addresses",
@@ -178,7 +190,7 @@ async function refuseTakenAddresses({ c, i, parent, live }: WriteContext): Promi
   const conflicts = addressConflicts(i.name as string, addresses, rows);
   if (conflicts.length === 0) return;
   const list = conflicts
-    .map((x) => `${x.ip} (${x.assigned ? "assigned by ovn-northd to" : "static on"} port ${x.port})`)
+    .map((x) => `${x.address} (${x.assigned ? "assigned by ovn-northd to" : "static on"} port ${x.port})`)
     .join(", ");
   const hint = conflicts.some((x) => x.assigned)
     ? "; list static addresses in the switch's excludeIps, or create static ports before dynamic ones (dependsOn)"
@@ -309,8 +321,8 @@ export const lspSpec: TableSpec = {
         '`subnet`), `"MAC dynamic"`, `"dynamic IP"`, `"router"` (type router only) or `"unknown"`. A set: ' +
         "order and repeats do not matter. Written in canonical form: words separated by one space, MACs in " +
         'lower case, IPv6 compressed in lower case (`"0A:00:00:00:00:01  FD00::0001 "` is ' +
-        '`"0a:00:00:00:00:01 fd00::1"`). Static addresses another port of the switch holds are refused ' +
-        "(ADDRESS_IN_USE).",
+        '`"0a:00:00:00:00:01 fd00::1"`). Static MACs and IPs another port of the switch holds are ' +
+        "refused (ADDRESS_IN_USE).",
       storage: { column: "addresses" },
     },
     portSecurity: {
@@ -436,22 +448,22 @@ export const planMove = (uuid: string, from: Row[], to: Row, toName: string): Op
   planChildMove(lspSpec, uuid, from, to, toName);
 
 /**
- * Static IPs that two members of one collection both list (each member's check looks only at the
- * ports already in the database): the later member, by key order, is refused. Pure.
+ * Static MACs and IPs that two members of one collection both list (each member's check looks only
+ * at the ports already in the database): the later member, by key order, is refused. Pure.
  */
 function sharedAddresses(members: Record<string, Props>): { key: string; problem: InputProblem }[] {
   const holder = new Map<string, string>();
   const out: { key: string; problem: InputProblem }[] = [];
   for (const key of Object.keys(members).sort()) {
-    for (const ip of new Set(ipsOf(members[key].addresses as string[] | undefined))) {
-      const first = holder.get(ip);
-      if (first === undefined) holder.set(ip, key);
+    for (const address of new Set(addressesOf(members[key].addresses as string[] | undefined))) {
+      const first = holder.get(address);
+      if (first === undefined) holder.set(address, key);
       else
         out.push({
           key,
           problem: {
             property: "addresses",
-            reason: `${ip} is also an address of port ${first} of this collection`,
+            reason: `${address} is also an address of port ${first} of this collection`,
           },
         });
     }

@@ -7,6 +7,7 @@
 import { ResourceError } from "../../../provider/errors";
 import { OWNER_KEY } from "../../../provider/resources/common";
 import {
+  codeOf,
   createVia,
   nbGet,
   provider,
@@ -280,6 +281,27 @@ describe("ovn:Acls", () => {
     expect(await central.nbctl("get", "ACL", uuid, `external_ids:${OWNER_KEY}`)).toContain('labels[\\"b\\"]');
     await provider.handler(type).delete(id, after);
     expect((await central.nbctl("acl-list", "pg_l")).trim()).toBe("");
+  });
+
+  it("a member whose match spells a rule added by hand differently is that rule: refused, or adopted", async () => {
+    await createVia("ovn:PortGroup", { nb, name: "pg_s", owner: owner("pg-s") });
+    await central.nbctl("acl-add", "pg_s", "to-lport", "300", "outport==@pg_s&&ip4.src==10.6.0.1", "drop");
+    const rule = {
+      direction: "to-lport",
+      priority: 300,
+      match: "outport == @pg_s && ip4.src == 10.6.0.1",
+      action: "drop",
+    };
+    const base = { nb, portGroup: "pg_s", owner: owner("spelled") };
+    const refused = await codeOf(createVia(type, { ...base, acls: { r: rule } }));
+    expect(refused).toBe("NAME_TAKEN");
+    expect((await central.nbctl("acl-list", "pg_s")).split("\n").filter(Boolean)).toHaveLength(1);
+    const { outs } = await createVia(type, { ...base, acls: { r: { ...rule, adopt: true } } });
+    expect((await central.nbctl("acl-list", "pg_s")).split("\n").filter(Boolean)).toHaveLength(1);
+    const uuid = (outs.uuids as Record<string, string>).r;
+    expect(await central.nbctl("get", "ACL", uuid, `external_ids:${OWNER_KEY}`)).toContain(
+      'spelled[\\"r\\"]',
+    );
   });
 });
 

@@ -192,6 +192,28 @@ describe("ovn:Acl", () => {
     expect(await nbGet(central, "ACL", id, `external_ids:${OWNER_KEY}`)).toBe(owner("a"));
   });
 
+  it("a rule added by hand is the same rule when its match is spelled differently (OVN's tokens compared)", async () => {
+    await central.nbctl("acl-add", "acl-sw2", "to-lport", "300", "ip4.src==10.6.0.1", "drop");
+    const hand = (await central.nbctl("--bare", "--columns=_uuid", "find", "ACL", "priority=300")).trim();
+    const before = await aclCount();
+    const inputs = {
+      ...rule,
+      nb,
+      direction: "to-lport",
+      priority: 300,
+      switch: "acl-sw2",
+      match: "ip4.src  ==  10.6.0.1 ",
+      action: "drop",
+      owner: owner("spelled"),
+    };
+    expect(await codeOf(createVia(ACL, inputs))).toBe("NAME_TAKEN");
+    expect(await aclCount()).toBe(before);
+    const { id } = await createVia(ACL, { ...inputs, adopt: true });
+    expect(id).toBe(hand);
+    expect(await aclCount()).toBe(before);
+    expect(await nbGet(central, "ACL", id, `external_ids:${OWNER_KEY}`)).toBe(owner("spelled"));
+  });
+
   it("on a port group with an address set: flows on every switch of its ports; the group is not deleted while a rule added by hand hangs off it", async () => {
     await createVia("ovn:AddressSet", {
       nb,

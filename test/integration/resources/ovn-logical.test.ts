@@ -260,6 +260,33 @@ describe("ovn:LogicalSwitchPort", () => {
       "ADDRESS_IN_USE",
     );
     expect(e2.message).toContain("192.168.20.11 (static on port p-static)");
+    // A MAC is an address too: p-static's, in another case, and the one ovn-northd gave p-dyn.
+    const e4 = await expectCode(
+      createVia(type, {
+        nb,
+        switch: "ls-p",
+        name: "p-clash",
+        addresses: ["50:54:00:00:00:01 192.168.20.240"],
+        owner: owner("p-clash"),
+      }),
+      "ADDRESS_IN_USE",
+    );
+    expect(e4.message).toContain("50:54:00:00:00:01 (static on port p-static)");
+    const dynMac = (await central.nbctl("get", "logical_switch_port", "p-dyn", "dynamic_addresses"))
+      .replace(/"/g, "")
+      .trim()
+      .split(" ")[0];
+    const e5 = await expectCode(
+      createVia(type, {
+        nb,
+        switch: "ls-p",
+        name: "p-clash",
+        addresses: [`${dynMac.toUpperCase()} 192.168.20.241`],
+        owner: owner("p-clash"),
+      }),
+      "ADDRESS_IN_USE",
+    );
+    expect(e5.message).toContain(`${dynMac} (assigned by ovn-northd to port p-dyn)`);
     expect(await count("Logical_Switch_Port")).toBe(before);
     // Changing an existing port's addresses to a taken one is refused the same way.
     const free = {

@@ -156,4 +156,15 @@ describe("bench:scale targets", () => {
     expect(ts.map((t) => t.met)).toEqual([undefined, true, undefined, undefined]);
     expect(ts[0].measured).toMatch(/not measured/);
   });
+
+  it("shows the engine floor for (b)'s resources beside (b)'s preview --refresh", () => {
+    const ts = targets([
+      m("floor-collections", 1, 4120, 230, all(6_000, 5_500, 2_000, 3_000)),
+      m("collections", 1, 4120, 230, all(8_000, 6_000, 3_000, 4_000)),
+    ]);
+    expect(ts[1]).toMatchObject({
+      measured: "6.00 s (engine floor for the same resources: 5.50 s)",
+      met: false,
+    });
+  });
 });

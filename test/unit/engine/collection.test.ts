@@ -174,12 +174,14 @@ describe("ovn:LogicalSwitchPorts check", () => {
           a: { addresses: ["0a:00:00:00:00:01 10.0.0.5"] },
           b: { addresses: ["0a:00:00:00:00:02 10.0.0.5"] },
           c: { addresses: ["0a:00:00:00:00:03 10.0.0.6"] },
+          d: { addresses: ["0A:00:00:00:00:03 10.0.0.7"] },
         },
         owner: "p/s/ports",
       },
     );
     expect(r.failures.map((f) => f.reason)).toEqual([
       '[INVALID_INPUT] ports["b"].addresses: 10.0.0.5 is also an address of port a of this collection',
+      '[INVALID_INPUT] ports["d"].addresses: 0a:00:00:00:00:03 is also an address of port c of this collection',
     ]);
   });
 });

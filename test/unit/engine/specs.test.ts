@@ -864,6 +864,20 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
     }
   });
 
+  it("a child is found on its parent whatever the spelling of a match argument compared in its sameAs form", () => {
+    for (const k of spec.matchArgs ?? []) {
+      const sameAs = spec.args[k].sameAs as ((v: unknown) => unknown) | undefined;
+      const v = samples.full[k];
+      if (!sameAs || typeof v !== "string") continue;
+      const i = parsed(spec, samples.full);
+      const row = insertRow(spec, i, resolved(spec, i));
+      // Doubled spaces and a trailing one: another spelling of the same tokens.
+      const respelled = parsed(spec, { ...samples.full, [k]: `${v.replace(/ /g, "  ")} ` });
+      expect(respelled[k]).not.toEqual(i[k]);
+      expect({ k, matches: matchesRow(spec, row, respelled) }).toEqual({ k, matches: true });
+    }
+  });
+
   it("a new connection replaces the resource", () => {
     const i = parsed(spec, samples.full);
     const d = diffInputs(tableKind(spec), i, {

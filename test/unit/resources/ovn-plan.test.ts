@@ -22,6 +22,7 @@ import {
 } from "../../../provider/resources/ovn/logical-switch";
 import {
   addressConflicts,
+  addressesOf,
   hasIpam,
   ipsOf,
   lspKind,
@@ -234,9 +235,26 @@ describe("logical switch port", () => {
     expect(addressConflicts("me", ["50:54:00:00:00:01 192.168.0.2"], others)).toEqual([]);
     expect(addressConflicts("me", ["dynamic"], others)).toEqual([]);
     expect(addressConflicts("me", ["50:54:00:00:00:01 192.168.0.5 fd00:0:0::9"], others)).toEqual([
-      { ip: "192.168.0.5", port: "web1", assigned: true },
-      { ip: "fd00::9", port: "db1", assigned: false },
+      { address: "192.168.0.5", port: "web1", assigned: true },
+      { address: "fd00::9", port: "db1", assigned: false },
     ]);
+  });
+
+  it("address conflicts: a MAC another port has, static (any case) or assigned, is one too", () => {
+    expect(
+      addressesOf(["50:54:00:00:00:0A 192.168.0.2", "0a:00:00:00:00:07 dynamic", "dynamic", "router"]),
+    ).toEqual(["50:54:00:00:00:0a", "0a:00:00:00:00:07", "192.168.0.2"]);
+    const others: Row[] = [
+      { name: "web1", addresses: ["dynamic"], dynamic_addresses: "0a:00:00:00:00:05 192.168.0.5" },
+      { name: "db1", addresses: ["50:54:00:00:00:0A 192.168.0.9"], dynamic_addresses: null },
+    ];
+    expect(addressConflicts("me", ["50:54:00:00:00:0a 192.168.0.20"], others)).toEqual([
+      { address: "50:54:00:00:00:0a", port: "db1", assigned: false },
+    ]);
+    expect(addressConflicts("me", ["0a:00:00:00:00:05 dynamic"], others)).toEqual([
+      { address: "0a:00:00:00:00:05", port: "web1", assigned: true },
+    ]);
+    expect(addressConflicts("me", ["50:54:00:00:00:0b 192.168.0.20", "unknown"], others)).toEqual([]);
   });
 
   it("diff: a new switch moves the port in place; a new name replaces it", () => {
