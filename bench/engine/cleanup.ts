@@ -19,3 +19,21 @@ export async function cleanUp(o: {
   if (o.sandbox) await stopSandbox(o.sandbox).catch((e: unknown) => failures.push(e));
   if (failures.length) o.log(`cleanup: ${failures.map((f) => String(f)).join("; ")}`);
 }
+
+/**
+ * On SIGINT or SIGTERM: logs, runs `close` (the benchmark's clean-up) and exits with 130. The
+ * handlers stay registered until the exit: execa (under the Automation API) hooks the same signals
+ * through signal-exit, which re-raises a signal that no other listener is left to handle, and that
+ * would end the process in the middle of its clean-up. A second signal while cleaning up is logged.
+ */
+export function closeOnInterrupt(log: (message: string) => void, close: () => Promise<void>): void {
+  let closing = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (closing) return log(`${signal}: still removing the stacks and the sandbox`);
+      closing = true;
+      log(`${signal}: removing the stacks and the sandbox`);
+      void close().finally(() => process.exit(130));
+    });
+  }
+}

@@ -7,6 +7,7 @@
  *   npm run build && flock /tmp/pulumi-ovs-e2e.lock npm run bench:engine -- [--sizes 110,1100] [--json]
  */
 import { parseArgs } from "node:util";
+import { closeOnInterrupt } from "./cleanup";
 import { EngineBench } from "./bench";
 import { legend, renderTable } from "./report";
 
@@ -26,12 +27,7 @@ async function main(): Promise<void> {
   });
   const log = (m: string) => process.stderr.write(`${m}\n`);
   const bench = new EngineBench({ sizes: parseSizes(values.sizes), log });
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      log(`${signal}: removing the stacks and the sandbox`);
-      void bench.close().finally(() => process.exit(130));
-    });
-  }
+  closeOnInterrupt(log, () => bench.close());
   const results = await bench.run();
   if (values.json) console.log(JSON.stringify(results, null, 2));
   else console.log(`\n${legend(results)}\n\n${renderTable(results)}`);

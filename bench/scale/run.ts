@@ -16,6 +16,7 @@
  * because the engine rewrites its whole checkpoint after every resource step.
  */
 import { parseArgs } from "node:util";
+import { closeOnInterrupt } from "../engine/cleanup";
 import { KINDS, ScaleBench, type Kind } from "./bench";
 import { phaseRatios, renderTable, renderTargets, targets } from "./report";
 import { shapeAt, workload, type PortType } from "./workload";
@@ -52,12 +53,7 @@ async function main(): Promise<void> {
 
   const log = (m: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${m}\n`);
   const bench = new ScaleBench({ scaleSingle, scales, kinds, portType, sandboxName: values.sandbox, log });
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      log(`${signal}: removing the stacks and the sandbox`);
-      void bench.close().finally(() => process.exit(130));
-    });
-  }
+  closeOnInterrupt(log, () => bench.close());
   const results = await bench.run();
   const ts = targets(results);
   if (values.json) {
