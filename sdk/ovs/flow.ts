@@ -95,7 +95,10 @@ export interface FlowArgs {
  *
  * The resource owns its flow through a cookie derived from its owner marker; it only reads, changes and
  * deletes flows with that cookie, so flows added by hand or by a controller are never removed. `pulumi
- * refresh` shows a flow deleted by hand (as gone) or changed by hand (as drift).
+ * refresh` shows a flow deleted by hand (as gone) or whose actions were changed by hand under its cookie (as
+ * drift). `ovs-ofctl mod-flows` without `cookie=` also sets the flow's cookie to 0: the flow is then no
+ * longer the resource's (refresh shows it gone, and `pulumi up` refuses to replace it with NAME_TAKEN unless
+ * `adopt` is set).
  *
  * For a bridge that forwards only what its flows say (instead of `ovs-ofctl del-flows BRIDGE`), create the
  * bridge with `failMode: "secure"`: it then starts with an empty flow table, without the default `priority=0
