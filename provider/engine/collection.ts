@@ -159,7 +159,10 @@ type State = Inputs & { uuids?: Record<string, string> };
 /** A member key as Pulumi shows a property path: `ports["web-3"]`. */
 export const memberPath = (arg: string, key: string): string => `${arg}[${JSON.stringify(key)}]`;
 
-/** How many members of a collection of non-table resources (flows) are written at once. */
+/**
+ * How many members of a collection of non-table resources (flows) are written at once. Reads all
+ * start at once: the flow reads of one switch share their dumps (`dumpFamily`).
+ */
 const PARALLEL_MEMBERS = 8;
 
 type MemberKind = ResourceKind<Inputs, Inputs & { uuid?: string }>;
@@ -235,11 +238,13 @@ export function collectionKind(
   /**
    * Runs `work` for every member key (through the singular kind of its batched binding), all
    * writes in one transaction per round; the results by key, or the first member's error, named.
+   * `parallel`: how many members of a non-table collection run at once.
    */
   async function batched<T>(
     i: Props,
     keys: string[],
     work: (kind: MemberKind, key: string) => Promise<T>,
+    parallel = PARALLEL_MEMBERS,
   ): Promise<Map<string, T>> {
     let settled: PromiseSettledResult<T>[];
     if (table) {
@@ -250,7 +255,7 @@ export function collectionKind(
     } else {
       settled = await inTurns(
         keys.map((key) => () => work(single!, key)),
-        PARALLEL_MEMBERS,
+        parallel,
       );
     }
     const failed = settled
@@ -326,7 +331,12 @@ export function collectionKind(
 
     async read(id, s): Promise<ReadResult<State> | undefined> {
       const keys = Object.keys(membersOf(s));
-      const found = await batched(s, keys, (k, key) => k.read(idOf(s, key), memberState(s, key)));
+      const found = await batched(
+        s,
+        keys,
+        (k, key) => k.read(idOf(s, key), memberState(s, key)),
+        Math.max(1, keys.length),
+      );
       const members: Record<string, Props> = {};
       const outs = new Map<string, Props>();
       for (const [key, r] of found) {

@@ -8,7 +8,15 @@
  * is put back exactly as it was (its cookie, timeouts, match and actions, from the numeric dump) and
  * the step fails with {@link FlowTakenError}, before any later step (deletes) runs.
  */
-import { EXACT_MASK, FAMILY_MASK, RESOURCE_MASK, cookieSelector, formatCookie, resourceOf } from "./cookie";
+import {
+  EXACT_MASK,
+  FAMILY_MASK,
+  RESOURCE_MASK,
+  cookieSelector,
+  formatCookie,
+  inFamily,
+  resourceOf,
+} from "./cookie";
 import { FlowTakenError, OpenFlowError, type OpenFlowErrorCode } from "./errors";
 import { addFlow, delFlows, dumpFlows, modFlowStrict, type OpenFlowSwitch } from "./ofctl";
 import type { FlowStep } from "./plan";
@@ -49,9 +57,59 @@ export async function settle<T>(fn: () => Promise<T>, settleMs: number): Promise
   }
 }
 
-/** The resource's flows: every flow whose cookie is in the family of `base`, port names printed. */
+interface FamilyRequest {
+  base: bigint;
+  resolve(flows: DumpedFlow[]): void;
+  reject(e: unknown): void;
+}
+
+/** Per switch: whether a dump runs, and the requests waiting for the next one. */
+const familyDumps = new Map<string, { running: boolean; waiting: FamilyRequest[] }>();
+
+/** What makes two {@link OpenFlowSwitch} values the same switch reached the same way. */
+const switchKey = (sw: OpenFlowSwitch): string =>
+  JSON.stringify([sw.target, sw.protocol, sw.argvPrefix, sw.timeoutMs, sw.tls]);
+
+/**
+ * The resource's flows: every flow whose cookie is in the family of `base`, port names printed.
+ *
+ * Requests for one switch are coalesced, so that refreshing a collection of N flows is not N
+ * ovs-ofctl runs: a request is answered by the next dump that starts after it arrives (never by one
+ * already running, so it sees at least what was there when it asked). One request waiting: a dump of
+ * its family; several: one dump of the whole table, filtered per family.
+ */
 export function dumpFamily(sw: OpenFlowSwitch, base: bigint): Promise<DumpedFlow[]> {
-  return dumpFlows(sw, cookieSelector(base, FAMILY_MASK), { names: true });
+  const key = switchKey(sw);
+  let d = familyDumps.get(key);
+  if (!d) familyDumps.set(key, (d = { running: false, waiting: [] }));
+  const state = d;
+  return new Promise((resolve, reject) => {
+    state.waiting.push({ base, resolve, reject });
+    if (!state.running) void drainFamilyDumps(sw, key, state);
+  });
+}
+
+async function drainFamilyDumps(
+  sw: OpenFlowSwitch,
+  key: string,
+  d: { running: boolean; waiting: FamilyRequest[] },
+): Promise<void> {
+  d.running = true;
+  while (d.waiting.length) {
+    const batch = d.waiting.splice(0);
+    try {
+      if (batch.length === 1) {
+        batch[0].resolve(await dumpFlows(sw, cookieSelector(batch[0].base, FAMILY_MASK), { names: true }));
+      } else {
+        const all = await dumpFlows(sw, undefined, { names: true });
+        for (const r of batch) r.resolve(all.filter((f) => inFamily(f.cookie, r.base)));
+      }
+    } catch (e) {
+      for (const r of batch) r.reject(e);
+    }
+  }
+  d.running = false;
+  familyDumps.delete(key);
 }
 
 /** Every flow of the resource whose hash base is `base` (all its instances), port names printed. */

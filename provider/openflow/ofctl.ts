@@ -54,6 +54,9 @@ export interface RunOptions {
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 
+/** ovs-ofctl runs started, by command (`dump-flows`, `add-flow`, …): tests and benchmarks. */
+export const ofctlRuns: Record<string, number> = {};
+
 /** Runs ovs-ofctl `command target ...args` against a switch; resolves with stdout, throws {@link OpenFlowError}. */
 export async function runOfctl(
   sw: OpenFlowSwitch,
@@ -90,6 +93,7 @@ export async function runOfctl(
       );
     }
     const argv = [...(sw.argvPrefix ?? []), ofctlProgram(), ...options, command, sw.target, ...args];
+    ofctlRuns[command] = (ofctlRuns[command] ?? 0) + 1;
     const r = await spawnArgv(argv, timeoutMs + 2000);
     if (r.spawnError) {
       const missing = r.spawnError.code === "ENOENT";
