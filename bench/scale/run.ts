@@ -1,17 +1,18 @@
 /**
  * Issue 13's benchmark: a large network (at full size 100 logical switches × 30 ports, 10 logical
  * routers, 10 OVS bridges × 100 ports: 4,120 objects) deployed (a) one resource per object and (b)
- * with collection forms, beside the engine's floor at the resources of (a) and of (b), and the same objects
- * through ovn-nbctl / ovs-vsctl (one process per object, and chained). One sandbox; prints one table
- * and the issue's targets (measured, target, met/missed). Exits 1 when a step's outcome is not what
- * the workload implies.
+ * with collection forms, beside the engine's floor under the resources of (a) and of (b), and the
+ * same objects through ovn-nbctl / ovs-vsctl (one process per object, and chained). One sandbox;
+ * prints one table and the issue's targets (measured, target, met/missed). Exits 1 when a step's
+ * outcome is not what the workload implies.
  *
  *   npm run build && flock /tmp/pulumi-ovs-e2e.lock npm run bench:scale -- \
  *     [--scale 0.25,1] [--scale-single 0.25]
  *     [--forms floor,single,floor-collections,collections,per-object,chained]
  *     [--port-type internal|plain] [--sandbox NAME] [--json]
  *
- * `--scale`: the fractions of full size at which (b), its floor and the scripts run (default 0.25 and 1);
+ * `--scale`: the fractions of full size at which (b), its floor and the scripts run (default 0.25
+ * and 1);
  * `--scale-single`: the fraction for (a) and the floor (default: the smallest of `--scale`), slow
  * because the engine rewrites its whole checkpoint after every resource step.
  */
