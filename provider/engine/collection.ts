@@ -107,6 +107,7 @@ export function collectionSpec(o: {
     type: `Record<string, ${o.member}>`,
     doc:
       `${o.argDoc} \`adopt\` given to the collection applies to every member that does not set its own. ` +
+      `An empty map is accepted: the resource then holds no rows, and its delete removes none. ` +
       `Changes show per member in \`pulumi preview --diff\`, nested under the argument ` +
       `(\`~ ${o.arg}: { ~ x: { ~ field: … } }\`).`,
   };

@@ -98,8 +98,9 @@ export interface AclsArgs extends NorthboundArgs {
    * deletes the rule and makes it anew): each takes the arguments of `ovn.Acl` but `nb`, `switch` and
    * `portGroup`, and `adopt`. A rule added to the map is created, one removed is deleted, one changed is
    * updated in place (a new direction, priority or match makes a new row). `adopt` given to the collection
-   * applies to every member that does not set its own. Changes show per member in `pulumi preview --diff`,
-   * nested under the argument (`~ acls: { ~ x: { ~ field: … } }`).
+   * applies to every member that does not set its own. An empty map is accepted: the resource then holds no
+   * rows, and its delete removes none. Changes show per member in `pulumi preview --diff`, nested under the
+   * argument (`~ acls: { ~ x: { ~ field: … } }`).
    */
   acls: pulumi.Input<Record<string, pulumi.Input<AclMember>>>;
 }
@@ -123,8 +124,9 @@ export class Acls extends DynamicResource {
    * deletes the rule and makes it anew): each takes the arguments of `ovn.Acl` but `nb`, `switch` and
    * `portGroup`, and `adopt`. A rule added to the map is created, one removed is deleted, one changed is
    * updated in place (a new direction, priority or match makes a new row). `adopt` given to the collection
-   * applies to every member that does not set its own. Changes show per member in `pulumi preview --diff`,
-   * nested under the argument (`~ acls: { ~ x: { ~ field: … } }`).
+   * applies to every member that does not set its own. An empty map is accepted: the resource then holds no
+   * rows, and its delete removes none. Changes show per member in `pulumi preview --diff`, nested under the
+   * argument (`~ acls: { ~ x: { ~ field: … } }`).
    */
   declare readonly acls: pulumi.Output<Record<string, AclMember>>;
   /** Each member's ACL row uuid, by label. */

@@ -89,8 +89,9 @@ export interface LogicalSwitchPortsArgs extends NorthboundArgs {
    * arguments of `ovn.LogicalSwitchPort` but `nb`, `switch` and `name`, and `adopt`. A port added to the map
    * is created, one removed is deleted, one changed is updated in place; ports of the switch that are not in
    * the map are left alone. `adopt` given to the collection applies to every member that does not set its
-   * own. Changes show per member in `pulumi preview --diff`, nested under the argument (`~ ports: { ~ x: { ~
-   * field: … } }`).
+   * own. An empty map is accepted: the resource then holds no rows, and its delete removes none. Changes
+   * show per member in `pulumi preview --diff`, nested under the argument (`~ ports: { ~ x: { ~ field: … }
+   * }`).
    */
   ports: pulumi.Input<Record<string, pulumi.Input<LogicalSwitchPortMember>>>;
 }
@@ -110,8 +111,9 @@ export class LogicalSwitchPorts extends DynamicResource {
    * arguments of `ovn.LogicalSwitchPort` but `nb`, `switch` and `name`, and `adopt`. A port added to the map
    * is created, one removed is deleted, one changed is updated in place; ports of the switch that are not in
    * the map are left alone. `adopt` given to the collection applies to every member that does not set its
-   * own. Changes show per member in `pulumi preview --diff`, nested under the argument (`~ ports: { ~ x: { ~
-   * field: … } }`).
+   * own. An empty map is accepted: the resource then holds no rows, and its delete removes none. Changes
+   * show per member in `pulumi preview --diff`, nested under the argument (`~ ports: { ~ x: { ~ field: … }
+   * }`).
    */
   declare readonly ports: pulumi.Output<Record<string, LogicalSwitchPortMember>>;
   /** Each member's Logical_Switch_Port row uuid, by port name. */

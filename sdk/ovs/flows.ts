@@ -91,8 +91,9 @@ export interface FlowsArgs {
    * the flow and adds it anew): each takes the arguments of `ovs.Flow` but `host`, `endpoint`, `tls`,
    * `bridge` and `openflowVersion`, and `adopt`. A flow added to the map is added, one removed is deleted,
    * one changed is modified in place. `adopt` given to the collection applies to every member that does not
-   * set its own. Changes show per member in `pulumi preview --diff`, nested under the argument (`~ flows: {
-   * ~ x: { ~ field: … } }`).
+   * set its own. An empty map is accepted: the resource then holds no rows, and its delete removes none.
+   * Changes show per member in `pulumi preview --diff`, nested under the argument (`~ flows: { ~ x: { ~
+   * field: … } }`).
    */
   flows: pulumi.Input<Record<string, pulumi.Input<FlowMember>>>;
 }
@@ -147,8 +148,9 @@ export class Flows extends DynamicResource {
    * the flow and adds it anew): each takes the arguments of `ovs.Flow` but `host`, `endpoint`, `tls`,
    * `bridge` and `openflowVersion`, and `adopt`. A flow added to the map is added, one removed is deleted,
    * one changed is modified in place. `adopt` given to the collection applies to every member that does not
-   * set its own. Changes show per member in `pulumi preview --diff`, nested under the argument (`~ flows: {
-   * ~ x: { ~ field: … } }`).
+   * set its own. An empty map is accepted: the resource then holds no rows, and its delete removes none.
+   * Changes show per member in `pulumi preview --diff`, nested under the argument (`~ flows: { ~ x: { ~
+   * field: … } }`).
    */
   declare readonly flows: pulumi.Output<Record<string, FlowMember>>;
   /**

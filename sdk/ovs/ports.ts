@@ -45,8 +45,9 @@ export interface PortsArgs extends HostArgs {
    * The ports, by port name (`Port.name`, unique on the host): each takes the arguments of `ovs.Port` but
    * `host`, `bridge` and `name`, and `adopt`. A port added to the map is created, one removed is deleted,
    * one changed is updated in place; ports of the bridge that are not in the map are left alone. `adopt`
-   * given to the collection applies to every member that does not set its own. Changes show per member in
-   * `pulumi preview --diff`, nested under the argument (`~ ports: { ~ x: { ~ field: … } }`).
+   * given to the collection applies to every member that does not set its own. An empty map is accepted: the
+   * resource then holds no rows, and its delete removes none. Changes show per member in `pulumi preview
+   * --diff`, nested under the argument (`~ ports: { ~ x: { ~ field: … } }`).
    */
   ports: pulumi.Input<Record<string, pulumi.Input<PortMember>>>;
 }
@@ -65,8 +66,9 @@ export class Ports extends DynamicResource {
    * The ports, by port name (`Port.name`, unique on the host): each takes the arguments of `ovs.Port` but
    * `host`, `bridge` and `name`, and `adopt`. A port added to the map is created, one removed is deleted,
    * one changed is updated in place; ports of the bridge that are not in the map are left alone. `adopt`
-   * given to the collection applies to every member that does not set its own. Changes show per member in
-   * `pulumi preview --diff`, nested under the argument (`~ ports: { ~ x: { ~ field: … } }`).
+   * given to the collection applies to every member that does not set its own. An empty map is accepted: the
+   * resource then holds no rows, and its delete removes none. Changes show per member in `pulumi preview
+   * --diff`, nested under the argument (`~ ports: { ~ x: { ~ field: … } }`).
    */
   declare readonly ports: pulumi.Output<Record<string, PortMember>>;
   /** Each member's Port row uuid, by port name. */
