@@ -57,59 +57,69 @@ export async function settle<T>(fn: () => Promise<T>, settleMs: number): Promise
   }
 }
 
-interface FamilyRequest {
-  base: bigint;
-  resolve(flows: DumpedFlow[]): void;
-  reject(e: unknown): void;
+/**
+ * Requests answered in shared runs, per key: a request is answered by the next run that starts after
+ * it arrives (never by one already running, so it sees at least what was there when it asked); the
+ * requests waiting when a run starts are answered together by it. `run` gets them in arrival order
+ * and returns one answer each, in that order; its failure is each of their failures.
+ */
+export class Coalescer<Q, A> {
+  private readonly queues = new Map<string, { running: boolean; waiting: Waiting<Q, A>[] }>();
+
+  constructor(private readonly run: (requests: Q[]) => Promise<A[]>) {}
+
+  request(key: string, q: Q): Promise<A> {
+    let d = this.queues.get(key);
+    if (!d) this.queues.set(key, (d = { running: false, waiting: [] }));
+    const queue = d;
+    return new Promise<A>((resolve, reject) => {
+      queue.waiting.push({ q, resolve, reject });
+      if (!queue.running) void this.drain(key, queue);
+    });
+  }
+
+  private async drain(key: string, d: { running: boolean; waiting: Waiting<Q, A>[] }): Promise<void> {
+    d.running = true;
+    while (d.waiting.length) {
+      const batch = d.waiting.splice(0);
+      try {
+        const answers = await this.run(batch.map((w) => w.q));
+        batch.forEach((w, n) => w.resolve(answers[n]));
+      } catch (e) {
+        for (const w of batch) w.reject(e);
+      }
+    }
+    d.running = false;
+    this.queues.delete(key);
+  }
 }
 
-/** Per switch: whether a dump runs, and the requests waiting for the next one. */
-const familyDumps = new Map<string, { running: boolean; waiting: FamilyRequest[] }>();
+interface Waiting<Q, A> {
+  q: Q;
+  resolve(a: A): void;
+  reject(e: unknown): void;
+}
 
 /** What makes two {@link OpenFlowSwitch} values the same switch reached the same way. */
 const switchKey = (sw: OpenFlowSwitch): string =>
   JSON.stringify([sw.target, sw.protocol, sw.argvPrefix, sw.timeoutMs, sw.tls]);
 
+/** Family dumps of one switch: a lone request dumps its family, several one table filtered per family. */
+const familyDumps = new Coalescer<{ sw: OpenFlowSwitch; base: bigint }, DumpedFlow[]>(async (requests) => {
+  const { sw } = requests[0];
+  if (requests.length === 1)
+    return [await dumpFlows(sw, cookieSelector(requests[0].base, FAMILY_MASK), { names: true })];
+  const all = await dumpFlows(sw, undefined, { names: true });
+  return requests.map((r) => all.filter((f) => inFamily(f.cookie, r.base)));
+});
+
 /**
  * The resource's flows: every flow whose cookie is in the family of `base`, port names printed.
- *
- * Requests for one switch are coalesced, so that refreshing a collection of N flows is not N
- * ovs-ofctl runs: a request is answered by the next dump that starts after it arrives (never by one
- * already running, so it sees at least what was there when it asked). One request waiting: a dump of
- * its family; several: one dump of the whole table, filtered per family.
+ * Requests for one switch share their ovs-ofctl runs ({@link Coalescer}), so that refreshing a
+ * collection of N flows is two runs, not N.
  */
 export function dumpFamily(sw: OpenFlowSwitch, base: bigint): Promise<DumpedFlow[]> {
-  const key = switchKey(sw);
-  let d = familyDumps.get(key);
-  if (!d) familyDumps.set(key, (d = { running: false, waiting: [] }));
-  const state = d;
-  return new Promise((resolve, reject) => {
-    state.waiting.push({ base, resolve, reject });
-    if (!state.running) void drainFamilyDumps(sw, key, state);
-  });
-}
-
-async function drainFamilyDumps(
-  sw: OpenFlowSwitch,
-  key: string,
-  d: { running: boolean; waiting: FamilyRequest[] },
-): Promise<void> {
-  d.running = true;
-  while (d.waiting.length) {
-    const batch = d.waiting.splice(0);
-    try {
-      if (batch.length === 1) {
-        batch[0].resolve(await dumpFlows(sw, cookieSelector(batch[0].base, FAMILY_MASK), { names: true }));
-      } else {
-        const all = await dumpFlows(sw, undefined, { names: true });
-        for (const r of batch) r.resolve(all.filter((f) => inFamily(f.cookie, r.base)));
-      }
-    } catch (e) {
-      for (const r of batch) r.reject(e);
-    }
-  }
-  d.running = false;
-  familyDumps.delete(key);
+  return familyDumps.request(switchKey(sw), { sw, base });
 }
 
 /** Every flow of the resource whose hash base is `base` (all its instances), port names printed. */
