@@ -220,7 +220,8 @@ export function collectionKind(
   /** The member arguments a singular read gives back. */
   function memberArgs(inputs: Props, stated: Props): Props {
     const out: Props = {};
-    for (const [k, v] of Object.entries(inputs)) if (memberKeys.has(k)) out[k] = v;
+    // `adopt` as the member states it (a singular read gives back the collection's default too).
+    for (const [k, v] of Object.entries(inputs)) if (memberKeys.has(k) && k !== "adopt") out[k] = v;
     if (stated.adopt !== undefined) out.adopt = stated.adopt;
     return out;
   }
@@ -346,7 +347,8 @@ export function collectionKind(
         members[key] = memberArgs(r.inputs, membersOf(s)[key]);
         outs.set(key, { ...r.outs, uuid: r.id });
       }
-      const inputs = wire({ ...pick(s, [...Object.keys(of.db.base), ...parents]), [arg]: members }) as Inputs;
+      const own = [...Object.keys(of.db.base), ...parents, ...("adopt" in spec.args ? ["adopt"] : [])];
+      const inputs = wire({ ...pick(s, own), [arg]: members }) as Inputs;
       return { id, outs: { ...inputs, ...outputsOf(outs) } as State, inputs };
     },
 

@@ -83,4 +83,31 @@ suite("ovs.Flows against ovs-vswitchd", () => {
     await flows.delete(id, outs2);
     expect(await flowLines(h, "brc")).toEqual(['priority=7,in_port="brc-p3" actions=drop']);
   });
+
+  it("reads adopt back where the program put it: on the collection, or on a member", async () => {
+    await makeBridge(h, "brd", { failMode: "secure", ports: 2 });
+    const host = { host: { remote: h.remotes.unix }, bridge: "brd" };
+    for (const adopt of [true, false]) {
+      const inputs = {
+        ...host,
+        adopt,
+        flows: {
+          a: { priority: 100, match: "ip,nw_dst=10.8.0.1", actions: "drop" },
+          b: { priority: 101, match: "ip,nw_dst=10.8.0.2", actions: "drop", adopt: !adopt },
+        },
+        owner: `proj/dev/brd-flows-${adopt}`,
+      };
+      const checked = await flows.check({}, inputs);
+      expect(checked.failures).toEqual([]);
+      const { id, outs } = await flows.create(checked.inputs);
+      const fresh = await flows.read(id, outs);
+      expect(fresh.inputs!.adopt).toBe(adopt);
+      expect(fresh.inputs!.flows).toEqual({
+        a: { priority: 100, match: "ip,nw_dst=10.8.0.1", actions: "drop" },
+        b: { priority: 101, match: "ip,nw_dst=10.8.0.2", actions: "drop", adopt: !adopt },
+      });
+      expect((await flows.diff(id, fresh.props!, checked.inputs)).changes).toBe(false);
+      await flows.delete(id, outs);
+    }
+  });
 });
