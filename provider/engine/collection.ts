@@ -75,6 +75,11 @@ export function memberArgsOf(c: Pick<CollectionOf, "of" | "shared">): Record<str
 /** The owner marker of member `key` of the resource whose marker is `owner`: `proj/stack/name["key"]`. */
 export const memberOwner = (owner: string, key: string): string => `${owner}[${JSON.stringify(key)}]`;
 
+/** The collection's owner marker in a member's marker (`proj/stack/name` of `proj/stack/name["key"]`). Pure. */
+export function collectionOwnerOf(owner: string): string | undefined {
+  return /^(.*)\["(?:[^"\\]|\\.)*"\]$/.exec(owner)?.[1];
+}
+
 /** The declaration of a collection of `of`'s rows (its args, outputs and SDK shape). */
 export function collectionSpec(o: {
   type: string;

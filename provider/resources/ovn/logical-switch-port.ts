@@ -9,7 +9,7 @@
  * ovn-northd writes back: `dynamicAddresses` (a write waits a bounded time for it when the port asks
  * for a dynamic address on a switch with address management), `up` and `tag`.
  */
-import { collectionKind, collectionSpec } from "../../engine/collection";
+import { collectionKind, collectionOwnerOf, collectionSpec } from "../../engine/collection";
 import { z } from "zod";
 import { Address6 } from "ip-address";
 import { eq, wait, type Operation, type Row, type Value } from "../../ovsdb";
@@ -19,7 +19,7 @@ import type { Connection } from "../../pool";
 import { mapArg, type ArgSpec, type OutputSpec, type TableSpec, type WriteContext } from "../../engine/spec";
 import { planCreate, planMove as planChildMove, planUpdate, tableKind } from "../../engine/table";
 import { selectRowsByUuid } from "../../engine/rows";
-import { isIpv4, isIpv6 } from "../common";
+import { isIpv4, isIpv6, ownerOf } from "../common";
 import { DYNAMIC_ADDRESS_TIMEOUT_MS, NB_DB, canonical, northbound, type StringMap } from "./common";
 import { family, ovnName } from "./validation";
 import { intIn, lspAddress, portSecurityEntry, setOf } from "../values";
@@ -160,12 +160,15 @@ export function addressConflicts(
   const found: AddressConflict[] = [];
   for (const o of others) {
     if (o.name === name) continue;
-    for (const address of new Set(addressesOf(o.addresses as string[] | undefined))) {
+    const listed = new Set(addressesOf(o.addresses as string[] | undefined));
+    for (const address of listed) {
       if (wanted.has(address)) found.push({ address, port: o.name as string, assigned: false });
     }
+    // ovn-northd copies a listed MAC ("MAC dynamic") into dynamic_addresses: that one is static.
     const dyn = o.dynamic_addresses as string | null | undefined;
     for (const address of addressesOf(dyn ? [dyn] : [])) {
-      if (wanted.has(address)) found.push({ address, port: o.name as string, assigned: true });
+      if (wanted.has(address) && !listed.has(address))
+        found.push({ address, port: o.name as string, assigned: true });
     }
   }
   return found;
@@ -174,7 +177,9 @@ export function addressConflicts(
 /**
  * Refuse a port whose addresses another port of the switch it is written to already has, before
  * anything is written; an update that neither moves the port nor changes its addresses is let
- * through.
+ * through. The other members of the port's own collection are left out: the collection's check
+ * compares its members with each other (`sharedAddresses`), and its update writes them together,
+ * so two members may swap addresses, or a renamed member keep its own, in one update.
  */
 async function refuseTakenAddresses({ c, i, parent, live }: WriteContext): Promise<void> {
   const addresses = i.addresses as string[] | undefined;
@@ -186,15 +191,27 @@ async function refuseTakenAddresses({ c, i, parent, live }: WriteContext): Promi
     "name",
     "addresses",
     "dynamic_addresses",
+    "external_ids",
   ]);
-  const conflicts = addressConflicts(i.name as string, addresses, rows);
+  const collection = collectionOwnerOf(i.owner as string);
+  const others =
+    collection === undefined
+      ? rows
+      : rows.filter((r) => {
+          const o = ownerOf(r);
+          return o === undefined || collectionOwnerOf(o) !== collection;
+        });
+  const conflicts = addressConflicts(i.name as string, addresses, others);
   if (conflicts.length === 0) return;
   const list = conflicts
     .map((x) => `${x.address} (${x.assigned ? "assigned by ovn-northd to" : "static on"} port ${x.port})`)
     .join(", ");
-  const hint = conflicts.some((x) => x.assigned)
+  const assigned = conflicts.filter((x) => x.assigned);
+  const hint = assigned.some((x) => !MAC.test(x.address))
     ? "; list static addresses in the switch's excludeIps, or create static ports before dynamic ones (dependsOn)"
-    : "";
+    : assigned.length
+      ? "; create static ports before dynamic ones (dependsOn), or choose another MAC"
+      : "";
   throw new ResourceError(
     "ADDRESS_IN_USE",
     `logical switch port ${String(i.name)}: addresses already in use on switch ${String(i.switch)}: ${list}${hint}`,
@@ -322,7 +339,8 @@ export const lspSpec: TableSpec = {
         "order and repeats do not matter. Written in canonical form: words separated by one space, MACs in " +
         'lower case, IPv6 compressed in lower case (`"0A:00:00:00:00:01  FD00::0001 "` is ' +
         '`"0a:00:00:00:00:01 fd00::1"`). Static MACs and IPs another port of the switch holds are ' +
-        "refused (ADDRESS_IN_USE).",
+        "refused (ADDRESS_IN_USE), checked when the addresses or the switch change; the members of one " +
+        "`ovn.LogicalSwitchPorts` are compared with each other instead, so they may swap addresses in one update.",
       storage: { column: "addresses" },
     },
     portSecurity: {

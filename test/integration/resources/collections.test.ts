@@ -115,6 +115,52 @@ describe("ovn:LogicalSwitchPorts", () => {
     await central.nbctl("lsp-del", "foreign");
   });
 
+  it("members swap addresses, and a renamed member keeps its MAC, in one update; a port outside still blocks", async () => {
+    const base = { nb, switch: "c-sw", owner: owner("swap") };
+    const a = "0a:00:00:00:0a:01 10.1.9.1";
+    const b = "0a:00:00:00:0a:02 10.1.9.2";
+    const { id, outs } = await createVia(type, {
+      ...base,
+      ports: { "s-a": { addresses: [a] }, "s-b": { addresses: [b] } },
+    });
+    const { outs: swapped } = await updateVia(type, id, outs, {
+      ...base,
+      ports: { "s-a": { addresses: [b] }, "s-b": { addresses: [a] } },
+    });
+    expect(await nbGet(central, "Logical_Switch_Port", "s-a", "addresses")).toBe(`["${b}"]`);
+    expect(await nbGet(central, "Logical_Switch_Port", "s-b", "addresses")).toBe(`["${a}"]`);
+    // s-b renamed s-c, same MAC, another IP.
+    const { outs: renamed } = await updateVia(type, id, swapped, {
+      ...base,
+      ports: { "s-a": { addresses: [b] }, "s-c": { addresses: ["0a:00:00:00:0a:01 10.1.9.3"] } },
+    });
+    expect(await portNames("c-sw")).toEqual(expect.arrayContaining(["s-a", "s-c"]));
+    expect(await portNames("c-sw")).not.toContain("s-b");
+    // A port outside the collection with a member's MAC still blocks a member that takes it.
+    await central.nbctl(
+      "lsp-add",
+      "c-sw",
+      "s-hand",
+      "--",
+      "lsp-set-addresses",
+      "s-hand",
+      "0a:00:00:00:0a:09",
+    );
+    const e = await codeOf(
+      updateVia(type, id, renamed, {
+        ...base,
+        ports: {
+          "s-a": { addresses: ["0a:00:00:00:0a:09 10.1.9.9"] },
+          "s-c": { addresses: ["0a:00:00:00:0a:01 10.1.9.3"] },
+        },
+      }),
+    );
+    expect(e).toBe("ADDRESS_IN_USE");
+    expect(await nbGet(central, "Logical_Switch_Port", "s-a", "addresses")).toBe(`["${b}"]`);
+    await provider.handler(type).delete(id, renamed);
+    await central.nbctl("lsp-del", "s-hand");
+  });
+
   it("writes nothing when one member is refused (one transaction), and names the member", async () => {
     await central.nbctl("lsp-add", "c-sw", "taken");
     const members = { ...ports(5, 40), taken: { addresses: ["0a:00:00:00:02:01 10.1.0.250"] } };

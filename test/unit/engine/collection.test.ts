@@ -5,7 +5,7 @@
  * derives from its singular (member arguments, shared ones, keys in messages).
  */
 import { Batch, BatchAborted, batchOrder, renameUuidNames } from "../../../provider/engine/batch";
-import { memberArgsOf, memberOwner } from "../../../provider/engine/collection";
+import { collectionOwnerOf, memberArgsOf, memberOwner } from "../../../provider/engine/collection";
 import { collectionSpecs } from "../../../provider/resources/specs";
 import { handler } from "../../../provider";
 import { resourceOf, stackOf } from "../../../provider/resources/common";
@@ -145,6 +145,12 @@ describe("member owner markers", () => {
 
 describe.each(collectionSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) => {
   const { of, arg, shared } = spec.collection;
+
+  it("finds the collection in a member's owner marker, and none in a singular's", () => {
+    for (const key of ["web-3", 'a"b', "x]y", 'q"]'])
+      expect(collectionOwnerOf(memberOwner("proj/dev/ports", key))).toBe("proj/dev/ports");
+    expect(collectionOwnerOf("proj/dev/port-1")).toBeUndefined();
+  });
 
   it("members take the singular's arguments but the shared ones and the name", () => {
     const members = Object.keys(memberArgsOf(spec.collection));

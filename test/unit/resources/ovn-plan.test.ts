@@ -255,6 +255,17 @@ describe("logical switch port", () => {
       { address: "0a:00:00:00:00:05", port: "web1", assigned: true },
     ]);
     expect(addressConflicts("me", ["50:54:00:00:00:0b 192.168.0.20", "unknown"], others)).toEqual([]);
+    // A MAC the port lists itself ("MAC dynamic"), which ovn-northd copies into dynamic_addresses.
+    const chosen: Row[] = [
+      {
+        name: "hmd",
+        addresses: ["0a:00:00:00:12:01 dynamic"],
+        dynamic_addresses: "0a:00:00:00:12:01 10.0.0.9",
+      },
+    ];
+    expect(addressConflicts("me", ["0a:00:00:00:12:01 10.0.0.50"], chosen)).toEqual([
+      { address: "0a:00:00:00:12:01", port: "hmd", assigned: false },
+    ]);
   });
 
   it("diff: a new switch moves the port in place; a new name replaces it", () => {
