@@ -94,11 +94,12 @@ export interface FlowArgs {
  * An OpenFlow flow on a bridge: `ovs-ofctl add-flow BRIDGE "priority=…,MATCH,actions=…"`.
  *
  * The resource owns its flow through a cookie derived from its owner marker; it only reads, changes and
- * deletes flows with that cookie, so flows added by hand or by a controller are never removed. `pulumi
- * refresh` shows a flow deleted by hand (as gone) or whose actions were changed by hand under its cookie (as
- * drift). `ovs-ofctl mod-flows` without `cookie=` also sets the flow's cookie to 0: the flow is then no
- * longer the resource's (refresh shows it gone, and `pulumi up` refuses to replace it with NAME_TAKEN unless
- * `adopt` is set).
+ * deletes flows with that cookie, so flows added by hand or by a controller (with their own cookies, 0 by
+ * default) are never removed. A flow added by hand with the resource's cookie (copied from `dump-flows`)
+ * counts as the resource's: its delete removes it too. `pulumi refresh` shows a flow deleted by hand (as
+ * gone) or whose actions were changed by hand under its cookie (as drift). `ovs-ofctl mod-flows` without
+ * `cookie=` also sets the flow's cookie to 0: the flow is then no longer the resource's (refresh shows it
+ * gone, and `pulumi up` refuses to replace it with NAME_TAKEN unless `adopt` is set).
  *
  * For a bridge that forwards only what its flows say (instead of `ovs-ofctl del-flows BRIDGE`), create the
  * bridge with `failMode: "secure"`: it then starts with an empty flow table, without the default `priority=0

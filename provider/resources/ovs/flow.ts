@@ -260,7 +260,9 @@ export const flowSpec: ResourceSpec = {
   doc:
     'An OpenFlow flow on a bridge: `ovs-ofctl add-flow BRIDGE "priority=…,MATCH,actions=…"`.\n\n' +
     "The resource owns its flow through a cookie derived from its owner marker; it only reads, changes " +
-    "and deletes flows with that cookie, so flows added by hand or by a controller are never removed. " +
+    "and deletes flows with that cookie, so flows added by hand or by a controller (with their own " +
+    "cookies, 0 by default) are never removed. A flow added by hand with the resource's cookie (copied " +
+    "from `dump-flows`) counts as the resource's: its delete removes it too. " +
     "`pulumi refresh` shows a flow deleted by hand (as gone) or whose actions were changed by hand " +
     "under its cookie (as drift). `ovs-ofctl mod-flows` without `cookie=` also sets the flow's cookie " +
     "to 0: the flow is then no longer the resource's (refresh shows it gone, and `pulumi up` refuses " +
@@ -621,9 +623,14 @@ async function read(id: string, s: FlowState): Promise<ReadResult<FlowState> | u
     const current = parseCookie(s.cookie);
     // Its bridge deleted (by hand): gone with it. Its bridge there but the switch silent: an error.
     const live = await onBridge("read", s, sw.target, () => dumpFamily(sw, familyOf(current)));
-    const cur = live?.find((f) => f.cookie === current) ?? live?.[0];
-    if (!cur) return undefined; // deleted by hand (alone or with its bridge), expired, or ovs-vswitchd restarted: gone
     const inst = s.installed;
+    // Several flows may carry the cookie (one added by hand with a copied cookie): the one as
+    // installed is the resource's; drift is read from another only when that one is gone.
+    const asInstalled = (f: DumpedFlow) =>
+      f.table === inst.table && f.priority === inst.priority && f.match === inst.match;
+    const exact = live?.filter((f) => f.cookie === current) ?? [];
+    const cur = exact.find(asInstalled) ?? exact[0] ?? live?.find(asInstalled) ?? live?.[0];
+    if (!cur) return undefined; // deleted by hand (alone or with its bridge), expired, or ovs-vswitchd restarted: gone
     const inputs = inputsOf(s);
     // Drift: a field whose live rendering differs from the rendering after the last apply is
     // reported as its live value, so the next diff shows it (and update puts the program's back).

@@ -84,6 +84,27 @@ suite("ovs.Flows against ovs-vswitchd", () => {
     expect(await flowLines(h, "brc")).toEqual(['priority=7,in_port="brc-p3" actions=drop']);
   });
 
+  it("a flow added by hand with a member's cookie is not read as the member; the member's delete removes it too", async () => {
+    await makeBridge(h, "bre", { failMode: "secure", ports: 2 });
+    const inputs = {
+      host: { remote: h.remotes.unix },
+      bridge: "bre",
+      flows: { a: { priority: 100, match: "in_port=bre-p1", actions: "output:bre-p2" } },
+      owner: "proj/dev/bre-flows",
+    };
+    const checked = await flows.check({}, inputs);
+    const { id, outs } = await flows.create(checked.inputs);
+    const cookie = (outs.cookie as Record<string, string>).a;
+    // Copied from dump-flows with the cookie, new matches, on either side of the member's priority.
+    await ofctl(h, "bre", "add-flow", `cookie=${cookie},priority=150,udp,in_port=bre-p1,actions=drop`);
+    await ofctl(h, "bre", "add-flow", `cookie=${cookie},priority=50,tcp,in_port=bre-p1,actions=drop`);
+    const fresh = await flows.read(id, outs);
+    expect((fresh.inputs!.flows as Record<string, Props>).a).toEqual(inputs.flows.a);
+    expect((await flows.diff(id, fresh.props!, checked.inputs)).changes).toBe(false);
+    await flows.delete(id, fresh.props!);
+    expect(await flowLines(h, "bre")).toEqual([]);
+  });
+
   it("reads adopt back where the program put it: on the collection, or on a member", async () => {
     await makeBridge(h, "brd", { failMode: "secure", ports: 2 });
     const host = { host: { remote: h.remotes.unix }, bridge: "brd" };
