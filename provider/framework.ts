@@ -57,6 +57,11 @@ export interface ResourceKind<I extends Props, O extends Props> {
    */
   createFirstOn?: readonly string[];
   /**
+   * Arguments compared in another form than their schema output (a match by OVN's tokens): string
+   * values equal in that form are no change, so respelling one neither updates nor replaces anything.
+   */
+  sameAs?: Readonly<Record<string, (v: never) => unknown>>;
+  /**
    * Arguments and outputs renamed since earlier releases, in the order to apply them: old state is
    * read in today's layout, and a program passing an old argument name fails `check`.
    */
@@ -278,6 +283,15 @@ export function diffInputs<I extends Props, O extends Props>(
     // Equal as given is equal in canonical form; only values that differ are parsed.
     if (sameValue(old[k], news[k])) continue;
     if (!sameValue(canonicalInput(kind, k, old[k]), canonicalInput(kind, k, news[k]))) {
+      const form = kind.sameAs?.[k];
+      const [a, b] = [old[k], news[k]];
+      if (
+        form &&
+        typeof a === "string" &&
+        typeof b === "string" &&
+        sameValue(form(a as never), form(b as never))
+      )
+        continue;
       diffs.push(k);
       if (kind.replaceOn.includes(k)) replaces.push(k);
     }

@@ -174,9 +174,9 @@ export interface ArgSpec {
   /**
    * For an identifying argument (`matchArgs`): the form values are compared in, e.g. a match's
    * tokens, so that spellings of one value count as one: between two resources of a program (the
-   * SDK's `[DUPLICATE]` check) and between the inputs and a live row (finding the row the inputs
-   * declare: taken with `adopt`, refused as NAME_TAKEN without). Default: the argument's schema
-   * output.
+   * SDK's `[DUPLICATE]` check), between the inputs and a live row (finding the row the inputs
+   * declare: taken with `adopt`, refused as NAME_TAKEN without), and between old and new inputs in
+   * `diff` (a respelled value is no change). Default: the argument's schema output.
    */
   sameAs?: (v: never) => unknown;
   /**

@@ -627,6 +627,9 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     createFirstOn: Object.entries(spec.args)
       .filter(([, a]) => a.replace && a.createsFirst)
       .map(([k]) => k),
+    sameAs: Object.fromEntries(
+      Object.entries(spec.args).flatMap(([k, a]) => (a.sameAs ? [[k, a.sameAs]] : [])),
+    ),
     renamed: spec.renamed,
     validate: (i) => [...keyConflicts(spec, i), ...(spec.validate?.(i) ?? [])],
     where: (i) => db.where(i),

@@ -208,10 +208,13 @@ describe("ovn:Acl", () => {
     };
     expect(await codeOf(createVia(ACL, inputs))).toBe("NAME_TAKEN");
     expect(await aclCount()).toBe(before);
-    const { id } = await createVia(ACL, { ...inputs, adopt: true });
+    const { id, outs } = await createVia(ACL, { ...inputs, adopt: true });
     expect(id).toBe(hand);
     expect(await aclCount()).toBe(before);
     expect(await nbGet(central, "ACL", id, `external_ids:${OWNER_KEY}`)).toBe(owner("spelled"));
+    // Respelling the match in the program is no change: nothing to update or replace.
+    const respelled = { ...inputs, adopt: true, match: "ip4.src==10.6.0.1" };
+    expect(await provider.handler(ACL).diff(id, outs, respelled)).toMatchObject({ changes: false });
   });
 
   it("on a port group with an address set: flows on every switch of its ports; the group is not deleted while a rule added by hand hangs off it", async () => {

@@ -878,6 +878,22 @@ describe.each(tableSpecs.map((s) => [s.type, s] as const))("%s", (type, spec) =>
     }
   });
 
+  it("a match argument respelled with the same tokens is no change (neither update nor replace)", () => {
+    for (const k of spec.matchArgs ?? []) {
+      const v = samples.full[k];
+      if (!spec.args[k].sameAs || typeof v !== "string") continue;
+      const i = parsed(spec, samples.full);
+      const respelled = parsed(spec, { ...samples.full, [k]: `${v.replace(/ /g, "  ")} ` });
+      expect({ k, diff: diffInputs(tableKind(spec), i, respelled) }).toMatchObject({
+        k,
+        diff: { changes: false, replaces: [] },
+      });
+      // Another value still is a change.
+      const other = parsed(spec, { ...samples.full, [k]: samples.changes[k] });
+      expect({ k, changes: diffInputs(tableKind(spec), i, other).changes }).toEqual({ k, changes: true });
+    }
+  });
+
   it("a new connection replaces the resource", () => {
     const i = parsed(spec, samples.full);
     const d = diffInputs(tableKind(spec), i, {
