@@ -491,7 +491,17 @@ function rowKind(spec: TableSpec): ResourceKind<Inputs, State> {
     if (spec.nameArg) return findNamed(c, table, columnOf(spec, spec.nameArg), i[spec.nameArg] as string);
     if (spec.markerIdentity) return findMarked(c, i);
     const held = (parentRow?.[parent!.column] as string[] | undefined) ?? [];
-    return (await selectRowsByUuid(c, db.name, table, held)).find((r) => matchesRow(spec, r, i));
+    const found = (await selectRowsByUuid(c, db.name, table, held)).filter((r) => matchesRow(spec, r, i));
+    if (found.length <= 1) return found[0];
+    // Several rows are the one the inputs identify (made twice by hand, or spelled differently):
+    // the stack's own, if one is; otherwise none is chosen, so adopt does not leave a twin in force.
+    const mine = found.find((r) => ownerOf(r) === i.owner);
+    if (mine) return mine;
+    throw new ResourceError(
+      "NAME_TAKEN",
+      `${found.length} ${table} rows match ${what(i)} (${found.map((r) => r._uuid).join(", ")}), none of them ` +
+        `managed by this resource; delete the extra ones first (adopt takes one row)`,
+    );
   }
 
   /**

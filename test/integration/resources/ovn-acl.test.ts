@@ -212,6 +212,36 @@ describe("ovn:Acl", () => {
     expect(id).toBe(hand);
     expect(await aclCount()).toBe(before);
     expect(await nbGet(central, "ACL", id, `external_ids:${OWNER_KEY}`)).toBe(owner("spelled"));
+    // Two rows made by hand that are one rule: adopt takes neither (the other would stay in force).
+    await central.nbctl("acl-add", "acl-sw2", "to-lport", "301", "ip4.src==10.6.0.2", "drop");
+    await central.nbctl(
+      "--",
+      "--id=@a",
+      "create",
+      "ACL",
+      "direction=to-lport",
+      "priority=301",
+      'match="ip4.src == 10.6.0.2"',
+      "action=drop",
+      "--",
+      "add",
+      "Logical_Switch",
+      "acl-sw2",
+      "acls",
+      "@a",
+    );
+    const twins = await aclCount();
+    const e = await codeOf(
+      createVia(ACL, {
+        ...inputs,
+        adopt: true,
+        priority: 301,
+        match: "ip4.src == 10.6.0.2",
+        owner: owner("twins"),
+      }),
+    );
+    expect(e).toBe("NAME_TAKEN");
+    expect(await aclCount()).toBe(twins);
     // Respelling the match in the program is no change: nothing to update or replace.
     const respelled = { ...inputs, adopt: true, match: "ip4.src==10.6.0.1" };
     expect(await provider.handler(ACL).diff(id, outs, respelled)).toMatchObject({ changes: false });
