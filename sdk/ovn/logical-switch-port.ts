@@ -22,9 +22,9 @@ export interface LogicalSwitchPortArgs extends NorthboundArgs {
    * `"dynamic IP"`, `"router"` (type router only) or `"unknown"`. A set: order and repeats do not matter.
    * Written in canonical form: words separated by one space, MACs in lower case, IPv6 compressed in lower
    * case (`"0A:00:00:00:00:01  FD00::0001 "` is `"0a:00:00:00:00:01 fd00::1"`). Static MACs and IPs another
-   * port of the switch holds are refused (ADDRESS_IN_USE), checked when the addresses or the switch change;
-   * the members of one `ovn.LogicalSwitchPorts` are compared with each other instead, so they may swap
-   * addresses in one update.
+   * port of the switch holds are refused (ADDRESS_IN_USE), checked when the addresses or the switch change
+   * (an address the port already had there is its own); the members of one `ovn.LogicalSwitchPorts` are
+   * compared with each other instead, so they may swap addresses in one update.
    */
   addresses?: pulumi.Input<pulumi.Input<string>[]>;
   /**
@@ -97,9 +97,9 @@ export class LogicalSwitchPort extends DynamicResource {
    * `"dynamic IP"`, `"router"` (type router only) or `"unknown"`. A set: order and repeats do not matter.
    * Written in canonical form: words separated by one space, MACs in lower case, IPv6 compressed in lower
    * case (`"0A:00:00:00:00:01  FD00::0001 "` is `"0a:00:00:00:00:01 fd00::1"`). Static MACs and IPs another
-   * port of the switch holds are refused (ADDRESS_IN_USE), checked when the addresses or the switch change;
-   * the members of one `ovn.LogicalSwitchPorts` are compared with each other instead, so they may swap
-   * addresses in one update.
+   * port of the switch holds are refused (ADDRESS_IN_USE), checked when the addresses or the switch change
+   * (an address the port already had there is its own); the members of one `ovn.LogicalSwitchPorts` are
+   * compared with each other instead, so they may swap addresses in one update.
    */
   declare readonly addresses: pulumi.Output<string[] | undefined>;
   /**

@@ -201,7 +201,9 @@ async function refuseTakenAddresses({ c, i, parent, live }: WriteContext): Promi
           const o = ownerOf(r);
           return o === undefined || collectionOwnerOf(o) !== collection;
         });
-  const conflicts = addressConflicts(i.name as string, addresses, others);
+  // An address the port already holds on this switch is its own, whoever took it up later.
+  const own = new Set(live && !moving ? addressesOf(live.addresses as string[] | undefined) : []);
+  const conflicts = addressConflicts(i.name as string, addresses, others).filter((x) => !own.has(x.address));
   if (conflicts.length === 0) return;
   const list = conflicts
     .map((x) => `${x.address} (${x.assigned ? "assigned by ovn-northd to" : "static on"} port ${x.port})`)
@@ -339,7 +341,8 @@ export const lspSpec: TableSpec = {
         "order and repeats do not matter. Written in canonical form: words separated by one space, MACs in " +
         'lower case, IPv6 compressed in lower case (`"0A:00:00:00:00:01  FD00::0001 "` is ' +
         '`"0a:00:00:00:00:01 fd00::1"`). Static MACs and IPs another port of the switch holds are ' +
-        "refused (ADDRESS_IN_USE), checked when the addresses or the switch change; the members of one " +
+        "refused (ADDRESS_IN_USE), checked when the addresses or the switch change (an address the port " +
+        "already had there is its own); the members of one " +
         "`ovn.LogicalSwitchPorts` are compared with each other instead, so they may swap addresses in one update.",
       storage: { column: "addresses" },
     },

@@ -304,6 +304,24 @@ describe("ovn:LogicalSwitchPort", () => {
     expect((await central.nbctl("lsp-get-addresses", "p-free")).trim()).toBe(
       "50:54:00:00:00:79 192.168.20.250",
     );
+    // A port made later with p-free's MAC does not block p-free's own update that keeps it.
+    await central.nbctl(
+      "lsp-add",
+      "ls-p",
+      "p-later",
+      "--",
+      "lsp-set-addresses",
+      "p-later",
+      "50:54:00:00:00:79",
+    );
+    await updateVia(type, id, outs, {
+      ...free,
+      addresses: ["50:54:00:00:00:79 192.168.20.250 fd00::250"],
+    });
+    expect((await central.nbctl("lsp-get-addresses", "p-free")).trim()).toBe(
+      "50:54:00:00:00:79 192.168.20.250 fd00::250",
+    );
+    await central.nbctl("lsp-del", "p-later");
     // So is moving it to a switch where its address is taken.
     await central.nbctl("ls-add", "ls-clash", "--", "lsp-add", "ls-clash", "q-static");
     await central.nbctl("lsp-set-addresses", "q-static", "50:54:00:00:00:80 192.168.20.250");
