@@ -41,6 +41,9 @@ function token(s: string, canon: (t: string) => Canonical): Canonical {
 export const MAC_FORM = "six hex octets like 50:54:00:00:00:01";
 const MAC_RE = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;
 
+/** Whether `s` is a MAC address (six hex octets, either case). Pure. */
+export const isMac = (s: string): boolean => MAC_RE.test(s);
+
 /** A MAC address in lower case (as OVS prints it). */
 export function canonMac(s: string): Canonical {
   return token(s, (t) =>

@@ -22,7 +22,7 @@ import { selectRowsByUuid } from "../../engine/rows";
 import { isIpv4, isIpv6, ownerOf } from "../common";
 import { DYNAMIC_ADDRESS_TIMEOUT_MS, NB_DB, canonical, northbound, type StringMap } from "./common";
 import { family, ovnName } from "./validation";
-import { intIn, lspAddress, portSecurityEntry, setOf } from "../values";
+import { intIn, isMac, lspAddress, portSecurityEntry, setOf } from "../values";
 
 /** Logical_Switch_Port types of OVN 23.03 (ovn-nb(5)); "" is a VIF. */
 export const LSP_TYPES = [
@@ -125,14 +125,12 @@ export function ipsOf(entries: readonly string[] | undefined): string[] {
   return ips;
 }
 
-const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
-
 /**
  * The MAC and IP addresses named in address entries, MACs in lower case: an entry's leading MAC
  * (static, or requested with "MAC dynamic") and its IPs. Pure.
  */
 export function addressesOf(entries: readonly string[] | undefined): string[] {
-  const macs = (entries ?? []).map((e) => e.trim().split(/\s+/)[0]).filter((w) => MAC.test(w));
+  const macs = (entries ?? []).map((e) => e.trim().split(/\s+/)[0]).filter(isMac);
   return [...macs.map((m) => m.toLowerCase()), ...ipsOf(entries)];
 }
 
@@ -209,7 +207,7 @@ async function refuseTakenAddresses({ c, i, parent, live }: WriteContext): Promi
     .map((x) => `${x.address} (${x.assigned ? "assigned by ovn-northd to" : "static on"} port ${x.port})`)
     .join(", ");
   const assigned = conflicts.filter((x) => x.assigned);
-  const hint = assigned.some((x) => !MAC.test(x.address))
+  const hint = assigned.some((x) => !isMac(x.address))
     ? "; list static addresses in the switch's excludeIps, or create static ports before dynamic ones (dependsOn)"
     : assigned.length
       ? "; create static ports before dynamic ones (dependsOn), or choose another MAC"
